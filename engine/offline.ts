@@ -1,0 +1,182 @@
+/**
+ * The offline engine: runs the real Pulumi program on Pulumi's mock runtime with the fakes in
+ * fakes.ts, and records every resource registration with its inputs and resource options. No
+ * Pulumi CLI, cloud or cluster is involved. The runtime's state is process-global: one run per
+ * process (vitest runs each test file in its own process).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
+import { FakeProviders } from "./fakes";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const resproto = require("@pulumi/pulumi/proto/resource_pb");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structproto = require("google-protobuf/google/protobuf/struct_pb");
+
+export const DEFAULT_SEED = "tenancy-offline-engine";
+export const PROJECT = "tenancy";
+
+export interface ResourceOptionsSeen {
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  dependsOn: string[];
+  aliases: string[];
+  ignoreChanges: string[];
+  additionalSecretOutputs: string[];
+  replaceOnChanges: string[];
+}
+
+export interface Registration {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string;
+  provider: string;
+  /** Inputs as the engine received them; secrets are wrapped (see `isSecretValue`). */
+  inputs: Record<string, any>;
+  options: ResourceOptionsSeen;
+}
+
+export interface OfflineRun {
+  registrations: Registration[];
+  /** The stack outputs, resolved (secrets wrapped). */
+  outputs: Record<string, any>;
+}
+
+export interface OfflineOptions {
+  /** Stack config, keyed `tenancy:<key>`; objects are JSON-encoded as Pulumi does. */
+  config?: Record<string, string>;
+  seed?: string;
+  stack?: string;
+  preview?: boolean;
+  /** The program's entry point (default: the repository's index.ts). */
+  program?: string;
+}
+
+/** True for a value the runtime marked secret (its serialized form carries the secret signature). */
+export function isSecretValue(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
+}
+
+class OfflineMonitor extends MockMonitor {
+  readonly registrations: Registration[] = [];
+  constructor(private readonly fakes: FakeProviders) {
+    super({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) });
+  }
+
+  // Same protocol as MockMonitor.registerResource, but the fakes see the URN and the resource
+  // options are recorded (MockMonitor drops them).
+  override async registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+    try {
+      const urn: string = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
+      const inputs = rpc.deserializeProperties(req.getObject());
+      const custom: boolean = req.getCustom();
+      const result = this.fakes.newResource({ urn, type: req.getType(), name: req.getName(), custom, inputs: unwrapSecrets(inputs) });
+      this.registrations.push({
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        custom,
+        parent: req.getParent(),
+        provider: req.getProvider(),
+        inputs,
+        options: {
+          protect: req.getProtect() === true,
+          retainOnDelete: req.getRetainondelete() === true,
+          deleteBeforeReplace: req.getDeletebeforereplace() === true,
+          dependsOn: req.getDependenciesList(),
+          aliases: req.getAliasesList().map((a: any) => (typeof a === "string" ? a : JSON.stringify(a.toObject()))),
+          ignoreChanges: req.getIgnorechangesList(),
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+          replaceOnChanges: req.getReplaceonchangesList(),
+        },
+      });
+      const serializedState = await rpc.serializeProperties("", result.state);
+      (this as any).resources.set(urn, { urn, id: result.id ?? null, state: serializedState });
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(result.id ?? "");
+      response.setObject(structproto.Struct.fromJavaScript(serializedState));
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
+  }
+}
+
+/**
+ * The stack's config from Pulumi.<stack>.yaml, encoded as the CLI hands it to programs (strings;
+ * objects as JSON). Encrypted (`secure:`) values cannot be read offline and are left out.
+ */
+export function stackConfig(stack: string, root = path.resolve(__dirname, "..")): Record<string, string> {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) return {};
+  const config = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}).config ?? {};
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries<unknown>(config)) {
+    if (value && typeof value === "object" && "secure" in value) continue;
+    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/** Replaces secret wrappers by their values (what a provider sees). */
+export function unwrapSecrets(v: any): any {
+  if (isSecretValue(v)) return unwrapSecrets(v.value);
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+let used = false;
+
+/** Evaluates the program once in this process and returns what it declared. */
+export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
+  if (used) throw new Error("offline engine: one run per process (Pulumi's runtime state is global)");
+  used = true;
+  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED));
+  settings.setMockOptions(monitor, PROJECT, options.stack ?? "dev", options.preview ?? false);
+  // The feature set pulumi.runtime.setMocks enables.
+  const store = (state as unknown as { getStore(): Record<string, unknown> }).getStore();
+  Object.assign(store, {
+    supportsSecrets: true,
+    supportsResourceReferences: true,
+    supportsOutputValues: false,
+    supportsDeletedWith: true,
+    supportsAliasSpecs: true,
+    supportsTransforms: false,
+  });
+  pulumi.runtime.setAllConfig({ ...stackConfig(options.stack ?? "dev"), ...options.config });
+
+  // The runtime captures a stack trace for every promise and resource (for leak reports and
+  // source positions). Offline nobody reads them, and at thousands of resources they dominate.
+  const stackTraceLimit = Error.stackTraceLimit;
+  const resourceClass = pulumi.Resource as unknown as { callsites?: () => unknown[] };
+  const callsites = resourceClass.callsites;
+  Error.stackTraceLimit = 0;
+  resourceClass.callsites = () => [];
+  try {
+    const program = options.program ?? path.resolve(__dirname, "..", "index.ts");
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(program);
+      const entry = mod && typeof mod === "object" && "default" in mod && Object.keys(mod).length === 1 ? mod.default : mod;
+      return typeof entry === "function" ? await entry() : entry;
+    });
+    await settings.disconnect();
+    return { registrations: monitor.registrations, outputs: (outputs ?? {}) as Record<string, any> };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+    resourceClass.callsites = callsites;
+  }
+}

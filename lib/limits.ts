@@ -1,0 +1,149 @@
+/**
+ * Plan limits: merging a tenant's overrides over its plan, splitting the tenant's quota over its
+ * namespaces, and the consistency rules that make a combination contradictory.
+ */
+import type { Overrides, Plan } from "./schema";
+import { formatQuantity, parseQuantityMilli, parseDurationNs } from "./quantity";
+
+export type Limits = Omit<Plan, "description">;
+export type QuotaKey = keyof Limits["kubernetes"]["quota"];
+
+/** Recursively replaces plan values by the tenant's; objects merge key by key, scalars replace. */
+export function mergeLimits(plan: Plan, overrides: Overrides | undefined): Limits {
+  const merge = (base: unknown, over: unknown): unknown => {
+    if (over === undefined) return base;
+    if (isPlainObject(base) && isPlainObject(over)) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(base)) out[key] = merge(base[key], over[key]);
+      return out;
+    }
+    return over;
+  };
+  const { description: _description, ...limits } = plan;
+  return merge(limits, overrides ?? {}) as Limits;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function quantityKind(key: string): "cpu" | "bytes" | "count" {
+  if (key.endsWith("cpu")) return "cpu";
+  if (key.endsWith("memory") || key.endsWith("storage")) return "bytes";
+  return "count";
+}
+
+/**
+ * Splits the tenant's quota evenly over `namespaceCount` namespaces, rounding down in milli-units
+ * (and whole units for counts), so the namespaces together never exceed the tenant's total.
+ */
+export function splitQuota(quota: Limits["kubernetes"]["quota"], namespaceCount: number): Record<QuotaKey, string> {
+  const out = {} as Record<QuotaKey, string>;
+  for (const key of Object.keys(quota) as QuotaKey[]) {
+    out[key] = formatQuantity(shareMilli(quota[key], key, namespaceCount), quantityKind(key));
+  }
+  return out;
+}
+
+function shareMilli(value: string | number, key: string, namespaceCount: number): bigint {
+  const total = parseQuantityMilli(value)!;
+  const kind = quantityKind(key);
+  // Counts split in whole units, cpu in millicores, bytes in whole mebibytes (readable, and a
+  // namespace never needs finer than that).
+  const unit = kind === "cpu" ? 1n : kind === "bytes" ? 1000n << 20n : 1000n;
+  return ((total / unit) / BigInt(namespaceCount)) * unit;
+}
+
+export interface LimitProblem {
+  /** Dotted path inside the limits (e.g. "kubernetes.limitRange.max.cpu"). */
+  path: string;
+  rule: string;
+}
+
+/** The four streams every tenant has (events, snmp traps, netflow, otel). */
+export const STREAMS_PER_TENANT = 4;
+
+/**
+ * Contradictions within a set of limits for a tenant with `namespaceCount` namespaces: things
+ * Kubernetes or NATS would accept one by one but that cannot work together.
+ */
+export function limitProblems(limits: Limits, namespaceCount: number): LimitProblem[] {
+  const problems: LimitProblem[] = [];
+  const q = limits.kubernetes.quota;
+  const lr = limits.kubernetes.limitRange;
+  const milli = (v: string | number) => parseQuantityMilli(v)!;
+
+  for (const resource of ["cpu", "memory"] as const) {
+    const kind = quantityKind(resource);
+    const fmt = (m: bigint) => formatQuantity(m, kind);
+    if (milli(lr.defaultRequest[resource]) > milli(lr.default[resource])) {
+      problems.push({
+        path: `kubernetes.limitRange.defaultRequest.${resource}`,
+        rule: `default request ${lr.defaultRequest[resource]} exceeds the default limit ${lr.default[resource]}`,
+      });
+    }
+    if (milli(lr.default[resource]) > milli(lr.max[resource])) {
+      problems.push({
+        path: `kubernetes.limitRange.default.${resource}`,
+        rule: `default limit ${lr.default[resource]} exceeds the maximum ${lr.max[resource]}`,
+      });
+    }
+    const requestsKey = `requests.${resource}` as QuotaKey;
+    const limitsKey = `limits.${resource}` as QuotaKey;
+    if (milli(q[requestsKey]) > milli(q[limitsKey])) {
+      problems.push({
+        path: `kubernetes.quota.${requestsKey}`,
+        rule: `${requestsKey} ${q[requestsKey]} exceeds ${limitsKey} ${q[limitsKey]}`,
+      });
+    }
+    const limitShare = shareMilli(q[limitsKey], limitsKey, namespaceCount);
+    if (milli(lr.max[resource]) > limitShare) {
+      problems.push({
+        path: `kubernetes.limitRange.max.${resource}`,
+        rule: `a container may use ${lr.max[resource]} but each of the ${namespaceCount} namespace(s) gets only ${fmt(limitShare)} of ${limitsKey} ${q[limitsKey]}`,
+      });
+    }
+    const requestShare = shareMilli(q[requestsKey], requestsKey, namespaceCount);
+    if (milli(lr.defaultRequest[resource]) > requestShare) {
+      problems.push({
+        path: `kubernetes.quota.${requestsKey}`,
+        rule: `each of the ${namespaceCount} namespace(s) gets ${fmt(requestShare)}, less than one container's default request ${lr.defaultRequest[resource]}`,
+      });
+    }
+  }
+  for (const key of ["pods", "services", "configmaps", "secrets"] as const) {
+    if (q[key] > 0 && q[key] < namespaceCount) {
+      problems.push({
+        path: `kubernetes.quota.${key}`,
+        rule: `${q[key]} cannot give each of the ${namespaceCount} namespaces at least one`,
+      });
+    }
+  }
+
+  const js = limits.nats.jetstream;
+  if (js.streams !== -1 && js.streams < STREAMS_PER_TENANT) {
+    problems.push({
+      path: "nats.jetstream.streams",
+      rule: `${js.streams} is fewer than the ${STREAMS_PER_TENANT} streams every tenant has`,
+    });
+  }
+  if (js.diskStorage !== -1) {
+    const needed = milli(limits.retention.maxBytes) * BigInt(STREAMS_PER_TENANT);
+    if (needed > milli(js.diskStorage)) {
+      problems.push({
+        path: "retention.maxBytes",
+        rule: `${STREAMS_PER_TENANT} streams of ${limits.retention.maxBytes} need ${formatQuantity(needed, "bytes")}, more than jetstream.diskStorage ${js.diskStorage}`,
+      });
+    }
+  }
+  if (js.diskStorage !== -1 && milli(js.diskStorage) === 0n) {
+    problems.push({ path: "nats.jetstream.diskStorage", rule: "0 disables file storage, but tenant streams are file-backed" });
+  }
+  if (limits.nats.payload !== -1 && limits.nats.data !== -1 && milli(limits.nats.payload) > milli(limits.nats.data)) {
+    problems.push({ path: "nats.payload", rule: `payload ${limits.nats.payload} exceeds data ${limits.nats.data}` });
+  }
+  if ((parseDurationNs(limits.retention.maxAge) ?? 0) <= 0) {
+    problems.push({ path: "retention.maxAge", rule: "must be longer than zero" });
+  }
+  return problems;
+}

@@ -1,0 +1,95 @@
+/** The validated, resolved view of a tenant that the components declare resources from. */
+import type { Limits, QuotaKey } from "./limits";
+import { splitQuota } from "./limits";
+import { LABELS, MANAGED_BY, PART_OF, orgNamespaceName, rootNamespaceName } from "./names";
+import type { Collector, TenantStatus } from "./schema";
+
+export interface OrganizationModel {
+  id: string;
+  displayName: string;
+  /** Organizations this one may talk to, in both directions (the file's `sharesWith`, made symmetric). */
+  sharesWith: string[];
+  admins: string[];
+  viewers: string[];
+}
+
+export interface TenantModel {
+  /** Path of the tenant file, as given to the loader (used in messages). */
+  file: string;
+  slug: string;
+  displayName: string;
+  plan: string;
+  status: TenantStatus;
+  admins: string[];
+  viewers: string[];
+  organizations: OrganizationModel[];
+  collectors: Required<Collector>[];
+  /** The plan's limits with the tenant's overrides applied. */
+  limits: Limits;
+}
+
+export interface NamespacePlan {
+  name: string;
+  role: "root" | "org";
+  org?: string;
+  labels: Record<string, string>;
+  /** Other namespaces of the same tenant whose pods may talk to this one's, both ways. */
+  peers: string[];
+  admins: string[];
+  viewers: string[];
+  quota: Record<QuotaKey, string>;
+}
+
+/**
+ * The tenant's namespaces: the root namespace and one per organization. The root talks to every
+ * organization; organizations talk to each other only where they share.
+ */
+export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
+  const root = rootNamespaceName(tenant.slug);
+  const count = 1 + tenant.organizations.length;
+  const quota = splitQuota(tenant.limits.kubernetes.quota, count);
+  const baseLabels = {
+    [LABELS.tenant]: tenant.slug,
+    [LABELS.plan]: tenant.plan,
+    [LABELS.status]: tenant.status,
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.partOf]: PART_OF,
+  };
+  const psa = podSecurityLabels();
+  const rootPlan: NamespacePlan = {
+    name: root,
+    role: "root",
+    labels: { ...baseLabels, [LABELS.role]: "root", ...psa },
+    peers: tenant.organizations.map((o) => orgNamespaceName(tenant.slug, o.id)),
+    admins: tenant.admins,
+    viewers: tenant.viewers,
+    quota,
+  };
+  const orgPlans = tenant.organizations.map(
+    (org): NamespacePlan => ({
+      name: orgNamespaceName(tenant.slug, org.id),
+      role: "org",
+      org: org.id,
+      labels: { ...baseLabels, [LABELS.org]: org.id, [LABELS.role]: "org", ...psa },
+      peers: [root, ...org.sharesWith.map((other) => orgNamespaceName(tenant.slug, other))],
+      admins: unique([...tenant.admins, ...org.admins]),
+      viewers: unique([...tenant.viewers, ...org.viewers]),
+      quota,
+    }),
+  );
+  return [rootPlan, ...orgPlans];
+}
+
+/** Pod Security Admission `restricted`, enforced, warned and audited, pinned to the latest policy. */
+export function podSecurityLabels(): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const mode of ["enforce", "warn", "audit"]) {
+    labels[`pod-security.kubernetes.io/${mode}`] = "restricted";
+    labels[`pod-security.kubernetes.io/${mode}-version`] = "latest";
+  }
+  return labels;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,92 @@
+/**
+ * The NetworkPolicy set of a tenant namespace, as plain objects. Peers are always named by the
+ * `kubernetes.io/metadata.name` label, which the API server sets and nobody can forge, and never by
+ * an empty `namespaceSelector: {}` (which would mean every namespace).
+ */
+import type * as k8s from "@pulumi/kubernetes/types/input";
+import type { NamespacePlan } from "./model";
+import { LABELS } from "./names";
+import type { StackSettings } from "./settings";
+
+export type PlatformNetwork = Pick<StackSettings, "platformNamespace" | "natsHub" | "dns">;
+
+export interface NetworkPolicySpec {
+  name: string;
+  spec: k8s.networking.v1.NetworkPolicySpec;
+}
+
+const byName = (names: string[]) =>
+  names.length === 1
+    ? { matchLabels: { [LABELS.namespaceName]: names[0] } }
+    : { matchExpressions: [{ key: LABELS.namespaceName, operator: "In", values: [...names].sort() }] };
+
+export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwork): NetworkPolicySpec[] {
+  // Pods of this namespace, plus pods of the tenant's namespaces it is allowed to talk to.
+  const peers: k8s.networking.v1.NetworkPolicyPeer[] = [{ podSelector: {} }];
+  if (ns.peers.length > 0) peers.push({ namespaceSelector: byName(ns.peers) });
+  return [
+    {
+      // Isolates every pod in both directions; the policies below are the only ways out and in.
+      name: "default-deny",
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    },
+    {
+      name: "allow-tenant",
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: peers }],
+        egress: [{ to: peers }],
+      },
+    },
+    {
+      name: "allow-platform-egress",
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [{ namespaceSelector: byName([platform.dns.namespace]), podSelector: { matchLabels: platform.dns.podLabels } }],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
+          {
+            to: [
+              { namespaceSelector: byName([platform.platformNamespace]), podSelector: { matchLabels: platform.natsHub.podLabels } },
+            ],
+            ports: [
+              { protocol: "TCP", port: platform.natsHub.clientPort },
+              { protocol: "TCP", port: platform.natsHub.leafPort },
+            ],
+          },
+        ],
+      },
+    },
+  ];
+}
+
+/**
+ * The platform side of the hub: NATS pods accept tenant namespaces on the client and leaf ports
+ * only, and anything from the platform namespace itself.
+ */
+export function natsHubIngressPolicy(platform: PlatformNetwork): NetworkPolicySpec {
+  return {
+    name: "nats-hub-ingress",
+    spec: {
+      podSelector: { matchLabels: platform.natsHub.podLabels },
+      policyTypes: ["Ingress"],
+      ingress: [
+        { from: [{ podSelector: {} }] },
+        {
+          from: [{ namespaceSelector: { matchExpressions: [{ key: LABELS.tenant, operator: "Exists" }] } }],
+          ports: [
+            { protocol: "TCP", port: platform.natsHub.clientPort },
+            { protocol: "TCP", port: platform.natsHub.leafPort },
+          ],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * The single source of truth for the shape of plans and tenant files: TypeBox schemas give both the
+ * JSON Schema (written to schema/*.json for editors, and used by the validator) and the TypeScript
+ * types, so the two cannot drift.
+ */
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { DURATION_PATTERN, QUANTITY_PATTERN } from "./quantity";
+
+/** Longest slug: `tenant-<slug>-org-<org>` and every other derived name must stay within 63 characters. */
+export const MAX_SLUG_LENGTH = 30;
+export const MAX_ORG_ID_LENGTH = 20;
+export const MAX_PARTITION_LENGTH = 30;
+
+const DNS_LABEL = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+
+const Quantity = (description: string) => Type.String({ pattern: QUANTITY_PATTERN, description });
+const Duration = (description: string) =>
+  Type.String({ pattern: DURATION_PATTERN, description: `${description} (Go duration: "72h", "90m"; no "d")` });
+/** NATS semantics: -1 is unlimited, 0 is zero. */
+const NatsCount = (description: string) =>
+  Type.Integer({ minimum: -1, description: `${description}; -1 = unlimited, 0 = none` });
+const NatsBytes = (description: string) =>
+  Type.Union([Type.Integer({ minimum: -1 }), Quantity("")], {
+    description: `${description}: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none`,
+  });
+
+const Group = Type.String({ pattern: "^[A-Za-z0-9][-A-Za-z0-9._:@/]*$", maxLength: 253 });
+
+/**
+ * Builds every limit group twice: complete (a plan must state every value) and partial (a tenant's
+ * overrides state only what differs), from the same field list.
+ */
+function limitGroups(complete: boolean) {
+  const obj = <P extends Record<string, TSchema>>(props: P, description: string) =>
+    Type.Object(
+      complete ? props : (Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as P),
+      { additionalProperties: false, description },
+    );
+  const quota = obj(
+    {
+      "requests.cpu": Quantity("CPU requested by all pods together"),
+      "requests.memory": Quantity("memory requested by all pods together"),
+      "limits.cpu": Quantity("CPU limit of all pods together"),
+      "limits.memory": Quantity("memory limit of all pods together"),
+      "requests.storage": Quantity("storage requested by all persistent volume claims together"),
+      persistentvolumeclaims: Type.Integer({ minimum: 0, description: "persistent volume claims" }),
+      pods: Type.Integer({ minimum: 0, description: "pods" }),
+      services: Type.Integer({ minimum: 0, description: "services" }),
+      "services.loadbalancers": Type.Integer({ minimum: 0, description: "LoadBalancer services" }),
+      "services.nodeports": Type.Integer({ minimum: 0, description: "NodePort services" }),
+      configmaps: Type.Integer({ minimum: 0, description: "config maps" }),
+      secrets: Type.Integer({ minimum: 0, description: "secrets" }),
+    },
+    "ResourceQuota for the whole tenant; it is split evenly over the tenant's namespaces",
+  );
+  const cpuMemory = (description: string) =>
+    obj({ cpu: Quantity(`${description} CPU`), memory: Quantity(`${description} memory`) }, description);
+  const limitRange = obj(
+    {
+      defaultRequest: cpuMemory("per-container default request"),
+      default: cpuMemory("per-container default limit"),
+      max: cpuMemory("per-container maximum"),
+    },
+    "LimitRange applied to every container in every tenant namespace",
+  );
+  const jetstream = obj(
+    {
+      diskStorage: NatsBytes("JetStream file storage for the account"),
+      memoryStorage: NatsBytes("JetStream memory storage for the account"),
+      streams: NatsCount("JetStream streams"),
+      consumers: NatsCount("JetStream consumers"),
+    },
+    "JetStream limits of the tenant's NATS account",
+  );
+  const nats = obj(
+    {
+      connections: NatsCount("client connections to the tenant's account"),
+      leafNodeConnections: NatsCount("leaf node connections"),
+      subscriptions: NatsCount("subscriptions"),
+      data: NatsBytes("bytes in flight for the account"),
+      payload: NatsBytes("largest message payload"),
+      jetstream,
+    },
+    "NATS account limits",
+  );
+  const retention = obj(
+    {
+      maxAge: Duration("how long a message is kept in each tenant stream"),
+      maxBytes: Quantity("size cap of each tenant stream"),
+    },
+    "Retention of each of the tenant's JetStream streams",
+  );
+  const kubernetes = obj({ quota, limitRange }, "Kubernetes quota and limit ranges");
+  return { kubernetes, nats, retention };
+}
+
+const planLimits = limitGroups(true);
+const overrideLimits = limitGroups(false);
+
+export const PlanSchema = Type.Object(
+  {
+    description: Type.String({ minLength: 1, description: "What the plan is for" }),
+    kubernetes: planLimits.kubernetes,
+    nats: planLimits.nats,
+    retention: planLimits.retention,
+  },
+  { additionalProperties: false },
+);
+export type Plan = Static<typeof PlanSchema>;
+
+export const PlansFileSchema = Type.Object(
+  {
+    plans: Type.Record(Type.String({ pattern: DNS_LABEL }), PlanSchema, {
+      description: "Plans by name; tenant files refer to them by name",
+    }),
+  },
+  { additionalProperties: false, $id: "https://tenancy.serviceradar.dev/plans.schema.json", title: "Tenant plans" },
+);
+export type PlansFile = Static<typeof PlansFileSchema>;
+
+export const OverridesSchema = Type.Object(
+  {
+    kubernetes: Type.Optional(overrideLimits.kubernetes),
+    nats: Type.Optional(overrideLimits.nats),
+    retention: Type.Optional(overrideLimits.retention),
+  },
+  { additionalProperties: false, description: "Values that replace the plan's for this tenant only" },
+);
+export type Overrides = Static<typeof OverridesSchema>;
+
+const AccessSchema = Type.Object(
+  {
+    admins: Type.Array(Group, { uniqueItems: true, description: "Groups that manage workloads" }),
+    viewers: Type.Optional(Type.Array(Group, { uniqueItems: true, description: "Groups with read-only access" })),
+  },
+  { additionalProperties: false },
+);
+
+export const COLLECTOR_TYPES = ["flowgger", "trapd", "netflow", "otel"] as const;
+export const TENANT_STATUSES = ["active", "suspended", "decommissioned"] as const;
+
+export const OrganizationSchema = Type.Object(
+  {
+    id: Type.String({ pattern: DNS_LABEL, maxLength: MAX_ORG_ID_LENGTH, description: "Organization id (DNS label)" }),
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    sharesWith: Type.Optional(
+      Type.Array(Type.String({ pattern: DNS_LABEL }), {
+        uniqueItems: true,
+        description: "Organizations of this tenant whose namespaces may talk to this one (both ways)",
+      }),
+    ),
+    access: Type.Optional(
+      Type.Object(
+        {
+          admins: Type.Optional(Type.Array(Group, { uniqueItems: true })),
+          viewers: Type.Optional(Type.Array(Group, { uniqueItems: true })),
+        },
+        { additionalProperties: false, description: "Extra groups for this organization's namespace only" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CollectorSchema = Type.Object(
+  {
+    type: Type.Union(
+      COLLECTOR_TYPES.map((t) => Type.Literal(t)),
+      { description: "flowgger (syslog), trapd (SNMP traps), netflow, otel" },
+    ),
+    partition: Type.String({
+      pattern: DNS_LABEL,
+      maxLength: MAX_PARTITION_LENGTH,
+      description: "Network partition the collector serves; part of its certificate CN",
+    }),
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 50, default: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The tenant file schema; `planNames` (when known) becomes an enum so editors can complete it. */
+export function buildTenantSchema(planNames?: readonly string[]) {
+  return Type.Object(
+    {
+      slug: Type.String({
+        pattern: DNS_LABEL,
+        maxLength: MAX_SLUG_LENGTH,
+        description: "Tenant id: a DNS label equal to the file name (tenants/<slug>.yaml)",
+      }),
+      displayName: Type.String({ minLength: 1, maxLength: 100 }),
+      plan: planNames
+        ? Type.Union(
+            planNames.map((p) => Type.Literal(p)),
+            { description: "Plan name from plans/plans.yaml" },
+          )
+        : Type.String({ description: "Plan name from plans/plans.yaml" }),
+      status: Type.Union(
+        TENANT_STATUSES.map((s) => Type.Literal(s)),
+        { description: "active; suspended (kept, but admits nothing); decommissioned (the step before removal)" },
+      ),
+      access: AccessSchema,
+      organizations: Type.Optional(Type.Array(OrganizationSchema, { description: "One namespace per organization" })),
+      overrides: Type.Optional(OverridesSchema),
+      collectors: Type.Optional(Type.Array(CollectorSchema, { description: "Edge collectors the tenant runs" })),
+    },
+    {
+      additionalProperties: false,
+      $id: "https://tenancy.serviceradar.dev/tenant.schema.json",
+      title: "Tenant",
+    },
+  );
+}
+
+export const TenantFileSchema = buildTenantSchema();
+export type TenantFile = Static<typeof TenantFileSchema>;
+export type Organization = Static<typeof OrganizationSchema>;
+export type Collector = Static<typeof CollectorSchema>;
+export type CollectorType = (typeof COLLECTOR_TYPES)[number];
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
