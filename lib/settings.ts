@@ -19,11 +19,22 @@ export interface StackSettings {
   };
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
   renderYamlToDirectory?: string;
-  /** Tenants declared per batch before letting their registrations drain (bounds memory). */
-  declareBatchSize: number;
 }
 
-/** Reads settings through a getter such as `pulumi.Config.getObject`; missing keys get defaults. */
+/**
+ * Pulumi hands every config value to the program as a string; structured values (label maps,
+ * numbers) arrive JSON-encoded.
+ */
+export function decodeConfigValue(raw: string | undefined): unknown {
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Reads settings through a getter of decoded config values; missing keys get defaults. */
 export function readSettings(get: (key: string) => unknown): StackSettings {
   const str = (key: string, fallback: string) => (get(key) as string | undefined) ?? fallback;
   const num = (key: string, fallback: number) => (get(key) as number | undefined) ?? fallback;
@@ -43,6 +54,5 @@ export function readSettings(get: (key: string) => unknown): StackSettings {
       podLabels: labels("dnsPodLabels", { "k8s-app": "kube-dns" }),
     },
     renderYamlToDirectory: get("renderYamlToDirectory") as string | undefined,
-    declareBatchSize: num("declareBatchSize", 25),
   };
 }

@@ -330,15 +330,21 @@ function schemaProblems(errors: readonly AjvError[], data: unknown): ManifestPro
 function describe(errs: readonly AjvError[]): string {
   const alternatives = errs.some((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
   const branches = errs.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");
-  if (alternatives && branches.length > 0 && branches.every((e) => e.keyword === "type")) {
-    return `must be ${branches.map((e) => String(e.params.type)).join(" or ")}`;
+  if (alternatives && branches.length > 0) {
+    // ajv reports each failed branch separately; say once what would have been accepted.
+    const accepted = branches.map((e) => {
+      if (e.keyword === "type") return String(e.params.type);
+      if (e.keyword === "format") return `a string in format "${String(e.params.format)}"`;
+      return (e.message ?? e.keyword).replace(/^must (be )?/, "");
+    });
+    return `must be ${[...new Set(accepted)].join(" or ")}`;
   }
   const messages = branches.map((e) => {
     if (e.keyword === "required") return `required field "${String(e.params.missingProperty)}" is missing`;
     if (e.keyword === "enum") return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
     return e.message ?? e.keyword;
   });
-  return [...new Set(messages)].join(alternatives ? " or " : "; ");
+  return [...new Set(messages)].join("; ");
 }
 
 /** JSON pointer → path segments; the data decides whether "0" is an array index or a map key. */
