@@ -156,6 +156,17 @@ export function unwrapSecrets(v: any): any {
   return v;
 }
 
+/** The program failed; `registrations` is what it had declared until then. */
+export class OfflineRunError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly registrations: Registration[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "OfflineRunError";
+  }
+}
+
 let used = false;
 
 /** Evaluates the program once in this process and returns what it declared. */
@@ -193,6 +204,8 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     });
     await settings.disconnect();
     return { registrations: monitor.registrations, outputs: (outputs ?? {}) as Record<string, any> };
+  } catch (err) {
+    throw new OfflineRunError(err, monitor.registrations);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     resourceClass.callsites = callsites;

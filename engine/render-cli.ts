@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_SEED, runOffline } from "./offline";
+import { DEFAULT_SEED, OfflineRunError, runOffline } from "./offline";
 import { summaryText, writeRender } from "./render";
 import { ValidationError } from "../lib/validate";
 
@@ -29,6 +29,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ValidationError ? err.message : err);
+  const cause = err instanceof OfflineRunError ? err.cause : err;
+  console.error(cause instanceof ValidationError ? cause.message : cause);
   process.exit(1);
 });

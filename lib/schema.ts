@@ -7,8 +7,8 @@ import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { DURATION_PATTERN, QUANTITY_PATTERN } from "./quantity";
 
 /** Longest slug: `tenant-<slug>-org-<org>` and every other derived name must stay within 63 characters. */
-export const MAX_SLUG_LENGTH = 30;
-export const MAX_ORG_ID_LENGTH = 20;
+export const MAX_SLUG_LENGTH = 40;
+export const MAX_ORG_ID_LENGTH = 30;
 export const MAX_PARTITION_LENGTH = 30;
 
 const DNS_LABEL = "^[a-z]([-a-z0-9]*[a-z0-9])?$";

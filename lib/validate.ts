@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { limitProblems, mergeLimits } from "./limits";
 import type { OrganizationModel, TenantModel } from "./model";
 import { RESERVED_SLUGS, derivedNames } from "./names";
@@ -45,10 +45,11 @@ const tenantValidators = new Map<string, ValidateFunction>();
 
 /** Parses YAML; syntax errors and duplicate keys become problems with their line. */
 function parseYaml(source: SourceFile, problems: Problem[]): unknown {
-  const doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const line = e.linePos?.[0]?.line;
+      const line = lineCounter.linePos(e.pos[0]).line;
       problems.push({ file: source.file, path: "", rule: `YAML${line ? ` line ${line}` : ""}: ${e.message.split("\n")[0]}` });
     }
     return undefined;
@@ -123,7 +124,7 @@ export function validatePlans(source: SourceFile, problems: Problem[]): Record<s
   const before = problems.length;
   const data = parseYaml(source, problems);
   if (data === undefined) return undefined;
-  plansValidator ??= ajv.compile(PlansFileSchema);
+  plansValidator ??= ajv.compile({ ...PlansFileSchema, $id: undefined });
   if (!plansValidator(data)) {
     problems.push(...schemaProblems(source.file, plansValidator.errors ?? []));
     return undefined;
@@ -148,7 +149,9 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const key = planNames.join(",");
   let validate = tenantValidators.get(key);
   if (!validate) {
-    validate = ajv.compile(buildTenantSchema(planNames.length > 0 ? planNames : undefined));
+    // One validator per set of plan names; the $id stays with the published file only.
+    const { $id: _id, ...schema } = buildTenantSchema(planNames.length > 0 ? planNames : undefined);
+    validate = ajv.compile(schema);
     tenantValidators.set(key, validate);
   }
   const before = problems.length;

@@ -1,0 +1,46 @@
+/** Test helpers: example inputs and one offline render of the example tenants. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { runOffline, type OfflineRun } from "../../engine/offline";
+import { renderManifests, type RenderedManifest } from "../../engine/render";
+
+export const REPO = path.resolve(__dirname, "../..");
+export const PLANS_FILE = path.join(REPO, "plans/plans.yaml");
+export const EXAMPLES_DIR = path.join(REPO, "tenants");
+
+/** A valid tenant document to derive bad ones from. */
+export function goodTenant(slug = "acme"): Record<string, any> {
+  return {
+    slug,
+    displayName: "Acme",
+    plan: "pro",
+    status: "active",
+    access: { admins: ["acme:admins"], viewers: ["acme:viewers"] },
+    organizations: [{ id: "netops" }, { id: "secops", sharesWith: ["netops"] }],
+    collectors: [{ type: "flowgger", partition: "hq", replicas: 1 }],
+  };
+}
+
+export const yamlOf = (doc: unknown) => `# yaml-language-server: $schema=../schema/tenant.schema.json\n${stringify(doc)}`;
+
+/** Writes tenant files into a fresh temporary directory. */
+export function tenantsDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-test-"));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+export interface ExampleRender {
+  run: OfflineRun;
+  manifests: RenderedManifest[];
+}
+
+/** Evaluates the program over the example tenants (once per test file: the runtime is global). */
+export async function renderExamples(options: { revealSecrets?: boolean } = {}): Promise<ExampleRender> {
+  const run = await runOffline();
+  return { run, manifests: renderManifests(run, options) };
+}
+
+export const ofKind = (manifests: RenderedManifest[], kind: string) => manifests.filter((m) => m.object.kind === kind).map((m) => m.object);

@@ -1,0 +1,162 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatProblem, loadTenants, validatePlans, validateTenants, ValidationError, type Problem, type SourceFile } from "../lib/validate";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
+
+const plansProblems: Problem[] = [];
+const plans = validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8") }, plansProblems)!;
+
+/** Validates the given files (name → YAML text) and returns the formatted problems. */
+function problemsOf(files: Record<string, string>): string[] {
+  const problems: Problem[] = [];
+  const sources: SourceFile[] = Object.entries(files).map(([name, text]) => ({ file: `tenants/${name}`, text }));
+  const tenants = validateTenants(sources, plans, problems);
+  if (problems.length > 0) expect(tenants).toEqual([]); // nothing resolved when anything is wrong
+  return problems.map(formatProblem);
+}
+
+const mutate = (fn: (t: Record<string, any>) => void, slug = "acme") => {
+  const t = goodTenant(slug);
+  fn(t);
+  return yamlOf(t);
+};
+
+const longSlug = "a".repeat(40);
+
+/** Each bad file, and the one problem (file: path: rule) it must produce. */
+const badCases: [string, Record<string, string>, string][] = [
+  ["slug differs from the file name", { "acme.yaml": mutate((t) => (t.slug = "acme-corp")) }, 'tenants/acme.yaml: slug: must equal the file name "acme" (got "acme-corp")'],
+  ["unknown top-level field", { "acme.yaml": mutate((t) => (t.colour = "red")) }, "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName"],
+  ["unknown nested field", { "acme.yaml": mutate((t) => (t.organizations[0].owner = "bob")) }, "tenants/acme.yaml: organizations[0].owner: unknown field; known fields: id, displayName, sharesWith, access"],
+  ["unknown plan", { "acme.yaml": mutate((t) => (t.plan = "gold")) }, 'tenants/acme.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")'],
+  ["bad quantity", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { quota: { "requests.cpu": "1GB" } } })) }, 'tenants/acme.yaml: overrides.kubernetes.quota["requests.cpu"]: must be a Kubernetes quantity such as "500m", "2", "1Gi" (got "1GB")'],
+  ["bad memory quantity", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { limitRange: { max: { memory: "1 Gi" } } } })) }, 'tenants/acme.yaml: overrides.kubernetes.limitRange.max.memory: must be a Kubernetes quantity such as "500m", "2", "1Gi" (got "1 Gi")'],
+  ["bad duration", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxAge: "7d" } })) }, 'tenants/acme.yaml: overrides.retention.maxAge: must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h") (got "7d")'],
+  ["duplicate organization", { "acme.yaml": mutate((t) => (t.organizations[1] = { id: "netops" })) }, 'tenants/acme.yaml: organizations[1].id: duplicate "netops" (also organizations[0])'],
+  ["shares with a missing organization", { "acme.yaml": mutate((t) => (t.organizations[1].sharesWith = ["ghost"])) }, 'tenants/acme.yaml: organizations[1].sharesWith[0]: no organization "ghost" in this tenant (known: netops, secops)'],
+  ["shares with itself", { "acme.yaml": mutate((t) => (t.organizations[1].sharesWith = ["secops"])) }, "tenants/acme.yaml: organizations[1].sharesWith[0]: an organization cannot share with itself"],
+  ["reserved slug", { "default.yaml": mutate(() => {}, "default") }, 'tenants/default.yaml: slug: "default" is reserved'],
+  ["slug not a DNS label", { "Acme_Corp.yaml": mutate(() => {}, "Acme_Corp") }, "tenants/Acme_Corp.yaml: slug: must be a DNS label"],
+  ["slug too long", { [`${longSlug}b.yaml`]: mutate(() => {}, `${longSlug}b`) }, `tenants/${longSlug}b.yaml: slug: must NOT have more than 40 characters`],
+  ["derived namespace over 63 characters", { [`${longSlug}.yaml`]: mutate((t) => (t.organizations = [{ id: "operations-center" }]), longSlug) }, `tenants/${longSlug}.yaml: organizations[0].id: namespace of organization "operations-center" "tenant-${longSlug}-org-operations-center" is 69 characters; Kubernetes allows 63`],
+  ["slug with the org separator", { "a-org-b.yaml": mutate(() => {}, "a-org-b") }, 'tenants/a-org-b.yaml: slug: must not contain "-org-"'],
+  ["missing required field", { "acme.yaml": mutate((t) => delete t.access) }, "tenants/acme.yaml: access: required field is missing"],
+  ["bad status", { "acme.yaml": mutate((t) => (t.status = "paused")) }, 'tenants/acme.yaml: status: must be one of "active", "suspended", "decommissioned" (got "paused")'],
+  ["bad collector type", { "acme.yaml": mutate((t) => (t.collectors[0].type = "syslog")) }, 'tenants/acme.yaml: collectors[0].type: must be one of "flowgger", "trapd", "netflow", "otel" (got "syslog")'],
+  ["duplicate collector", { "acme.yaml": mutate((t) => t.collectors.push({ type: "flowgger", partition: "hq" })) }, 'tenants/acme.yaml: collectors[1]: duplicate flowgger collector for partition "hq" (also collectors[0])'],
+  ["negative replicas", { "acme.yaml": mutate((t) => (t.collectors[0].replicas = -1)) }, "tenants/acme.yaml: collectors[0].replicas: must be >= 0 (got -1)"],
+  ["no admin group", { "acme.yaml": mutate((t) => (t.access.admins = [])) }, "tenants/acme.yaml: access.admins: at least one admin group is required"],
+  ["YAML syntax error", { "acme.yaml": "slug: acme\norganizations: [\n" }, "tenants/acme.yaml: (file): YAML line"],
+  ["duplicate YAML key", { "acme.yaml": yamlOf(goodTenant()) + "plan: free\n" }, "tenants/acme.yaml: (file): YAML line"],
+  ["not a mapping", { "acme.yaml": "- just\n- a list\n" }, "tenants/acme.yaml: (file): must be object"],
+  ["container maximum above the namespace share", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { limitRange: { max: { cpu: "8" } } } })) }, "tenants/acme.yaml: overrides.kubernetes.limitRange.max.cpu: a container may use 8 but each of the 3 namespace(s) gets only 5333m of limits.cpu 16"],
+  ["plan quota cannot cover the namespaces", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = Array.from({ length: 10 }, (_, i) => ({ id: `org${i}` })); }) }, 'tenants/acme.yaml: plan: kubernetes.quota.pods: 10 cannot give each of the 11 namespaces at least one (plan "free"; override it at overrides.kubernetes.quota.pods)'],
+  ["too few JetStream streams", { "acme.yaml": mutate((t) => (t.overrides = { nats: { jetstream: { streams: 2 } } })) }, "tenants/acme.yaml: overrides.nats.jetstream.streams: 2 is fewer than the 4 streams every tenant has"],
+  ["retention larger than the account's storage", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxBytes: "20Gi" } })) }, "tenants/acme.yaml: overrides.retention.maxBytes: 4 streams of 20Gi need 80Gi, more than jetstream.diskStorage 64Gi"],
+  ["bad NATS byte limit", { "acme.yaml": mutate((t) => (t.overrides = { nats: { payload: "lots" } })) }, 'tenants/acme.yaml: overrides.nats.payload: expected largest message payload: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none (got "lots")'],
+  ["NATS count below -1", { "acme.yaml": mutate((t) => (t.overrides = { nats: { connections: -2 } })) }, "tenants/acme.yaml: overrides.nats.connections: must be >= -1 (got -2)"],
+];
+
+describe("tenant file validation", () => {
+  it("has at least 15 distinct bad-input cases", () => {
+    expect(new Set(badCases.map((c) => c[2])).size).toBeGreaterThanOrEqual(15);
+    expect(badCases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(badCases)("refuses: %s", (_name, files, expected) => {
+    const problems = problemsOf(files);
+    expect(problems.some((p) => p.startsWith(expected)), `expected "${expected}" in:\n${problems.join("\n")}`).toBe(true);
+  });
+
+  it("reports one problem per bad field, for every file at once", () => {
+    const problems = problemsOf({
+      "acme.yaml": mutate((t) => {
+        t.plan = "gold";
+        t.colour = "red";
+        t.organizations[1].sharesWith = ["ghost"];
+      }),
+      "beta.yaml": mutate((t) => (t.overrides = { retention: { maxAge: "7d" } }), "beta"),
+      "gamma.yaml": mutate(() => {}, "gamma"),
+    });
+    expect(problems).toEqual([
+      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors",
+      'tenants/acme.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")',
+      'tenants/beta.yaml: overrides.retention.maxAge: must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h") (got "7d")',
+    ]);
+  });
+
+  it("accepts the good file the bad cases derive from, and resolves it", () => {
+    const problems: Problem[] = [];
+    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text: yamlOf(goodTenant()) }], plans, problems);
+    expect(problems).toEqual([]);
+    expect(tenant.organizations.map((o) => [o.id, o.sharesWith])).toEqual([
+      ["netops", ["secops"]],
+      ["secops", ["netops"]],
+    ]);
+  });
+
+  it("merges overrides over the plan, leaving the rest of the plan", () => {
+    const problems: Problem[] = [];
+    const text = mutate((t) => (t.overrides = { kubernetes: { quota: { pods: 90 } }, nats: { jetstream: { consumers: -1 } } }));
+    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems);
+    expect(problems).toEqual([]);
+    expect(tenant.limits.kubernetes.quota.pods).toBe(90);
+    expect(tenant.limits.kubernetes.quota["requests.cpu"]).toBe(plans.pro.kubernetes.quota["requests.cpu"]);
+    expect(tenant.limits.nats.jetstream).toEqual({ ...plans.pro.nats.jetstream, consumers: -1 });
+  });
+
+  it("accepts every example tenant, on at least three plans, one with organizations", () => {
+    const { tenants } = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, relativeTo: REPO });
+    expect(tenants.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(tenants.map((t) => t.plan)).size).toBeGreaterThanOrEqual(3);
+    expect(tenants.some((t) => t.organizations.length > 0)).toBe(true);
+  });
+
+  it("refuses a tenant directory with a bad file as a whole, naming only the bad file", () => {
+    const dir = tenantsDir({ "good.yaml": mutate(() => {}, "good"), "bad.yaml": mutate((t) => (t.status = "paused"), "bad"), "extra.yml": "x: 1\n" });
+    let error: unknown;
+    try {
+      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, relativeTo: path.dirname(dir) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const problems = (error as ValidationError).problems.map(formatProblem);
+    const base = path.basename(dir);
+    expect(problems).toEqual([
+      `${base}/extra.yml: (file): tenant files are named <slug>.yaml`,
+      `${base}/bad.yaml: status: must be one of "active", "suspended", "decommissioned" (got "paused")`,
+    ]);
+    expect((error as Error).message).toContain("nothing was declared");
+  });
+});
+
+describe("plans file validation", () => {
+  it("accepts the shipped plans: free, basic, pro, enterprise", () => {
+    expect(plansProblems).toEqual([]);
+    expect(Object.keys(plans)).toEqual(["free", "basic", "pro", "enterprise"]);
+  });
+
+  it("refuses an unknown field and a contradictory limit range, naming the plan", () => {
+    const text = fs.readFileSync(PLANS_FILE, "utf8")
+      .replace("description: Small teams; one edge site.", "description: Small teams; one edge site.\n    tier: 2")
+      .replace("defaultRequest: { cpu: 50m, memory: 64Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi }");
+    const problems: Problem[] = [];
+    expect(validatePlans({ file: "plans/plans.yaml", text }, problems)).toBeUndefined();
+    expect(problems.map(formatProblem)).toEqual([
+      "plans/plans.yaml: plans.basic.tier: unknown field; known fields: description, kubernetes, nats, retention",
+    ]);
+    const contradictory: Problem[] = [];
+    validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8").replace("defaultRequest: { cpu: 50m, memory: 64Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi }") }, contradictory);
+    expect(contradictory.map(formatProblem)).toEqual([
+      "plans/plans.yaml: plans.free.kubernetes.limitRange.defaultRequest.cpu: default request 300m exceeds the default limit 200m",
+    ]);
+  });
+
+  it("does not blame tenants for an unknown plan when the plans file itself is bad", () => {
+    const problems: Problem[] = [];
+    validateTenants([{ file: "tenants/acme.yaml", text: yamlOf(goodTenant()) }], undefined, problems);
+    expect(problems).toEqual([]);
+  });
+});
