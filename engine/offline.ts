@@ -196,16 +196,26 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   resourceClass.callsites = () => [];
   try {
     const program = options.program ?? path.resolve(__dirname, "..", "index.ts");
+    // A failing program is caught inside the stack so the runtime's own promises settle normally
+    // (otherwise they surface as unhandled rejections), and reported once, below.
+    let failure: { error: unknown } | undefined;
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(program);
-      const entry = mod && typeof mod === "object" && "default" in mod && Object.keys(mod).length === 1 ? mod.default : mod;
-      return typeof entry === "function" ? await entry() : entry;
+      try {
+        // The program is TypeScript, as `pulumi up` runs it; tsx compiles it the same way whether
+        // the engine itself runs under tsx (render, bench) or under vitest.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { require: tsxRequire } = require("tsx/cjs/api") as { require: (id: string, from: string) => any };
+        const mod = tsxRequire(program, __filename);
+        const entry = mod && typeof mod === "object" && "default" in mod && Object.keys(mod).length === 1 ? mod.default : mod;
+        return typeof entry === "function" ? await entry() : entry;
+      } catch (error) {
+        failure = { error };
+        return {};
+      }
     });
     await settings.disconnect();
+    if (failure) throw new OfflineRunError(failure.error, monitor.registrations);
     return { registrations: monitor.registrations, outputs: (outputs ?? {}) as Record<string, any> };
-  } catch (err) {
-    throw new OfflineRunError(err, monitor.registrations);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     resourceClass.callsites = callsites;

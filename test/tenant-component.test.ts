@@ -1,0 +1,145 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ofKind, renderExamples, type ExampleRender } from "./support/fixtures";
+
+let render: ExampleRender;
+beforeAll(async () => {
+  render = await renderExamples();
+});
+
+const inNamespace = (kind: string, ns: string) =>
+  ofKind(render.manifests, kind).filter((o) => o.metadata.namespace === ns).map((o) => o.metadata.name).sort();
+
+describe("Tenant component over the example tenants", () => {
+  it("declares exactly the expected namespaces", () => {
+    expect(ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).sort()).toEqual([
+      "platform",
+      "tenant-acme-corp",
+      "tenant-acme-corp-org-finance",
+      "tenant-acme-corp-org-netops",
+      "tenant-acme-corp-org-secops",
+      "tenant-globex",
+      "tenant-globex-org-apac",
+      "tenant-globex-org-emea",
+      "tenant-initech",
+      "tenant-umbrella",
+      "tenant-umbrella-org-labs",
+    ]);
+  });
+
+  it("labels namespaces with tenant, org, plan, manager and Pod Security restricted (enforce, warn, audit)", () => {
+    const ns = ofKind(render.manifests, "Namespace").find((n) => n.metadata.name === "tenant-acme-corp-org-secops")!;
+    expect(ns.metadata.labels).toEqual({
+      "tenancy.serviceradar.io/tenant": "acme-corp",
+      "tenancy.serviceradar.io/plan": "pro",
+      "tenancy.serviceradar.io/status": "active",
+      "app.kubernetes.io/managed-by": "pulumi",
+      "app.kubernetes.io/part-of": "tenancy",
+      "tenancy.serviceradar.io/org": "secops",
+      "tenancy.serviceradar.io/namespace-role": "org",
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "pod-security.kubernetes.io/warn-version": "latest",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/audit-version": "latest",
+    });
+  });
+
+  it("gives every tenant namespace the same policy, quota and role set", () => {
+    const tenantNamespaces = ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).filter((n) => n.startsWith("tenant-"));
+    expect(tenantNamespaces).toHaveLength(10);
+    for (const ns of tenantNamespaces) {
+      expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
+      expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
+      const levels = ns === "tenant-initech" ? ["tenant-admin"] : ["tenant-admin", "tenant-viewer"]; // initech has no viewers
+      expect(inNamespace("Role", ns), ns).toEqual(levels);
+      expect(inNamespace("RoleBinding", ns), ns).toEqual(levels);
+    }
+  });
+
+  it("lets organizations talk to the root, and to each other only where the file says they share", () => {
+    const peersOf = (ns: string) => {
+      const policy = ofKind(render.manifests, "NetworkPolicy").find((p) => p.metadata.namespace === ns && p.metadata.name === "allow-tenant")!;
+      const selector = policy.spec.ingress[0].from[1]?.namespaceSelector;
+      expect(policy.spec.egress[0].to).toEqual(policy.spec.ingress[0].from);
+      return selector?.matchExpressions?.[0].values ?? (selector ? [selector.matchLabels["kubernetes.io/metadata.name"]] : []);
+    };
+    expect(peersOf("tenant-acme-corp")).toEqual(["tenant-acme-corp-org-finance", "tenant-acme-corp-org-netops", "tenant-acme-corp-org-secops"]);
+    expect(peersOf("tenant-acme-corp-org-netops")).toEqual(["tenant-acme-corp", "tenant-acme-corp-org-secops"]);
+    expect(peersOf("tenant-acme-corp-org-secops")).toEqual(["tenant-acme-corp", "tenant-acme-corp-org-netops"]);
+    expect(peersOf("tenant-acme-corp-org-finance")).toEqual(["tenant-acme-corp"]);
+    expect(peersOf("tenant-initech")).toEqual([]);
+  });
+
+  it("never uses an empty namespaceSelector", () => {
+    const selectors = JSON.stringify(ofKind(render.manifests, "NetworkPolicy")).match(/"namespaceSelector":\{\}/g);
+    expect(selectors).toBeNull();
+  });
+
+  it("splits the tenant quota evenly over its namespaces, overrides included", () => {
+    const quota = ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === "tenant-acme-corp-org-netops")!;
+    // pro plan: 8 CPU, 16Gi, 16 CPU / 32Gi limits; pods overridden to 80; 4 namespaces.
+    expect(quota.spec.hard).toMatchObject({
+      "requests.cpu": "2",
+      "requests.memory": "4Gi",
+      "limits.cpu": "4",
+      "limits.memory": "8Gi",
+      pods: "20",
+      "services.nodeports": "0",
+    });
+    const globex = ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === "tenant-globex")!;
+    expect(globex.spec.hard).toMatchObject({ "requests.cpu": "10666m", "requests.memory": "21845Mi", pods: "100" });
+    const limits = ofKind(render.manifests, "LimitRange").find((q) => q.metadata.namespace === "tenant-initech")!;
+    expect(limits.spec.limits).toEqual([
+      { type: "Container", defaultRequest: { cpu: "50m", memory: "64Mi" }, default: { cpu: "200m", memory: "256Mi" }, max: { cpu: "500m", memory: "512Mi" } },
+    ]);
+  });
+
+  it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only", () => {
+    expect(ofKind(render.manifests, "ClusterRoleBinding")).toEqual([]);
+    expect(ofKind(render.manifests, "ClusterRole")).toEqual([]);
+    const binding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp-org-netops" && b.metadata.name === "tenant-admin")!;
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "tenant-admin" });
+    expect(binding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins", "acme-corp:netops-leads"]);
+    const rootBinding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp" && b.metadata.name === "tenant-admin")!;
+    expect(rootBinding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins"]);
+  });
+
+  it("keeps isolation objects read-only for tenant admins, and secrets away from viewers", () => {
+    const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-admin")!;
+    for (const resource of ["networkpolicies", "resourcequotas", "limitranges", "roles", "rolebindings"]) {
+      const rules = admin.rules.filter((r: { resources: string[] }) => r.resources.includes(resource));
+      expect(rules.length, resource).toBeGreaterThan(0);
+      for (const rule of rules) expect(rule.verbs, resource).toEqual(["get", "list", "watch"]);
+    }
+    const viewer = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-viewer")!;
+    expect(viewer.rules.some((r: { resources: string[] }) => r.resources.includes("secrets"))).toBe(false);
+    for (const rule of [...admin.rules, ...viewer.rules]) expect(rule.verbs).not.toContain("*");
+  });
+
+  it("protects namespaces of tenants that are not decommissioned", () => {
+    const namespaces = render.run.registrations.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+    expect(namespaces).toHaveLength(11);
+    for (const ns of namespaces) expect(ns.options.protect, ns.name).toBe(true);
+  });
+
+  it("parents every Kubernetes object to its Tenant or the Platform component, with the stack's provider", () => {
+    const components = new Map(render.run.registrations.filter((r) => !r.custom).map((r) => [r.urn, r.type]));
+    for (const r of render.run.registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
+      expect(["tenancy:index:Tenant", "tenancy:index:Platform"]).toContain(components.get(r.parent));
+      expect(r.provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
+    }
+  });
+
+  it("exports a per-tenant summary", () => {
+    expect(render.run.outputs.tenants["acme-corp"]).toEqual({
+      plan: "pro",
+      status: "active",
+      namespaces: ["tenant-acme-corp", "tenant-acme-corp-org-netops", "tenant-acme-corp-org-secops", "tenant-acme-corp-org-finance"],
+      organizations: ["netops", "secops", "finance"],
+      collectors: ["flowgger/hq", "trapd/hq", "otel/dc-east"],
+    });
+    expect(Object.keys(render.run.outputs.tenants)).toEqual(["acme-corp", "globex", "initech", "umbrella"]);
+  });
+});
