@@ -48,6 +48,9 @@ export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
   const root = rootNamespaceName(tenant.slug);
   const count = 1 + tenant.organizations.length;
   const quota = splitQuota(tenant.limits.kubernetes.quota, count);
+  // A suspended tenant keeps everything, but no new pod is admitted (running ones are the
+  // workloads' own lifecycle to stop).
+  if (tenant.status === "suspended") quota.pods = "0";
   const baseLabels = {
     [LABELS.tenant]: tenant.slug,
     [LABELS.plan]: tenant.plan,

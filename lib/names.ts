@@ -39,9 +39,9 @@ export const rootNamespaceName = (slug: string) => `tenant-${slug}`;
 export const orgNamespaceName = (slug: string, org: string) => `tenant-${slug}-org-${org}`;
 
 /** The longest names a tenant produces; each must be a DNS-1123 label (≤ 63 characters). */
-export function derivedNames(slug: string, orgIds: readonly string[]): { what: string; name: string }[] {
+export function derivedNames(slug: string, orgIds: readonly string[]): { what: string; name: string; org?: string }[] {
   return [
     { what: "root namespace", name: rootNamespaceName(slug) },
-    ...orgIds.map((org) => ({ what: `namespace of organization "${org}"`, name: orgNamespaceName(slug, org) })),
+    ...orgIds.map((org) => ({ what: `namespace of organization "${org}"`, name: orgNamespaceName(slug, org), org })),
   ];
 }

@@ -15,7 +15,7 @@ const BINARY_SUFFIXES: Record<string, bigint> = {
 const DECIMAL_SUFFIXES: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 /** The grammar of resource.Quantity in k8s.io/apimachinery (sign, digits, optional fraction, suffix). */
-export const QUANTITY_PATTERN = "^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][-+]?[0-9]+)?$";
+export const QUANTITY_PATTERN = "^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|[eE][-+]?[0-9]{1,2})?$";
 const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
 
 /** Parses a quantity into milli-units; undefined when it is not a quantity or finer than 1m. */

@@ -14,7 +14,7 @@ const READ = ["get", "list", "watch"];
 const WRITE = [...READ, "create", "update", "patch", "delete", "deletecollection"];
 
 const WORKLOADS: [string, string[]][] = [
-  ["", ["pods", "services", "endpoints", "configmaps", "persistentvolumeclaims", "serviceaccounts"]],
+  ["", ["pods", "services", "configmaps", "persistentvolumeclaims", "serviceaccounts"]],
   ["apps", ["deployments", "statefulsets", "replicasets", "daemonsets"]],
   ["batch", ["jobs", "cronjobs"]],
   ["autoscaling", ["horizontalpodautoscalers"]],
@@ -30,7 +30,8 @@ export function adminRules(): PolicyRule[] {
   return [
     ...WORKLOADS.map(([group, resources]) => ({ apiGroups: [group], resources, verbs: WRITE })),
     { apiGroups: [""], resources: ["secrets"], verbs: WRITE },
-    { apiGroups: [""], resources: ["pods/log", "events"], verbs: READ },
+    // Endpoints are the Service controller's to write; hand-written ones can point anywhere (CVE-2021-25740).
+    { apiGroups: [""], resources: ["pods/log", "events", "endpoints"], verbs: READ },
     { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["create", "get"] },
     ...ISOLATION.map(([group, resources]) => ({ apiGroups: [group], resources, verbs: READ })),
   ];
@@ -40,7 +41,7 @@ export function adminRules(): PolicyRule[] {
 export function viewerRules(): PolicyRule[] {
   return [
     ...WORKLOADS.map(([group, resources]) => ({ apiGroups: [group], resources, verbs: READ })),
-    { apiGroups: [""], resources: ["pods/log", "events"], verbs: READ },
+    { apiGroups: [""], resources: ["pods/log", "events", "endpoints"], verbs: READ },
     ...ISOLATION.map(([group, resources]) => ({ apiGroups: [group], resources, verbs: READ })),
   ];
 }

@@ -18,9 +18,11 @@ const Duration = (description: string) =>
   Type.String({ pattern: DURATION_PATTERN, description: `${description} (Go duration: "72h", "90m"; no "d")` });
 /** NATS semantics: -1 is unlimited, 0 is zero. */
 const NatsCount = (description: string) =>
-  Type.Integer({ minimum: -1, description: `${description}; -1 = unlimited, 0 = none` });
+  Type.Integer({ minimum: -1, maximum: 1_000_000_000, description: `${description}; -1 = unlimited, 0 = none` });
+/** Object counts in a ResourceQuota; far above any real cluster, below float precision loss. */
+const Count = (description: string) => Type.Integer({ minimum: 0, maximum: 1_000_000, description });
 const NatsBytes = (description: string) =>
-  Type.Union([Type.Integer({ minimum: -1 }), Quantity("")], {
+  Type.Union([Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER }), Quantity("")], {
     description: `${description}: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none`,
   });
 
@@ -43,13 +45,13 @@ function limitGroups(complete: boolean) {
       "limits.cpu": Quantity("CPU limit of all pods together"),
       "limits.memory": Quantity("memory limit of all pods together"),
       "requests.storage": Quantity("storage requested by all persistent volume claims together"),
-      persistentvolumeclaims: Type.Integer({ minimum: 0, description: "persistent volume claims" }),
-      pods: Type.Integer({ minimum: 0, description: "pods" }),
-      services: Type.Integer({ minimum: 0, description: "services" }),
-      "services.loadbalancers": Type.Integer({ minimum: 0, description: "LoadBalancer services" }),
-      "services.nodeports": Type.Integer({ minimum: 0, description: "NodePort services" }),
-      configmaps: Type.Integer({ minimum: 0, description: "config maps" }),
-      secrets: Type.Integer({ minimum: 0, description: "secrets" }),
+      persistentvolumeclaims: Count("persistent volume claims"),
+      pods: Count("pods"),
+      services: Count("services"),
+      "services.loadbalancers": Count("LoadBalancer services"),
+      "services.nodeports": Count("NodePort services"),
+      configmaps: Count("config maps"),
+      secrets: Count("secrets"),
     },
     "ResourceQuota for the whole tenant; it is split evenly over the tenant's namespaces",
   );
@@ -196,7 +198,7 @@ export function buildTenantSchema(planNames?: readonly string[]) {
         : Type.String({ description: "Plan name from plans/plans.yaml" }),
       status: Type.Union(
         TENANT_STATUSES.map((s) => Type.Literal(s)),
-        { description: "active; suspended (kept, but admits nothing); decommissioned (the step before removal)" },
+        { description: "active; suspended (everything kept, no new pods admitted); decommissioned (the step before removal)" },
       ),
       access: AccessSchema,
       organizations: Type.Optional(Type.Array(OrganizationSchema, { description: "One namespace per organization" })),

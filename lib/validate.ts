@@ -133,7 +133,7 @@ export function validatePlans(source: SourceFile, problems: Problem[]): Record<s
   for (const [name, plan] of Object.entries(plans)) {
     // A plan must work for a tenant with just its root namespace; tenants with organizations are checked on their own.
     for (const p of limitProblems(mergeLimits(plan, undefined), 1)) {
-      problems.push({ file: source.file, path: `plans.${name}.${p.path}`, rule: p.rule });
+      problems.push({ file: source.file, path: fieldPath("/" + ["plans", name, ...p.path].join("/")), rule: p.rule });
     }
   }
   return problems.length === before ? plans : undefined;
@@ -165,9 +165,10 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
       else {
         const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems);
         if (tenant && fileProblems.length === 0) {
-          for (const { what, name } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
+          for (const { what, name, org } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
             const owner = namesSeen.get(name);
-            if (owner) fileProblems.push({ file: source.file, path: "slug", rule: `${what} "${name}" collides with ${owner}` });
+            const at = org === undefined ? "slug" : `organizations[${tenant.organizations.findIndex((o) => o.id === org)}].id`;
+            if (owner) fileProblems.push({ file: source.file, path: at, rule: `${what} "${name}" collides with ${owner}` });
             else namesSeen.set(name, `${what} of ${source.file}`);
           }
           tenants.push(tenant);
@@ -232,8 +233,12 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   }
   const limits = mergeLimits(plan, t.overrides);
   for (const p of limitProblems(limits, 1 + orgs.length)) {
-    if (getPath(t.overrides, p.path) !== undefined) problems.push({ file, path: `overrides.${p.path}`, rule: p.rule });
-    else problems.push({ file, path: "plan", rule: `${p.path}: ${p.rule} (plan "${t.plan}"; override it at overrides.${p.path})` });
+    // Blame what the tenant changed, if it changed any of the values involved; else its plan.
+    const involved = [p.path, ...(p.related ?? [])];
+    const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);
+    const where = (segments: string[]) => fieldPath("/" + segments.join("/"));
+    if (overridden) problems.push({ file, path: `overrides.${where(overridden)}`, rule: p.rule });
+    else problems.push({ file, path: "plan", rule: `${where(p.path)}: ${p.rule} (plan "${t.plan}"; override it at overrides.${where(p.path)})` });
   }
   const organizations: OrganizationModel[] = orgs.map((o) => ({
     id: o.id,
@@ -256,17 +261,13 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   };
 }
 
-function getPath(obj: unknown, dotted: string): unknown {
-  // Quota keys contain dots ("requests.cpu"): try the longest key first at each level.
-  if (obj === undefined || obj === null || typeof obj !== "object") return dotted === "" ? obj : undefined;
-  if (dotted === "") return obj;
-  const record = obj as Record<string, unknown>;
-  const parts = dotted.split(".");
-  for (let n = parts.length; n >= 1; n--) {
-    const key = parts.slice(0, n).join(".");
-    if (key in record) return getPath(record[key], parts.slice(n).join("."));
+function getPath(obj: unknown, segments: string[]): unknown {
+  let cur = obj;
+  for (const segment of segments) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[segment];
   }
-  return undefined;
+  return cur;
 }
 
 export interface LoadOptions {

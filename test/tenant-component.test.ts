@@ -96,6 +96,13 @@ describe("Tenant component over the example tenants", () => {
     ]);
   });
 
+  it("admits no new pods for a suspended tenant, and keeps everything else", () => {
+    const quotas = ofKind(render.manifests, "ResourceQuota").filter((q) => q.metadata.namespace.startsWith("tenant-umbrella"));
+    expect(quotas).toHaveLength(2);
+    for (const q of quotas) expect(q.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "1", services: "5" });
+    expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+  });
+
   it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only", () => {
     expect(ofKind(render.manifests, "ClusterRoleBinding")).toEqual([]);
     expect(ofKind(render.manifests, "ClusterRole")).toEqual([]);

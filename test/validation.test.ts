@@ -56,6 +56,11 @@ const badCases: [string, Record<string, string>, string][] = [
   ["retention larger than the account's storage", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxBytes: "20Gi" } })) }, "tenants/acme.yaml: overrides.retention.maxBytes: 4 streams of 20Gi need 80Gi, more than jetstream.diskStorage 64Gi"],
   ["bad NATS byte limit", { "acme.yaml": mutate((t) => (t.overrides = { nats: { payload: "lots" } })) }, 'tenants/acme.yaml: overrides.nats.payload: expected largest message payload: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none (got "lots")'],
   ["NATS count below -1", { "acme.yaml": mutate((t) => (t.overrides = { nats: { connections: -2 } })) }, "tenants/acme.yaml: overrides.nats.connections: must be >= -1 (got -2)"],
+  ["quantity finer than a milli-unit", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { quota: { "requests.cpu": "0.0001" } } })) }, 'tenants/acme.yaml: overrides.kubernetes.quota["requests.cpu"]: 0.0001 is finer than one milli-unit'],
+  ["count too large for Kubernetes", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { quota: { pods: 1e300 } } })) }, "tenants/acme.yaml: overrides.kubernetes.quota.pods: must be <= 1000000"],
+  ["duration overflowing Go", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxAge: "99999999999999999999h" } })) }, "tenants/acme.yaml: overrides.retention.maxAge: 99999999999999999999h overflows a Go duration"],
+  ["volume claims split down to zero", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = [{ id: "a" }, { id: "b" }]; }) }, 'tenants/acme.yaml: plan: kubernetes.quota.persistentvolumeclaims: 2 cannot give each of the 3 namespaces at least one'],
+  ["an override that breaks another value is blamed, not the plan", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = []; t.overrides = { kubernetes: { quota: { "limits.cpu": "300m" } } }; }) }, 'tenants/acme.yaml: overrides.kubernetes.quota["limits.cpu"]: requests.cpu 1 exceeds limits.cpu 300m'],
 ];
 
 describe("tenant file validation", () => {
@@ -67,6 +72,14 @@ describe("tenant file validation", () => {
   it.each(badCases)("refuses: %s", (_name, files, expected) => {
     const problems = problemsOf(files);
     expect(problems.some((p) => p.startsWith(expected)), `expected "${expected}" in:\n${problems.join("\n")}`).toBe(true);
+  });
+
+  it("names the organization whose namespace collides with another tenant's", () => {
+    const problems = problemsOf({
+      "x1.yaml": mutate((t) => (t.organizations = [{ id: "edge" }, { id: "org-x" }]), "x1"),
+      "x1-org.yaml": mutate((t) => (t.organizations = [{ id: "x" }]), "x1-org"),
+    });
+    expect(problems).toEqual(['tenants/x1.yaml: organizations[1].id: namespace of organization "org-x" "tenant-x1-org-org-x" collides with namespace of organization "x" of tenants/x1-org.yaml']);
   });
 
   it("reports one problem per bad field, for every file at once", () => {
