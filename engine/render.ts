@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { isSecretValue, type OfflineRun, type Registration } from "./offline";
+import { isSecretValue, unwrapSecrets, type OfflineRun, type Registration } from "./offline";
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -26,13 +26,11 @@ export interface RenderedManifest {
 
 /** Secret wrappers become their value (revealed) or the placeholder; Secret `data` stays valid base64. */
 export function presentSecrets(v: any, reveal: boolean, inSecretData = false): any {
-  if (isSecretValue(v)) {
-    if (reveal) return presentSecrets(v.value, true, inSecretData);
-    return redact(v.value, inSecretData);
-  }
-  if (Array.isArray(v)) return v.map((x) => presentSecrets(x, reveal, inSecretData));
+  if (reveal) return unwrapSecrets(v);
+  if (isSecretValue(v)) return redact(v.value, inSecretData);
+  if (Array.isArray(v)) return v.map((x) => presentSecrets(x, false, inSecretData));
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, presentSecrets(x, reveal, inSecretData)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, presentSecrets(x, false, inSecretData)]));
   }
   return v;
 }

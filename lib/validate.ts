@@ -57,17 +57,22 @@ function parseYaml(source: SourceFile, problems: Problem[]): unknown {
   return doc.toJS();
 }
 
-/** `/organizations/1/id` → `organizations[1].id`; keys with dots are quoted: `quota["requests.cpu"]`. */
-export function fieldPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  if (extra !== undefined) parts.push(extra);
+/** `["organizations", "1", "id"]` → `organizations[1].id`; keys with dots are quoted: `quota["requests.cpu"]`. */
+export function pathOf(segments: readonly string[]): string {
   let out = "";
-  for (const part of parts) {
+  for (const part of segments) {
     if (/^[0-9]+$/.test(part)) out += `[${part}]`;
     else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
     else out += `[${JSON.stringify(part)}]`;
   }
   return out;
+}
+
+/** An ajv instance path (JSON Pointer, `/organizations/1/id`), plus an optional child key, as a field path. */
+export function fieldPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (extra !== undefined) parts.push(extra);
+  return pathOf(parts);
 }
 
 /** Turns ajv's errors into one readable rule per field. */
@@ -133,7 +138,7 @@ export function validatePlans(source: SourceFile, problems: Problem[]): Record<s
   for (const [name, plan] of Object.entries(plans)) {
     // A plan must work for a tenant with just its root namespace; tenants with organizations are checked on their own.
     for (const p of limitProblems(mergeLimits(plan, undefined), 1)) {
-      problems.push({ file: source.file, path: fieldPath("/" + ["plans", name, ...p.path].join("/")), rule: p.rule });
+      problems.push({ file: source.file, path: pathOf(["plans", name, ...p.path]), rule: p.rule });
     }
   }
   return problems.length === before ? plans : undefined;
@@ -236,9 +241,8 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);
-    const where = (segments: string[]) => fieldPath("/" + segments.join("/"));
-    if (overridden) problems.push({ file, path: `overrides.${where(overridden)}`, rule: p.rule });
-    else problems.push({ file, path: "plan", rule: `${where(p.path)}: ${p.rule} (plan "${t.plan}"; override it at overrides.${where(p.path)})` });
+    if (overridden) problems.push({ file, path: pathOf(["overrides", ...overridden]), rule: p.rule });
+    else problems.push({ file, path: "plan", rule: `${pathOf(p.path)}: ${p.rule} (plan "${t.plan}"; override it at ${pathOf(["overrides", ...p.path])})` });
   }
   const organizations: OrganizationModel[] = orgs.map((o) => ({
     id: o.id,
