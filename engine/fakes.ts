@@ -6,6 +6,7 @@
  * never look at what a test expects.
  */
 import { createHmac } from "node:crypto";
+import { FakeTls } from "./tls-fakes";
 
 export interface FakeArgs {
   urn: string;
@@ -19,8 +20,18 @@ export interface FakeResult {
   state: Record<string, any>;
 }
 
+/** The time the offline providers see: certificates are issued at it and renewal is judged by it. */
+export const DEFAULT_CLOCK = new Date("2026-01-01T00:00:00Z");
+
 export class FakeProviders {
-  constructor(private readonly seed: string) {}
+  private readonly tls: FakeTls;
+
+  constructor(
+    private readonly seed: string,
+    readonly clock: Date = DEFAULT_CLOCK,
+  ) {
+    this.tls = new FakeTls((identity, length) => this.bytes(identity, length), clock);
+  }
 
   /** Deterministic pseudo-random bytes for a resource: HMAC-SHA256 in counter mode. */
   bytes(identity: string, length: number): Buffer {
@@ -31,12 +42,17 @@ export class FakeProviders {
     return Buffer.concat(chunks).subarray(0, length);
   }
 
-  newResource(args: FakeArgs): FakeResult {
+  /** TLS resources are signed asynchronously (WebCrypto); the others answer synchronously. */
+  newResource(args: FakeArgs & { type: `tls:${string}` }): Promise<FakeResult>;
+  newResource(args: FakeArgs & { type: `${"kubernetes" | "random" | "pulumi"}:${string}` }): FakeResult;
+  newResource(args: FakeArgs): FakeResult | Promise<FakeResult>;
+  newResource(args: FakeArgs): FakeResult | Promise<FakeResult> {
     if (!args.custom) return { state: {} };
     if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-id`, state: args.inputs };
     const pkg = args.type.split(":")[0];
     if (pkg === "kubernetes") return this.kubernetes(args);
     if (pkg === "random") return this.random(args);
+    if (pkg === "tls") return this.tls.create(args);
     throw new Error(`offline engine: no fake for resource type ${args.type} (${args.urn})`);
   }
 

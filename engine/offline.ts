@@ -61,6 +61,8 @@ export interface OfflineOptions {
   /** Stack config, keyed `tenancy:<key>`; objects are JSON-encoded as Pulumi does. */
   config?: Record<string, string>;
   seed?: string;
+  /** The providers' clock (certificate validity, renewal); default DEFAULT_CLOCK in fakes.ts. */
+  clock?: Date;
   stack?: string;
   preview?: boolean;
   /** The program's entry point (default: the repository's index.ts). */
@@ -85,7 +87,7 @@ class OfflineMonitor extends MockMonitor {
       const urn: string = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
       const inputs = rpc.deserializeProperties(req.getObject());
       const custom: boolean = req.getCustom();
-      const result = this.fakes.newResource({ urn, type: req.getType(), name: req.getName(), custom, inputs: containsSecret(inputs) ? unwrapSecrets(inputs) : inputs });
+      const result = await this.fakes.newResource({ urn, type: req.getType(), name: req.getName(), custom, inputs: containsSecret(inputs) ? unwrapSecrets(inputs) : inputs });
       this.registrations.push({
         urn,
         type: req.getType(),
@@ -105,7 +107,13 @@ class OfflineMonitor extends MockMonitor {
           replaceOnChanges: req.getReplaceonchangesList(),
         },
       });
-      const serializedState = await rpc.serializeProperties("", result.state);
+      // The engine marks these outputs secret whatever the provider says (e.g. @pulumi/tls's
+      // private keys); do the same, so a program that forgets pulumi.secret() is caught offline too.
+      const state = { ...result.state };
+      for (const key of req.getAdditionalsecretoutputsList() as string[]) {
+        if (key in state && !isSecretValue(state[key])) state[key] = { [rpc.specialSigKey]: rpc.specialSecretSig, value: state[key] };
+      }
+      const serializedState = await rpc.serializeProperties("", state);
       // MockMonitor keeps every state for reads and invokes, which this program does not use; at
       // tens of thousands of resources that copy is a tenth of the heap.
       const response = new resproto.RegisterResourceResponse();
@@ -118,9 +126,17 @@ class OfflineMonitor extends MockMonitor {
     }
   }
 
+  /** The stack's outputs as registered, secrets still wrapped (the program's return value is not). */
+  stackOutputs: Record<string, any> | undefined;
+
   // Component outputs are not recorded (see above); the runtime only needs the acknowledgement.
-  override registerResourceOutputs(_req: any, callback: (err: any, res: any) => void): void {
-    callback(null, {});
+  override registerResourceOutputs(req: any, callback: (err: any, res: any) => void): void {
+    try {
+      if (String(req.getUrn()).includes("::pulumi:pulumi:Stack::")) this.stackOutputs = rpc.deserializeProperties(req.getOutputs(), true);
+      callback(null, {});
+    } catch (err) {
+      callback(err, undefined);
+    }
   }
 }
 
@@ -173,7 +189,7 @@ let used = false;
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   if (used) throw new Error("offline engine: one run per process (Pulumi's runtime state is global)");
   used = true;
-  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED));
+  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock));
   settings.setMockOptions(monitor, PROJECT, options.stack ?? "dev", options.preview ?? false);
   // The feature set pulumi.runtime.setMocks enables.
   const store = (state as unknown as { getStore(): Record<string, unknown> }).getStore();
@@ -215,7 +231,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     });
     await settings.disconnect();
     if (failure) throw new OfflineRunError(failure.error, monitor.registrations);
-    return { registrations: monitor.registrations, outputs: (outputs ?? {}) as Record<string, any> };
+    return { registrations: monitor.registrations, outputs: (monitor.stackOutputs ?? outputs ?? {}) as Record<string, any> };
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     resourceClass.callsites = callsites;

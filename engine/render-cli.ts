@@ -1,5 +1,5 @@
 /**
- * npm run render -- [--out DIR] [--seed S] [--reveal-secrets] [--tenants DIR] [--stack NAME]
+ * npm run render -- [--out DIR] [--seed S] [--clock RFC3339] [--reveal-secrets] [--tenants DIR] [--stack NAME]
  * Evaluates the program offline and writes DIR/manifests/… (default out/).
  */
 import * as path from "node:path";
@@ -13,6 +13,7 @@ async function main() {
     options: {
       out: { type: "string", default: "out" },
       seed: { type: "string", default: DEFAULT_SEED },
+      clock: { type: "string" },
       "reveal-secrets": { type: "boolean", default: false },
       tenants: { type: "string" },
       stack: { type: "string", default: "dev" },
@@ -20,12 +21,21 @@ async function main() {
   });
   const config: Record<string, string> = {};
   if (values.tenants) config["tenancy:tenantsDir"] = values.tenants;
-  const run = await runOffline({ config, seed: values.seed, stack: values.stack });
+  const run = await runOffline({ config, seed: values.seed, clock: values.clock === undefined ? undefined : parseClock(values.clock), stack: values.stack });
   const out = path.resolve(values.out!);
   const summary = writeRender(out, run, { revealSecrets: values["reveal-secrets"] });
   process.stdout.write(summaryText(summary));
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), out) || "."}/manifests (${summary.kubernetesObjects} files)` +
     `${values["reveal-secrets"] ? " WITH SECRETS REVEALED" : ""}\n`);
+}
+
+/** --clock: an RFC 3339 timestamp with a zone, e.g. 2026-06-01T00:00:00Z. */
+function parseClock(text: string): Date {
+  const date = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(text) || Number.isNaN(date.getTime())) {
+    throw new Error(`--clock: expected an RFC 3339 timestamp such as 2026-01-01T00:00:00Z, got ${JSON.stringify(text)}`);
+  }
+  return date;
 }
 
 main().catch((err) => {

@@ -49,6 +49,6 @@ describe("fake providers", () => {
   });
 
   it("refuse resource types they do not know instead of echoing inputs", () => {
-    expect(() => new FakeProviders("s").newResource({ urn: "urn:x", type: "tls:index/privateKey:PrivateKey", name: "k", custom: true, inputs: {} })).toThrow(/no fake for resource type/);
+    expect(() => new FakeProviders("s").newResource({ urn: "urn:x", type: "aws:s3/bucket:Bucket", name: "k", custom: true, inputs: {} })).toThrow(/no fake for resource type/);
   });
 });
