@@ -1,0 +1,680 @@
+/**
+ * lib/nats-jwt.ts against a real nats-server (Debian's 2.9.10): the operator, accounts and users
+ * it signs are loaded through the generated hub fragment, and every isolation claim is checked by
+ * what the server actually does. One hub per file (beforeAll/afterAll); the tests run in order and
+ * the last one re-signs accounts and reloads the hub.
+ *
+ * Two clients are used: nats.js (what platform code uses) and a minimal raw-protocol client. The
+ * raw client exists because the server answers a refused CONNECT or an oversized PUB with `-ERR`
+ * and then closes the socket; nats.js sometimes reports the resulting EPIPE/ECONNRESET instead of
+ * the server's text, and it refuses oversized payloads itself before the server sees them.
+ */
+import { createHash } from "node:crypto";
+import { connect as tcpConnect } from "node:net";
+import {
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type NatsError,
+  type Status,
+  type Subscription,
+} from "nats";
+import { fromPublic } from "nkeys.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  accountJwt,
+  computeJti,
+  credsFile,
+  decodeJwt,
+  hubConfigFragment,
+  nkeyFromRaw,
+  operatorJwt,
+  publicKeyOf,
+  publicOf,
+  seedOf,
+  signWith,
+  UNLIMITED_NO_JETSTREAM,
+  userJwt,
+  verifyJwt,
+  type AccountLimits,
+  type ConnectionType,
+  type KeyPair,
+  type Permissions,
+} from "../lib/nats-jwt";
+import { startNatsServer, type NatsServer } from "./support/nats-server";
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: everything from fixed bytes and a fixed epoch, built by one pure function
+// ---------------------------------------------------------------------------------------------
+
+/** 2025-01-01T00:00:00Z: the claims epoch every JWT here is issued at. */
+const EPOCH = 1_735_689_600;
+const te = new TextEncoder();
+
+/** Fixed 32 "random" bytes per label (what RandomBytes supplies in the real program). */
+const rawKey = (label: string) => new Uint8Array(createHash("sha256").update(`nats-jwt.test/${label}`).digest());
+
+const KIB = 1024;
+const TENANT: AccountLimits = {
+  connections: 16,
+  leafNodeConnections: 1,
+  subscriptions: -1,
+  data: -1,
+  payload: 4 * KIB,
+  imports: 0,
+  exports: 0,
+  wildcards: false,
+  diskStorage: 16 * KIB,
+  memoryStorage: 0,
+  streams: 4,
+  consumers: 8,
+};
+const NO_JS = { diskStorage: 0, memoryStorage: 0, streams: 0, consumers: 0 } as const;
+
+/** Accounts by name; `gamma`…`leafy` exist to exercise one limit each without disturbing the rest. */
+const ACCOUNT_LIMITS: Record<string, AccountLimits> = {
+  SYS: UNLIMITED_NO_JETSTREAM,
+  alpha: TENANT,
+  beta: TENANT,
+  gamma: { ...TENANT, ...NO_JS, connections: 2 },
+  zero: { ...TENANT, ...NO_JS, connections: 0 },
+  quiet: { ...TENANT, ...NO_JS, payload: 0 },
+  leafy: { ...TENANT, ...NO_JS, connections: 2, leafNodeConnections: 2 },
+};
+
+const USERS: Record<string, { account: string; permissions: Permissions; types?: ConnectionType[] }> = {
+  "alpha-collector": { account: "alpha", permissions: { pub: { allow: ["alpha.>"] }, sub: { allow: ["_INBOX.>"] } } },
+  "alpha-reader": { account: "alpha", permissions: { pub: { deny: [">"] }, sub: { allow: ["alpha.>", "_INBOX.>"] } } },
+  "alpha-admin": { account: "alpha", permissions: { pub: { allow: ["alpha.>", "$JS.API.>"] }, sub: { allow: ["_INBOX.>"] } } },
+  "beta-reader": { account: "beta", permissions: { pub: { allow: ["beta.>"] }, sub: { allow: ["beta.>", "_INBOX.>"] } } },
+  "gamma-user": { account: "gamma", permissions: { pub: { allow: ["gamma.>"] }, sub: { allow: ["_INBOX.>"] } } },
+  "zero-user": { account: "zero", permissions: { pub: { allow: ["zero.>"] }, sub: { allow: ["_INBOX.>"] } } },
+  "quiet-user": { account: "quiet", permissions: { pub: { allow: ["quiet.>", "$JS.API.>"] }, sub: { allow: ["_INBOX.>"] } } },
+  "leafy-leaf": { account: "leafy", permissions: { pub: { allow: ["leafy.>"] }, sub: { allow: ["leafy.>"] } }, types: ["LEAFNODE"] },
+  "leafy-reader": { account: "leafy", permissions: { pub: { deny: [">"] }, sub: { allow: ["leafy.>", "_INBOX.>"] } } },
+};
+
+interface Built {
+  operator: KeyPair;
+  operatorJwt: string;
+  accounts: Record<string, { kp: KeyPair; pub: string; jwt: string }>;
+  users: Record<string, { kp: KeyPair; pub: string; jwt: string; creds: string }>;
+  fragment: string;
+}
+
+function build(limits: Record<string, AccountLimits> = ACCOUNT_LIMITS): Built {
+  const operator = nkeyFromRaw("operator", rawKey("operator"));
+  const accounts: Built["accounts"] = {};
+  for (const [name, l] of Object.entries(limits)) {
+    const kp = nkeyFromRaw("account", rawKey(`account/${name}`));
+    const pub = kp.getPublicKey();
+    accounts[name] = { kp, pub, jwt: accountJwt({ account: pub, operator, name, limits: l, issuedAt: EPOCH }) };
+  }
+  const users: Built["users"] = {};
+  for (const [name, u] of Object.entries(USERS)) {
+    const kp = nkeyFromRaw("user", rawKey(`user/${name}`));
+    const pub = kp.getPublicKey();
+    const jwt = userJwt({
+      user: pub,
+      account: accounts[u.account]!.kp,
+      name,
+      permissions: u.permissions,
+      allowedConnectionTypes: u.types,
+      issuedAt: EPOCH,
+    });
+    users[name] = { kp, pub, jwt, creds: credsFile(jwt, seedOf(kp)) };
+  }
+  const opJwt = operatorJwt({ operator, name: "test-operator", systemAccount: accounts.SYS!.pub, issuedAt: EPOCH });
+  const fragment = hubConfigFragment({
+    operatorJwt: opJwt,
+    systemAccountPub: accounts.SYS!.pub,
+    // Deliberately not in name order: the fragment must sort them.
+    accounts: Object.entries(accounts)
+      .reverse()
+      .map(([name, a]) => ({ name, pub: a.pub, jwt: a.jwt })),
+  });
+  return { operator, operatorJwt: opJwt, accounts, users, fragment };
+}
+
+const B = build();
+
+// ---------------------------------------------------------------------------------------------
+// Server and client helpers
+// ---------------------------------------------------------------------------------------------
+
+let hub: NatsServer;
+const extraServers: NatsServer[] = [];
+const connections: NatsConnection[] = [];
+
+const hubConfig = (ctx: { port: number; leafPort?: number; dir: string }) =>
+  [
+    'include "hub.conf"',
+    "host: 127.0.0.1",
+    `port: ${ctx.port}`,
+    `jetstream { store_dir: "${ctx.dir}/jetstream" }`,
+    `leafnodes { host: 127.0.0.1, port: ${ctx.leafPort} }`,
+    "",
+  ].join("\n");
+
+async function open(user: string, server: NatsServer = hub): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: server.url,
+    name: user,
+    authenticator: credsAuthenticator(te.encode(B.users[user]!.creds)),
+    reconnect: false,
+  });
+  connections.push(nc);
+  return nc;
+}
+
+/** Collects a connection's status events (permission errors arrive here, not as exceptions). */
+function statusLog(nc: NatsConnection): Status[] {
+  const seen: Status[] = [];
+  void (async () => {
+    for await (const s of nc.status()) seen.push(s);
+  })();
+  return seen;
+}
+
+/** A subscription whose messages and error (if the server refuses it) are recorded. */
+function record(nc: NatsConnection, subject: string) {
+  const messages: { subject: string; data: string }[] = [];
+  const errors: NatsError[] = [];
+  const sub: Subscription = nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (err) errors.push(err);
+      else messages.push({ subject: msg.subject, data: new TextDecoder().decode(msg.data) });
+    },
+  });
+  return { sub, messages, errors };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A bare NATS protocol session authenticated with a user JWT: reads INFO, signs the nonce,
+ * sends CONNECT (verbose, so the server answers +OK or -ERR) and lets the test send raw
+ * protocol and wait for the server's replies verbatim.
+ */
+interface RawSession {
+  /** "+OK" or the server's "-ERR '…'" line for the CONNECT. */
+  greeting: string;
+  send(text: string): void;
+  /** Next reply line (+OK, -ERR …, PONG), skipping INFO/PING; "<closed>" once the socket is gone. */
+  reply(timeoutMs?: number): Promise<string>;
+  close(): void;
+}
+
+function rawSession(port: number, user: string): Promise<RawSession> {
+  const { kp, jwt } = B.users[user]!;
+  return new Promise((resolve, reject) => {
+    const sock = tcpConnect({ host: "127.0.0.1", port });
+    let buf = "";
+    let closed = false;
+    const lines: string[] = [];
+    let wake: (() => void) | undefined;
+    let greeted = false;
+    const session: RawSession = {
+      greeting: "",
+      send: (text) => sock.write(text),
+      close: () => sock.destroy(),
+      async reply(timeoutMs = 3_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const line = lines.shift();
+          if (line !== undefined) return line;
+          if (closed) return "<closed>";
+          if (Date.now() > deadline) throw new Error(`no reply from the server within ${timeoutMs} ms`);
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 50);
+          });
+        }
+      },
+    };
+    sock.on("data", (chunk) => {
+      buf += chunk.toString("utf8");
+      let i: number;
+      while ((i = buf.indexOf("\r\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (!greeted && line.startsWith("INFO ")) {
+          greeted = true;
+          const nonce = JSON.parse(line.slice(5)).nonce as string;
+          const sig = Buffer.from(kp.sign(te.encode(nonce))).toString("base64url");
+          sock.write(`CONNECT ${JSON.stringify({ verbose: true, pedantic: false, protocol: 1, jwt, sig, name: user })}\r\n`);
+          continue;
+        }
+        if (line.startsWith("INFO ") || line === "PING") continue;
+        lines.push(line);
+      }
+      wake?.();
+    });
+    sock.on("close", () => {
+      closed = true;
+      wake?.();
+    });
+    sock.on("error", () => undefined); // reported as "<closed>"
+    void session.reply(5_000).then((g) => {
+      session.greeting = g;
+      resolve(session);
+    }, reject);
+  });
+}
+
+beforeAll(async () => {
+  hub = await startNatsServer({ files: { "hub.conf": B.fragment }, leafnodes: true, config: hubConfig });
+});
+
+afterAll(async () => {
+  await Promise.allSettled(connections.map((nc) => nc.close()));
+  await Promise.allSettled(extraServers.map((s) => s.stop()));
+  await hub?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Pure properties
+// ---------------------------------------------------------------------------------------------
+
+describe("nats-jwt encoding", () => {
+  it("builds byte-identical tokens, creds and fragment from the same inputs", () => {
+    const again = build();
+    expect(again.operatorJwt).toBe(B.operatorJwt);
+    for (const name of Object.keys(B.accounts)) expect(again.accounts[name]!.jwt).toBe(B.accounts[name]!.jwt);
+    for (const name of Object.keys(B.users)) expect(again.users[name]!.creds).toBe(B.users[name]!.creds);
+    expect(again.fragment).toBe(B.fragment);
+  });
+
+  it("changes jti and token when one limit changes, and only for that account", () => {
+    const changed = build({ ...ACCOUNT_LIMITS, alpha: { ...TENANT, payload: TENANT.payload + 1 } });
+    const before = decodeJwt(B.accounts.alpha!.jwt).claims;
+    const after = decodeJwt(changed.accounts.alpha!.jwt).claims;
+    expect(after.jti).not.toBe(before.jti);
+    expect(changed.accounts.alpha!.jwt).not.toBe(B.accounts.alpha!.jwt);
+    expect(changed.accounts.beta!.jwt).toBe(B.accounts.beta!.jwt);
+    expect(changed.fragment).not.toBe(B.fragment);
+    // The jti covers the content, not the epoch: re-signing unchanged claims later keeps the id
+    // (and still yields a different token, since iat is signed).
+    const op = nkeyFromRaw("operator", rawKey("operator"));
+    const later = accountJwt({ account: B.accounts.beta!.pub, operator: op, name: "beta", limits: TENANT, issuedAt: EPOCH + 86_400 });
+    expect(decodeJwt(later).claims.jti).toBe(decodeJwt(B.accounts.beta!.jwt).claims.jti);
+    expect(decodeJwt(later).claims.iat).toBe(EPOCH + 86_400);
+    expect(later).not.toBe(B.accounts.beta!.jwt);
+  });
+
+  it("writes the nats JWT v2 layout: header, iat = epoch, content-derived jti, limits by their JWT names", () => {
+    const { header, claims } = decodeJwt(B.accounts.alpha!.jwt);
+    expect(header).toEqual({ typ: "JWT", alg: "ed25519-nkey" });
+    expect(B.accounts.alpha!.jwt.split(".")[0]).toBe(Buffer.from('{"typ":"JWT","alg":"ed25519-nkey"}').toString("base64url"));
+    expect(B.accounts.alpha!.jwt).not.toContain("=");
+    expect(claims.iat).toBe(EPOCH);
+    expect(claims.iss).toBe(B.operator.getPublicKey());
+    expect(claims.sub).toBe(B.accounts.alpha!.pub);
+    expect(claims.name).toBe("alpha");
+    expect(claims.jti).toBe(computeJti(claims));
+    expect(claims.jti).toMatch(/^[A-Z2-7]{52}$/);
+    expect(claims.nats).toEqual({
+      type: "account",
+      version: 2,
+      limits: {
+        conn: 16,
+        leaf: 1,
+        subs: -1,
+        data: -1,
+        payload: 4096,
+        imports: 0,
+        exports: 0,
+        wildcards: false,
+        disk_storage: 16384,
+        mem_storage: 0,
+        streams: 4,
+        consumer: 8,
+      },
+    });
+    const user = decodeJwt(B.users["leafy-leaf"]!.jwt).claims;
+    expect(user.iss).toBe(B.accounts.leafy!.pub);
+    expect(user.nats).toEqual({
+      type: "user",
+      version: 2,
+      pub: { allow: ["leafy.>"] },
+      sub: { allow: ["leafy.>"] },
+      subs: -1,
+      data: -1,
+      payload: -1,
+      allowed_connection_types: ["LEAFNODE"],
+    });
+    const op = decodeJwt(B.operatorJwt).claims;
+    expect(op.iss).toBe(op.sub);
+    expect(op.nats).toEqual({ type: "operator", version: 2, system_account: B.accounts.SYS!.pub });
+  });
+
+  it("signs exactly as nkeys.js would, and nkeys.js verifies the tokens", () => {
+    // The library signs with Node's Ed25519 for speed; nkeys.js (tweetnacl) is the reference.
+    const data = te.encode("same bytes from both implementations");
+    for (const kp of [B.operator, B.accounts.alpha!.kp, B.users["alpha-reader"]!.kp]) {
+      expect(publicOf(kp)).toBe(kp.getPublicKey());
+      expect(Buffer.from(signWith(kp, data)).equals(Buffer.from(kp.sign(data)))).toBe(true);
+    }
+    for (const [token, issuer] of [
+      [B.operatorJwt, B.operator.getPublicKey()],
+      [B.accounts.alpha!.jwt, B.operator.getPublicKey()],
+      [B.users["alpha-reader"]!.jwt, B.accounts.alpha!.kp.getPublicKey()],
+    ] as const) {
+      const { signingInput, signature } = decodeJwt(token);
+      expect(fromPublic(issuer).verify(te.encode(signingInput), signature)).toBe(true);
+    }
+  });
+
+  it("verifies signatures against the issuer only", () => {
+    expect(verifyJwt(B.accounts.alpha!.jwt, B.operator.getPublicKey())).toBe(true);
+    expect(verifyJwt(B.users["alpha-reader"]!.jwt, B.accounts.alpha!.pub)).toBe(true);
+    expect(verifyJwt(B.users["alpha-reader"]!.jwt, B.accounts.beta!.pub)).toBe(false);
+    const [h, p, s] = B.accounts.alpha!.jwt.split(".");
+    const forged = Buffer.from(Buffer.from(p!, "base64url").toString().replace('"conn":16', '"conn":99')).toString("base64url");
+    expect(forged).not.toBe(p);
+    expect(verifyJwt(`${h}.${forged}.${s}`, B.operator.getPublicKey())).toBe(false);
+  });
+
+  it("derives keys from raw bytes and refuses anything but 32 of them", () => {
+    const kp = nkeyFromRaw("user", rawKey("user/alpha-reader"));
+    expect(kp.getPublicKey()).toBe(B.users["alpha-reader"]!.pub);
+    expect(publicKeyOf(seedOf(kp))).toBe(kp.getPublicKey());
+    expect(seedOf(kp)).toMatch(/^SU/);
+    expect(nkeyFromRaw("operator", rawKey("x")).getPublicKey()).toMatch(/^O/);
+    expect(nkeyFromRaw("account", rawKey("x")).getPublicKey()).toMatch(/^A/);
+    expect(() => nkeyFromRaw("account", new Uint8Array(31))).toThrow(/32 raw bytes/);
+    expect(() => accountJwt({ account: B.accounts.alpha!.pub, operator: B.operator, name: "alpha", limits: TENANT, issuedAt: Date.now() })).toThrow(/seconds/);
+    expect(() => userJwt({ user: B.accounts.alpha!.pub, account: B.accounts.alpha!.kp, name: "x", permissions: {}, issuedAt: EPOCH })).toThrow(/user public key/);
+  });
+
+  it("writes creds files in the nsc layout, and nats.js authenticates with them", async () => {
+    const creds = B.users["alpha-collector"]!.creds;
+    const lines = creds.split("\n");
+    expect(creds).not.toContain("\r");
+    expect(lines[0]).toBe("-----BEGIN NATS USER JWT-----");
+    expect(lines[1]).toBe(B.users["alpha-collector"]!.jwt);
+    expect(lines[2]).toBe("------END NATS USER JWT------");
+    const seedAt = lines.indexOf("-----BEGIN USER NKEY SEED-----");
+    expect(lines[seedAt + 1]).toBe(seedOf(B.users["alpha-collector"]!.kp));
+    expect(lines[seedAt + 2]).toBe("------END USER NKEY SEED------");
+
+    const writer = await open("alpha-collector");
+    const reader = await open("alpha-reader");
+    const rec = record(reader, "alpha.events.creds");
+    await reader.flush();
+    writer.publish("alpha.events.creds", te.encode("via creds"));
+    await writer.flush();
+    await until("the message", () => rec.messages.length > 0);
+    expect(rec.messages).toEqual([{ subject: "alpha.events.creds", data: "via creds" }]);
+    await writer.close();
+    await reader.close();
+  });
+
+  it("renders the hub fragment sorted by account name, and the server refuses an accounts block next to it", async () => {
+    const names = [...B.fragment.matchAll(/^ {2}# (.+)$/gm)].map((m) => m[1]);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(["SYS", "alpha", "beta", "gamma", "leafy", "quiet", "zero"]);
+    expect(B.fragment).toContain(`operator: "${B.operatorJwt}"\n`);
+    expect(B.fragment).toContain(`system_account: ${B.accounts.SYS!.pub}\n`);
+    expect(B.fragment).toContain("resolver: MEMORY\n");
+    expect(B.fragment).toContain(`  ${B.accounts.alpha!.pub}: "${B.accounts.alpha!.jwt}"\n`);
+    expect(hub.logs()).toContain('Operator: "test-operator"');
+
+    // Mistakes the server would only report at start-up are refused when rendering.
+    const sys = B.accounts.SYS!;
+    const fragmentWith = (accounts: { name: string; pub: string; jwt: string }[]) => () =>
+      hubConfigFragment({ operatorJwt: B.operatorJwt, systemAccountPub: sys.pub, accounts });
+    const sysWithJs = accountJwt({ account: sys.pub, operator: B.operator, name: "SYS", limits: TENANT, issuedAt: EPOCH });
+    expect(fragmentWith([{ name: "SYS", pub: sys.pub, jwt: sysWithJs }])).toThrow(/must not have JetStream/);
+    const foreign = nkeyFromRaw("operator", rawKey("another operator"));
+    const alphaByOther = accountJwt({ account: B.accounts.alpha!.pub, operator: foreign, name: "alpha", limits: TENANT, issuedAt: EPOCH });
+    expect(fragmentWith([{ name: "SYS", pub: sys.pub, jwt: sys.jwt }, { name: "alpha", pub: B.accounts.alpha!.pub, jwt: alphaByOther }])).toThrow(/not signed by the operator/);
+    expect(fragmentWith([{ name: "alpha", pub: B.accounts.alpha!.pub, jwt: B.accounts.alpha!.jwt }])).toThrow(/system account/);
+
+    const refused = startNatsServer({
+      files: { "hub.conf": B.fragment },
+      config: (ctx) => `include "hub.conf"\nhost: 127.0.0.1\nport: ${ctx.port}\naccounts { EXTRA: {} }\n`,
+    });
+    await expect(refused).rejects.toThrow(/operators do not allow Accounts to be configured directly/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Isolation by permissions
+// ---------------------------------------------------------------------------------------------
+
+describe("permissions", () => {
+  it("lets the collector publish into its tenant and a reader of the same account receive it", async () => {
+    const collector = await open("alpha-collector");
+    const reader = await open("alpha-reader");
+    const rec = record(reader, "alpha.>");
+    await reader.flush();
+    collector.publish("alpha.events.x", te.encode("hello"));
+    await collector.flush();
+    await until("alpha's message", () => rec.messages.length > 0);
+    expect(rec.messages).toEqual([{ subject: "alpha.events.x", data: "hello" }]);
+    expect(rec.errors).toEqual([]);
+  });
+
+  it("refuses the collector's publish to another tenant (a status error, not an exception) and beta sees nothing", async () => {
+    const collector = await open("alpha-collector");
+    const status = statusLog(collector);
+    const beta = await open("beta-reader");
+    const rec = record(beta, "beta.>");
+    await beta.flush();
+
+    expect(() => collector.publish("beta.events.x", te.encode("leak"))).not.toThrow();
+    await collector.flush();
+    const violation = await until("the permissions violation", () => status.find((s) => s.data === "PERMISSIONS_VIOLATION"));
+    expect(violation.permissionContext).toEqual({ operation: "publish", subject: "beta.events.x" });
+    expect(collector.isClosed()).toBe(false);
+
+    // beta's reader is live (it gets beta's own sentinel) and got nothing else.
+    beta.publish("beta.events.sentinel", te.encode("own"));
+    await beta.flush();
+    await until("beta's sentinel", () => rec.messages.length > 0);
+    await sleep(100);
+    expect(rec.messages).toEqual([{ subject: "beta.events.sentinel", data: "own" }]);
+  });
+
+  it("refuses subscriptions outside the user's allow list", async () => {
+    const collector = await open("alpha-collector");
+    const everything = record(collector, ">");
+    const reader = await open("alpha-reader");
+    const other = record(reader, "beta.>");
+    await collector.flush();
+    await reader.flush();
+    await until("both refusals", () => everything.errors.length > 0 && other.errors.length > 0);
+    expect(everything.errors[0]!.code).toBe("PERMISSIONS_VIOLATION");
+    expect(everything.errors[0]!.message).toMatch(/Permissions Violation for Subscription to ">"/);
+    expect(other.errors[0]!.code).toBe("PERMISSIONS_VIOLATION");
+    expect(other.errors[0]!.message).toMatch(/Permissions Violation for Subscription to "beta\.>"/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Account limits
+// ---------------------------------------------------------------------------------------------
+
+describe("account limits", () => {
+  it("enforces conn: N connections, the N+1th refused", async () => {
+    await open("gamma-user");
+    await open("gamma-user");
+    await expect(open("gamma-user")).rejects.toThrow();
+    const raw = await rawSession(hub.port, "gamma-user");
+    expect(raw.greeting).toBe("-ERR 'maximum account active connections exceeded'");
+  });
+
+  it("refuses every connection when conn is 0", async () => {
+    await expect(open("zero-user")).rejects.toThrow();
+    const raw = await rawSession(hub.port, "zero-user");
+    expect(raw.greeting).toBe("-ERR 'maximum account active connections exceeded'");
+  });
+
+  it("enforces payload: the client is told the account's limit, the server refuses one byte more", async () => {
+    const nc = await open("alpha-collector");
+    expect(nc.info?.max_payload).toBe(TENANT.payload); // clamped from the server's 1 MiB
+    expect(() => nc.publish("alpha.events.big", new Uint8Array(TENANT.payload + 1))).toThrow(/MAX_PAYLOAD_EXCEEDED/);
+    nc.publish("alpha.events.big", new Uint8Array(TENANT.payload)); // the limit itself is fine
+
+    // Bypassing the client's check: the server itself enforces the limit and drops the connection.
+    const raw = await rawSession(hub.port, "alpha-collector");
+    expect(raw.greeting).toBe("+OK");
+    raw.send(`PUB alpha.events.raw ${TENANT.payload}\r\n${"x".repeat(TENANT.payload)}\r\n`);
+    expect(await raw.reply()).toBe("+OK");
+    raw.send(`PUB alpha.events.raw ${TENANT.payload + 1}\r\n${"x".repeat(TENANT.payload + 1)}\r\n`);
+    expect(await raw.reply()).toBe("-ERR 'Maximum Payload Violation'");
+    expect(await raw.reply()).toBe("<closed>");
+  });
+
+  it("payload 0 refuses every non-empty publish; JetStream is off when both storage limits are 0", async () => {
+    const raw = await rawSession(hub.port, "quiet-user");
+    expect(raw.greeting).toBe("+OK");
+    raw.send("PUB quiet.events.x 0\r\n\r\n");
+    expect(await raw.reply()).toBe("+OK");
+    raw.send("PUB quiet.events.x 1\r\nx\r\n");
+    expect(await raw.reply()).toBe("-ERR 'Maximum Payload Violation'");
+
+    const nc = await open("quiet-user");
+    expect(nc.info?.max_payload).toBe(0);
+    await expect(nc.jetstreamManager()).rejects.toMatchObject({ api_error: { err_code: 10039 } });
+  });
+
+  it("stores messages in a tenant stream and enforces disk_storage", async () => {
+    const admin = await open("alpha-admin");
+    const jsm = await admin.jetstreamManager();
+    const info = await jsm.getAccountInfo();
+    expect(info.limits).toMatchObject({ max_storage: 16 * KIB, max_memory: 0, max_streams: 4, max_consumers: 8 });
+
+    // A stream that reserves more than the account may store is refused up front.
+    await expect(
+      jsm.streams.add({ name: "ALPHA_TOO_BIG", subjects: ["alpha.big.>"], storage: "file" as never, max_bytes: 32 * KIB }),
+    ).rejects.toMatchObject({ api_error: { err_code: 10047, description: "insufficient storage resources available" } });
+
+    await jsm.streams.add({ name: "ALPHA_EVENTS", subjects: ["alpha.events.>"], storage: "file" as never });
+    const js = admin.jetstream();
+    let refusal: unknown;
+    for (let i = 0; i < 64 && !refusal; i++) {
+      await js.publish(`alpha.events.fill`, new Uint8Array(KIB)).catch((e: unknown) => (refusal = e));
+    }
+    expect(refusal).toMatchObject({ api_error: { err_code: 10002, description: "resource limits exceeded for account" } });
+    const state = (await jsm.streams.info("ALPHA_EVENTS")).state;
+    expect(state.messages).toBeGreaterThan(8);
+    expect(state.bytes).toBeLessThanOrEqual(16 * KIB);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Leaf nodes
+// ---------------------------------------------------------------------------------------------
+
+describe("leaf nodes", () => {
+  const leafConfig = (ctx: { port: number; dir: string }) =>
+    [
+      "host: 127.0.0.1",
+      `port: ${ctx.port}`,
+      `leafnodes { remotes = [ { url: "nats-leaf://127.0.0.1:${hub.leafPort}", credentials: "${ctx.dir}/leaf.creds" } ] }`,
+      "",
+    ].join("\n");
+
+  async function startLeaf(): Promise<NatsServer> {
+    const leaf = await startNatsServer({ files: { "leaf.creds": B.users["leafy-leaf"]!.creds }, config: leafConfig });
+    extraServers.push(leaf);
+    return leaf;
+  }
+
+  /** Publishes from a client of `leaf` until the hub reader receives it (the leaf link is up). */
+  async function delivered(leaf: NatsServer, rec: ReturnType<typeof record>, subject: string) {
+    const local = await connect({ servers: leaf.url, reconnect: false });
+    connections.push(local);
+    await until(`${subject} from the leaf`, () => {
+      local.publish(subject, te.encode("from leaf"));
+      return rec.messages.some((m) => m.subject === subject);
+    });
+    await local.close();
+  }
+
+  it("binds a leaf to its account; conn counts leafs when admitting clients, leafs are limited by leaf only", async () => {
+    // leafy: conn 2, leaf 2.
+    const leaf1 = await startLeaf();
+    const reader = await open("leafy-reader"); // connections: leaf1 + reader = 2
+    const rec = record(reader, "leafy.>");
+    await reader.flush();
+    await delivered(leaf1, rec, "leafy.events.one");
+
+    // The leaf holds one of the two connections: a second client is refused.
+    const raw = await rawSession(hub.port, "leafy-reader");
+    expect(raw.greeting).toBe("-ERR 'maximum account active connections exceeded'");
+
+    // …but a second leaf is admitted although conn is reached: leafs are checked against leaf only.
+    const leaf2 = await startLeaf();
+    await delivered(leaf2, rec, "leafy.events.two");
+
+    // A third leaf exceeds leaf: 2 and is refused, with the same wording as the conn limit.
+    const mark = hub.logs().length;
+    await startLeaf();
+    await until(
+      "the hub to refuse the third leaf",
+      () => hub.logs().slice(mark).includes(`Leafnode connection closed: Maximum Account Connections Exceeded account: ${B.accounts.leafy!.pub}/leafy`),
+    );
+
+    // A leaf-only credential cannot be used by an ordinary client.
+    const asClient = await rawSession(hub.port, "leafy-leaf");
+    expect(asClient.greeting).toBe("-ERR 'Authorization Violation'");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Re-signing and reload (last: a reload of this server version drops JWT clients that sent an
+// nkey in CONNECT, as nats.js does, nats-server#8606; clients reconnect, these tests reopen)
+// ---------------------------------------------------------------------------------------------
+
+describe("re-signing and reload", () => {
+  it("applies changed limits on reload while stored messages remain", async () => {
+    const admin = await open("alpha-admin");
+    const jsm = await admin.jetstreamManager();
+    const stored = (await jsm.streams.info("ALPHA_EVENTS")).state.messages;
+    expect(stored).toBeGreaterThan(0);
+    await expect(admin.jetstream().publish("alpha.events.fill", new Uint8Array(KIB))).rejects.toMatchObject({
+      api_error: { err_code: 10002 },
+    });
+
+    const next = build({
+      ...ACCOUNT_LIMITS,
+      alpha: { ...TENANT, diskStorage: 64 * KIB },
+      gamma: { ...ACCOUNT_LIMITS.gamma!, connections: 3 },
+    });
+    expect(decodeJwt(next.accounts.alpha!.jwt).claims.jti).not.toBe(decodeJwt(B.accounts.alpha!.jwt).claims.jti);
+    expect(decodeJwt(next.accounts.alpha!.jwt).claims.iat).toBe(EPOCH);
+    expect(next.accounts.beta!.jwt).toBe(B.accounts.beta!.jwt);
+
+    // Close every client first, so what follows holds whether or not the reload drops them.
+    await Promise.allSettled(connections.splice(0).map((nc) => nc.close()));
+    hub.writeFile("hub.conf", next.fragment);
+    await hub.reload();
+
+    const admin2 = await open("alpha-admin");
+    const jsm2 = await admin2.jetstreamManager();
+    expect((await jsm2.getAccountInfo()).limits.max_storage).toBe(64 * KIB);
+    expect((await jsm2.streams.info("ALPHA_EVENTS")).state.messages).toBe(stored);
+    const ack = await admin2.jetstream().publish("alpha.events.fill", new Uint8Array(KIB));
+    expect(ack.seq).toBeGreaterThan(stored);
+
+    // gamma now admits a third connection, and still refuses a fourth.
+    await open("gamma-user");
+    await open("gamma-user");
+    await open("gamma-user");
+    const fourth = await rawSession(hub.port, "gamma-user");
+    expect(fourth.greeting).toBe("-ERR 'maximum account active connections exceeded'");
+  });
+});
