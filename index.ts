@@ -1,25 +1,31 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { NatsHubConfig } from "./components/nats";
 import { Platform } from "./components/platform";
 import { Tenant, type TenantSummary } from "./components/tenant";
 import { decodeConfigValue, readSettings } from "./lib/settings";
 import { loadTenants } from "./lib/validate";
+import { pkiSettingsProblems } from "./lib/pki";
 
 export = async () => {
   const config = new pulumi.Config("tenancy");
   const settings = readSettings((key) => decodeConfigValue(config.get(key)));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants } = loadTenants(settings);
+  const { tenants } = loadTenants(settings, pkiSettingsProblems(settings.pki));
 
   const provider = new k8s.Provider("kubernetes", { renderYamlToDirectory: settings.renderYamlToDirectory });
-  const platform = new Platform("platform", { network: settings }, { providers: [provider] });
+  const platform = new Platform("platform", { network: settings, pki: settings.pki, nats: settings.nats }, { providers: [provider] });
 
   const summaries: Record<string, TenantSummary> = {};
+  const accounts = [];
   for (const tenant of tenants) {
-    summaries[tenant.slug] = new Tenant(tenant.slug, { tenant, platform: platform.network }, { providers: [provider] }).summary;
+    const declared = new Tenant(tenant.slug, { tenant, platform: platform.context }, { providers: [provider] });
+    summaries[tenant.slug] = declared.summary;
+    accounts.push(declared.natsAccount);
     // Let this tenant's registrations go out before declaring the next: with thousands of tenants
     // memory stays flat instead of holding every pending registration at once.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return { platformNamespace: platform.namespace, tenants: summaries };
+  const hub = new NatsHubConfig("nats-hub", { platform: platform.context.nats, namespace: platform.namespace, accounts }, { providers: [provider] });
+  return { platformNamespace: platform.namespace, natsHubConfigBytes: hub.fragment.apply((f) => Buffer.byteLength(f)), tenants: summaries };
 };

@@ -2,16 +2,34 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { LABELS, MANAGED_BY, PART_OF } from "../lib/names";
 import { natsHubIngressPolicy, type PlatformNetwork } from "../lib/network-policies";
+import type { NatsSettings, PkiSettings } from "../lib/settings";
+import { declarePlatformNats, type PlatformNats } from "./nats";
+import { declarePlatformPki, type PlatformCa } from "./pki";
 
 export interface PlatformArgs {
   /** Platform namespace, NATS hub pods and cluster DNS, from stack config. */
   network: PlatformNetwork;
+  /** Certificate lifetimes, curves and rotation counters, from stack config. */
+  pki: PkiSettings;
+  /** NATS operator name, claims epoch and hub wiring, from stack config. */
+  nats: NatsSettings;
+}
+
+/** What a tenant needs from the platform. */
+export interface PlatformContext {
+  network: PlatformNetwork;
+  pki: PkiSettings;
+  namespace: pulumi.Output<string>;
+  ca: PlatformCa;
+  nats: PlatformNats;
 }
 
 /** What every tenant shares: the platform namespace and the hub's side of tenant traffic. */
 export class Platform extends pulumi.ComponentResource {
   public readonly network: PlatformNetwork;
   public readonly namespace: pulumi.Output<string>;
+  /** Handed to every Tenant. */
+  public readonly context: PlatformContext;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tenancy:index:Platform", name, {}, opts);
@@ -41,6 +59,9 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     this.namespace = namespace.metadata.name;
-    this.registerOutputs({ namespace: this.namespace });
+    const ca = declarePlatformPki(this, name, args.pki, this.namespace, args.network.platformNamespace);
+    const nats = declarePlatformNats(this, name, args.nats);
+    this.context = { network: args.network, pki: args.pki, namespace: this.namespace, ca, nats };
+    this.registerOutputs({ namespace: this.namespace, rootCaCertPem: ca.certPem });
   }
 }

@@ -157,6 +157,10 @@ export function limitProblems(limits: Limits, namespaceCount: number): LimitProb
   if (js.streams !== -1 && js.streams < STREAMS_PER_TENANT) {
     problems.push({ path: ["nats", "jetstream", "streams"], rule: `${js.streams} is fewer than the ${STREAMS_PER_TENANT} streams every tenant has` });
   }
+  // nats-server reads 0 streams or consumers as "no limit", not "none" (unlike every other limit).
+  if (js.consumers === 0) {
+    problems.push({ path: ["nats", "jetstream", "consumers"], rule: "0 means unlimited to JetStream; write -1 for unlimited or a positive number" });
+  }
   if (js.diskStorage !== -1) {
     const needed = milli(limits.retention.maxBytes) * BigInt(STREAMS_PER_TENANT);
     if (milli(js.diskStorage) === 0n) {

@@ -26,6 +26,8 @@ export interface TenantModel {
   collectors: Required<Collector>[];
   /** The plan's limits with the tenant's overrides applied. */
   limits: Limits;
+  /** Rotation counters from the tenant file (0 when absent). */
+  certificates: { rotation: number; caRotation: number };
 }
 
 export interface NamespacePlan {

@@ -180,6 +180,28 @@ export const CollectorSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const CertificatesSchema = Type.Object(
+  {
+    rotation: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000000,
+        default: 0,
+        description: "Bump to re-issue this tenant's component certificates (new keys) on the next update",
+      }),
+    ),
+    caRotation: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000000,
+        default: 0,
+        description: "Bump to replace this tenant's intermediate CA (new key) and re-issue every certificate under it",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "Explicit certificate rotation (certificates are not renewed by themselves)" },
+);
+
 /** The tenant file schema; `planNames` (when known) becomes an enum so editors can complete it. */
 export function buildTenantSchema(planNames?: readonly string[]) {
   return Type.Object(
@@ -204,6 +226,7 @@ export function buildTenantSchema(planNames?: readonly string[]) {
       organizations: Type.Optional(Type.Array(OrganizationSchema, { description: "One namespace per organization" })),
       overrides: Type.Optional(OverridesSchema),
       collectors: Type.Optional(Type.Array(CollectorSchema, { description: "Edge collectors the tenant runs" })),
+      certificates: Type.Optional(CertificatesSchema),
     },
     {
       additionalProperties: false,

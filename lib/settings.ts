@@ -17,8 +17,51 @@ export interface StackSettings {
     namespace: string;
     podLabels: Record<string, string>;
   };
+  /** Certificate lifetimes, key curves and stack-wide rotation counters. */
+  pki: PkiSettings;
+  /** NATS operator and hub wiring. */
+  nats: NatsSettings;
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
   renderYamlToDirectory?: string;
+}
+
+export interface NatsSettings {
+  operatorName: string;
+  /**
+   * `iat` of every JWT, in Unix seconds. Fixed so unchanged claims give identical tokens (no
+   * spurious diffs); it never goes backwards. Any claim change still gets a new `jti`.
+   */
+  claimsIssuedAt: number;
+  /** URL NACK and the platform's readers use to reach the hub's client port. */
+  hubUrl: string;
+  /** Deploy the official NATS Helm chart wired to the generated hub config. */
+  deployHub: boolean;
+  /** Chart version when `deployHub` is on. */
+  hubChartVersion: string;
+  /** JetStream replicas of every tenant stream (3 for a clustered hub). */
+  streamReplicas: number;
+}
+
+export type EcdsaCurve = "P256" | "P384";
+
+/** One class of certificate: how long it lives and when it is due for re-issue. */
+export interface CertificateClass {
+  validityHours: number;
+  /** `readyForRenewal` turns true this many hours before expiry; the rotation job acts on it. */
+  earlyRenewalHours: number;
+  curve: EcdsaCurve;
+}
+
+export interface PkiSettings {
+  root: CertificateClass;
+  tenantCa: CertificateClass;
+  component: CertificateClass;
+  /** Stack-wide counters: bumping one re-issues that class (and what it signs) for every tenant. */
+  rotation: { root: number; tenantCa: number; component: number };
+  /** Name of the NATS hub's Service in the platform namespace (the hub certificate's DNS names). */
+  hubServiceName: string;
+  /** Extra DNS names for the hub certificate: the public name remote leaf nodes dial. */
+  hubPublicDnsNames: string[];
 }
 
 /**
@@ -52,6 +95,38 @@ export function readSettings(get: (key: string) => unknown): StackSettings {
     dns: {
       namespace: str("dnsNamespace", "kube-system"),
       podLabels: labels("dnsPodLabels", { "k8s-app": "kube-dns" }),
+    },
+    nats: {
+      operatorName: str("natsOperatorName", "serviceradar"),
+      claimsIssuedAt: num("natsClaimsIssuedAt", 1767225600),
+      hubUrl: str("natsHubUrl", `tls://${str("natsHubServiceName", "nats")}.${str("platformNamespace", "platform")}.svc:${num("natsClientPort", 4222)}`),
+      deployHub: (get("natsDeployHub") as boolean | undefined) ?? false,
+      hubChartVersion: str("natsHubChartVersion", "1.3.16"),
+      streamReplicas: num("natsStreamReplicas", 1),
+    },
+    pki: {
+      root: {
+        validityHours: num("pkiRootValidityHours", 87600),
+        earlyRenewalHours: num("pkiRootEarlyRenewalHours", 8760),
+        curve: str("pkiRootCurve", "P384") as EcdsaCurve,
+      },
+      tenantCa: {
+        validityHours: num("pkiTenantCaValidityHours", 43800),
+        earlyRenewalHours: num("pkiTenantCaEarlyRenewalHours", 4380),
+        curve: str("pkiTenantCaCurve", "P256") as EcdsaCurve,
+      },
+      component: {
+        validityHours: num("pkiComponentValidityHours", 8760),
+        earlyRenewalHours: num("pkiComponentEarlyRenewalHours", 720),
+        curve: str("pkiComponentCurve", "P256") as EcdsaCurve,
+      },
+      rotation: {
+        root: num("pkiRootRotation", 0),
+        tenantCa: num("pkiTenantCaRotation", 0),
+        component: num("pkiComponentRotation", 0),
+      },
+      hubServiceName: str("natsHubServiceName", "nats"),
+      hubPublicDnsNames: (get("natsHubPublicDnsNames") as string[] | undefined) ?? [],
     },
     renderYamlToDirectory: get("renderYamlToDirectory") as string | undefined,
   };

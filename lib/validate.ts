@@ -262,6 +262,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     organizations,
     collectors: collectors.map((c) => ({ type: c.type, partition: c.partition, replicas: c.replicas ?? 1 })),
     limits,
+    certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
   };
 }
 
@@ -283,9 +284,10 @@ export interface LoadOptions {
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
-export function loadTenants(options: LoadOptions): { tenants: TenantModel[]; plans: Record<string, Plan> } {
+export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = []): { tenants: TenantModel[]; plans: Record<string, Plan> } {
   const rel = (p: string) => path.relative(options.relativeTo ?? process.cwd(), p) || p;
-  const problems: Problem[] = [];
+  // Stack config problems are reported with the files' problems, all at once.
+  const problems: Problem[] = [...settingsProblems];
   const plans = validatePlans({ file: rel(options.plansFile), text: fs.readFileSync(options.plansFile, "utf8") }, problems);
   const sources: SourceFile[] = [];
   for (const entry of fs.readdirSync(options.tenantsDir).sort()) {

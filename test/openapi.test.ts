@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderExamples, type ExampleRender } from "./support/fixtures";
 import { validateManifest } from "./support/k8s-validate";
+import { registerNackSchemas } from "./support/nack-crds";
+
+// NACK's Stream and Account are custom resources: validated against NACK's own CRD schema.
+registerNackSchemas();
 
 let render: ExampleRender;
 beforeAll(async () => {

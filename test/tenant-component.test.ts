@@ -134,7 +134,7 @@ describe("Tenant component over the example tenants", () => {
   it("parents every Kubernetes object to its Tenant or the Platform component, with the stack's provider", () => {
     const components = new Map(render.run.registrations.filter((r) => !r.custom).map((r) => [r.urn, r.type]));
     for (const r of render.run.registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
-      expect(["tenancy:index:Tenant", "tenancy:index:Platform"]).toContain(components.get(r.parent));
+      expect(["tenancy:index:Tenant", "tenancy:index:Platform", "tenancy:index:NatsHubConfig"]).toContain(components.get(r.parent));
       expect(r.provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
     }
   });
@@ -146,6 +146,9 @@ describe("Tenant component over the example tenants", () => {
       namespaces: ["tenant-acme-corp", "tenant-acme-corp-org-netops", "tenant-acme-corp-org-secops", "tenant-acme-corp-org-finance"],
       organizations: ["netops", "secops", "finance"],
       collectors: ["flowgger/hq", "trapd/hq", "otel/dc-east"],
+      certificates: ["flowgger.hq.acme-corp.serviceradar", "trapd.hq.acme-corp.serviceradar", "otel.dc-east.acme-corp.serviceradar", "leaf.edge.acme-corp.serviceradar"],
+      natsUsers: ["collector-flowgger-hq", "collector-trapd-hq", "collector-otel-dc-east", "leaf", "reader", "manager"],
+      streams: ["acme-corp-events", "acme-corp-snmp-traps", "acme-corp-netflow", "acme-corp-otel"],
     });
     expect(Object.keys(render.run.outputs.tenants)).toEqual(["acme-corp", "globex", "initech", "umbrella"]);
   });

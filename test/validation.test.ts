@@ -2,6 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadTenants, validatePlans, validateTenants, ValidationError, type Problem, type SourceFile } from "../lib/validate";
+import { pkiSettingsProblems } from "../lib/pki";
+import { readSettings } from "../lib/settings";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
 
 const plansProblems: Problem[] = [];
@@ -61,6 +63,9 @@ const badCases: [string, Record<string, string>, string][] = [
   ["duration overflowing Go", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxAge: "99999999999999999999h" } })) }, "tenants/acme.yaml: overrides.retention.maxAge: 99999999999999999999h overflows a Go duration"],
   ["volume claims split down to zero", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = [{ id: "a" }, { id: "b" }]; }) }, 'tenants/acme.yaml: plan: kubernetes.quota.persistentvolumeclaims: 2 cannot give each of the 3 namespaces at least one'],
   ["an override that breaks another value is blamed, not the plan", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = []; t.overrides = { kubernetes: { quota: { "limits.cpu": "300m" } } }; }) }, 'tenants/acme.yaml: overrides.kubernetes.quota["limits.cpu"]: requests.cpu 1 exceeds limits.cpu 300m'],
+  ["JetStream consumers 0 (the server reads it as unlimited)", { "acme.yaml": mutate((t) => (t.overrides = { nats: { jetstream: { consumers: 0 } } })) }, "tenants/acme.yaml: overrides.nats.jetstream.consumers: 0 means unlimited to JetStream; write -1 for unlimited or a positive number"],
+  ["negative rotation counter", { "acme.yaml": mutate((t) => (t.certificates = { rotation: -1 })) }, "tenants/acme.yaml: certificates.rotation: must be >= 0 (got -1)"],
+  ["unknown certificates field", { "acme.yaml": mutate((t) => (t.certificates = { rotate: 1 })) }, "tenants/acme.yaml: certificates.rotate: unknown field; known fields: rotation, caRotation"],
 ];
 
 describe("tenant file validation", () => {
@@ -93,7 +98,7 @@ describe("tenant file validation", () => {
       "gamma.yaml": mutate(() => {}, "gamma"),
     });
     expect(problems).toEqual([
-      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors",
+      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates",
       'tenants/acme.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")',
       'tenants/beta.yaml: overrides.retention.maxAge: must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h") (got "7d")',
     ]);
@@ -171,5 +176,42 @@ describe("plans file validation", () => {
     const problems: Problem[] = [];
     validateTenants([{ file: "tenants/acme.yaml", text: yamlOf(goodTenant()) }], undefined, problems);
     expect(problems).toEqual([]);
+  });
+});
+
+describe("stack config validation (PKI)", () => {
+  const defaults = () => readSettings(() => undefined).pki;
+
+  it("accepts the defaults", () => {
+    expect(pkiSettingsProblems(defaults())).toEqual([]);
+  });
+
+  it("refuses a certificate outliving its issuer, a renewal window longer than the validity, an unknown curve and a negative counter, all at once", () => {
+    const pki = defaults();
+    pki.component.validityHours = pki.tenantCa.validityHours + 1;
+    pki.root.earlyRenewalHours = pki.root.validityHours;
+    pki.tenantCa.curve = "P224" as never;
+    pki.rotation.component = -1;
+    expect(pkiSettingsProblems(pki).map(formatProblem)).toEqual([
+      "stack config: tenancy:pkiRootEarlyRenewalHours: must be a whole number of hours, at least 0 and less than the validity (87600)",
+      "stack config: tenancy:pkiTenantCaCurve: must be one of P256, P384",
+      "stack config: tenancy:pkiComponentValidityHours: must not exceed the tenant CA's validity (43800 hours)",
+      "stack config: tenancy:pkiComponentRotation: must be a whole number, at least 0",
+    ]);
+  });
+
+  it("reports stack config problems together with tenant file problems", () => {
+    const pki = defaults();
+    pki.root.validityHours = 0;
+    const dir = tenantsDir({ "acme.yaml": mutate((t) => (t.plan = "gold")) });
+    let error: unknown;
+    try {
+      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, relativeTo: path.dirname(dir) }, pkiSettingsProblems(pki));
+    } catch (e) {
+      error = e;
+    }
+    const messages = (error as ValidationError).problems.map(formatProblem);
+    expect(messages.some((m) => m.startsWith("stack config: tenancy:pkiRootValidityHours: must be a positive whole number"))).toBe(true);
+    expect(messages.some((m) => m.includes('plan: must be one of'))).toBe(true);
   });
 });

@@ -1,0 +1,174 @@
+/**
+ * NATS identities: the operator and platform accounts (Platform), a tenant's account and users
+ * (Tenant), and the hub's account configuration (NatsHubConfig). Key material is @pulumi/random
+ * bytes turned into nkeys, so it is stable across runs and secret in state; JWTs are built and
+ * signed here with fixed claims, so unchanged inputs give byte-identical tokens.
+ */
+import { createHmac } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import {
+  UNLIMITED_NO_JETSTREAM,
+  accountJwt,
+  credsFile,
+  hubConfigFragment,
+  nkeyFromRaw,
+  operatorJwt,
+  userJwt,
+  type HubAccount,
+  type NKeyKind,
+} from "../lib/nats-jwt";
+import { CREDS_KEY, accountName, tenantAccountLimits, tenantUsers, type NatsUserPlan } from "../lib/nats-plan";
+import type { TenantModel } from "../lib/model";
+import { LABELS, MANAGED_BY } from "../lib/names";
+import type { NatsSettings } from "../lib/settings";
+
+/** 32 random bytes kept in state (secret); `protect` where losing them would orphan data. */
+function keyBytes(name: string, parent: pulumi.Resource, protect: boolean): random.RandomBytes {
+  return new random.RandomBytes(name, { length: 32 }, { parent, protect });
+}
+
+const keyPair = (kind: NKeyKind, base64: string) => nkeyFromRaw(kind, Buffer.from(base64, "base64"));
+
+/** What tenants need from the platform's NATS identities. */
+export interface PlatformNats {
+  /** Secret: the operator's random bytes (base64), to sign tenant accounts. */
+  operatorKey: pulumi.Output<string>;
+  /** The system and platform accounts, for the hub configuration. */
+  accounts: pulumi.Output<HubAccount[]>;
+  operatorJwt: pulumi.Output<string>;
+  systemAccountPub: pulumi.Output<string>;
+  settings: NatsSettings;
+}
+
+export function declarePlatformNats(parent: pulumi.Resource, name: string, settings: NatsSettings): PlatformNats {
+  // Replacing these would re-key every account: protected, like the data that hangs off them.
+  const operator = keyBytes(`${name}-nats-operator-key`, parent, true);
+  const system = keyBytes(`${name}-nats-system-account-key`, parent, true);
+  const platformAccount = keyBytes(`${name}-nats-platform-account-key`, parent, true);
+  const identities = pulumi.all([operator.base64, system.base64, platformAccount.base64]).apply(([op, sys, plat]) => {
+    const operatorKp = keyPair("operator", op);
+    const systemPub = keyPair("account", sys).getPublicKey();
+    const platformPub = keyPair("account", plat).getPublicKey();
+    const issuedAt = settings.claimsIssuedAt;
+    return {
+      operatorJwt: operatorJwt({ operator: operatorKp, name: settings.operatorName, systemAccount: systemPub, issuedAt }),
+      systemAccountPub: systemPub,
+      accounts: [
+        // The system account carries the server's own traffic; it never gets JetStream.
+        { pub: systemPub, name: "SYS", jwt: accountJwt({ account: systemPub, operator: operatorKp, name: "SYS", limits: UNLIMITED_NO_JETSTREAM, issuedAt }) },
+        { pub: platformPub, name: "PLATFORM", jwt: accountJwt({ account: platformPub, operator: operatorKp, name: "PLATFORM", limits: UNLIMITED_NO_JETSTREAM, issuedAt }) },
+      ],
+    };
+  });
+  // JWTs are signed public claims: only the keys behind them are secret.
+  const unsecret = <T>(o: pulumi.Output<T>) => pulumi.unsecret(o);
+  return {
+    operatorKey: pulumi.secret(operator.base64),
+    accounts: unsecret(identities.accounts),
+    operatorJwt: unsecret(identities.operatorJwt),
+    systemAccountPub: unsecret(identities.systemAccountPub),
+    settings,
+  };
+}
+
+export interface TenantNats {
+  account: pulumi.Output<HubAccount>;
+  users: { plan: NatsUserPlan; secret: k8s.core.v1.Secret }[];
+}
+
+/**
+ * The tenant's account (limits from the plan, no exports or imports) and its users, each with a
+ * creds Secret in the namespace where it is used. User keys are derived from one random secret per
+ * tenant (HMAC by user id), so adding a collector adds a user without touching the others.
+ */
+export function declareTenantNats(
+  parent: pulumi.Resource,
+  tenant: TenantModel,
+  platform: PlatformNats,
+  namespaces: { tenant: pulumi.Input<string>; platform: pulumi.Input<string> },
+  protect: boolean,
+): TenantNats {
+  const slug = tenant.slug;
+  // The account key is the account's identity: JetStream stores the tenant's streams under it.
+  const accountKey = keyBytes(`${slug}-nats-account-key`, parent, protect);
+  const userSecret = keyBytes(`${slug}-nats-user-keys`, parent, false);
+  const limits = tenantAccountLimits(tenant);
+  const users = tenantUsers(tenant);
+  const issuedAt = platform.settings.claimsIssuedAt;
+
+  const signed = pulumi.all([platform.operatorKey, accountKey.base64, userSecret.base64]).apply(([op, acc, userRoot]) => {
+    const accountKp = keyPair("account", acc);
+    const pub = accountKp.getPublicKey();
+    const jwt = accountJwt({ account: pub, operator: keyPair("operator", op), name: accountName(slug), limits, issuedAt, tags: [`tenant:${slug}`] });
+    const creds = users.map((user) => {
+      const raw = createHmac("sha256", Buffer.from(userRoot, "base64")).update(`nats-user:${user.id}`).digest();
+      const userKp = nkeyFromRaw("user", raw);
+      const token = userJwt({
+        user: userKp.getPublicKey(),
+        account: accountKp,
+        name: `${slug}-${user.id}`,
+        permissions: user.permissions,
+        allowedConnectionTypes: user.allowedConnectionTypes as never,
+        issuedAt,
+      });
+      return credsFile(token, new TextDecoder().decode(userKp.getSeed()));
+    });
+    return { account: { pub, name: accountName(slug), jwt }, creds };
+  });
+
+  const labels = { [LABELS.tenant]: slug, [LABELS.managedBy]: MANAGED_BY, "app.kubernetes.io/component": "nats-credentials" };
+  const secrets = users.map((user, i) => ({
+    plan: user,
+    secret: new k8s.core.v1.Secret(
+      `${slug}-${user.secretName}`,
+      {
+        metadata: { name: user.secretName, namespace: user.namespace === "tenant" ? namespaces.tenant : namespaces.platform, labels: { ...labels, "tenancy.serviceradar.io/nats-user": user.role } },
+        type: "Opaque",
+        stringData: { [CREDS_KEY]: pulumi.secret(signed.creds.apply((c) => c[i])) },
+      },
+      { parent },
+    ),
+  }));
+  return { account: pulumi.unsecret(signed.account), users: secrets };
+}
+
+export interface NatsHubConfigArgs {
+  /** The platform's operator and accounts (`Platform.context.nats`). */
+  platform: PlatformNats;
+  /** Namespace of the hub. */
+  namespace: pulumi.Input<string>;
+  /** Every tenant's account. */
+  accounts: pulumi.Input<HubAccount>[];
+}
+
+export const HUB_ACCOUNTS_CONFIGMAP = "nats-hub-accounts";
+export const HUB_ACCOUNTS_KEY = "accounts.conf";
+
+/**
+ * The include-able hub fragment: operator, system account, MEMORY resolver and a preload of every
+ * account JWT. A ConfigMap, not a Secret: JWTs are signed public claims.
+ */
+export class NatsHubConfig extends pulumi.ComponentResource {
+  public readonly fragment: pulumi.Output<string>;
+  public readonly configMap: k8s.core.v1.ConfigMap;
+
+  constructor(name: string, args: NatsHubConfigArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("tenancy:index:NatsHubConfig", name, {}, opts);
+    this.fragment = pulumi
+      .all([args.platform.operatorJwt, args.platform.systemAccountPub, args.platform.accounts, pulumi.all(args.accounts)])
+      .apply(([operatorJwt, systemAccountPub, platformAccounts, tenantAccounts]) =>
+        hubConfigFragment({ operatorJwt, systemAccountPub, accounts: [...platformAccounts, ...tenantAccounts] }),
+      );
+    this.configMap = new k8s.core.v1.ConfigMap(
+      `${name}-accounts`,
+      {
+        metadata: { name: HUB_ACCOUNTS_CONFIGMAP, namespace: args.namespace, labels: { [LABELS.managedBy]: MANAGED_BY, "app.kubernetes.io/component": "nats-hub" } },
+        data: { [HUB_ACCOUNTS_KEY]: this.fragment },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ fragmentBytes: this.fragment.apply((f) => Buffer.byteLength(f)) });
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * A tenant's NATS side as data: account limits, users and their permissions, JetStream streams.
+ * Pure, so it is tested without Pulumi or a server; components/nats.ts and components/streams.ts
+ * declare it, and the tests prove it on a real nats-server.
+ *
+ * Subjects follow seed 000 §1: everything a tenant publishes is `<tenant-slug>.<original subject>`.
+ */
+import type { TenantModel } from "./model";
+import { parseQuantityMilli } from "./quantity";
+import { collectorServiceName } from "./pki";
+
+/** Account limits in NATS semantics: -1 unlimited, 0 none (camelCase of the JWT's `nats.limits`). */
+export interface TenantAccountLimits {
+  connections: number;
+  leafNodeConnections: number;
+  subscriptions: number;
+  data: number;
+  payload: number;
+  imports: number;
+  exports: number;
+  wildcards: boolean;
+  diskStorage: number;
+  memoryStorage: number;
+  streams: number;
+  consumers: number;
+}
+
+export const accountName = (slug: string) => `TENANT_${slug}`;
+/** Name of the NACK Account (and its creds Secret stem) in the platform namespace. */
+export const nackAccountName = (slug: string) => `tenant-${slug}`;
+
+function bytes(value: number | string): number {
+  if (typeof value === "number") return value;
+  return Number(parseQuantityMilli(value)! / 1000n);
+}
+
+/**
+ * The tenant account's limits. A suspended tenant keeps its account and JetStream storage (so its
+ * streams and their messages stay) but admits no connection of any kind.
+ */
+export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
+  const nats = tenant.limits.nats;
+  const admitted = tenant.status === "active";
+  return {
+    connections: admitted ? nats.connections : 0,
+    leafNodeConnections: admitted ? nats.leafNodeConnections : 0,
+    subscriptions: nats.subscriptions,
+    data: bytes(nats.data),
+    payload: bytes(nats.payload),
+    // A tenant account neither exports nor imports: nothing crosses into another account.
+    imports: 0,
+    exports: 0,
+    wildcards: true,
+    diskStorage: bytes(nats.jetstream.diskStorage),
+    memoryStorage: bytes(nats.jetstream.memoryStorage),
+    streams: nats.jetstream.streams,
+    consumers: nats.jetstream.consumers,
+  };
+}
+
+export interface SubjectPermissions {
+  pub: { allow?: string[]; deny?: string[] };
+  sub: { allow?: string[]; deny?: string[] };
+}
+
+export type UserRole = "collector" | "leaf" | "reader" | "manager";
+
+export interface NatsUserPlan {
+  role: UserRole;
+  /** Unique within the tenant; part of the JWT name and of the key derivation. */
+  id: string;
+  permissions: SubjectPermissions;
+  allowedConnectionTypes?: string[];
+  /** Where the creds Secret lives: the tenant's root namespace or the platform namespace. */
+  namespace: "tenant" | "platform";
+  secretName: string;
+}
+
+export const CREDS_KEY = "nats.creds";
+
+/** Subject prefix of everything the tenant publishes. */
+export const tenantPrefix = (slug: string) => `${slug}.>`;
+
+/**
+ * The users of a tenant account. Every user lives in the tenant's own account, so even a mistake
+ * in a permission cannot reach another tenant: accounts are the isolation boundary, permissions
+ * narrow each user within it.
+ */
+export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
+  const prefix = tenantPrefix(tenant.slug);
+  const streams = tenantStreams(tenant).map((s) => s.name);
+  const users: NatsUserPlan[] = [];
+  if (tenant.status !== "decommissioned") {
+    for (const c of tenant.collectors) {
+      const id = `collector-${collectorServiceName(c.type, c.partition)}`;
+      users.push({
+        role: "collector",
+        id,
+        // Publish its data, receive replies; no JetStream API (storing happens by publishing).
+        permissions: { pub: { allow: [prefix] }, sub: { allow: ["_INBOX.>"] } },
+        namespace: "tenant",
+        secretName: `${collectorServiceName(c.type, c.partition)}-nats-creds`,
+      });
+    }
+    users.push({
+      role: "leaf",
+      id: "leaf",
+      // Seen from the hub: what the leaf may send in, and what the hub forwards out to it.
+      permissions: { pub: { allow: [prefix, "_INBOX.>"] }, sub: { allow: [prefix, "_INBOX.>"] } },
+      allowedConnectionTypes: ["LEAFNODE"],
+      namespace: "tenant",
+      secretName: "nats-leaf-creds",
+    });
+  }
+  users.push({
+    role: "reader",
+    id: "reader",
+    // The platform's EventWriter: reads the tenant's streams through consumers, never publishes data.
+    permissions: {
+      pub: {
+        allow: [
+          "$JS.API.INFO",
+          "$JS.API.STREAM.NAMES",
+          ...streams.map((s) => `$JS.API.STREAM.INFO.${s}`),
+          // CREATE, INFO, LIST, NAMES, DELETE take the stream as the next token; fetching and
+          // durable creation have two-token verbs.
+          ...streams.flatMap((s) => [
+            `$JS.API.CONSUMER.*.${s}`,
+            `$JS.API.CONSUMER.*.${s}.>`,
+            `$JS.API.CONSUMER.MSG.NEXT.${s}.>`,
+            `$JS.API.CONSUMER.DURABLE.CREATE.${s}.>`,
+            `$JS.ACK.${s}.>`,
+            `$JS.FC.${s}.>`,
+          ]),
+        ],
+        deny: [prefix],
+      },
+      sub: { allow: [prefix, "_INBOX.>"] },
+    },
+    namespace: "platform",
+    secretName: `nats-${tenant.slug}-reader-creds`,
+  });
+  users.push({
+    role: "manager",
+    id: "manager",
+    // NACK's identity: manages the tenant's streams through the JetStream API, nothing else.
+    permissions: { pub: { allow: ["$JS.API.>"], deny: [prefix] }, sub: { allow: ["_INBOX.>"] } },
+    namespace: "platform",
+    secretName: `nats-${tenant.slug}-manager-creds`,
+  });
+  return users;
+}
+
+export interface StreamPlan {
+  /** JetStream stream name; also the NACK Stream's metadata.name in the platform namespace. */
+  name: string;
+  kind: "events" | "snmp-traps" | "netflow" | "otel";
+  subjects: string[];
+  /** Go duration, as NACK takes it. */
+  maxAge: string;
+  maxBytes: number;
+  storage: "file";
+  retention: "limits";
+  discard: "old";
+  replicas: number;
+}
+
+const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
+  ["events", (slug) => `${slug}.events.>`],
+  ["snmp-traps", (slug) => `${slug}.snmp.traps`],
+  ["netflow", (slug) => `${slug}.netflow.>`],
+  ["otel", (slug) => `${slug}.otel.>`],
+];
+
+/** The tenant's four streams, retention from the plan with the tenant's overrides. */
+export function tenantStreams(tenant: TenantModel): StreamPlan[] {
+  return STREAM_SUBJECTS.map(([kind, subject]) => ({
+    name: `${tenant.slug}-${kind}`,
+    kind,
+    subjects: [subject(tenant.slug)],
+    maxAge: tenant.limits.retention.maxAge,
+    maxBytes: bytes(tenant.limits.retention.maxBytes),
+    // NACK's CRD defaults to memory storage: data would vanish with the server.
+    storage: "file",
+    retention: "limits",
+    // A full stream drops its oldest messages rather than refusing the tenant's newest.
+    discard: "old",
+    replicas: 1,
+  }));
+}
