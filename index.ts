@@ -26,6 +26,6 @@ export = async () => {
     // memory stays flat instead of holding every pending registration at once.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const hub = new NatsHubConfig("nats-hub", { platform: platform.context.nats, namespace: platform.namespace, accounts }, { providers: [provider] });
+  const hub = new NatsHubConfig("nats-hub", { platform: platform.context.nats, namespace: platform.namespace, accounts, ports: { client: settings.natsHub.clientPort, leaf: settings.natsHub.leafPort } }, { providers: [provider] });
   return { platformNamespace: platform.namespace, natsHubConfigBytes: hub.fragment.apply((f) => Buffer.byteLength(f)), tenants: summaries };
 };

@@ -19,8 +19,10 @@ import {
   type HubAccount,
   type NKeyKind,
 } from "../lib/nats-jwt";
-import { CREDS_KEY, accountName, tenantAccountLimits, tenantUsers, type NatsUserPlan } from "../lib/nats-plan";
+import { CREDS_KEY, accountName, revokedUserIds, tenantAccountLimits, tenantUsers, type NatsUserPlan } from "../lib/nats-plan";
 import type { TenantModel } from "../lib/model";
+import { NATS_CHART_REPO, natsHubChartValues } from "../lib/nats-hub-chart";
+import { HUB_TLS_SECRET } from "../lib/pki";
 import { LABELS, MANAGED_BY } from "../lib/names";
 import type { NatsSettings } from "../lib/settings";
 
@@ -101,10 +103,11 @@ export function declareTenantNats(
   const signed = pulumi.all([platform.operatorKey, accountKey.base64, userSecret.base64]).apply(([op, acc, userRoot]) => {
     const accountKp = keyPair("account", acc);
     const pub = accountKp.getPublicKey();
-    const jwt = accountJwt({ account: pub, operator: keyPair("operator", op), name: accountName(slug), limits, issuedAt, tags: [`tenant:${slug}`] });
+    const userKey = (id: string) => nkeyFromRaw("user", createHmac("sha256", Buffer.from(userRoot, "base64")).update(`nats-user:${id}`).digest());
+    const revocations = Object.fromEntries(revokedUserIds(tenant).map((id) => [userKey(id).getPublicKey(), issuedAt]));
+    const jwt = accountJwt({ account: pub, operator: keyPair("operator", op), name: accountName(slug), limits, issuedAt, tags: [`tenant:${slug}`], revocations });
     const creds = users.map((user) => {
-      const raw = createHmac("sha256", Buffer.from(userRoot, "base64")).update(`nats-user:${user.id}`).digest();
-      const userKp = nkeyFromRaw("user", raw);
+      const userKp = userKey(user.id);
       const token = userJwt({
         user: userKp.getPublicKey(),
         account: accountKp,
@@ -141,6 +144,8 @@ export interface NatsHubConfigArgs {
   namespace: pulumi.Input<string>;
   /** Every tenant's account. */
   accounts: pulumi.Input<HubAccount>[];
+  /** The hub's client and leaf ports (for the optional Helm chart). */
+  ports: { client: number; leaf: number };
 }
 
 export const HUB_ACCOUNTS_CONFIGMAP = "nats-hub-accounts";
@@ -169,6 +174,28 @@ export class NatsHubConfig extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.platform.settings.deployHub) {
+      new k8s.helm.v3.Release(
+        `${name}-chart`,
+        {
+          name: "nats",
+          chart: "nats",
+          version: args.platform.settings.hubChartVersion,
+          repositoryOpts: { repo: NATS_CHART_REPO },
+          namespace: args.namespace,
+          values: natsHubChartValues({
+            settings: args.platform.settings,
+            clientPort: args.ports.client,
+            leafPort: args.ports.leaf,
+            accountsConfigMap: HUB_ACCOUNTS_CONFIGMAP,
+            accountsKey: HUB_ACCOUNTS_KEY,
+            tlsSecret: HUB_TLS_SECRET,
+          }),
+        },
+        // The server must find its accounts file when it starts.
+        { parent: this, dependsOn: [this.configMap] },
+      );
+    }
     this.registerOutputs({ fragmentBytes: this.fragment.apply((f) => Buffer.byteLength(f)) });
   }
 }

@@ -57,6 +57,11 @@ export class FakeProviders {
   }
 
   private kubernetes(args: FakeArgs): FakeResult {
+    if (args.type === "kubernetes:helm.sh/v3:Release") {
+      // Tiller-less Helm: the provider installs the chart and reports the release.
+      const { name, namespace } = args.inputs;
+      return { id: `${namespace}/${name}`, state: { ...args.inputs, status: { name, namespace, chart: args.inputs.chart, version: args.inputs.version, status: "deployed", revision: 1 } } };
+    }
     const metadata = args.inputs.metadata ?? {};
     const name: string | undefined = metadata.name;
     if (!name) throw new Error(`offline engine: ${args.urn} has no metadata.name (this program always names its objects)`);

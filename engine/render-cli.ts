@@ -1,5 +1,6 @@
 /**
  * npm run render -- [--out DIR] [--seed S] [--clock RFC3339] [--reveal-secrets] [--tenants DIR] [--stack NAME]
+ *                    [--config key=value …]   (stack config, `tenancy:` prefix optional; JSON values allowed)
  * Evaluates the program offline and writes DIR/manifests/… (default out/).
  */
 import * as path from "node:path";
@@ -17,10 +18,17 @@ async function main() {
       "reveal-secrets": { type: "boolean", default: false },
       tenants: { type: "string" },
       stack: { type: "string", default: "dev" },
+      config: { type: "string", multiple: true, default: [] },
     },
   });
   const config: Record<string, string> = {};
   if (values.tenants) config["tenancy:tenantsDir"] = values.tenants;
+  for (const pair of values.config!) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`--config: expected key=value, got ${JSON.stringify(pair)}`);
+    const key = pair.slice(0, at);
+    config[key.includes(":") ? key : `tenancy:${key}`] = pair.slice(at + 1);
+  }
   const run = await runOffline({ config, seed: values.seed, clock: values.clock === undefined ? undefined : parseClock(values.clock), stack: values.stack });
   const out = path.resolve(values.out!);
   const summary = writeRender(out, run, { revealSecrets: values["reveal-secrets"] });

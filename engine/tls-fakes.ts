@@ -186,8 +186,7 @@ function requireSigner(key: SigningKey): SigningKey {
 }
 
 /** A public key from its SubjectPublicKeyInfo, enough for SKI and key comparisons. */
-function publicKeyFromSpki(spki: Buffer): { algorithm: KeyAlgorithm; publicRaw: Buffer; spki: Buffer } {
-  const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+function publicKeyFromSpki(spki: Buffer, key = createPublicKey({ key: spki, format: "der", type: "spki" })): { algorithm: KeyAlgorithm; publicRaw: Buffer; spki: Buffer } {
   if (key.asymmetricKeyType === "ec") {
     const jwk = key.export({ format: "jwk" });
     return { algorithm: "ECDSA", spki, publicRaw: Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]) };
@@ -536,13 +535,12 @@ function derElement(der: Buffer, offset: number): { header: number; length: numb
  * Checks a PKCS#10 request's self-signature with node's synchronous verifier (WebCrypto would run
  * on the thread pool, and its completion order would leak into the engine's registration order).
  */
-function csrSignatureVerifies(csr: x509.Pkcs10CertificateRequest, der: Buffer): boolean {
+function csrSignatureVerifies(csr: x509.Pkcs10CertificateRequest, der: Buffer, key: KeyObject): boolean {
   const outer = derElement(der, 0);
   const inner = derElement(der, outer.header);
   const tbs = der.subarray(outer.header, outer.header + inner.header + inner.length);
   const algorithm = csr.signatureAlgorithm as { name: string; hash?: { name: string } };
   const hash = algorithm.name === "Ed25519" ? null : (algorithm.hash?.name ?? "").replace("-", "").toLowerCase();
-  const key = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: "der", type: "spki" });
   try {
     return nodeVerify(hash, tbs, key, Buffer.from(csr.signature));
   } catch {
@@ -759,7 +757,9 @@ export class FakeTls {
     const csr = new x509.Pkcs10CertificateRequest(csrBlock.der);
     // The provider does not check it (Go's ParseCertificateRequest does not); a request that does
     // not prove possession of its key is refused here all the same.
-    if (!csrSignatureVerifies(csr, csrBlock.der)) throw new Error("Failed to parse certificate request PEM: the request's signature does not verify");
+    const csrSpki = Buffer.from(csr.publicKey.rawData);
+    const csrPublicKey = createPublicKey({ key: csrSpki, format: "der", type: "spki" });
+    if (!csrSignatureVerifies(csr, csrBlock.der, csrPublicKey)) throw new Error("Failed to parse certificate request PEM: the request's signature does not verify");
 
     const caKey = parsePrivateKey(oneOf(inputs, "caPrivateKeyPem", "caPrivateKeyPemWo"));
     const ca = parseCaCertificate(String(inputs.caCertPem ?? ""));
@@ -771,7 +771,7 @@ export class FakeTls {
     const parsed = goNameFromParsed(csr.subjectName);
     const subjectDer = Buffer.from(new x509.Name(jsonName(parsed.name)).toArrayBuffer());
     const issuerDer = ca.subjectDer;
-    const csrKey = publicKeyFromSpki(Buffer.from(csr.publicKey.rawData));
+    const csrKey = publicKeyFromSpki(csrSpki, csrPublicKey);
     const ski = common.isCa || common.setSubjectKeyId ? subjectKeyId(csrKey) : undefined;
     // Go: the parent's SubjectKeyId becomes the AuthorityKeyId unless subject and issuer are equal
     const aki = ca.ski && !subjectDer.equals(issuerDer) ? ca.ski : undefined;

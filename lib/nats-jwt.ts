@@ -499,6 +499,11 @@ export interface AccountJwtInput {
   imports?: readonly AccountImport[];
   issuedAt: number;
   tags?: readonly string[];
+  /**
+   * Revoked users: public key → Unix seconds. The server refuses a user JWT of that key issued at
+   * or before the time (`nats.revocations`).
+   */
+  revocations?: Readonly<Record<string, number>>;
 }
 
 /** Account JWT (`nats.type: "account"`) signed by the operator. */
@@ -543,12 +548,24 @@ export function accountJwt(input: AccountJwtInput): string {
         exports: exports.length ? exports : undefined,
         imports: imports.length ? imports : undefined,
         tags,
+        revocations: revocationsClaim(input.revocations),
         type: "account",
         version: 2,
       },
     } satisfies JwtClaims,
     input.operator,
   );
+}
+
+function revocationsClaim(revocations: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
+  const keys = Object.keys(revocations ?? {}).sort();
+  if (keys.length === 0) return undefined;
+  const out: Record<string, number> = {};
+  for (const key of keys) {
+    if (key !== "*") assertPublicKey("user", key, "accountJwt.revocations");
+    out[key] = limit(revocations![key], "accountJwt.revocations");
+  }
+  return out;
 }
 
 /** Connection types a user may use (`nats.allowed_connection_types`). */

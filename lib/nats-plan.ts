@@ -40,10 +40,12 @@ function bytes(value: number | string): number {
  */
 export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
   const nats = tenant.limits.nats;
-  const admitted = tenant.status === "active";
+  // Decommissioned: the platform's reader and manager may still connect to export the streams;
+  // the tenant's own credentials are revoked (`revokedUserIds`) and no leaf node is admitted.
+  const clients = tenant.status === "suspended" ? 0 : nats.connections;
   return {
-    connections: admitted ? nats.connections : 0,
-    leafNodeConnections: admitted ? nats.leafNodeConnections : 0,
+    connections: clients,
+    leafNodeConnections: tenant.status === "active" ? nats.leafNodeConnections : 0,
     subscriptions: nats.subscriptions,
     data: bytes(nats.data),
     payload: bytes(nats.payload),
@@ -171,6 +173,16 @@ const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
   ["netflow", (slug) => `${slug}.netflow.>`],
   ["otel", (slug) => `${slug}.otel.>`],
 ];
+
+/**
+ * Users whose credentials a decommissioned tenant no longer has: the collectors and the leaf node
+ * the file still lists. A user JWT stays valid until revoked in the account JWT, so removing the
+ * Secret alone would not be enough.
+ */
+export function revokedUserIds(tenant: TenantModel): string[] {
+  if (tenant.status !== "decommissioned") return [];
+  return [...tenant.collectors.map((c) => `collector-${collectorServiceName(c.type, c.partition)}`), "leaf"];
+}
 
 /** The tenant's four streams, retention from the plan with the tenant's overrides. */
 export function tenantStreams(tenant: TenantModel): StreamPlan[] {

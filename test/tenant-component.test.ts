@@ -139,6 +139,32 @@ describe("Tenant component over the example tenants", () => {
     }
   });
 
+  it("deploys no NATS Helm chart unless tenancy:natsDeployHub is on (users who run NATS include the fragment)", () => {
+    expect(render.run.registrations.filter((r) => r.type.startsWith("kubernetes:helm.sh/"))).toEqual([]);
+  });
+
+  it("protects what holds tenant data while the tenant is not decommissioned: account keys, streams", () => {
+    const accountKeys = render.run.registrations.filter((r) => r.type === "random:index/randomBytes:RandomBytes" && r.name.endsWith("-nats-account-key"));
+    expect(accountKeys.map((r) => r.name).sort()).toEqual(["acme-corp-nats-account-key", "globex-nats-account-key", "initech-nats-account-key", "umbrella-nats-account-key"]);
+    for (const key of accountKeys) expect(key.options.protect, key.name).toBe(true);
+    const streams = render.run.registrations.filter((r) => r.type === "kubernetes:jetstream.nats.io/v1beta2:Stream");
+    expect(streams).toHaveLength(16);
+    for (const stream of streams) {
+      expect(stream.options.protect, stream.name).toBe(true);
+      expect(stream.inputs.spec.preventDelete).toBe(true);
+      expect(stream.inputs.spec.storage).toBe("file");
+    }
+  });
+
+  it("keeps each tenant CA key in the platform namespace only, and component keys only in their tenant's namespace", () => {
+    const secrets = ofKind(render.manifests, "Secret");
+    const caSecrets = secrets.filter((s) => s.metadata.name.startsWith("tenant-ca-"));
+    expect(caSecrets.map((s) => s.metadata.namespace)).toEqual(["platform", "platform", "platform", "platform"]);
+    const componentSecrets = secrets.filter((s) => s.type === "kubernetes.io/tls" && s.metadata.labels["tenancy.serviceradar.io/tenant"] && !s.metadata.name.startsWith("tenant-ca-"));
+    expect(componentSecrets.length).toBe(11);
+    for (const s of componentSecrets) expect(s.metadata.namespace).toBe(`tenant-${s.metadata.labels["tenancy.serviceradar.io/tenant"]}`);
+  });
+
   it("exports a per-tenant summary", () => {
     expect(render.run.outputs.tenants["acme-corp"]).toEqual({
       plan: "pro",

@@ -1,0 +1,420 @@
+/**
+ * Test helpers for checking a render against a real nats-server: run `engine/render-cli.ts` in a
+ * subprocess into a temp dir (secrets revealed), load what it wrote (the hub fragment, every creds
+ * Secret by tenant and role, the NACK Streams), and talk to the server with those creds.
+ *
+ * Expectations are never computed here with the program's own functions: plan/override limits are
+ * read from the YAML files with a small independent merge ({@link expectedNats}), durations and
+ * byte quantities are parsed here ({@link goDurationNs}, {@link bytesOf}).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  connect,
+  credsAuthenticator,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type NatsConnection,
+  type NatsError,
+  type Status,
+  type StreamConfig,
+  type Subscription,
+} from "nats";
+import { fromSeed } from "nkeys.js";
+import { parse } from "yaml";
+import type { ServerContext } from "./nats-server";
+
+export const REPO = path.resolve(__dirname, "../..");
+export const EXAMPLE_TENANTS = path.join(REPO, "tenants");
+export const PLANS_FILE = path.join(REPO, "plans/plans.yaml");
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+// ---------------------------------------------------------------------------------------------
+// Rendering and loading
+// ---------------------------------------------------------------------------------------------
+
+/** Runs the render CLI in a fresh process (as `npm run render` does) into `out`. */
+export function renderInto(out: string, opts: { tenantsDir?: string } = {}): void {
+  const args = [path.join(REPO, "engine/render-cli.ts"), "--out", out, "--reveal-secrets"];
+  if (opts.tenantsDir) args.push("--tenants", opts.tenantsDir);
+  try {
+    execFileSync(process.execPath, ["--import", "tsx", ...args], { cwd: REPO, stdio: "pipe" });
+  } catch (err) {
+    const e = err as { stderr?: Buffer; stdout?: Buffer };
+    throw new Error(`render failed: ${e.stderr?.toString() ?? ""}${e.stdout?.toString() ?? ""}`);
+  }
+}
+
+export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec?: Record<string, unknown>;
+}
+
+/** A NACK Stream's spec, as rendered. */
+export interface NackStreamSpec {
+  name: string;
+  subjects: string[];
+  storage: string;
+  retention: string;
+  discard: string;
+  maxAge: string;
+  maxBytes: number;
+  replicas: number;
+  account?: string;
+}
+
+export type Role = "collector" | "leaf" | "reader" | "manager";
+
+export interface Creds {
+  role: Role;
+  /** Secret `<namespace>/<name>`. */
+  secret: string;
+  text: string;
+}
+
+export interface RenderedTenant {
+  slug: string;
+  collectors: Creds[];
+  leaf?: Creds;
+  reader?: Creds;
+  manager?: Creds;
+  streams: NackStreamSpec[];
+}
+
+export interface Rendered {
+  out: string;
+  /** `accounts.conf` of ConfigMap platform/nats-hub-accounts. */
+  fragment: string;
+  objects: K8sObject[];
+  tenants: Map<string, RenderedTenant>;
+}
+
+export const TENANT_LABEL = "tenancy.serviceradar.io/tenant";
+export const NATS_USER_LABEL = "tenancy.serviceradar.io/nats-user";
+
+export function loadRendered(out: string): Rendered {
+  const root = path.join(out, "manifests");
+  const objects: K8sObject[] = [];
+  for (const ns of fs.readdirSync(root).sort()) {
+    for (const file of fs.readdirSync(path.join(root, ns)).sort()) {
+      if (file.endsWith(".yaml")) objects.push(parse(fs.readFileSync(path.join(root, ns, file), "utf8")) as K8sObject);
+    }
+  }
+  const hub = objects.filter((o) => o.kind === "ConfigMap" && o.metadata.name === "nats-hub-accounts");
+  if (hub.length !== 1 || hub[0]!.metadata.namespace !== "platform") throw new Error("expected one ConfigMap platform/nats-hub-accounts");
+  const fragment = hub[0]!.data?.["accounts.conf"];
+  if (!fragment) throw new Error("nats-hub-accounts has no accounts.conf");
+
+  const tenants = new Map<string, RenderedTenant>();
+  const tenant = (slug: string) => {
+    let t = tenants.get(slug);
+    if (!t) tenants.set(slug, (t = { slug, collectors: [], streams: [] }));
+    return t;
+  };
+  for (const o of objects) {
+    const slug = o.metadata.labels?.[TENANT_LABEL];
+    if (!slug) continue;
+    const role = o.metadata.labels?.[NATS_USER_LABEL] as Role | undefined;
+    if (o.kind === "Secret" && role) {
+      const text = o.stringData?.["nats.creds"];
+      if (!text || text.includes("[secret]")) throw new Error(`${o.metadata.namespace}/${o.metadata.name}: no revealed nats.creds`);
+      const creds: Creds = { role, secret: `${o.metadata.namespace}/${o.metadata.name}`, text };
+      const t = tenant(slug);
+      if (role === "collector") t.collectors.push(creds);
+      else {
+        if (t[role]) throw new Error(`${slug}: two ${role} creds`);
+        t[role] = creds;
+      }
+    } else if (o.kind === "Stream" && o.apiVersion.startsWith("jetstream.nats.io/")) {
+      tenant(slug).streams.push({ ...(o.spec as unknown as NackStreamSpec) });
+    }
+  }
+  return { out, fragment, objects, tenants };
+}
+
+/** The hub config the tests use: the rendered fragment and nothing but a port and a store dir. */
+export const hubConfig = (ctx: ServerContext) =>
+  ['include "accounts.conf"', `port: ${ctx.port}`, `jetstream { store_dir: "${ctx.dir}/jetstream" }`, ""].join("\n");
+
+// ---------------------------------------------------------------------------------------------
+// Expectations from the YAML files (independent of lib/)
+// ---------------------------------------------------------------------------------------------
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
+
+/** Bytes of a Kubernetes-style quantity ("256Ki", "1Gi", "500M", 1024); -1 stays -1. */
+export function bytesOf(q: string | number): number {
+  if (typeof q === "number") return q;
+  const m = /^(\d+)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(q.trim());
+  if (!m) throw new Error(`bytesOf: cannot parse ${JSON.stringify(q)}`);
+  const unit = m[2] ? (BINARY[m[2]] ?? DECIMAL[m[2]]!) : 1;
+  const n = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(n)) throw new Error(`bytesOf: ${q} is beyond 2^53`);
+  return n;
+}
+
+const GO_UNITS: Record<string, bigint> = { ns: 1n, us: 1_000n, "µs": 1_000n, "μs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+
+/** Nanoseconds of a Go duration string ("72h", "1h30m", "1.5h", "250ms"), as time.ParseDuration. */
+export function goDurationNs(text: string): number {
+  if (text === "0") return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/y;
+  let total = 0n;
+  let at = 0;
+  while (at < text.length) {
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) throw new Error(`goDurationNs: cannot parse ${JSON.stringify(text)} at ${at}`);
+    const [whole, frac = ""] = m[1]!.split(".");
+    const unit = GO_UNITS[m[2]!]!;
+    total += BigInt(whole!) * unit + (frac ? (BigInt(frac) * unit) / 10n ** BigInt(frac.length) : 0n);
+    at = re.lastIndex;
+  }
+  if (at === 0) throw new Error(`goDurationNs: empty duration`);
+  const n = Number(total);
+  if (!Number.isSafeInteger(n)) throw new Error(`goDurationNs: ${text} is beyond 2^53 ns`);
+  return n;
+}
+
+export interface TenantFileDoc {
+  slug: string;
+  plan: string;
+  status: string;
+  overrides?: { nats?: Record<string, unknown>; retention?: Record<string, unknown> };
+  collectors?: { type: string; partition: string }[];
+}
+
+export const readTenantFile = (file: string) => parse(fs.readFileSync(file, "utf8")) as TenantFileDoc;
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (base && over && typeof base === "object" && typeof over === "object" && !Array.isArray(base)) {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
+    return out;
+  }
+  return over;
+}
+
+export interface ExpectedNats {
+  slug: string;
+  status: string;
+  connections: number;
+  payload: number;
+  diskStorage: number;
+  streams: number;
+  consumers: number;
+  retention: { maxAge: string; maxBytes: number };
+}
+
+/** A tenant's NATS limits and retention as its plan and its `overrides:` say. */
+export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): ExpectedNats {
+  const doc = readTenantFile(tenantFile);
+  const plan = (parse(fs.readFileSync(plansFile, "utf8")) as { plans: Record<string, { nats: unknown; retention: unknown }> }).plans[doc.plan];
+  if (!plan) throw new Error(`${tenantFile}: unknown plan ${doc.plan}`);
+  const nats = deepMerge(plan.nats, doc.overrides?.nats) as { connections: number; payload: string | number; jetstream: { diskStorage: string | number; streams: number; consumers: number } };
+  const retention = deepMerge(plan.retention, doc.overrides?.retention) as { maxAge: string; maxBytes: string | number };
+  return {
+    slug: doc.slug,
+    status: doc.status,
+    connections: nats.connections,
+    payload: bytesOf(nats.payload),
+    diskStorage: bytesOf(nats.jetstream.diskStorage),
+    streams: nats.jetstream.streams,
+    consumers: nats.jetstream.consumers,
+    retention: { maxAge: retention.maxAge, maxBytes: bytesOf(retention.maxBytes) },
+  };
+}
+
+/** The JetStream stream config NACK would send for a rendered Stream spec. */
+export function streamConfigOf(spec: NackStreamSpec): Partial<StreamConfig> & { name: string } {
+  const pick = <T>(what: string, value: string, table: Record<string, T>): T => {
+    const v = table[value];
+    if (v === undefined) throw new Error(`stream ${spec.name}: unsupported ${what} ${JSON.stringify(value)}`);
+    return v;
+  };
+  return {
+    name: spec.name,
+    subjects: spec.subjects,
+    storage: pick("storage", spec.storage, { file: StorageType.File, memory: StorageType.Memory }),
+    retention: pick("retention", spec.retention, { limits: RetentionPolicy.Limits, interest: RetentionPolicy.Interest, workqueue: RetentionPolicy.Workqueue }),
+    discard: pick("discard", spec.discard, { old: DiscardPolicy.Old, new: DiscardPolicy.New }),
+    max_age: goDurationNs(spec.maxAge),
+    max_bytes: spec.maxBytes,
+    num_replicas: spec.replicas,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+// ---------------------------------------------------------------------------------------------
+
+/** JWT and seed of a creds file. */
+export function credsParts(creds: string): { jwt: string; seed: string } {
+  const jwt = /-----BEGIN NATS USER JWT-----\n([^\n]+)\n------END NATS USER JWT------/.exec(creds)?.[1];
+  const seed = /-----BEGIN USER NKEY SEED-----\n([^\n]+)\n------END USER NKEY SEED------/.exec(creds)?.[1];
+  if (!jwt || !seed) throw new Error("not a creds file");
+  return { jwt, seed };
+}
+
+/** Payload claims of a JWT (no signature check; the server does that). */
+export function jwtClaims(jwt: string): Record<string, any> {
+  return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8"));
+}
+
+/** nats.js connections opened by a test, so they can be closed together. */
+export class Clients {
+  private readonly open = new Set<NatsConnection>();
+  constructor(private readonly url: () => string) {}
+
+  async connect(creds: Creds | string, name?: string): Promise<NatsConnection> {
+    const text = typeof creds === "string" ? creds : creds.text;
+    const nc = await connect({
+      servers: this.url(),
+      name: name ?? (typeof creds === "string" ? "client" : creds.secret),
+      authenticator: credsAuthenticator(te.encode(text)),
+      reconnect: false,
+      timeout: 3_000,
+    });
+    this.open.add(nc);
+    void nc.closed().then(() => this.open.delete(nc));
+    return nc;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.open].map((nc) => nc.close()));
+    this.open.clear();
+  }
+}
+
+/** Collects a connection's status events (publish permission errors arrive here, not as exceptions). */
+export function statusLog(nc: NatsConnection): Status[] {
+  const seen: Status[] = [];
+  void (async () => {
+    for await (const s of nc.status()) seen.push(s);
+  })();
+  return seen;
+}
+
+/** A subscription whose messages and error (if the server refuses it) are recorded. */
+export function record(nc: NatsConnection, subject: string) {
+  const messages: { subject: string; data: string }[] = [];
+  const errors: NatsError[] = [];
+  const sub: Subscription = nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (err) errors.push(err);
+      else messages.push({ subject: msg.subject, data: td.decode(msg.data) });
+    },
+  });
+  return { sub, messages, errors };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * A bare NATS protocol session with a creds file: reads INFO, signs the nonce, sends CONNECT
+ * (verbose, so the server answers +OK or -ERR) and hands back the server's lines verbatim. nats.js
+ * sometimes reports a refused CONNECT as a socket error, and checks payload sizes itself.
+ */
+export interface RawSession {
+  /** "+OK" or the server's "-ERR '…'" line for the CONNECT ("<closed>" if it just hung up). */
+  greeting: string;
+  /** The server's INFO for this connection. */
+  info: Record<string, any>;
+  send(text: string): void;
+  /** Next reply line (+OK, -ERR …, PONG, MSG …), skipping INFO/PING; "<closed>" once the socket is gone. */
+  reply(timeoutMs?: number): Promise<string>;
+  close(): void;
+}
+
+export function rawSession(port: number, creds: Creds | string): Promise<RawSession> {
+  const { jwt, seed } = credsParts(typeof creds === "string" ? creds : creds.text);
+  const kp = fromSeed(te.encode(seed));
+  return new Promise((resolve, reject) => {
+    const sock = tcpConnect({ host: "127.0.0.1", port });
+    let buf = "";
+    let closed = false;
+    const lines: string[] = [];
+    let wake: (() => void) | undefined;
+    let greeted = false;
+    const session: RawSession = {
+      greeting: "",
+      info: {},
+      send: (text) => sock.write(text),
+      close: () => sock.destroy(),
+      async reply(timeoutMs = 3_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const line = lines.shift();
+          if (line !== undefined) return line;
+          if (closed) return "<closed>";
+          if (Date.now() > deadline) throw new Error(`no reply from the server within ${timeoutMs} ms`);
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 50);
+          });
+        }
+      },
+    };
+    sock.on("data", (chunk) => {
+      buf += chunk.toString("utf8");
+      let i: number;
+      while ((i = buf.indexOf("\r\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (!greeted && line.startsWith("INFO ")) {
+          greeted = true;
+          session.info = JSON.parse(line.slice(5));
+          const sig = Buffer.from(kp.sign(te.encode(session.info.nonce as string))).toString("base64url");
+          sock.write(`CONNECT ${JSON.stringify({ verbose: true, pedantic: false, protocol: 1, jwt, sig, name: "raw" })}\r\n`);
+          continue;
+        }
+        if (line.startsWith("INFO ") || line === "PING") {
+          if (line === "PING") sock.write("PONG\r\n");
+          continue;
+        }
+        lines.push(line);
+      }
+      wake?.();
+    });
+    sock.on("close", () => {
+      closed = true;
+      wake?.();
+    });
+    sock.on("error", () => undefined); // reported as "<closed>"
+    void session.reply(5_000).then((g) => {
+      session.greeting = g;
+      resolve(session);
+    }, reject);
+  });
+}
+
+/** The greeting of a raw CONNECT with these creds, and the socket closed again. */
+export async function rawGreeting(port: number, creds: Creds | string): Promise<string> {
+  const s = await rawSession(port, creds);
+  s.close();
+  return s.greeting;
+}
