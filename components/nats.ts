@@ -15,6 +15,7 @@ import {
   hubConfigFragment,
   nkeyFromRaw,
   operatorJwt,
+  publicOf,
   userJwt,
   type HubAccount,
   type NKeyKind,
@@ -51,8 +52,8 @@ export function declarePlatformNats(parent: pulumi.Resource, name: string, setti
   const platformAccount = keyBytes(`${name}-nats-platform-account-key`, parent, true);
   const identities = pulumi.all([operator.base64, system.base64, platformAccount.base64]).apply(([op, sys, plat]) => {
     const operatorKp = keyPair("operator", op);
-    const systemPub = keyPair("account", sys).getPublicKey();
-    const platformPub = keyPair("account", plat).getPublicKey();
+    const systemPub = publicOf(keyPair("account", sys));
+    const platformPub = publicOf(keyPair("account", plat));
     const issuedAt = settings.claimsIssuedAt;
     return {
       operatorJwt: operatorJwt({ operator: operatorKp, name: settings.operatorName, systemAccount: systemPub, issuedAt }),
@@ -102,14 +103,14 @@ export function declareTenantNats(
 
   const signed = pulumi.all([platform.operatorKey, accountKey.base64, userSecret.base64]).apply(([op, acc, userRoot]) => {
     const accountKp = keyPair("account", acc);
-    const pub = accountKp.getPublicKey();
+    const pub = publicOf(accountKp);
     const userKey = (id: string) => nkeyFromRaw("user", createHmac("sha256", Buffer.from(userRoot, "base64")).update(`nats-user:${id}`).digest());
-    const revocations = Object.fromEntries(revokedUserIds(tenant).map((id) => [userKey(id).getPublicKey(), issuedAt]));
+    const revocations = Object.fromEntries(revokedUserIds(tenant).map((id) => [publicOf(userKey(id)), issuedAt]));
     const jwt = accountJwt({ account: pub, operator: keyPair("operator", op), name: accountName(slug), limits, issuedAt, tags: [`tenant:${slug}`], revocations });
     const creds = users.map((user) => {
       const userKp = userKey(user.id);
       const token = userJwt({
-        user: userKp.getPublicKey(),
+        user: publicOf(userKp),
         account: accountKp,
         name: `${slug}-${user.id}`,
         permissions: user.permissions,

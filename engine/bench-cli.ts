@@ -14,7 +14,7 @@ import { writeSyntheticTenants } from "./synthetic";
 const { values } = parseArgs({ options: { tenants: { type: "string", default: "100,1000,2000" } } });
 const counts = values.tenants!.split(",").map(Number);
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
-console.log("tenants  resources  k8s objects   wall (s)  process (s)  peak RSS (MiB)  µs/resource");
+console.log("tenants  resources  k8s objects   wall (s)  process (s)  peak RSS (MiB)  µs/resource  hub config (KiB)");
 const rows: { n: number; wall: number }[] = [];
 for (const n of counts) {
   const dir = path.join(os.tmpdir(), `tenancy-bench-${n}`);
@@ -29,7 +29,7 @@ for (const n of counts) {
   const r = JSON.parse(out.trim().split("\n").pop()!);
   rows.push({ n, wall: r.wallMs / 1000 });
   console.log(
-    `${String(n).padStart(7)}  ${String(r.resources).padStart(9)}  ${String(r.kubernetesObjects).padStart(11)}  ${(r.wallMs / 1000).toFixed(2).padStart(9)}  ${processSeconds.toFixed(2).padStart(11)}  ${r.peakRssMiB.toFixed(0).padStart(14)}  ${((r.wallMs * 1000) / r.resources).toFixed(0).padStart(11)}`,
+    `${String(n).padStart(7)}  ${String(r.resources).padStart(9)}  ${String(r.kubernetesObjects).padStart(11)}  ${(r.wallMs / 1000).toFixed(2).padStart(9)}  ${processSeconds.toFixed(2).padStart(11)}  ${r.peakRssMiB.toFixed(0).padStart(14)}  ${((r.wallMs * 1000) / r.resources).toFixed(0).padStart(11)}  ${(r.natsHubConfigBytes / 1024).toFixed(0).padStart(16)}`,
   );
 }
 for (let i = 1; i < rows.length; i++) {

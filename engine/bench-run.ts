@@ -13,6 +13,8 @@ async function main() {
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     resources: run.registrations.length,
     kubernetesObjects: manifests.length,
+    // The hub's accounts fragment must fit one ConfigMap (1 MiB) — see README, "The hub configuration".
+    natsHubConfigBytes: Number(run.outputs.natsHubConfigBytes),
   };
   process.stdout.write(JSON.stringify(result) + "\n");
 }
