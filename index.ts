@@ -6,6 +6,7 @@ import { Tenant, type TenantSummary } from "./components/tenant";
 import { decodeConfigValue, readSettings } from "./lib/settings";
 import { loadTenants } from "./lib/validate";
 import { pkiSettingsProblems } from "./lib/pki";
+import { tenantAccountLimits } from "./lib/nats-plan";
 
 export = async () => {
   const config = new pulumi.Config("tenancy");
@@ -26,6 +27,6 @@ export = async () => {
     // memory stays flat instead of holding every pending registration at once.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const hub = new NatsHubConfig("nats-hub", { platform: platform.context.nats, namespace: platform.namespace, accounts, ports: { client: settings.natsHub.clientPort, leaf: settings.natsHub.leafPort } }, { providers: [provider] });
+  const hub = new NatsHubConfig("nats-hub", { platform: platform.context.nats, namespace: platform.namespace, accounts, ports: { client: settings.natsHub.clientPort, leaf: settings.natsHub.leafPort }, tenantLimits: tenants.map(tenantAccountLimits) }, { providers: [provider] });
   return { platformNamespace: platform.namespace, natsHubConfigBytes: hub.fragment.apply((f) => Buffer.byteLength(f)), tenants: summaries };
 };

@@ -20,7 +20,7 @@ import {
   type HubAccount,
   type NKeyKind,
 } from "../lib/nats-jwt";
-import { CREDS_KEY, accountName, revokedUserIds, tenantAccountLimits, tenantUsers, type NatsUserPlan } from "../lib/nats-plan";
+import { CREDS_KEY, accountName, revokedUserIds, suspendsAllUsers, tenantAccountLimits, tenantUsers, type NatsUserPlan, type TenantAccountLimits } from "../lib/nats-plan";
 import type { TenantModel } from "../lib/model";
 import { NATS_CHART_REPO, natsHubChartValues } from "../lib/nats-hub-chart";
 import { HUB_TLS_SECRET } from "../lib/pki";
@@ -105,7 +105,8 @@ export function declareTenantNats(
     const accountKp = keyPair("account", acc);
     const pub = publicOf(accountKp);
     const userKey = (id: string) => nkeyFromRaw("user", createHmac("sha256", Buffer.from(userRoot, "base64")).update(`nats-user:${id}`).digest());
-    const revocations = Object.fromEntries(revokedUserIds(tenant).map((id) => [publicOf(userKey(id)), issuedAt]));
+    const revocations: Record<string, number> = Object.fromEntries(revokedUserIds(tenant).map((id) => [publicOf(userKey(id)), issuedAt]));
+    if (suspendsAllUsers(tenant)) revocations["*"] = issuedAt;
     const jwt = accountJwt({ account: pub, operator: keyPair("operator", op), name: accountName(slug), limits, issuedAt, tags: [`tenant:${slug}`], revocations });
     const creds = users.map((user) => {
       const userKp = userKey(user.id);
@@ -147,6 +148,8 @@ export interface NatsHubConfigArgs {
   accounts: pulumi.Input<HubAccount>[];
   /** The hub's client and leaf ports (for the optional Helm chart). */
   ports: { client: number; leaf: number };
+  /** Every tenant's account limits, to size the optional Helm chart's server. */
+  tenantLimits: TenantAccountLimits[];
 }
 
 export const HUB_ACCOUNTS_CONFIGMAP = "nats-hub-accounts";
@@ -191,6 +194,7 @@ export class NatsHubConfig extends pulumi.ComponentResource {
             accountsConfigMap: HUB_ACCOUNTS_CONFIGMAP,
             accountsKey: HUB_ACCOUNTS_KEY,
             tlsSecret: HUB_TLS_SECRET,
+            tenants: args.tenantLimits,
           }),
         },
         // The server must find its accounts file when it starts.

@@ -9,9 +9,10 @@ import {
   CA_USES,
   HUB_TLS_SECRET,
   ROOT_CA_CONFIGMAP,
-  ROOT_CA_SECRET,
+  HUB_CA_SECRET,
   TENANT_CA_CONFIGMAP,
   generationSuffix,
+  hubCaSubject,
   hubCertificatePlan,
   pkiLabels,
   rootCaSubject,
@@ -27,6 +28,8 @@ export interface PlatformCa {
   /** Secret. */
   privateKeyPem: pulumi.Output<string>;
   keyAlgorithm: pulumi.Output<string>;
+  /** The CA that signs only the NATS hub's certificate: what everything dialling the hub trusts. */
+  hubCaCertPem: pulumi.Output<string>;
 }
 
 /** Issued certificate material, ready for a `kubernetes.io/tls` Secret. */
@@ -86,20 +89,41 @@ export function declarePlatformPki(parent: pulumi.Resource, name: string, pki: P
     { metadata: { name: ROOT_CA_CONFIGMAP, namespace: platformNamespace, labels: pkiLabels(undefined, "root-ca") }, data: { "ca.crt": root.certPem } },
     { parent },
   );
-  new k8s.core.v1.Secret(
-    `${name}-${ROOT_CA_SECRET}-secret`,
-    { metadata: { name: ROOT_CA_SECRET, namespace: platformNamespace, labels: pkiLabels(undefined, "root-ca") }, type: "Opaque", stringData: { "ca.crt": root.certPem } },
+
+  // The hub's own CA (see lib/pki.ts): rotates with the root; the hub certificate also on its own.
+  const hubCaKey = ecdsaKey(`${name}-hub-ca-key${generation}`, pki.root, parent);
+  const hubCa = new tls.SelfSignedCert(
+    `${name}-hub-ca${generation}`,
+    {
+      privateKeyPem: secretKey(hubCaKey),
+      subject: hubCaSubject(),
+      isCaCertificate: true,
+      setSubjectKeyId: true,
+      allowedUses: CA_USES,
+      validityPeriodHours: pki.root.validityHours,
+      earlyRenewalHours: pki.root.earlyRenewalHours,
+    },
     { parent },
   );
-
+  new k8s.core.v1.Secret(
+    `${name}-${HUB_CA_SECRET}`,
+    { metadata: { name: HUB_CA_SECRET, namespace: platformNamespace, labels: pkiLabels(undefined, "nats-hub") }, type: "Opaque", stringData: { "ca.crt": hubCa.certPem } },
+    { parent },
+  );
   const hub = hubCertificatePlan(pki, namespaceName);
-  const hubCert = issue(`${name}-nats-hub${generation}`, { subject: hub.subject, dnsNames: hub.dnsNames, allowedUses: hub.allowedUses, cls: pki.component, isCa: false }, { certPem: root.certPem, privateKeyPem: secretKey(rootKey) }, parent);
+  const hubCert = issue(
+    `${name}-nats-hub${generationSuffix(pki.rotation.root, pki.rotation.hub)}`,
+    { subject: hub.subject, dnsNames: hub.dnsNames, allowedUses: hub.allowedUses, cls: pki.component, isCa: false },
+    { certPem: hubCa.certPem, privateKeyPem: secretKey(hubCaKey) },
+    parent,
+  );
+  // ca.crt: what the hub trusts for client certificates — the tenants' root.
   tlsSecret(
     `${name}-${HUB_TLS_SECRET}`,
     { name: HUB_TLS_SECRET, namespace: platformNamespace, labels: pkiLabels(undefined, "nats-hub"), certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.certPem },
     parent,
   );
-  return { certPem: root.certPem, privateKeyPem: secretKey(rootKey), keyAlgorithm: rootKey.algorithm };
+  return { certPem: root.certPem, privateKeyPem: secretKey(rootKey), keyAlgorithm: rootKey.algorithm, hubCaCertPem: hubCa.certPem };
 }
 
 interface IssueArgs {
@@ -126,7 +150,8 @@ function issue(name: string, args: IssueArgs, issuer: { certPem: pulumi.Input<st
       caPrivateKeyPem: pulumi.secret(issuer.privateKeyPem),
       allowedUses: args.allowedUses,
       isCaCertificate: args.isCa,
-      // A tenant CA signs end-entity certificates only: it cannot mint a CA under itself.
+      // Intent: a tenant CA signs end-entity certificates only. @pulumi/tls writes no pathlen for 0
+      // (README, "Path length"); the root's pathlen 1 is what refuses a CA below a tenant CA.
       ...(args.isCa ? { maxPathLength: 0 } : {}),
       setSubjectKeyId: true,
       validityPeriodHours: args.cls.validityHours,
@@ -171,6 +196,7 @@ export function declareTenantPki(
         // The full chain up to the platform root, for tools that want a self-signed anchor.
         "ca-chain.crt": pulumi.interpolate`${ca.certPem}${platform.ca.certPem}`,
         "root-ca.crt": platform.ca.certPem,
+        "hub-ca.crt": platform.ca.hubCaCertPem,
       },
     },
     { parent },
@@ -193,8 +219,8 @@ export function declareTenantPki(
         certPem: pulumi.interpolate`${cert.certPem}${ca.certPem}`,
         keyPem: cert.privateKeyPem,
         caPem: ca.certPem,
-        // The hub's certificate chains to the platform root; whatever dials the hub needs it.
-        extra: { "hub-ca.crt": platform.ca.certPem },
+        // Whatever dials the hub verifies it with the hub CA (not the tenants' root).
+        extra: { "hub-ca.crt": platform.ca.hubCaCertPem },
       },
       parent,
     );

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { CREDS_KEY, nackAccountName, tenantStreams, type StreamPlan } from "../lib/nats-plan";
 import type { TenantModel } from "../lib/model";
 import { LABELS, MANAGED_BY } from "../lib/names";
-import { ROOT_CA_SECRET } from "../lib/pki";
+import { HUB_CA_SECRET } from "../lib/pki";
 import type { NatsSettings } from "../lib/settings";
 
 export const NACK_API_VERSION = "jetstream.nats.io/v1beta2";
@@ -29,8 +29,8 @@ export function declareTenantStreams(
         name: nackAccountName(tenant.slug),
         servers: [args.settings.hubUrl],
         creds: { secret: { name: args.managerCredsSecret.metadata.name }, file: CREDS_KEY },
-        // The hub's certificate chains to the platform root.
-        tls: { secret: { name: ROOT_CA_SECRET }, ca: "ca.crt" },
+        // The hub's certificate is signed by the hub CA.
+        tls: { secret: { name: HUB_CA_SECRET }, ca: "ca.crt" },
       },
     },
     { parent },

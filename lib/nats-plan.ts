@@ -23,6 +23,8 @@ export interface TenantAccountLimits {
   memoryStorage: number;
   streams: number;
   consumers: number;
+  /** Every stream must declare max_bytes, so the account's storage is reserved up front. */
+  maxBytesRequired: boolean;
 }
 
 export const accountName = (slug: string) => `TENANT_${slug}`;
@@ -40,11 +42,12 @@ function bytes(value: number | string): number {
  */
 export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
   const nats = tenant.limits.nats;
-  // Decommissioned: the platform's reader and manager may still connect to export the streams;
-  // the tenant's own credentials are revoked (`revokedUserIds`) and no leaf node is admitted.
-  const clients = tenant.status === "suspended" ? 0 : nats.connections;
+  // Suspension is a revocation of every user (`suspendsAllUsers`), not `conn: 0`: nats-server
+  // counts the streams' internal clients against `conn` and closes them when the limit drops
+  // (nats-server#6766), leaving the streams deaf until a restart. No leaf node is admitted unless
+  // the tenant is active.
   return {
-    connections: clients,
+    connections: nats.connections,
     leafNodeConnections: tenant.status === "active" ? nats.leafNodeConnections : 0,
     subscriptions: nats.subscriptions,
     data: bytes(nats.data),
@@ -57,6 +60,9 @@ export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
     memoryStorage: bytes(nats.jetstream.memoryStorage),
     streams: nats.jetstream.streams,
     consumers: nats.jetstream.consumers,
+    // Without it a stream with no max_bytes could fill the account and starve the tenant's own
+    // streams; with it, a stream must reserve its size at creation or is refused.
+    maxBytesRequired: true,
   };
 }
 
@@ -179,6 +185,15 @@ const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
  * the file still lists. A user JWT stays valid until revoked in the account JWT, so removing the
  * Secret alone would not be enough.
  */
+/**
+ * A suspended tenant's account revokes every user JWT issued up to now (`"*"` in the account's
+ * revocations): nothing connects, the account and its JetStream streams stay untouched, and
+ * resuming removes the revocation, so the same credentials work again.
+ */
+export function suspendsAllUsers(tenant: TenantModel): boolean {
+  return tenant.status === "suspended";
+}
+
 export function revokedUserIds(tenant: TenantModel): string[] {
   if (tenant.status !== "decommissioned") return [];
   return [...tenant.collectors.map((c) => `collector-${collectorServiceName(c.type, c.partition)}`), "leaf"];

@@ -3,9 +3,13 @@
  * where they are stored. Pure, so it is tested without Pulumi; components/pki.ts declares it.
  *
  *   platform root CA (self-signed, in Pulumi state only; its certificate is published)
- *   ├── NATS hub server certificate (client and leaf listeners)
- *   └── tenant intermediate CA, one per tenant (pathlen 0: it can sign only end-entity certificates)
+ *   └── tenant intermediate CA, one per tenant (the root's pathlen 1 leaves no room below it)
  *       └── component certificates: each collector and the tenant's leaf node
+ *   NATS hub CA (self-signed, separate key; in Pulumi state only)
+ *   └── NATS hub server certificate (client and leaf listeners)
+ *
+ * The hub has its own CA because everything that dials the hub trusts that CA: were the hub signed
+ * by the tenants' root, one stolen tenant CA key could mint a hub certificate every tenant accepts.
  */
 import { LABELS, rootNamespaceName } from "./names";
 import type { TenantModel } from "./model";
@@ -46,8 +50,8 @@ export const tenantCaSecretName = (slug: string) => `tenant-ca-${slug}`;
 export const TENANT_CA_CONFIGMAP = "tenant-ca";
 export const HUB_TLS_SECRET = "nats-hub-tls";
 export const ROOT_CA_CONFIGMAP = "platform-root-ca";
-/** The same certificate as a Secret, for consumers that read CAs only from Secrets (NACK). */
-export const ROOT_CA_SECRET = "platform-root-ca";
+/** The hub CA's certificate, as a Secret for consumers that read CAs only from Secrets (NACK). */
+export const HUB_CA_SECRET = "nats-hub-ca";
 
 export interface SubjectPlan {
   commonName: string;
@@ -130,10 +134,15 @@ export function rootCaSubject(): SubjectPlan {
   return { commonName: `${TRUST_DOMAIN} platform root CA`, organization: TRUST_DOMAIN, organizationalUnit: "platform" };
 }
 
+export function hubCaSubject(): SubjectPlan {
+  return { commonName: `${TRUST_DOMAIN} NATS hub CA`, organization: TRUST_DOMAIN, organizationalUnit: "nats-hub" };
+}
+
 export function hubCertificatePlan(pki: PkiSettings, platformNamespace: string) {
+  const commonName = `nats.${platformNamespace}.${TRUST_DOMAIN}`;
   return {
-    subject: { commonName: `nats.${platformNamespace}.${TRUST_DOMAIN}`, organization: TRUST_DOMAIN, organizationalUnit: "nats-hub" },
-    dnsNames: [...serviceDnsNames(pki.hubServiceName, platformNamespace), ...pki.hubPublicDnsNames],
+    subject: { commonName, organization: TRUST_DOMAIN, organizationalUnit: "nats-hub" },
+    dnsNames: [commonName, ...serviceDnsNames(pki.hubServiceName, platformNamespace), ...pki.hubPublicDnsNames],
     // The hub accepts clients and leaf nodes, and dials other hubs in a cluster.
     allowedUses: [...ECDSA_END_ENTITY_USES, "server_auth", "client_auth"],
   };

@@ -57,7 +57,7 @@ export interface PkiSettings {
   tenantCa: CertificateClass;
   component: CertificateClass;
   /** Stack-wide counters: bumping one re-issues that class (and what it signs) for every tenant. */
-  rotation: { root: number; tenantCa: number; component: number };
+  rotation: { root: number; tenantCa: number; component: number; hub: number };
   /** Name of the NATS hub's Service in the platform namespace (the hub certificate's DNS names). */
   hubServiceName: string;
   /** Extra DNS names for the hub certificate: the public name remote leaf nodes dial. */
@@ -124,6 +124,7 @@ export function readSettings(get: (key: string) => unknown): StackSettings {
         root: num("pkiRootRotation", 0),
         tenantCa: num("pkiTenantCaRotation", 0),
         component: num("pkiComponentRotation", 0),
+        hub: num("pkiHubRotation", 0),
       },
       hubServiceName: str("natsHubServiceName", "nats"),
       hubPublicDnsNames: (get("natsHubPublicDnsNames") as string[] | undefined) ?? [],

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOffline, type OfflineRun, type Registration } from "../engine/offline";
 import { renderManifests } from "../engine/render";
 import { startNatsServer, type NatsServer } from "./support/nats-server";
+import { EXAMPLE_TENANTS, expectedNats } from "./support/rendered";
 
 let run: OfflineRun;
 let release: Registration;
@@ -40,6 +41,16 @@ describe("the NATS hub Helm chart switch", () => {
     expect(values.config.nats).toEqual({ port: 4222, tls: { enabled: true, secretName: hubSecret!.object.metadata.name } });
     expect(values.config.leafnodes).toEqual({ enabled: true, port: 7422, tls: { enabled: true, secretName: hubSecret!.object.metadata.name } });
     expect(values.config.jetstream.enabled).toBe(true);
+  });
+
+  it("sizes the server for what the tenants are promised: max_payload and JetStream storage", () => {
+    const expected = fs.readdirSync(EXAMPLE_TENANTS).filter((f) => f.endsWith(".yaml")).map((f) => expectedNats(path.join(EXAMPLE_TENANTS, f)));
+    const values = release.inputs.values;
+    // The enterprise plan promises 8 MiB payloads; nats-server's default max_payload is 1 MiB.
+    expect(values.config.merge.max_payload).toBe(Math.max(...expected.map((e) => e.payload)));
+    expect(values.config.merge.max_payload).toBe(8 * 1024 * 1024);
+    const disk = expected.reduce((n, e) => n + e.diskStorage, 0);
+    expect(values.config.jetstream.fileStore).toEqual({ maxSize: disk, pvc: { size: String(disk) } });
   });
 
   it("mounts the accounts ConfigMap in the server and reloader containers, where the include points", () => {

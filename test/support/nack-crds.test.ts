@@ -123,7 +123,7 @@ describe("registerNackSchemas", () => {
         }),
       ),
     ).toEqual([]);
-    expect(validateManifest(variant(ACCOUNT, (m) => (m.spec.tls = { secret: { name: "platform-root-ca" }, ca: "ca.crt" })))).toEqual([]);
+    expect(validateManifest(variant(ACCOUNT, (m) => (m.spec.tls = { secret: { name: "nats-hub-ca" }, ca: "ca.crt" })))).toEqual([]);
     expect(
       validateManifest(
         variant(ACCOUNT, (m) => {

@@ -144,9 +144,36 @@ export function loadRendered(out: string): Rendered {
   return { out, fragment, objects, tenants };
 }
 
-/** The hub config the tests use: the rendered fragment and nothing but a port and a store dir. */
-export const hubConfig = (ctx: ServerContext) =>
-  ['include "accounts.conf"', `port: ${ctx.port}`, `jetstream { store_dir: "${ctx.dir}/jetstream" }`, ""].join("\n");
+/**
+ * The hub config the tests use: the rendered fragment, a port and a store dir, plus the hub's
+ * JetStream size. The size is explicit because nats-server's default is 75% of the free disk (and
+ * memory) of the machine at start-up, and an account whose `disk_storage` does not fit in what is
+ * left of it gets no JetStream at all ("Error configuring jetstream for account …: insufficient
+ * storage resources available (10047)"): with the default, whether the pro and enterprise tenants
+ * had JetStream would depend on the test machine's free disk.
+ */
+export const hubConfig =
+  (size: { maxFileStore: number; maxMemoryStore: number }) =>
+  (ctx: ServerContext) =>
+    [
+      'include "accounts.conf"',
+      `port: ${ctx.port}`,
+      `jetstream { store_dir: "${ctx.dir}/jetstream", max_file_store: ${size.maxFileStore}, max_memory_store: ${size.maxMemoryStore} }`,
+      "",
+    ].join("\n");
+
+/** The smallest hub that can enable JetStream for every one of these accounts at once. */
+export const hubSizeFor = (tenants: Iterable<ExpectedNats>) => {
+  let maxFileStore = 0;
+  let maxMemoryStore = 0;
+  for (const t of tenants) {
+    if (t.diskStorage < 0 || t.memoryStorage < 0) throw new Error(`${t.slug}: unlimited JetStream storage cannot be sized`);
+    maxFileStore += t.diskStorage;
+    maxMemoryStore += t.memoryStorage;
+  }
+  // max_memory_store 0 would fall back to the machine's default; 1 byte reserves nothing usable.
+  return { maxFileStore, maxMemoryStore: Math.max(maxMemoryStore, 1) };
+};
 
 // ---------------------------------------------------------------------------------------------
 // Expectations from the YAML files (independent of lib/)
@@ -215,6 +242,7 @@ export interface ExpectedNats {
   connections: number;
   payload: number;
   diskStorage: number;
+  memoryStorage: number;
   streams: number;
   consumers: number;
   retention: { maxAge: string; maxBytes: number };
@@ -225,7 +253,7 @@ export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): Expect
   const doc = readTenantFile(tenantFile);
   const plan = (parse(fs.readFileSync(plansFile, "utf8")) as { plans: Record<string, { nats: unknown; retention: unknown }> }).plans[doc.plan];
   if (!plan) throw new Error(`${tenantFile}: unknown plan ${doc.plan}`);
-  const nats = deepMerge(plan.nats, doc.overrides?.nats) as { connections: number; payload: string | number; jetstream: { diskStorage: string | number; streams: number; consumers: number } };
+  const nats = deepMerge(plan.nats, doc.overrides?.nats) as { connections: number; payload: string | number; jetstream: { diskStorage: string | number; memoryStorage: string | number; streams: number; consumers: number } };
   const retention = deepMerge(plan.retention, doc.overrides?.retention) as { maxAge: string; maxBytes: string | number };
   return {
     slug: doc.slug,
@@ -233,6 +261,7 @@ export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): Expect
     connections: nats.connections,
     payload: bytesOf(nats.payload),
     diskStorage: bytesOf(nats.jetstream.diskStorage),
+    memoryStorage: bytesOf(nats.jetstream.memoryStorage),
     streams: nats.jetstream.streams,
     consumers: nats.jetstream.consumers,
     retention: { maxAge: retention.maxAge, maxBytes: bytesOf(retention.maxBytes) },
@@ -334,6 +363,17 @@ export async function until<T>(what: string, probe: () => T | undefined | false,
   }
 }
 
+/** Like {@link until}, for an async probe (polled, never overlapping). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 /**
  * A bare NATS protocol session with a creds file: reads INFO, signs the nonce, sends CONNECT
  * (verbose, so the server answers +OK or -ERR) and hands back the server's lines verbatim. nats.js
@@ -342,7 +382,7 @@ export async function until<T>(what: string, probe: () => T | undefined | false,
 export interface RawSession {
   /** "+OK" or the server's "-ERR '…'" line for the CONNECT ("<closed>" if it just hung up). */
   greeting: string;
-  /** The server's INFO for this connection. */
+  /** The server's latest INFO for this connection. */
   info: Record<string, any>;
   send(text: string): void;
   /** Next reply line (+OK, -ERR …, PONG, MSG …), skipping INFO/PING; "<closed>" once the socket is gone. */
@@ -392,8 +432,12 @@ export function rawSession(port: number, creds: Creds | string): Promise<RawSess
           sock.write(`CONNECT ${JSON.stringify({ verbose: true, pedantic: false, protocol: 1, jwt, sig, name: "raw" })}\r\n`);
           continue;
         }
-        if (line.startsWith("INFO ") || line === "PING") {
-          if (line === "PING") sock.write("PONG\r\n");
+        if (line.startsWith("INFO ")) {
+          session.info = JSON.parse(line.slice(5)); // the server may update it after CONNECT
+          continue;
+        }
+        if (line === "PING") {
+          sock.write("PONG\r\n");
           continue;
         }
         lines.push(line);
