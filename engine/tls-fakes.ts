@@ -9,38 +9,47 @@
  *   default curve is P224, which is kept as the default and refused offline (no RFC 6979 signer
  *   here), as is RSA (no cheap deterministic key generation).
  * - CertRequest: a real PKCS#10 request signed with the given key; id = hex SHA-1 of its DER.
- * - SelfSignedCert / LocallySignedCert: real X.509 v3 certificates built with @peculiar/x509,
- *   signed deterministically (RFC 6979 ECDSA via @noble/curves, Ed25519 via node) with the given
- *   key. Extensions follow the provider's template through Go's `x509.CreateCertificate`:
- *   KeyUsage (critical, only if non-empty), ExtKeyUsage, BasicConstraints (critical, always),
- *   SubjectKeyId (CA or set_subject_key_id), AuthorityKeyId (the issuer's SKI for a locally signed
- *   certificate; the own SKI when a self-signed one asks), SubjectAltName (critical when the
- *   subject is empty). As in Go, `max_path_length = 0` does NOT produce `pathlen:0`: the provider
+ * - SelfSignedCert / LocallySignedCert: real X.509 v3 certificates built with @peculiar/x509
+ *   (as its generators build them, without their round trips: see "Building" below), signed
+ *   deterministically (RFC 6979 ECDSA, byte for byte @noble/curves' signer; Ed25519 via node)
+ *   with the given key. Extensions follow the provider's template through Go's
+ *   `x509.CreateCertificate`: KeyUsage (critical, only if non-empty), ExtKeyUsage,
+ *   BasicConstraints (critical, always), SubjectKeyId (CA or set_subject_key_id), AuthorityKeyId
+ *   (the issuer's SKI for a locally signed certificate; the own SKI when a self-signed one asks),
+ *   SubjectAltName (critical when the subject is empty). As in Go, `max_path_length = 0` does NOT produce `pathlen:0`: the provider
  *   never sets `MaxPathLenZero`, so 0 and -1 both mean "no constraint"; a positive value on a
  *   non-CA certificate fails like Go ("only CAs are allowed to specify MaxPathLen").
  *
  * Validity starts at the engine's clock (not the wall clock), serial numbers are 128 bits derived
  * from the URN, inputs and clock, so a render is byte-reproducible.
+ *
+ * Speed: what one resource makes, the next ones read (a tenant CA's key signs all the tenant's
+ * certificates, a request is signed right after it is made), so parsed keys, requests, CA
+ * certificates, names and extensions are kept in bounded caches keyed by the exact PEM (or
+ * content) they come from. They hold only what that text determines: outputs do not depend on
+ * them (test/tls-fakes.test.ts makes the same resources with the caches emptied before each one).
  */
 import "reflect-metadata"; // @peculiar/x509 (tsyringe) needs it loaded first
 import * as x509 from "@peculiar/x509";
+// @peculiar/x509's own ASN.1 model and encoder (its dependencies, pinned with it in package-lock.json)
+import { AsnConvert } from "@peculiar/asn1-schema";
+import * as asn1Csr from "@peculiar/asn1-csr";
+import * as asn1X509 from "@peculiar/asn1-x509";
 import { p256 } from "@noble/curves/p256";
 import { p384 } from "@noble/curves/p384";
 import { p521 } from "@noble/curves/p521";
-import { createECDH, createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, webcrypto, type KeyObject } from "node:crypto";
+import { invert } from "@noble/curves/abstract/modular";
+import { createECDH, createHash, createHmac, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type JsonWebKey, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
 import type { FakeArgs, FakeResult } from "./fakes";
 
 type Bytes = (identity: string, length: number) => Buffer;
-type X509Crypto = NonNullable<Parameters<typeof x509.X509CertificateGenerator.create>[1]>;
-type X509CryptoKey = Parameters<typeof x509.X509CertificateGenerator.create>[0] extends infer P ? (P extends { signingKey: infer K } ? K : never) : never;
 
 // ---------------------------------------------------------------------------------------------
 // Curves and keys
 
 interface NobleCurve {
   CURVE: { n: bigint };
-  sign(msgHash: Uint8Array, privateKey: Uint8Array, opts?: { lowS?: boolean }): { toCompactRawBytes(): Uint8Array };
 }
 
 interface CurveInfo {
@@ -53,6 +62,8 @@ interface CurveInfo {
   ssh: "nistp256" | "nistp384" | "nistp521";
   /** Scalar / coordinate length in bytes. */
   size: number;
+  /** Bit length of the group order (bits2int truncates to it). */
+  bits: number;
   /** Go's x509 signature hash for this curve (signingParamsForPublicKey). */
   hash: "sha256" | "sha384" | "sha512";
   webHash: "SHA-256" | "SHA-384" | "SHA-512";
@@ -60,9 +71,9 @@ interface CurveInfo {
 }
 
 const CURVES: Record<CurveInfo["name"], CurveInfo> = {
-  P256: { name: "P256", openssl: "prime256v1", web: "P-256", ssh: "nistp256", size: 32, hash: "sha256", webHash: "SHA-256", noble: p256 as unknown as NobleCurve },
-  P384: { name: "P384", openssl: "secp384r1", web: "P-384", ssh: "nistp384", size: 48, hash: "sha384", webHash: "SHA-384", noble: p384 as unknown as NobleCurve },
-  P521: { name: "P521", openssl: "secp521r1", web: "P-521", ssh: "nistp521", size: 66, hash: "sha512", webHash: "SHA-512", noble: p521 as unknown as NobleCurve },
+  P256: { name: "P256", openssl: "prime256v1", web: "P-256", ssh: "nistp256", size: 32, bits: 256, hash: "sha256", webHash: "SHA-256", noble: p256 as unknown as NobleCurve },
+  P384: { name: "P384", openssl: "secp384r1", web: "P-384", ssh: "nistp384", size: 48, bits: 384, hash: "sha384", webHash: "SHA-384", noble: p384 as unknown as NobleCurve },
+  P521: { name: "P521", openssl: "secp521r1", web: "P-521", ssh: "nistp521", size: 66, bits: 521, hash: "sha512", webHash: "SHA-512", noble: p521 as unknown as NobleCurve },
 };
 const CURVE_BY_OPENSSL = new Map(Object.values(CURVES).map((c) => [c.openssl, c]));
 const SUPPORTED_ALGORITHMS = ["RSA", "ECDSA", "ED25519"];
@@ -86,6 +97,84 @@ interface SigningKey {
 
 const SUPPORTED_OFFLINE = "the offline engine signs with ECDSA P256/P384/P521 and ED25519 keys";
 
+const bigintFrom = (bytes: Uint8Array): bigint => (bytes.length ? BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`) : 0n);
+const octetsFrom = (value: bigint, size: number): Buffer => Buffer.from(value.toString(16).padStart(size * 2, "0"), "hex");
+
+/**
+ * x(k·G) from OpenSSL: one ECDH object per curve, whose setPrivateKey(k) computes the public point
+ * k·G. ~10 µs for P-256 where @noble/curves takes ~250 µs, and, for P-384 / P-521, no base-point
+ * table to build first (~70 / ~140 ms in noble) at a similar cost per signature.
+ */
+const baseMultipliers = new Map<CurveInfo, (k: bigint) => bigint>();
+
+function baseMultiplierX(curve: CurveInfo): (k: bigint) => bigint {
+  let multiply = baseMultipliers.get(curve);
+  if (!multiply) {
+    const ecdh = createECDH(curve.openssl);
+    multiply = (k) => {
+      ecdh.setPrivateKey(octetsFrom(k, curve.size));
+      return bigintFrom(ecdh.getPublicKey().subarray(1, 1 + curve.size)); // uncompressed: 04 || x || y
+    };
+    baseMultipliers.set(curve, multiply);
+  }
+  return multiply;
+}
+
+/**
+ * The deterministic ECDSA signer: P1363 r||s over `data` hashed with the curve's hash, the nonce
+ * from RFC 6979 (HMAC-DRBG over the key and the digest, no extra entropy), s not normalised to the
+ * lower half. This is @noble/curves' `sign(digest, d, { lowS: false })` step for step (bits2int,
+ * int2octets, the DRBG's reseed after a rejected k, r = 0 or s = 0), with node's HMACs and
+ * OpenSSL's k·G: the same bytes (test/tls-fakes.test.ts checks them against noble's), several
+ * times faster.
+ */
+function ecdsaSigner(curve: CurveInfo, dBytes: Uint8Array): (data: Uint8Array) => Uint8Array {
+  const n = curve.noble.CURVE.n;
+  const size = curve.size;
+  const d = bigintFrom(dBytes);
+  const dOctets = octetsFrom(d, size);
+  const bits2int = (bytes: Buffer): bigint => {
+    const delta = bytes.length * 8 - curve.bits;
+    const num = bigintFrom(bytes);
+    return delta > 0 ? num >> BigInt(delta) : num;
+  };
+  const hashLength = createHash(curve.hash).digest().length;
+  const ZERO = Buffer.from([0]);
+  const ONE = Buffer.from([1]);
+  const baseX = baseMultiplierX(curve);
+  return (data) => {
+    const h1 = bits2int(createHash(curve.hash).update(data).digest()) % n;
+    const seed = Buffer.concat([dOctets, octetsFrom(h1, size)]);
+    // RFC 6979 3.2 b-g, as an HMAC-DRBG
+    let v: Buffer = Buffer.alloc(hashLength, 1);
+    let k: Buffer = Buffer.alloc(hashLength, 0);
+    const hmac = (...parts: Buffer[]): Buffer => {
+      const mac = createHmac(curve.hash, k).update(v);
+      for (const part of parts) mac.update(part);
+      return mac.digest();
+    };
+    k = hmac(ZERO, seed);
+    v = hmac();
+    k = hmac(ONE, seed);
+    v = hmac();
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const blocks: Buffer[] = [];
+      for (let length = 0; length < size; length += v.length) blocks.push((v = hmac()));
+      const nonce = bits2int(blocks.length === 1 ? blocks[0] : Buffer.concat(blocks));
+      if (nonce >= 1n && nonce < n) {
+        const r = baseX(nonce) % n;
+        if (r !== 0n) {
+          const s = (invert(nonce, n) * ((h1 + r * d) % n)) % n;
+          if (s !== 0n) return Buffer.concat([octetsFrom(r, size), octetsFrom(s, size)]);
+        }
+      }
+      k = hmac(ZERO); // RFC 6979 3.2 h.3
+      v = hmac();
+    }
+    throw new Error("ECDSA: no valid nonce after 1000 attempts");
+  };
+}
+
 class OfflineUnsupported extends Error {}
 
 /** Go's pem.Decode for the first block, and the provider's preamble check. */
@@ -103,7 +192,34 @@ function pem(type: string, der: Uint8Array): string {
   return `-----BEGIN ${type}-----\n${lines.join("\n")}${lines.length ? "\n" : ""}-----END ${type}-----\n`;
 }
 
-const keyCache = new Map<string, SigningKey>();
+/**
+ * A bounded map that forgets its least recently used entry. The caches below are keyed by the
+ * exact PEM text they were parsed from (or made as), and hold only what that text determines, so
+ * they are shared by every FakeTls (any seed, any clock) without changing an output.
+ */
+class Lru<K, V> {
+  private readonly entries = new Map<K, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: K): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
+  }
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** Private key PEM → its signer: a tenant CA's key signs every certificate of the tenant, the root's every tenant CA. */
+const keyCache = new Lru<string, SigningKey>(16384);
 
 /** The provider's parsePrivateKeyPEM: RSA PRIVATE KEY (PKCS#1), EC PRIVATE KEY (SEC1), PRIVATE KEY (PKCS#8). */
 function parsePrivateKey(text: string): SigningKey {
@@ -119,9 +235,17 @@ function parsePrivateKey(text: string): SigningKey {
     throw new Error(`failed to parse private key given PEM preamble '${block.type}': ${(err as Error).message}`);
   }
   const signing = signingKeyFrom(key);
-  if (keyCache.size >= 4096) keyCache.clear();
   keyCache.set(text, signing);
   return signing;
+}
+
+/** A private key's JWK export, once per key (PrivateKey reads it for the signer and for OpenSSH). */
+const jwks = new WeakMap<KeyObject, JsonWebKey>();
+
+function privateJwk(key: KeyObject): JsonWebKey {
+  let jwk = jwks.get(key);
+  if (!jwk) jwks.set(key, (jwk = key.export({ format: "jwk" })));
+  return jwk;
 }
 
 function signingKeyFrom(key: KeyObject): SigningKey {
@@ -131,7 +255,7 @@ function signingKeyFrom(key: KeyObject): SigningKey {
       const named = key.asymmetricKeyDetails?.namedCurve ?? "";
       const curve = CURVE_BY_OPENSSL.get(named);
       if (!curve) throw new OfflineUnsupported(`ECDSA curve ${named === "secp224r1" ? "P224" : named} is not supported offline (${SUPPORTED_OFFLINE})`);
-      const jwk = key.export({ format: "jwk" });
+      const jwk = privateJwk(key);
       const d = Buffer.from(jwk.d!, "base64url");
       const publicRaw = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]);
       return {
@@ -141,7 +265,7 @@ function signingKeyFrom(key: KeyObject): SigningKey {
         publicRaw,
         webAlgorithm: { name: "ECDSA", namedCurve: curve.web },
         // RFC 6979: the nonce is derived from the key and the digest, so the signature is too.
-        sign: (data) => curve.noble.sign(createHash(curve.hash).update(data).digest(), d, { lowS: false }).toCompactRawBytes(),
+        sign: ecdsaSigner(curve, d),
       };
     }
     case "ed25519":
@@ -197,45 +321,120 @@ function publicKeyFromSpki(spki: Buffer, key = createPublicKey({ key: spki, form
 }
 
 // ---------------------------------------------------------------------------------------------
-// A WebCrypto facade for @peculiar/x509: signing goes to the deterministic signers, everything
-// else to node's WebCrypto, and any request for randomness is an error (it would break
-// reproducibility, e.g. a missing serial number).
+// Building certificates and requests: X509CertificateGenerator.create and
+// Pkcs10CertificateRequestGenerator.create of @peculiar/x509 2.2.0, step for step, on the same
+// @peculiar/asn1-x509 / asn1-csr model and @peculiar/asn1-schema encoder (the ones its public
+// types are made of), with @peculiar/x509's own algorithm provider and signature formatters. What
+// is left out are the generators' round trips, which were most of the fakes' time: every extension,
+// name and key is serialized, parsed back and serialized again, and the result is parsed once
+// more. Here the parsed parts are cached and the encoder runs once per structure; the bytes are
+// the same (test/tls-fakes.test.ts compares them with the generators'). The signature comes
+// straight from the deterministic signer: nothing can ask for randomness.
 
-const signers = new WeakMap<object, SigningKey>();
+const algorithmProvider = new x509.AlgorithmProvider();
+const signatureFormatters = [new x509.AsnEcSignatureFormatter(), new x509.AsnDefaultSignatureFormatter()]; // the generators' order
 
-function cryptoKeys(key: SigningKey): { privateKey: X509CryptoKey; publicKey: X509CryptoKey } {
-  const privateKey = { type: "private", extractable: false, algorithm: key.webAlgorithm, usages: ["sign"] };
-  const publicKey = { type: "public", extractable: true, algorithm: key.webAlgorithm, usages: ["verify"] };
-  signers.set(privateKey, key);
-  signers.set(publicKey, key);
-  return { privateKey: privateKey as unknown as X509CryptoKey, publicKey: publicKey as unknown as X509CryptoKey };
+type WebAlgorithm = Parameters<x509.AsnEcSignatureFormatter["toAsnSignature"]>[0];
+
+/** The WebCrypto algorithm the generators sign with, and its AlgorithmIdentifier (shared: the encoder only reads it). */
+interface SignatureAlgorithm {
+  web: WebAlgorithm;
+  asn: asn1X509.AlgorithmIdentifier;
+}
+const signatureAlgorithms = new Map<string, SignatureAlgorithm>();
+
+/**
+ * `{ ...defaults, ...signingAlgorithm, ...key.algorithm }` as each generator merges them: the
+ * certificate generator defaults the hash to SHA-256, the request generator does not.
+ */
+function signatureAlgorithm(key: SigningKey, kind: "certificate" | "request"): SignatureAlgorithm {
+  const signingAlgorithm = key.curve ? { name: "ECDSA", hash: key.curve.webHash } : { name: "Ed25519" };
+  const web: WebAlgorithm = { ...(kind === "certificate" ? { hash: "SHA-256" } : {}), ...signingAlgorithm, ...key.webAlgorithm };
+  const id = JSON.stringify(web);
+  let algorithm = signatureAlgorithms.get(id);
+  if (!algorithm) signatureAlgorithms.set(id, (algorithm = { web, asn: algorithmProvider.toAsnAlgorithm(web) }));
+  return algorithm;
 }
 
-const nodeSubtle = webcrypto.subtle as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-const deterministicCrypto = {
-  subtle: new Proxy(
-    {
-      async sign(_algorithm: unknown, key: object, data: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer> {
-        const signer = signers.get(key);
-        if (!signer) throw new Error("offline engine: signing with a key the TLS fakes did not parse");
-        const out = signer.sign(new Uint8Array(ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data));
-        return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
-      },
-      async exportKey(format: string, key: object): Promise<unknown> {
-        const signer = signers.get(key);
-        if (signer && format === "spki") return signer.spki.buffer.slice(signer.spki.byteOffset, signer.spki.byteOffset + signer.spki.byteLength);
-        return nodeSubtle.exportKey(format, key);
-      },
-    } as Record<string, unknown>,
-    { get: (own, prop: string) => own[prop] ?? nodeSubtle[prop]?.bind(webcrypto.subtle) },
-  ),
-  getRandomValues(): never {
-    throw new Error("offline engine: @peculiar/x509 asked for randomness (a missing deterministic input)");
-  },
-  randomUUID(): never {
-    throw new Error("offline engine: @peculiar/x509 asked for randomness (a missing deterministic input)");
-  },
-} as unknown as X509Crypto;
+/** Signs the encoded to-be-signed part and encodes the signature as the generators do (ECDSA-Sig-Value for ECDSA). */
+function asnSignature(algorithm: SignatureAlgorithm, key: SigningKey, tbs: ArrayBuffer): ArrayBuffer {
+  const signature = key.sign(new Uint8Array(tbs));
+  for (const formatter of signatureFormatters) {
+    const encoded = formatter.toAsnSignature(algorithm.web, signature);
+    if (encoded) return encoded;
+  }
+  throw new Error("Cannot convert WebCrypto signature value to ASN.1 format");
+}
+
+/** @peculiar/x509's toPositiveIntegerOctets: the serial as a positive INTEGER's content octets. */
+function positiveIntegerOctets(bytes: Uint8Array): ArrayBuffer {
+  let first = 0;
+  while (first < bytes.length - 1 && bytes[first] === 0) first++;
+  const value = bytes.subarray(first);
+  const out = new Uint8Array(value.length + (value[0] > 0x7f ? 1 : 0));
+  out.set(value, out.length - value.length);
+  return out.buffer;
+}
+
+/** Public keys parsed from their SubjectPublicKeyInfo, as the generators parse them (the request's, then the certificate's). */
+const spkiCache = new Lru<string, asn1X509.SubjectPublicKeyInfo>(8192);
+
+function parsedSpki(spki: Buffer): asn1X509.SubjectPublicKeyInfo {
+  const key = spki.toString("latin1");
+  let parsed = spkiCache.get(key);
+  if (!parsed) spkiCache.set(key, (parsed = AsnConvert.parse(spki, asn1X509.SubjectPublicKeyInfo)));
+  return parsed;
+}
+
+/** An extension parsed from its encoding, as the generators parse each one they are given; once per (cached) extension. */
+const parsedExtensions = new WeakMap<x509.Extension, asn1X509.Extension>();
+
+function parsedExtension(extension: x509.Extension): asn1X509.Extension {
+  let asn = parsedExtensions.get(extension);
+  if (!asn) parsedExtensions.set(extension, (asn = AsnConvert.parse(extension.rawData, asn1X509.Extension)));
+  return asn;
+}
+
+function buildCertificate(p: {
+  serial: Buffer;
+  subject: asn1X509.Name;
+  issuer: asn1X509.Name;
+  notBefore: Date;
+  notAfter: Date;
+  publicKeySpki: Buffer;
+  extensions: x509.Extension[];
+  signer: SigningKey;
+}): Buffer {
+  const algorithm = signatureAlgorithm(p.signer, "certificate");
+  const tbsCertificate = new asn1X509.TBSCertificate({
+    version: asn1X509.Version.v3,
+    serialNumber: positiveIntegerOctets(p.serial),
+    validity: new asn1X509.Validity({ notBefore: p.notBefore, notAfter: p.notAfter }),
+    extensions: new asn1X509.Extensions(p.extensions.map(parsedExtension)),
+    subjectPublicKeyInfo: parsedSpki(p.publicKeySpki),
+    subject: p.subject,
+    issuer: p.issuer,
+    signature: algorithm.asn,
+  });
+  const signatureValue = asnSignature(algorithm, p.signer, AsnConvert.serialize(tbsCertificate));
+  return Buffer.from(AsnConvert.serialize(new asn1X509.Certificate({ tbsCertificate, signatureAlgorithm: algorithm.asn, signatureValue })));
+}
+
+function buildCertRequest(p: { subject: x509.Name; key: SigningKey; extensions: x509.Extension[] }): { der: Buffer; asn: asn1Csr.CertificationRequest } {
+  const info = new asn1Csr.CertificationRequestInfo({
+    subjectPKInfo: parsedSpki(p.key.spki),
+    subject: AsnConvert.parse(p.subject.toArrayBuffer(), asn1X509.Name),
+  });
+  if (p.extensions.length) {
+    const attribute = new asn1X509.Attribute({ type: ID_EXTENSION_REQUEST });
+    attribute.values.push(AsnConvert.serialize(new asn1X509.Extensions(p.extensions.map(parsedExtension))));
+    info.attributes.push(attribute);
+  }
+  const algorithm = signatureAlgorithm(p.key, "request");
+  const signature = asnSignature(algorithm, p.key, AsnConvert.serialize(info));
+  const asn = new asn1Csr.CertificationRequest({ certificationRequestInfo: info, signatureAlgorithm: algorithm.asn, signature });
+  return { der: Buffer.from(AsnConvert.serialize(asn)), asn };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Names, usages, alternative names: the provider's template as Go's crypto/x509 encodes it
@@ -253,6 +452,8 @@ const OID = {
   EMAIL: "1.2.840.113549.1.9.1",
   SAN: "2.5.29.17",
 };
+/** PKCS#9 extensionRequest: the attribute a request's extensions travel in. */
+const ID_EXTENSION_REQUEST = "1.2.840.113549.1.9.14";
 
 /** Go's pkix.Name fields (the subset the provider sets). */
 interface GoName {
@@ -443,6 +644,33 @@ function sanItems(dnsNames: string[], ips: string[], uris: string[]): x509.JsonG
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
+/**
+ * Extensions by content: @peculiar/x509 builds one by serializing and parsing it back (twice for a
+ * SAN), and the generators only read its `rawData`, so one object serves every certificate that
+ * carries the same extension (a tenant's usages and basic constraints, its CA's key id, a
+ * component's names in its request and its certificate).
+ */
+const extensionCache = new Lru<string, x509.Extension>(8192);
+
+function cachedExtension<E extends x509.Extension>(key: string, make: () => E): E {
+  let extension = extensionCache.get(key) as E | undefined;
+  if (!extension) extensionCache.set(key, (extension = make()));
+  return extension;
+}
+
+const sanExtension = (items: x509.JsonGeneralName[], critical: boolean): x509.SubjectAlternativeNameExtension =>
+  cachedExtension(`san\0${critical}\0${JSON.stringify(items)}`, () => new x509.SubjectAlternativeNameExtension(items, critical));
+
+/** Issuer names parsed from their DER, as the generator parses them (an issuer names every certificate its CA signs). */
+const nameCache = new Lru<string, asn1X509.Name>(4096);
+
+function parsedIssuerName(der: Buffer): asn1X509.Name {
+  const key = der.toString("latin1");
+  let name = nameCache.get(key);
+  if (!name) nameCache.set(key, (name = AsnConvert.parse(der, asn1X509.Name)));
+  return name;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
@@ -505,20 +733,83 @@ function oneOf(inputs: Record<string, any>, name: string, wo: string): string {
 const withoutWriteOnly = (inputs: Record<string, any>): Record<string, any> =>
   Object.fromEntries(Object.entries(inputs).filter(([k]) => !k.endsWith("Wo")));
 
-const caCache = new Map<string, { spki: Buffer; subjectDer: Buffer; ski?: Buffer }>();
+/** What the provider's parseCertificate yields that signing needs: key, raw subject, SKI. */
+interface CaFacts {
+  spki: Buffer;
+  subjectDer: Buffer;
+  ski?: Buffer;
+}
 
-/** What the provider's parseCertificate yields that signing needs: key, raw subject, SKI (cached: one CA signs many). */
-function parseCaCertificate(text: string): { spki: Buffer; subjectDer: Buffer; ski?: Buffer } {
+/** CA certificate PEM → CaFacts: one CA signs many certificates; the CAs made here are entered as they are issued. */
+const caCache = new Lru<string, CaFacts>(4096);
+
+function caFactsFrom(cert: x509.X509Certificate): CaFacts {
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  return { spki: Buffer.from(cert.publicKey.rawData), subjectDer: Buffer.from(cert.subjectName.toArrayBuffer()), ski: ski ? Buffer.from(ski, "hex") : undefined };
+}
+
+function parseCaCertificate(text: string): CaFacts {
   const cached = caCache.get(text);
   if (cached) return cached;
   const block = decodePem(text, "CERTIFICATE");
   if (block.type !== "CERTIFICATE") throw new Error(`invalid PEM type - expected "CERTIFICATE", got "${block.type}"`);
-  const cert = new x509.X509Certificate(block.der);
-  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  const parsed = { spki: Buffer.from(cert.publicKey.rawData), subjectDer: Buffer.from(cert.subjectName.toArrayBuffer()), ski: ski ? Buffer.from(ski, "hex") : undefined };
-  if (caCache.size >= 4096) caCache.clear();
+  const parsed = caFactsFrom(new x509.X509Certificate(block.der));
   caCache.set(text, parsed);
   return parsed;
+}
+
+/** What a LocallySignedCert takes from a certificate request (read-only: shared through csrCache). */
+interface CsrFacts {
+  publicKey: { algorithm: KeyAlgorithm; publicRaw: Buffer; spki: Buffer };
+  /** template.Subject = certReq.Subject: the parsed name, and how many attributes it had … */
+  subject: GoName;
+  subjectAttributes: number;
+  /** … re-encoded by ToRDNSequence. */
+  subjectDer: Buffer;
+  /** The template copies DNSNames, IPAddresses and URIs (not EmailAddresses). */
+  dnsNames: string[];
+  ips: string[];
+  uris: string[];
+}
+
+/** Certificate request PEM → what signing it needs; CertRequest fills it, so a LocallySignedCert parses nothing. */
+const csrCache = new Lru<string, CsrFacts>(8192);
+
+function csrFactsFrom(subjectName: x509.Name, publicKey: CsrFacts["publicKey"], san: readonly x509.GeneralName[]): CsrFacts {
+  const parsed = goNameFromParsed(subjectName);
+  return {
+    publicKey,
+    subject: parsed.name,
+    subjectAttributes: parsed.attributes,
+    subjectDer: Buffer.from(new x509.Name(jsonName(parsed.name)).toArrayBuffer()),
+    dnsNames: san.filter((g) => g.type === "dns").map((g) => g.value),
+    ips: san.filter((g) => g.type === "ip").map((g) => g.value),
+    uris: san.filter((g) => g.type === "url").map((g) => g.value),
+  };
+}
+
+/**
+ * The provider's certificate request parsing. The PEM is decoded, parsed and its signature checked
+ * at once (so errors come in the provider's order); the facts are read when called for.
+ */
+function parseCertRequest(text: string): () => CsrFacts {
+  const cached = csrCache.get(text);
+  if (cached) return () => cached;
+  const csrBlock = decodePem(text, "CERTIFICATE REQUEST");
+  if (csrBlock.type !== "CERTIFICATE REQUEST") throw new Error(`invalid PEM type - expected "CERTIFICATE REQUEST", got "${csrBlock.type}"`);
+  const csr = new x509.Pkcs10CertificateRequest(csrBlock.der);
+  // The provider does not check it (Go's ParseCertificateRequest does not); a request that does
+  // not prove possession of its key is refused here all the same.
+  const csrSpki = Buffer.from(csr.publicKey.rawData);
+  const csrPublicKey = createPublicKey({ key: csrSpki, format: "der", type: "spki" });
+  if (!csrSignatureVerifies(csr, csrBlock.der, csrPublicKey)) throw new Error("Failed to parse certificate request PEM: the request's signature does not verify");
+  return () => {
+    const sanExtension = csr.getExtension(OID.SAN);
+    const san = sanExtension ? new x509.SubjectAlternativeNameExtension(sanExtension.rawData).names.items : [];
+    const facts = csrFactsFrom(csr.subjectName, publicKeyFromSpki(csrSpki, csrPublicKey), san);
+    csrCache.set(text, facts);
+    return facts;
+  };
 }
 
 /** The header length and content length of the DER element at `offset`. */
@@ -546,6 +837,14 @@ function csrSignatureVerifies(csr: x509.Pkcs10CertificateRequest, der: Buffer, k
   } catch {
     return false;
   }
+}
+
+/**
+ * Forgets every parsed key, request, CA certificate, name and extension (for tests: the next
+ * resources are made from their PEMs alone, and must come out the same).
+ */
+export function clearTlsFakeCaches(): void {
+  for (const cache of [keyCache, spkiCache, extensionCache, nameCache, caCache, csrCache]) cache.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,9 +921,8 @@ export class FakeTls {
     }
 
     const signing = signingKeyFrom(key);
-    const privateKeyPem =
-      algorithm === "ECDSA" ? pem("EC PRIVATE KEY", key.export({ type: "sec1", format: "der" })) : pem("PRIVATE KEY", key.export({ type: "pkcs8", format: "der" }));
     const privateKeyPemPkcs8 = pem("PRIVATE KEY", key.export({ type: "pkcs8", format: "der" }));
+    const privateKeyPem = algorithm === "ECDSA" ? pem("EC PRIVATE KEY", key.export({ type: "sec1", format: "der" })) : privateKeyPemPkcs8;
     const ssh = this.openssh(signing, key, identity);
     const state = {
       ...args.inputs,
@@ -653,12 +951,12 @@ export class FakeTls {
       const curve = key.curve!;
       keyType = `ecdsa-sha2-${curve.ssh}`;
       wire = Buffer.concat([sshString(keyType), sshString(curve.ssh), sshString(key.publicRaw)]);
-      const d = Buffer.from(keyObject.export({ format: "jwk" }).d!, "base64url");
+      const d = Buffer.from(privateJwk(keyObject).d!, "base64url");
       privateRest = Buffer.concat([sshString(curve.ssh), sshString(key.publicRaw), sshMpint(d), sshString("")]);
     } else {
       keyType = "ssh-ed25519";
       wire = Buffer.concat([sshString(keyType), sshString(key.publicRaw)]);
-      const seed = Buffer.from(keyObject.export({ format: "jwk" }).d!, "base64url");
+      const seed = Buffer.from(privateJwk(keyObject).d!, "base64url");
       privateRest = Buffer.concat([sshString(key.publicRaw), sshString(Buffer.concat([seed, key.publicRaw])), sshString("")]);
     }
     const check = this.bytes(`${identity}\0openssh-check`, 4);
@@ -691,19 +989,17 @@ export class FakeTls {
     const key = requireSigner(parsePrivateKey(oneOf(inputs, "privateKeyPem", "privateKeyPemWo")));
     const name = nameFromSubject(inputs.subject);
     const items = sanItems(strings(inputs.dnsNames), strings(inputs.ipAddresses), strings(inputs.uris));
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create(
-      {
-        name: new x509.Name(jsonName(name)),
-        keys: cryptoKeys(key),
-        signingAlgorithm: key.curve ? { name: "ECDSA", hash: key.curve.webHash } : { name: "Ed25519" },
-        extensions: items.length ? [new x509.SubjectAlternativeNameExtension(items, false)] : [],
-      },
-      deterministicCrypto,
-    );
-    const der = Buffer.from(csr.rawData);
+    const san = items.length ? sanExtension(items, false) : undefined;
+    const csr = buildCertRequest({ subject: new x509.Name(jsonName(name)), key, extensions: san ? [san] : [] });
+    const der = csr.der;
+    const certRequestPem = pem("CERTIFICATE REQUEST", der);
+    // What a LocallySignedCert will read from this request, taken from what `der` encodes (its
+    // key is `key`'s, its subject the name parsed back from its encoding, its SAN extension
+    // `san`'s bytes, its signature ours), so that signing it needs neither a parse nor a check.
+    csrCache.set(certRequestPem, csrFactsFrom(new x509.Name(csr.asn.certificationRequestInfo.subject), { algorithm: key.algorithm, spki: key.spki, publicRaw: key.publicRaw }, san ? san.names.items : []));
     return {
       id: sha1Hex(der),
-      state: { ...withoutWriteOnly(inputs), certRequestPem: pem("CERTIFICATE REQUEST", der), keyAlgorithm: key.algorithm },
+      state: { ...withoutWriteOnly(inputs), certRequestPem, keyAlgorithm: key.algorithm },
     };
   }
 
@@ -752,14 +1048,7 @@ export class FakeTls {
     const inputs = args.inputs;
     const common = this.commonInputs(inputs);
 
-    const csrBlock = decodePem(String(inputs.certRequestPem ?? ""), "CERTIFICATE REQUEST");
-    if (csrBlock.type !== "CERTIFICATE REQUEST") throw new Error(`invalid PEM type - expected "CERTIFICATE REQUEST", got "${csrBlock.type}"`);
-    const csr = new x509.Pkcs10CertificateRequest(csrBlock.der);
-    // The provider does not check it (Go's ParseCertificateRequest does not); a request that does
-    // not prove possession of its key is refused here all the same.
-    const csrSpki = Buffer.from(csr.publicKey.rawData);
-    const csrPublicKey = createPublicKey({ key: csrSpki, format: "der", type: "spki" });
-    if (!csrSignatureVerifies(csr, csrBlock.der, csrPublicKey)) throw new Error("Failed to parse certificate request PEM: the request's signature does not verify");
+    const request = parseCertRequest(String(inputs.certRequestPem ?? ""));
 
     const caKey = parsePrivateKey(oneOf(inputs, "caPrivateKeyPem", "caPrivateKeyPemWo"));
     const ca = parseCaCertificate(String(inputs.caCertPem ?? ""));
@@ -767,30 +1056,24 @@ export class FakeTls {
       throw new Error("Failed to create certificate: x509: provided PrivateKey doesn't match parent's PublicKey");
     }
 
-    // template.Subject = certReq.Subject: the parsed name, re-encoded by ToRDNSequence
-    const parsed = goNameFromParsed(csr.subjectName);
-    const subjectDer = Buffer.from(new x509.Name(jsonName(parsed.name)).toArrayBuffer());
+    const csr = request();
     const issuerDer = ca.subjectDer;
-    const csrKey = publicKeyFromSpki(csrSpki, csrPublicKey);
-    const ski = common.isCa || common.setSubjectKeyId ? subjectKeyId(csrKey) : undefined;
+    const ski = common.isCa || common.setSubjectKeyId ? subjectKeyId(csr.publicKey) : undefined;
     // Go: the parent's SubjectKeyId becomes the AuthorityKeyId unless subject and issuer are equal
-    const aki = ca.ski && !subjectDer.equals(issuerDer) ? ca.ski : undefined;
+    const aki = ca.ski && !csr.subjectDer.equals(issuerDer) ? ca.ski : undefined;
 
-    const sanExtension = csr.getExtension(OID.SAN);
-    const san = sanExtension ? new x509.SubjectAlternativeNameExtension(sanExtension.rawData).names.items : [];
     const cert = await this.issue(args, {
-      subject: parsed.name,
-      subjectDer,
-      subjectAttributes: parsed.attributes,
+      subject: csr.subject,
+      subjectDer: csr.subjectDer,
+      subjectAttributes: csr.subjectAttributes,
       issuerDer,
-      publicKeySpki: csrKey.spki,
+      publicKeySpki: csr.publicKey.spki,
       signer: caKey,
       ski,
       aki,
-      // the template copies DNSNames, IPAddresses and URIs (not EmailAddresses)
-      dnsNames: san.filter((g) => g.type === "dns").map((g) => g.value),
-      ips: san.filter((g) => g.type === "ip").map((g) => g.value),
-      uris: san.filter((g) => g.type === "url").map((g) => g.value),
+      dnsNames: csr.dnsNames,
+      ips: csr.ips,
+      uris: csr.uris,
       common,
     });
     return {
@@ -872,35 +1155,36 @@ export class FakeTls {
     }
 
     const extensions: x509.Extension[] = [];
-    if (keyUsage !== 0) extensions.push(new x509.KeyUsagesExtension(keyUsage, true));
-    if (extKeyUsages.length) extensions.push(new x509.ExtendedKeyUsageExtension(extKeyUsages, false));
-    extensions.push(new x509.BasicConstraintsExtension(common.isCa, maxPathLen > 0 ? maxPathLen : undefined, true));
-    if (t.ski) extensions.push(new x509.SubjectKeyIdentifierExtension(t.ski.toString("hex"), false));
-    if (t.aki) extensions.push(new x509.AuthorityKeyIdentifierExtension(t.aki.toString("hex"), false));
+    if (keyUsage !== 0) extensions.push(cachedExtension(`ku\0${keyUsage}`, () => new x509.KeyUsagesExtension(keyUsage, true)));
+    if (extKeyUsages.length) extensions.push(cachedExtension(`eku\0${extKeyUsages.join(",")}`, () => new x509.ExtendedKeyUsageExtension(extKeyUsages, false)));
+    const pathLen = maxPathLen > 0 ? maxPathLen : undefined;
+    extensions.push(cachedExtension(`bc\0${common.isCa}\0${pathLen}`, () => new x509.BasicConstraintsExtension(common.isCa, pathLen, true)));
+    if (t.ski) extensions.push(new x509.SubjectKeyIdentifierExtension(t.ski.toString("hex"), false)); // the key's own: not shared
+    const aki = t.aki?.toString("hex");
+    if (aki) extensions.push(cachedExtension(`aki\0${aki}`, () => new x509.AuthorityKeyIdentifierExtension(aki, false)));
     const items = sanItems(t.dnsNames, t.ips, t.uris);
     const subjectIsEmpty = t.subjectDer.length === 2; // SEQUENCE {}
-    if (items.length) extensions.push(new x509.SubjectAlternativeNameExtension(items, subjectIsEmpty));
+    if (items.length) extensions.push(sanExtension(items, subjectIsEmpty));
 
-    const keys = cryptoKeys(requireSigner(t.signer));
-    const cert = await x509.X509CertificateGenerator.create(
-      {
-        serialNumber: serial.toString("hex"),
-        subject: new x509.Name(t.subjectDer),
-        issuer: new x509.Name(t.issuerDer),
-        notBefore,
-        notAfter,
-        publicKey: t.publicKeySpki,
-        signingKey: keys.privateKey,
-        signingAlgorithm: t.signer.curve ? { name: "ECDSA", hash: t.signer.curve.webHash } : { name: "Ed25519" },
-        extensions,
-      },
-      deterministicCrypto,
-    );
+    const cert = buildCertificate({
+      serial,
+      subject: AsnConvert.parse(t.subjectDer, asn1X509.Name),
+      issuer: parsedIssuerName(t.issuerDer),
+      notBefore,
+      notAfter,
+      publicKeySpki: t.publicKeySpki,
+      extensions,
+      signer: requireSigner(t.signer),
+    });
     const readyForRenewal = notAfter.getTime() - common.earlyRenewalHours * 3_600_000 <= this.clock.getTime();
+    const certPem = pem("CERTIFICATE", cert);
+    // A CA's certificate comes back as the caCertPem of what it signs: note now what parsing it
+    // would yield (the key, subject and key id just encoded, in the encodings they came in).
+    if (common.isCa) caCache.set(certPem, { spki: t.publicKeySpki, subjectDer: t.subjectDer, ski: t.ski });
     return {
       id: serialDecimal,
       state: {
-        certPem: pem("CERTIFICATE", new Uint8Array(cert.rawData)),
+        certPem,
         validityStartTime: rfc3339(notBefore),
         validityEndTime: rfc3339(notAfter),
         readyForRenewal,

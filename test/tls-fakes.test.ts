@@ -1,16 +1,23 @@
 /**
  * The @pulumi/tls fakes, checked with tools that do not share their code: OpenSSL 3 (`openssl
  * verify` path validation, `openssl x509/req` decoding), OpenSSH's ssh-keygen, and node's
- * X509Certificate / KeyObject. No Pulumi runtime is involved.
+ * X509Certificate / KeyObject. The fast paths are held to what they replace: @noble/curves'
+ * RFC 6979 signer and @peculiar/x509's generators, which the fakes no longer call, and the fakes
+ * themselves with their caches emptied. No Pulumi runtime is involved.
  */
 import { execFileSync } from "node:child_process";
-import { X509Certificate, createHash, createPrivateKey, createPublicKey } from "node:crypto";
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, type webcrypto } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { p256 } from "@noble/curves/p256";
+import { p384 } from "@noble/curves/p384";
+import { p521 } from "@noble/curves/p521";
 import { DEFAULT_CLOCK, FakeProviders, type FakeResult } from "../engine/fakes";
-import { FakeTls } from "../engine/tls-fakes";
+import { FakeTls, clearTlsFakeCaches } from "../engine/tls-fakes";
 
 const CLOCK = DEFAULT_CLOCK;
 const HOUR = 3_600_000;
@@ -485,5 +492,202 @@ describe("tls fakes: requests and certificates", () => {
     });
     expect(cert.state.validityStartTime).toBe("2027-03-04T05:06:07.5Z");
     expect(new Date(new X509Certificate(cert.state.certPem).validFrom).toISOString()).toBe("2027-03-04T05:06:07.000Z");
+  });
+});
+
+describe("tls fakes: caches and fast paths change no byte", () => {
+  const NOBLE = { P256: [p256, "sha256", "P-256"], P384: [p384, "sha384", "P-384"], P521: [p521, "sha512", "P-521"] } as const;
+  type Curve = keyof typeof NOBLE | "ED25519";
+  type EcAlgorithm = Parameters<x509.AsnEcSignatureFormatter["toWebSignature"]>[0];
+  type CryptoKey = webcrypto.CryptoKey;
+
+  /** The to-be-signed part of a certificate or request: the first element inside the outer SEQUENCE. */
+  const tbsOf = (pem: string): Buffer => {
+    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
+    const header = (at: number) => (der[at + 1] < 0x80 ? 2 : 2 + (der[at + 1] & 0x7f));
+    const length = (at: number) => (der[at + 1] < 0x80 ? der[at + 1] : der.subarray(at + 2, at + header(at)).reduce((n, b) => n * 256 + b, 0));
+    const start = header(0);
+    return der.subarray(start, start + header(start) + length(start));
+  };
+  const keyInputs = (curve: Curve) => (curve === "ED25519" ? { algorithm: "ED25519" } : { algorithm: "ECDSA", ecdsaCurve: curve });
+  const richRequest = {
+    subject: {
+      commonName: "edge.acme",
+      organization: "acme_corp",
+      organizationalUnit: "edge",
+      country: "DE",
+      locality: "Zürich",
+      province: "BE",
+      postalCode: "10115",
+      serialNumber: "42",
+      streetAddresses: ["Main St 1", "Hof 2"],
+      emailAddress: "ops@acme.example",
+    },
+    dnsNames: ["edge.acme", "edge.acme.svc"],
+    ipAddresses: ["10.0.0.7", "::ffff:192.0.2.1", "2001:db8::7"],
+    uris: ["spiffe://acme/edge"],
+  };
+
+  /** What was made, and by which key (the signer's PEM and curve) when it is signed. */
+  interface Made {
+    name: string;
+    result: FakeResult;
+    signer?: { curve: Curve; keyPem: string };
+  }
+
+  /**
+   * A bit of everything the fakes make: roots on every curve, an intermediate, leaves with rich,
+   * empty and repeated subjects, key ids on request, write-only inputs, a century-long validity.
+   * `before` runs before each resource.
+   */
+  async function everything(tls: FakeTls, before: () => void): Promise<Made[]> {
+    const out: Made[] = [];
+    const make = async (type: string, name: string, inputs: Record<string, any>, signer?: Made["signer"]) => {
+      before();
+      const result = await create(tls, type, name, inputs);
+      out.push({ name, result, signer });
+      return result;
+    };
+    for (const curve of ["P256", "P384", "P521", "ED25519"] as const) {
+      const rootKey = await make(T.key, `root-key-${curve}`, keyInputs(curve));
+      const rootSigner = { curve, keyPem: rootKey.state.privateKeyPem };
+      const root = await make(
+        T.self,
+        `root-${curve}`,
+        { privateKeyPem: rootKey.state.privateKeyPem, subject: { commonName: `${curve} root`, organization: "Example Platform" }, isCaCertificate: true, setSubjectKeyId: true, setAuthorityKeyId: true, allowedUses: CA_USES, validityPeriodHours: 876000, maxPathLength: 2 },
+        rootSigner,
+      );
+      const interKey = await make(T.key, `inter-key-${curve}`, keyInputs("P256"));
+      const interSigner = { curve: "P256" as const, keyPem: interKey.state.privateKeyPem };
+      const interCsr = await make(T.csr, `inter-csr-${curve}`, { privateKeyPemWo: interKey.state.privateKeyPemPkcs8, subject: { commonName: "tenant CA", organization: "acme" } }, interSigner);
+      const inter = await make(
+        T.signed,
+        `inter-${curve}`,
+        { certRequestPem: interCsr.state.certRequestPem, caPrivateKeyPem: rootKey.state.privateKeyPem, caCertPem: root.state.certPem, ...intermediateInputs },
+        rootSigner,
+      );
+      const requests: Record<string, any>[] = [richRequest, { dnsNames: ["only.san"] }, leafRequest, { subject: { commonName: "tenant CA", organization: "acme" } }];
+      for (const [i, request] of requests.entries()) {
+        const leafCurve: Curve = (["P256", "ED25519", "P384", "P521"] as const)[i];
+        const key = await make(T.key, `leaf-key-${curve}-${i}`, keyInputs(leafCurve));
+        const csr = await make(T.csr, `leaf-csr-${curve}-${i}`, { privateKeyPem: key.state.privateKeyPem, ...request }, { curve: leafCurve, keyPem: key.state.privateKeyPem });
+        await make(T.signed, `leaf-${curve}-${i}`, { certRequestPem: csr.state.certRequestPem, caPrivateKeyPemWo: interKey.state.privateKeyPem, caCertPem: inter.state.certPem, ...leafInputs, setSubjectKeyId: i === 0 }, interSigner);
+        await make(T.signed, `direct-${curve}-${i}`, { certRequestPem: csr.state.certRequestPem, caPrivateKeyPem: rootKey.state.privateKeyPem, caCertPem: root.state.certPem, ...leafInputs }, rootSigner);
+      }
+    }
+    return out;
+  }
+
+  let warm: Made[];
+  beforeAll(async () => {
+    warm = await everything(tlsFor("cache-seed"), () => {});
+  });
+  const made = (name: string) => warm.find((m) => m.name === name)!.result.state;
+
+  it("makes the same bytes when every key, request and CA certificate has to be parsed from its PEM", async () => {
+    const cold = await everything(tlsFor("cache-seed"), clearTlsFakeCaches);
+    expect(cold).toEqual(warm);
+    // and what was made verifies, on every curve (but the leaf named like its issuer, which
+    // OpenSSL takes for self-signed: it is there for Go's "no AuthorityKeyId when subject = issuer")
+    for (const curve of ["P256", "P384", "P521", "ED25519"]) {
+      const root = made(`root-${curve}`).certPem;
+      for (let i = 0; i < 4; i++) {
+        if (i < 3) expect(opensslVerify(made(`leaf-${curve}-${i}`).certPem, { root, untrusted: [made(`inter-${curve}`).certPem] }).output).toContain("OK");
+        expect(opensslVerify(made(`direct-${curve}-${i}`).certPem, { root }).output).toContain("OK");
+      }
+      expect(opensslExt(made(`leaf-${curve}-3`).certPem, "authorityKeyIdentifier")).toBe("");
+    }
+  });
+
+  it("signs ECDSA exactly as @noble/curves' RFC 6979 signer does (lowS: false), on every curve", () => {
+    let checked = 0;
+    for (const { result, signer } of warm) {
+      const signed: string | undefined = result.state.certPem ?? result.state.certRequestPem; // a certificate's state echoes its request
+      if (!signed || !signer || signer.curve === "ED25519") continue;
+      const [curve, hash, namedCurve] = NOBLE[signer.curve];
+      const parsed = result.state.certPem ? new x509.X509Certificate(signed) : new x509.Pkcs10CertificateRequest(signed);
+      const d = Buffer.from(createPrivateKey(signer.keyPem).export({ format: "jwk" }).d!, "base64url");
+      const expected = curve.sign(createHash(hash).update(tbsOf(signed)).digest(), d, { lowS: false }).toCompactRawBytes();
+      const actual = new x509.AsnEcSignatureFormatter().toWebSignature({ name: "ECDSA", namedCurve } as EcAlgorithm, parsed.signature);
+      expect(Buffer.from(actual!).toString("hex")).toBe(Buffer.from(expected).toString("hex"));
+      checked++;
+    }
+    expect(checked).toBe(50); // 60 signed, 10 of them by Ed25519 keys
+  });
+
+  it("encodes certificates and requests exactly as @peculiar/x509's generators do", async () => {
+    type GeneratorCrypto = NonNullable<Parameters<typeof x509.X509CertificateGenerator.create>[1]>;
+    let checked = 0;
+    for (const { result, signer } of warm) {
+      const state = result.state;
+      if (!signer) continue;
+      const web = signer.curve === "ED25519" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: NOBLE[signer.curve][2] };
+      const hash = signer.curve === "ED25519" ? undefined : NOBLE[signer.curve][1].replace("sha", "SHA-");
+      const p1363 = (signature: ArrayBuffer) => (signer.curve === "ED25519" ? signature : new x509.AsnEcSignatureFormatter().toWebSignature(web as EcAlgorithm, signature)!);
+      if (state.certPem) {
+        const cert = new x509.X509Certificate(state.certPem);
+        const crypto = { subtle: { sign: async () => p1363(cert.signature) } } as unknown as GeneratorCrypto;
+        const again = await x509.X509CertificateGenerator.create(
+          {
+            serialNumber: cert.serialNumber,
+            subject: cert.subjectName,
+            issuer: cert.issuerName,
+            notBefore: cert.notBefore,
+            notAfter: cert.notAfter,
+            publicKey: cert.publicKey,
+            signingKey: { algorithm: web } as CryptoKey,
+            signingAlgorithm: hash ? { name: "ECDSA", hash } : { name: "Ed25519" },
+            extensions: cert.extensions,
+          },
+          crypto,
+        );
+        expect(again.toString("pem").replace(/\r/g, "")).toBe(state.certPem.trim());
+      } else {
+        const csr = new x509.Pkcs10CertificateRequest(state.certRequestPem);
+        const crypto = { subtle: { sign: async () => p1363(csr.signature), exportKey: async () => csr.publicKey.rawData } } as unknown as GeneratorCrypto;
+        const again = await x509.Pkcs10CertificateRequestGenerator.create(
+          {
+            name: csr.subjectName,
+            keys: { privateKey: { algorithm: web } as CryptoKey, publicKey: {} as CryptoKey },
+            signingAlgorithm: hash ? { name: "ECDSA", hash } : { name: "Ed25519" },
+            extensions: csr.extensions,
+          },
+          crypto,
+        );
+        expect(Buffer.from(again.rawData).equals(Buffer.from(csr.rawData))).toBe(true);
+      }
+      checked++;
+    }
+    expect(checked).toBe(60);
+  });
+
+  it("never lets a cached key stand in for another PEM", async () => {
+    const tls = tlsFor();
+    const a = await create(tls, T.key, "a", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const b = await create(tls, T.key, "b", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const request = { subject: { commonName: "same" }, dnsNames: ["same.example"] };
+    const csr = (keyPem: string) => create(tls, T.csr, "csr", { privateKeyPem: keyPem, ...request }); // same URN, same subject
+    const csrA = await csr(a.state.privateKeyPem);
+    const csrB = await csr(b.state.privateKeyPem);
+    expect(csrB.state.certRequestPem).not.toBe(csrA.state.certRequestPem);
+    // each request carries, and is signed by, the key its PEM holds (OpenSSL reads and checks it)
+    for (const [req, key] of [[csrA, a], [csrB, b]] as const) {
+      const pub = execFileSync("openssl", ["req", "-verify", "-noout", "-pubkey", "-in", file(req.state.certRequestPem)], { encoding: "utf8", stdio: "pipe" });
+      expect(pub).toBe(key.state.publicKeyPem);
+    }
+    // the same key in another encoding (PKCS#8) or another wrapping is the same key
+    const lines: string[] = a.state.privateKeyPem.trim().split("\n");
+    const rewrapped = `${lines[0]}\n${lines.slice(1, -1).join("").match(/.{1,76}/g)!.join("\n")}\n${lines.at(-1)}\n`;
+    expect(rewrapped).not.toBe(a.state.privateKeyPem);
+    expect((await csr(a.state.privateKeyPemPkcs8)).state.certRequestPem).toBe(csrA.state.certRequestPem);
+    expect((await csr(rewrapped)).state.certRequestPem).toBe(csrA.state.certRequestPem);
+    // a CA key is the one its PEM holds, whatever was signed before: B's request signed by A and by B
+    const ca = await rootCa(tls, "cache-ca");
+    const signedBy = async (caPem: string, req: FakeResult) =>
+      create(tls, T.signed, "signed", { certRequestPem: req.state.certRequestPem, caPrivateKeyPem: caPem, caCertPem: ca.certPem, ...leafInputs });
+    const leaf = await signedBy(ca.keyPem, csrB);
+    expect(new X509Certificate(leaf.state.certPem).verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
+    expect(spkiDer(new X509Certificate(leaf.state.certPem).publicKey.export({ type: "spki", format: "pem" }) as string).equals(spkiDer(b.state.publicKeyPem))).toBe(true);
+    await expect(signedBy(a.state.privateKeyPem, csrB)).rejects.toThrow(/provided PrivateKey doesn't match parent's PublicKey/);
   });
 });
