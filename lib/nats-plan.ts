@@ -8,24 +8,10 @@
 import type { TenantModel } from "./model";
 import { parseQuantityMilli } from "./quantity";
 import { collectorServiceName } from "./pki";
+import type { AccountLimits } from "./nats-jwt";
 
-/** Account limits in NATS semantics: -1 unlimited, 0 none (camelCase of the JWT's `nats.limits`). */
-export interface TenantAccountLimits {
-  connections: number;
-  leafNodeConnections: number;
-  subscriptions: number;
-  data: number;
-  payload: number;
-  imports: number;
-  exports: number;
-  wildcards: boolean;
-  diskStorage: number;
-  memoryStorage: number;
-  streams: number;
-  consumers: number;
-  /** Every stream must declare max_bytes, so the account's storage is reserved up front. */
-  maxBytesRequired: boolean;
-}
+/** The tenant account's limits, in the JWT library's terms (-1 unlimited, 0 none). */
+export type TenantAccountLimits = AccountLimits;
 
 export const accountName = (slug: string) => `TENANT_${slug}`;
 /** Name of the NACK Account (and its creds Secret stem) in the platform namespace. */

@@ -4,22 +4,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FakeProviders } from "../engine/fakes";
-import { REPO } from "./support/fixtures";
+import { REPO, readTree } from "./support/fixtures";
 
 /** Runs `npm run render`'s entry point in a fresh process and returns every written file's bytes. */
 function render(args: string[]): Map<string, Buffer> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-"));
   execFileSync(process.execPath, ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), "--out", out, ...args], { cwd: REPO, stdio: "pipe" });
-  const files = new Map<string, Buffer>();
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.set(path.relative(out, full), fs.readFileSync(full));
-    }
-  };
-  walk(out);
-  return files;
+  return readTree(out);
 }
 
 describe("render determinism", () => {

@@ -10,7 +10,6 @@
  * the server's text, and it refuses oversized payloads itself before the server sees them.
  */
 import { createHash } from "node:crypto";
-import { connect as tcpConnect } from "node:net";
 import {
   connect,
   credsAuthenticator,
@@ -42,6 +41,7 @@ import {
   type Permissions,
 } from "../lib/nats-jwt";
 import { startNatsServer, type NatsServer } from "./support/nats-server";
+import { rawSession as rawSessionWithCreds } from "./support/rendered";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: everything from fixed bytes and a fixed epoch, built by one pure function
@@ -201,76 +201,8 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * A bare NATS protocol session authenticated with a user JWT: reads INFO, signs the nonce,
- * sends CONNECT (verbose, so the server answers +OK or -ERR) and lets the test send raw
- * protocol and wait for the server's replies verbatim.
- */
-interface RawSession {
-  /** "+OK" or the server's "-ERR '…'" line for the CONNECT. */
-  greeting: string;
-  send(text: string): void;
-  /** Next reply line (+OK, -ERR …, PONG), skipping INFO/PING; "<closed>" once the socket is gone. */
-  reply(timeoutMs?: number): Promise<string>;
-  close(): void;
-}
-
-function rawSession(port: number, user: string): Promise<RawSession> {
-  const { kp, jwt } = B.users[user]!;
-  return new Promise((resolve, reject) => {
-    const sock = tcpConnect({ host: "127.0.0.1", port });
-    let buf = "";
-    let closed = false;
-    const lines: string[] = [];
-    let wake: (() => void) | undefined;
-    let greeted = false;
-    const session: RawSession = {
-      greeting: "",
-      send: (text) => sock.write(text),
-      close: () => sock.destroy(),
-      async reply(timeoutMs = 3_000) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const line = lines.shift();
-          if (line !== undefined) return line;
-          if (closed) return "<closed>";
-          if (Date.now() > deadline) throw new Error(`no reply from the server within ${timeoutMs} ms`);
-          await new Promise<void>((r) => {
-            wake = r;
-            setTimeout(r, 50);
-          });
-        }
-      },
-    };
-    sock.on("data", (chunk) => {
-      buf += chunk.toString("utf8");
-      let i: number;
-      while ((i = buf.indexOf("\r\n")) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (!greeted && line.startsWith("INFO ")) {
-          greeted = true;
-          const nonce = JSON.parse(line.slice(5)).nonce as string;
-          const sig = Buffer.from(kp.sign(te.encode(nonce))).toString("base64url");
-          sock.write(`CONNECT ${JSON.stringify({ verbose: true, pedantic: false, protocol: 1, jwt, sig, name: user })}\r\n`);
-          continue;
-        }
-        if (line.startsWith("INFO ") || line === "PING") continue;
-        lines.push(line);
-      }
-      wake?.();
-    });
-    sock.on("close", () => {
-      closed = true;
-      wake?.();
-    });
-    sock.on("error", () => undefined); // reported as "<closed>"
-    void session.reply(5_000).then((g) => {
-      session.greeting = g;
-      resolve(session);
-    }, reject);
-  });
-}
+/** A bare NATS protocol session as one of this file's users (see support/rendered.ts). */
+const rawSession = (port: number, user: string) => rawSessionWithCreds(port, B.users[user]!.creds);
 
 beforeAll(async () => {
   hub = await startNatsServer({ files: { "hub.conf": B.fragment }, leafnodes: true, config: hubConfig });

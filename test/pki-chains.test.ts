@@ -19,7 +19,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
-const REPO = path.resolve(__dirname, "..");
+import { REPO, readTree } from "./support/fixtures";
 const OPENSSL = "/usr/bin/openssl";
 /** The render's clock, passed explicitly: every certificate starts there. */
 const CLOCK = new Date("2026-01-01T00:00:00Z");
@@ -102,15 +102,7 @@ const execFileP = promisify(execFile);
 
 async function render(out: string, args: string[]): Promise<Map<string, string>> {
   await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), "--out", out, "--clock", CLOCK.toISOString(), ...args], { cwd: REPO });
-  const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.set(path.relative(out, full), fs.readFileSync(full, "utf8"));
-    }
-  };
-  walk(out);
+  const files = readTree(out, "utf8");
   return files;
 }
 

@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 
-const REPO = path.resolve(__dirname, "..");
+import { REPO, readTree } from "./support/fixtures";
 const TENANTS = path.join(REPO, "tenants");
 const SLUG = "acme-corp";
 const CLOCK = "2026-01-01T00:00:00Z";
@@ -44,15 +44,7 @@ interface Render {
 async function render(tenantsDir: string, out: string, config: string[] = []): Promise<Render> {
   const args = ["--out", out, "--reveal-secrets", "--clock", CLOCK, "--tenants", tenantsDir, ...config.flatMap((c) => ["--config", c])];
   await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), ...args], { cwd: REPO });
-  const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files.set(path.relative(out, full), fs.readFileSync(full, "utf8"));
-    }
-  };
-  walk(out);
+  const files = readTree(out, "utf8");
   const text = files.get("resources.yaml")!;
   const blocks = new Map(text.split(/^(?=- urn: )/m).filter((b) => b.startsWith("- urn: ")).map((b) => [b.slice(7, b.indexOf("\n")), b]));
   const list = parseYaml(text) as Declared[];

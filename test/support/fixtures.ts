@@ -44,3 +44,19 @@ export async function renderExamples(options: { revealSecrets?: boolean } = {}):
 }
 
 export const ofKind = (manifests: RenderedManifest[], kind: string) => manifests.filter((m) => m.object.kind === kind).map((m) => m.object);
+
+/** Every file under `dir`, by path relative to it (a render's output, for byte comparisons). */
+export function readTree(dir: string): Map<string, Buffer>;
+export function readTree(dir: string, encoding: "utf8"): Map<string, string>;
+export function readTree(dir: string, encoding?: "utf8"): Map<string, Buffer | string> {
+  const files = new Map<string, Buffer | string>();
+  const walk = (current: string) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.set(path.relative(dir, full), encoding ? fs.readFileSync(full, encoding) : fs.readFileSync(full));
+    }
+  };
+  walk(dir);
+  return files;
+}
