@@ -5,20 +5,21 @@ import { Platform } from "./components/platform";
 import { Tenant, type TenantSummary } from "./components/tenant";
 import { decodeConfigValue, readSettings } from "./lib/settings";
 import { loadTenants } from "./lib/validate";
-import { pkiSettingsProblems } from "./lib/pki";
+import { natsSettingsProblems, pkiSettingsProblems } from "./lib/pki";
 import { tenantAccountLimits } from "./lib/nats-plan";
+import type { HubAccount } from "./lib/nats-jwt";
 
 export = async () => {
   const config = new pulumi.Config("tenancy");
   const settings = readSettings((key) => decodeConfigValue(config.get(key)));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants } = loadTenants(settings, pkiSettingsProblems(settings.pki));
+  const { tenants } = loadTenants(settings, [...pkiSettingsProblems(settings.pki), ...natsSettingsProblems(settings.nats, settings.pki)]);
 
   const provider = new k8s.Provider("kubernetes", { renderYamlToDirectory: settings.renderYamlToDirectory });
   const platform = new Platform("platform", { network: settings, pki: settings.pki, nats: settings.nats }, { providers: [provider] });
 
   const summaries: Record<string, TenantSummary> = {};
-  const accounts = [];
+  const accounts: pulumi.Output<HubAccount>[] = [];
   for (const tenant of tenants) {
     const declared = new Tenant(tenant.slug, { tenant, platform: platform.context }, { providers: [provider] });
     summaries[tenant.slug] = declared.summary;

@@ -16,6 +16,7 @@ import {
   nkeyFromRaw,
   operatorJwt,
   publicOf,
+  seedOf,
   userJwt,
   type HubAccount,
   type NKeyKind,
@@ -24,7 +25,7 @@ import { CREDS_KEY, accountName, revokedUserIds, suspendsAllUsers, tenantAccount
 import type { TenantModel } from "../lib/model";
 import { NATS_CHART_REPO, natsHubChartValues } from "../lib/nats-hub-chart";
 import { HUB_TLS_SECRET } from "../lib/pki";
-import { LABELS, MANAGED_BY } from "../lib/names";
+import { componentLabels } from "../lib/names";
 import type { NatsSettings } from "../lib/settings";
 
 /** 32 random bytes kept in state (secret); `protect` where losing them would orphan data. */
@@ -66,12 +67,11 @@ export function declarePlatformNats(parent: pulumi.Resource, name: string, setti
     };
   });
   // JWTs are signed public claims: only the keys behind them are secret.
-  const unsecret = <T>(o: pulumi.Output<T>) => pulumi.unsecret(o);
   return {
     operatorKey: pulumi.secret(operator.base64),
-    accounts: unsecret(identities.accounts),
-    operatorJwt: unsecret(identities.operatorJwt),
-    systemAccountPub: unsecret(identities.systemAccountPub),
+    accounts: pulumi.unsecret(identities.accounts),
+    operatorJwt: pulumi.unsecret(identities.operatorJwt),
+    systemAccountPub: pulumi.unsecret(identities.systemAccountPub),
     settings,
   };
 }
@@ -95,8 +95,8 @@ export function declareTenantNats(
 ): TenantNats {
   const slug = tenant.slug;
   // The account key is the account's identity: JetStream stores the tenant's streams under it.
-  const accountKey = keyBytes(`${slug}-nats-account-key`, parent, protect);
-  const userSecret = keyBytes(`${slug}-nats-user-keys`, parent, false);
+  const accountKey = keyBytes(`${slug}/nats-account-key`, parent, protect);
+  const userSecret = keyBytes(`${slug}/nats-user-keys`, parent, false);
   const limits = tenantAccountLimits(tenant);
   const users = tenantUsers(tenant);
   const issuedAt = platform.settings.claimsIssuedAt;
@@ -115,19 +115,19 @@ export function declareTenantNats(
         account: accountKp,
         name: `${slug}-${user.id}`,
         permissions: user.permissions,
-        allowedConnectionTypes: user.allowedConnectionTypes as never,
+        allowedConnectionTypes: user.allowedConnectionTypes,
         issuedAt,
       });
-      return credsFile(token, new TextDecoder().decode(userKp.getSeed()));
+      return credsFile(token, seedOf(userKp));
     });
     return { account: { pub, name: accountName(slug), jwt }, creds };
   });
 
-  const labels = { [LABELS.tenant]: slug, [LABELS.managedBy]: MANAGED_BY, "app.kubernetes.io/component": "nats-credentials" };
+  const labels = componentLabels(slug, "nats-credentials");
   const secrets = users.map((user, i) => ({
     plan: user,
     secret: new k8s.core.v1.Secret(
-      `${slug}-${user.secretName}`,
+      `${slug}/${user.secretName}`,
       {
         metadata: { name: user.secretName, namespace: user.namespace === "tenant" ? namespaces.tenant : namespaces.platform, labels: { ...labels, "tenancy.serviceradar.io/nats-user": user.role } },
         type: "Opaque",
@@ -173,7 +173,7 @@ export class NatsHubConfig extends pulumi.ComponentResource {
     this.configMap = new k8s.core.v1.ConfigMap(
       `${name}-accounts`,
       {
-        metadata: { name: HUB_ACCOUNTS_CONFIGMAP, namespace: args.namespace, labels: { [LABELS.managedBy]: MANAGED_BY, "app.kubernetes.io/component": "nats-hub" } },
+        metadata: { name: HUB_ACCOUNTS_CONFIGMAP, namespace: args.namespace, labels: componentLabels(undefined, "nats-hub") },
         data: { [HUB_ACCOUNTS_KEY]: this.fragment },
       },
       { parent: this },

@@ -14,12 +14,12 @@ import {
   generationSuffix,
   hubCaSubject,
   hubCertificatePlan,
-  pkiLabels,
   rootCaSubject,
   tenantPkiPlan,
   type ComponentCertificatePlan,
 } from "../lib/pki";
 import type { TenantModel } from "../lib/model";
+import { componentLabels } from "../lib/names";
 import type { CertificateClass, PkiSettings } from "../lib/settings";
 
 /** What tenants need from the platform's PKI to get their intermediate CA signed. */
@@ -27,7 +27,6 @@ export interface PlatformCa {
   certPem: pulumi.Output<string>;
   /** Secret. */
   privateKeyPem: pulumi.Output<string>;
-  keyAlgorithm: pulumi.Output<string>;
   /** The CA that signs only the NATS hub's certificate: what everything dialling the hub trusts. */
   hubCaCertPem: pulumi.Output<string>;
 }
@@ -86,7 +85,7 @@ export function declarePlatformPki(parent: pulumi.Resource, name: string, pki: P
   );
   new k8s.core.v1.ConfigMap(
     `${name}-${ROOT_CA_CONFIGMAP}`,
-    { metadata: { name: ROOT_CA_CONFIGMAP, namespace: platformNamespace, labels: pkiLabels(undefined, "root-ca") }, data: { "ca.crt": root.certPem } },
+    { metadata: { name: ROOT_CA_CONFIGMAP, namespace: platformNamespace, labels: componentLabels(undefined, "root-ca") }, data: { "ca.crt": root.certPem } },
     { parent },
   );
 
@@ -107,7 +106,7 @@ export function declarePlatformPki(parent: pulumi.Resource, name: string, pki: P
   );
   new k8s.core.v1.Secret(
     `${name}-${HUB_CA_SECRET}`,
-    { metadata: { name: HUB_CA_SECRET, namespace: platformNamespace, labels: pkiLabels(undefined, "nats-hub") }, type: "Opaque", stringData: { "ca.crt": hubCa.certPem } },
+    { metadata: { name: HUB_CA_SECRET, namespace: platformNamespace, labels: componentLabels(undefined, "nats-hub") }, type: "Opaque", stringData: { "ca.crt": hubCa.certPem } },
     { parent },
   );
   const hub = hubCertificatePlan(pki, namespaceName);
@@ -120,10 +119,10 @@ export function declarePlatformPki(parent: pulumi.Resource, name: string, pki: P
   // ca.crt: what the hub trusts for client certificates — the tenants' root.
   tlsSecret(
     `${name}-${HUB_TLS_SECRET}`,
-    { name: HUB_TLS_SECRET, namespace: platformNamespace, labels: pkiLabels(undefined, "nats-hub"), certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.certPem },
+    { name: HUB_TLS_SECRET, namespace: platformNamespace, labels: componentLabels(undefined, "nats-hub"), certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.certPem },
     parent,
   );
-  return { certPem: root.certPem, privateKeyPem: secretKey(rootKey), keyAlgorithm: rootKey.algorithm, hubCaCertPem: hubCa.certPem };
+  return { certPem: root.certPem, privateKeyPem: secretKey(rootKey), hubCaCertPem: hubCa.certPem };
 }
 
 interface IssueArgs {
@@ -136,14 +135,14 @@ interface IssueArgs {
 
 /** Key, certificate request and certificate signed by `issuer`, all named after `name`. */
 function issue(name: string, args: IssueArgs, issuer: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> }, parent: pulumi.Resource): IssuedCertificate {
-  const key = ecdsaKey(`${name}-key`, args.cls, parent);
+  const key = ecdsaKey(`${name}/key`, args.cls, parent);
   const request = new tls.CertRequest(
-    `${name}-csr`,
+    `${name}/csr`,
     { privateKeyPem: secretKey(key), subject: args.subject, dnsNames: args.dnsNames.length ? args.dnsNames : undefined },
     { parent },
   );
   const cert = new tls.LocallySignedCert(
-    `${name}-cert`,
+    `${name}/cert`,
     {
       certRequestPem: request.certRequestPem,
       caCertPem: issuer.certPem,
@@ -179,15 +178,15 @@ export function declareTenantPki(
   tenantNamespace: pulumi.Input<string>,
 ): TenantPki {
   const plan = tenantPkiPlan(tenant, pki);
-  const labels = (component: string) => pkiLabels(tenant.slug, component);
-  const ca = issue(`${tenant.slug}-tenant-ca${plan.caGeneration}`, { subject: plan.caSubject, dnsNames: [], allowedUses: CA_USES, cls: pki.tenantCa, isCa: true }, platform.ca, parent);
+  const labels = (component: string) => componentLabels(tenant.slug, component);
+  const ca = issue(`${tenant.slug}/tenant-ca${plan.caGeneration}`, { subject: plan.caSubject, dnsNames: [], allowedUses: CA_USES, cls: pki.tenantCa, isCa: true }, platform.ca, parent);
   tlsSecret(
-    `${tenant.slug}-${plan.caSecretName}`,
+    `${tenant.slug}/tenant-ca-secret`,
     { name: plan.caSecretName, namespace: platform.namespace, labels: labels("tenant-ca"), certPem: ca.certPem, keyPem: ca.privateKeyPem, caPem: platform.ca.certPem },
     parent,
   );
   new k8s.core.v1.ConfigMap(
-    `${tenant.slug}-${TENANT_CA_CONFIGMAP}`,
+    `${tenant.slug}/tenant-ca-configmap`,
     {
       metadata: { name: TENANT_CA_CONFIGMAP, namespace: tenantNamespace, labels: labels("tenant-ca") },
       data: {
@@ -210,7 +209,7 @@ export function declareTenantPki(
       parent,
     );
     const secret = tlsSecret(
-      `${component.resourceName}-tls`,
+      `${component.resourceName}/tls-secret`,
       {
         name: component.secretName,
         namespace: tenantNamespace,

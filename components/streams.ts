@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CREDS_KEY, nackAccountName, tenantStreams, type StreamPlan } from "../lib/nats-plan";
 import type { TenantModel } from "../lib/model";
-import { LABELS, MANAGED_BY } from "../lib/names";
 import { HUB_CA_SECRET } from "../lib/pki";
+import { componentLabels } from "../lib/names";
 import type { NatsSettings } from "../lib/settings";
 
 export const NACK_API_VERSION = "jetstream.nats.io/v1beta2";
@@ -18,9 +18,9 @@ export function declareTenantStreams(
   tenant: TenantModel,
   args: { namespace: pulumi.Input<string>; managerCredsSecret: k8s.core.v1.Secret; settings: NatsSettings; protect: boolean },
 ): { plan: StreamPlan; stream: k8s.apiextensions.CustomResource }[] {
-  const labels = { [LABELS.tenant]: tenant.slug, [LABELS.managedBy]: MANAGED_BY, "app.kubernetes.io/component": "jetstream" };
+  const labels = componentLabels(tenant.slug, "jetstream");
   const account = new k8s.apiextensions.CustomResource(
-    `${tenant.slug}-nack-account`,
+    `${tenant.slug}/nack-account`,
     {
       apiVersion: NACK_API_VERSION,
       kind: "Account",
@@ -38,7 +38,7 @@ export function declareTenantStreams(
   return tenantStreams(tenant).map((plan) => ({
     plan,
     stream: new k8s.apiextensions.CustomResource(
-      `${tenant.slug}-stream-${plan.kind}`,
+      `${tenant.slug}/stream-${plan.kind}`,
       {
         apiVersion: NACK_API_VERSION,
         kind: "Stream",

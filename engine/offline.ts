@@ -76,6 +76,7 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 
 class OfflineMonitor extends MockMonitor {
   readonly registrations: Registration[] = [];
+  private readonly urns = new Set<string>();
   constructor(private readonly fakes: FakeProviders) {
     super({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) });
   }
@@ -85,6 +86,10 @@ class OfflineMonitor extends MockMonitor {
   override async registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
     try {
       const urn: string = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
+      // The engine refuses a second resource with the same URN (a URN names the parent's type,
+      // not the parent): so must the offline run, or two tenants could silently merge.
+      if (this.urns.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+      this.urns.add(urn);
       const inputs = rpc.deserializeProperties(req.getObject());
       const custom: boolean = req.getCustom();
       const result = await this.fakes.newResource({ urn, type: req.getType(), name: req.getName(), custom, inputs: containsSecret(inputs) ? unwrapSecrets(inputs) : inputs });

@@ -35,6 +35,11 @@ export const RESERVED_SLUGS = new Set([
   "all",
 ]);
 
+/** Labels of a platform-managed object (certificates, credentials, streams), by tenant when it has one. */
+export function componentLabels(slug: string | undefined, component: string): Record<string, string> {
+  return { ...(slug ? { [LABELS.tenant]: slug } : {}), "app.kubernetes.io/component": component, [LABELS.managedBy]: MANAGED_BY, [LABELS.partOf]: PART_OF };
+}
+
 export const rootNamespaceName = (slug: string) => `tenant-${slug}`;
 export const orgNamespaceName = (slug: string, org: string) => `tenant-${slug}-org-${org}`;
 

@@ -53,7 +53,7 @@ export function natsHubChartValues(inputs: HubChartInputs): Record<string, unkno
       leafnodes: { enabled: true, port: inputs.leafPort, tls: { enabled: true, secretName: inputs.tlsSecret } },
       jetstream: {
         enabled: true,
-        ...(size.fileStore !== undefined ? { fileStore: { maxSize: size.fileStore, pvc: { size: String(size.fileStore) } } } : {}),
+        ...(size.fileStore ? { fileStore: { maxSize: size.fileStore, pvc: { size: String(size.fileStore) } } } : {}),
         ...(size.memoryStore ? { memoryStore: { enabled: true, maxSize: size.memoryStore } } : {}),
       },
       merge: {

@@ -8,7 +8,7 @@
 import type { TenantModel } from "./model";
 import { parseQuantityMilli } from "./quantity";
 import { collectorServiceName } from "./pki";
-import type { AccountLimits } from "./nats-jwt";
+import type { AccountLimits, ConnectionType } from "./nats-jwt";
 
 /** The tenant account's limits, in the JWT library's terms (-1 unlimited, 0 none). */
 export type TenantAccountLimits = AccountLimits;
@@ -64,13 +64,16 @@ export interface NatsUserPlan {
   /** Unique within the tenant; part of the JWT name and of the key derivation. */
   id: string;
   permissions: SubjectPermissions;
-  allowedConnectionTypes?: string[];
+  allowedConnectionTypes?: ConnectionType[];
   /** Where the creds Secret lives: the tenant's root namespace or the platform namespace. */
   namespace: "tenant" | "platform";
   secretName: string;
 }
 
 export const CREDS_KEY = "nats.creds";
+
+export const LEAF_USER_ID = "leaf";
+export const collectorUserId = (c: { type: string; partition: string }) => `collector-${collectorServiceName(c.type, c.partition)}`;
 
 /** Subject prefix of everything the tenant publishes. */
 export const tenantPrefix = (slug: string) => `${slug}.>`;
@@ -86,10 +89,9 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
   const users: NatsUserPlan[] = [];
   if (tenant.status !== "decommissioned") {
     for (const c of tenant.collectors) {
-      const id = `collector-${collectorServiceName(c.type, c.partition)}`;
       users.push({
         role: "collector",
-        id,
+        id: collectorUserId(c),
         // Publish its data, receive replies; no JetStream API (storing happens by publishing).
         permissions: { pub: { allow: [prefix] }, sub: { allow: ["_INBOX.>"] } },
         namespace: "tenant",
@@ -98,7 +100,7 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
     }
     users.push({
       role: "leaf",
-      id: "leaf",
+      id: LEAF_USER_ID,
       // Seen from the hub: what the leaf may send in, and what the hub forwards out to it.
       permissions: { pub: { allow: [prefix, "_INBOX.>"] }, sub: { allow: [prefix, "_INBOX.>"] } },
       allowedConnectionTypes: ["LEAFNODE"],
@@ -156,7 +158,6 @@ export interface StreamPlan {
   storage: "file";
   retention: "limits";
   discard: "old";
-  replicas: number;
 }
 
 const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
@@ -167,11 +168,6 @@ const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
 ];
 
 /**
- * Users whose credentials a decommissioned tenant no longer has: the collectors and the leaf node
- * the file still lists. A user JWT stays valid until revoked in the account JWT, so removing the
- * Secret alone would not be enough.
- */
-/**
  * A suspended tenant's account revokes every user JWT issued up to now (`"*"` in the account's
  * revocations): nothing connects, the account and its JetStream streams stay untouched, and
  * resuming removes the revocation, so the same credentials work again.
@@ -180,9 +176,14 @@ export function suspendsAllUsers(tenant: TenantModel): boolean {
   return tenant.status === "suspended";
 }
 
+/**
+ * Users whose credentials a decommissioned tenant no longer has: the collectors and the leaf node
+ * the file still lists. A user JWT stays valid until revoked in the account JWT, so removing the
+ * Secret alone would not be enough.
+ */
 export function revokedUserIds(tenant: TenantModel): string[] {
   if (tenant.status !== "decommissioned") return [];
-  return [...tenant.collectors.map((c) => `collector-${collectorServiceName(c.type, c.partition)}`), "leaf"];
+  return [...tenant.collectors.map(collectorUserId), LEAF_USER_ID];
 }
 
 /** The tenant's four streams, retention from the plan with the tenant's overrides. */
@@ -198,6 +199,5 @@ export function tenantStreams(tenant: TenantModel): StreamPlan[] {
     retention: "limits",
     // A full stream drops its oldest messages rather than refusing the tenant's newest.
     discard: "old",
-    replicas: 1,
   }));
 }

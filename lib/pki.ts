@@ -11,9 +11,9 @@
  * The hub has its own CA because everything that dials the hub trusts that CA: were the hub signed
  * by the tenants' root, one stolen tenant CA key could mint a hub certificate every tenant accepts.
  */
-import { LABELS, rootNamespaceName } from "./names";
+import { rootNamespaceName } from "./names";
 import type { TenantModel } from "./model";
-import type { CertificateClass, PkiSettings } from "./settings";
+import type { CertificateClass, NatsSettings, PkiSettings } from "./settings";
 import type { CollectorType } from "./schema";
 import type { Problem } from "./validate";
 
@@ -69,7 +69,11 @@ export interface ComponentCertificatePlan {
   /** Namespace where the component runs and its Secret lives. */
   namespace: string;
   secretName: string;
-  /** Stem of the Pulumi logical names (key, request, certificate, Secret). */
+  /**
+   * Stem of the Pulumi logical names (key, request, certificate, Secret). "/" separates the parts:
+   * no slug or partition can contain it, so two tenants' names never collide (URNs carry the
+   * parent's type, not its name).
+   */
   resourceName: string;
 }
 
@@ -124,7 +128,7 @@ export function tenantPkiPlan(tenant: TenantModel, pki: PkiSettings): TenantPkiP
         allowedUses: [...ECDSA_END_ENTITY_USES, "client_auth", ...(listens ? ["server_auth"] : [])],
         namespace,
         secretName: componentSecretName(component, partition),
-        resourceName: `${tenant.slug}-${component}-${partition}`,
+        resourceName: `${tenant.slug}/${component}/${partition}`,
       };
     }),
   };
@@ -151,10 +155,6 @@ export function hubCertificatePlan(pki: PkiSettings, platformNamespace: string) 
 /** Uses of a CA certificate: it signs certificates and revocation lists, nothing else. */
 export const CA_USES = ["cert_signing", "crl_signing", "digital_signature"];
 
-/** Labels marking a Secret or ConfigMap as belonging to a tenant's PKI. */
-export function pkiLabels(slug: string | undefined, component: string): Record<string, string> {
-  return { ...(slug ? { [LABELS.tenant]: slug } : {}), "app.kubernetes.io/component": component, [LABELS.managedBy]: "pulumi" };
-}
 
 const CURVES = ["P256", "P384"];
 
@@ -183,5 +183,25 @@ export function pkiSettingsProblems(pki: PkiSettings, source = "stack config"): 
     if (!Number.isInteger(value) || value < 0)
       problems.push({ file: source, path: `tenancy:pki${key[0].toUpperCase()}${key.slice(1)}Rotation`, rule: "must be a whole number, at least 0" });
   }
+  return problems;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** Stack config problems in the NATS settings and the hub's public names. */
+export function natsSettingsProblems(nats: NatsSettings, pki: PkiSettings, source = "stack config"): Problem[] {
+  const problems: Problem[] = [];
+  const names: unknown = pki.hubPublicDnsNames;
+  if (!Array.isArray(names)) problems.push({ file: source, path: "tenancy:natsHubPublicDnsNames", rule: 'must be a list of DNS names, e.g. ["nats.example.com"]' });
+  else names.forEach((n, i) => {
+    if (typeof n !== "string" || !DNS_NAME.test(n)) problems.push({ file: source, path: `tenancy:natsHubPublicDnsNames[${i}]`, rule: `${JSON.stringify(n)} is not a DNS name` });
+  });
+  if (!Number.isInteger(nats.streamReplicas) || nats.streamReplicas < 1 || nats.streamReplicas > 5)
+    problems.push({ file: source, path: "tenancy:natsStreamReplicas", rule: "must be a whole number from 1 to 5 (JetStream's limit)" });
+  if (!Number.isInteger(nats.claimsIssuedAt) || nats.claimsIssuedAt <= 0)
+    problems.push({ file: source, path: "tenancy:natsClaimsIssuedAt", rule: "must be a positive whole number of Unix seconds" });
+  if (typeof nats.deployHub !== "boolean") problems.push({ file: source, path: "tenancy:natsDeployHub", rule: "must be true or false" });
+  if (typeof nats.operatorName !== "string" || !/^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$/.test(nats.operatorName))
+    problems.push({ file: source, path: "tenancy:natsOperatorName", rule: "must be a name of letters, digits, '-', '_' or '.' (at most 64)" });
   return problems;
 }

@@ -83,6 +83,7 @@ export function readSettings(get: (key: string) => unknown): StackSettings {
   const num = (key: string, fallback: number) => (get(key) as number | undefined) ?? fallback;
   const labels = (key: string, fallback: Record<string, string>) =>
     (get(key) as Record<string, string> | undefined) ?? fallback;
+  const hubServiceName = str("natsHubServiceName", "nats");
   return {
     tenantsDir: str("tenantsDir", "tenants"),
     plansFile: str("plansFile", "plans/plans.yaml"),
@@ -99,7 +100,7 @@ export function readSettings(get: (key: string) => unknown): StackSettings {
     nats: {
       operatorName: str("natsOperatorName", "serviceradar"),
       claimsIssuedAt: num("natsClaimsIssuedAt", 1767225600),
-      hubUrl: str("natsHubUrl", `tls://${str("natsHubServiceName", "nats")}.${str("platformNamespace", "platform")}.svc:${num("natsClientPort", 4222)}`),
+      hubUrl: str("natsHubUrl", `tls://${hubServiceName}.${str("platformNamespace", "platform")}.svc:${num("natsClientPort", 4222)}`),
       deployHub: (get("natsDeployHub") as boolean | undefined) ?? false,
       hubChartVersion: str("natsHubChartVersion", "1.3.16"),
       streamReplicas: num("natsStreamReplicas", 1),
@@ -126,7 +127,7 @@ export function readSettings(get: (key: string) => unknown): StackSettings {
         component: num("pkiComponentRotation", 0),
         hub: num("pkiHubRotation", 0),
       },
-      hubServiceName: str("natsHubServiceName", "nats"),
+      hubServiceName,
       hubPublicDnsNames: (get("natsHubPublicDnsNames") as string[] | undefined) ?? [],
     },
     renderYamlToDirectory: get("renderYamlToDirectory") as string | undefined,

@@ -267,7 +267,7 @@ describe("certificates.rotation: 1 in one tenant's file", () => {
     expectOthersIdentical(base, rotated, SLUG);
     // Within the tenant, only TLS resources and the component Secrets changed.
     const changed = [...new Set([...base.blocks.keys(), ...rotated.blocks.keys()])].filter((u) => base.blocks.get(u) !== rotated.blocks.get(u));
-    const unexpected = changed.filter((u) => !urnType(u).startsWith("tls:index/") && !(urnType(u) === "kubernetes:core/v1:Secret" && /-tls$/.test(urnName(u))));
+    const unexpected = changed.filter((u) => !urnType(u).startsWith("tls:index/") && !(urnType(u) === "kubernetes:core/v1:Secret" && /\/tls-secret$/.test(urnName(u))));
     expect(unexpected).toEqual([]);
     expect(changed.filter((u) => urnType(u) === "kubernetes:core/v1:Secret")).toHaveLength(components.length);
   });

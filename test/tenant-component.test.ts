@@ -144,8 +144,8 @@ describe("Tenant component over the example tenants", () => {
   });
 
   it("protects what holds tenant data while the tenant is not decommissioned: account keys, streams", () => {
-    const accountKeys = render.run.registrations.filter((r) => r.type === "random:index/randomBytes:RandomBytes" && r.name.endsWith("-nats-account-key"));
-    expect(accountKeys.map((r) => r.name).sort()).toEqual(["acme-corp-nats-account-key", "globex-nats-account-key", "initech-nats-account-key", "umbrella-nats-account-key"]);
+    const accountKeys = render.run.registrations.filter((r) => r.type === "random:index/randomBytes:RandomBytes" && r.name.endsWith("/nats-account-key"));
+    expect(accountKeys.map((r) => r.name).sort()).toEqual(["acme-corp/nats-account-key", "globex/nats-account-key", "initech/nats-account-key", "umbrella/nats-account-key"]);
     for (const key of accountKeys) expect(key.options.protect, key.name).toBe(true);
     const streams = render.run.registrations.filter((r) => r.type === "kubernetes:jetstream.nats.io/v1beta2:Stream");
     expect(streams).toHaveLength(16);

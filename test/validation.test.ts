@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadTenants, validatePlans, validateTenants, ValidationError, type Problem, type SourceFile } from "../lib/validate";
-import { pkiSettingsProblems } from "../lib/pki";
+import { natsSettingsProblems, pkiSettingsProblems } from "../lib/pki";
 import { readSettings } from "../lib/settings";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
 
@@ -213,5 +213,23 @@ describe("stack config validation (PKI)", () => {
     const messages = (error as ValidationError).problems.map(formatProblem);
     expect(messages.some((m) => m.startsWith("stack config: tenancy:pkiRootValidityHours: must be a positive whole number"))).toBe(true);
     expect(messages.some((m) => m.includes('plan: must be one of'))).toBe(true);
+  });
+});
+
+describe("stack config validation (NATS)", () => {
+  it("accepts the defaults and refuses a bare string for the hub's public names, bad replicas, a non-boolean switch and a bad epoch, all at once", () => {
+    const ok = readSettings(() => undefined);
+    expect(natsSettingsProblems(ok.nats, ok.pki)).toEqual([]);
+    // Pulumi hands config values as strings; "nats.example.com" is not JSON, so it stays a string.
+    const raw: Record<string, unknown> = { natsHubPublicDnsNames: "nats.example.com", natsStreamReplicas: 7, natsDeployHub: "yes", natsClaimsIssuedAt: 1.5 };
+    const bad = readSettings((key) => raw[key]);
+    expect(natsSettingsProblems(bad.nats, bad.pki).map(formatProblem)).toEqual([
+      'stack config: tenancy:natsHubPublicDnsNames: must be a list of DNS names, e.g. ["nats.example.com"]',
+      "stack config: tenancy:natsStreamReplicas: must be a whole number from 1 to 5 (JetStream's limit)",
+      "stack config: tenancy:natsClaimsIssuedAt: must be a positive whole number of Unix seconds",
+      "stack config: tenancy:natsDeployHub: must be true or false",
+    ]);
+    const names = readSettings((key) => (key === "natsHubPublicDnsNames" ? ["nats.example.com", "Bad_Name"] : undefined));
+    expect(natsSettingsProblems(names.nats, names.pki).map(formatProblem)).toEqual(['stack config: tenancy:natsHubPublicDnsNames[1]: "Bad_Name" is not a DNS name']);
   });
 });
