@@ -21,7 +21,7 @@ import {
   type HubAccount,
   type NKeyKind,
 } from "../lib/nats-jwt";
-import { CREDS_KEY, accountName, revokedUserIds, suspendsAllUsers, tenantAccountLimits, tenantUsers, type NatsUserPlan, type TenantAccountLimits } from "../lib/nats-plan";
+import { CREDS_KEY, accountName, revokedUserIds, revokeAllBefore, userIssuedAt, tenantAccountLimits, tenantUsers, type NatsUserPlan, type TenantAccountLimits } from "../lib/nats-plan";
 import type { TenantModel } from "../lib/model";
 import { NATS_CHART_REPO, natsHubChartValues } from "../lib/nats-hub-chart";
 import { HUB_TLS_SECRET } from "../lib/pki";
@@ -104,9 +104,13 @@ export function declareTenantNats(
   const signed = pulumi.all([platform.operatorKey, accountKey.base64, userSecret.base64]).apply(([op, acc, userRoot]) => {
     const accountKp = keyPair("account", acc);
     const pub = publicOf(accountKp);
-    const userKey = (id: string) => nkeyFromRaw("user", createHmac("sha256", Buffer.from(userRoot, "base64")).update(`nats-user:${id}`).digest());
-    const revocations: Record<string, number> = Object.fromEntries(revokedUserIds(tenant).map((id) => [publicOf(userKey(id)), issuedAt]));
-    if (suspendsAllUsers(tenant)) revocations["*"] = issuedAt;
+    // A credentials rotation is a new generation of keys (and a later iat, see userIssuedAt).
+    const generation = tenant.credentialsRotation === 0 ? "" : `:g${tenant.credentialsRotation}`;
+    const userKey = (id: string) => nkeyFromRaw("user", createHmac("sha256", Buffer.from(userRoot, "base64")).update(`nats-user:${id}${generation}`).digest());
+    const usersIssuedAt = userIssuedAt(tenant, issuedAt);
+    const revocations: Record<string, number> = Object.fromEntries(revokedUserIds(tenant).map((id) => [publicOf(userKey(id)), usersIssuedAt]));
+    const all = revokeAllBefore(tenant, issuedAt);
+    if (all !== undefined) revocations["*"] = all;
     const jwt = accountJwt({ account: pub, operator: keyPair("operator", op), name: accountName(slug), limits, issuedAt, tags: [`tenant:${slug}`], revocations });
     const creds = users.map((user) => {
       const userKp = userKey(user.id);
@@ -116,7 +120,7 @@ export function declareTenantNats(
         name: `${slug}-${user.id}`,
         permissions: user.permissions,
         allowedConnectionTypes: user.allowedConnectionTypes,
-        issuedAt,
+        issuedAt: usersIssuedAt,
       });
       return credsFile(token, seedOf(userKp));
     });

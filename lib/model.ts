@@ -28,6 +28,8 @@ export interface TenantModel {
   limits: Limits;
   /** Rotation counters from the tenant file (0 when absent). */
   certificates: { rotation: number; caRotation: number };
+  /** NATS credentials generation from the tenant file (0 when absent). */
+  credentialsRotation: number;
 }
 
 export interface NamespacePlan {

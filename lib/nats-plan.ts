@@ -168,12 +168,18 @@ const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
 ];
 
 /**
- * A suspended tenant's account revokes every user JWT issued up to now (`"*"` in the account's
- * revocations): nothing connects, the account and its JetStream streams stay untouched, and
- * resuming removes the revocation, so the same credentials work again.
+ * When the tenant's users are issued: the claims epoch plus the credentials generation. Bumping
+ * `credentials.rotation` re-keys every user with a later `iat`, and `accountRevocations` revokes
+ * everything issued before it — including users the file no longer lists (a removed collector).
  */
-export function suspendsAllUsers(tenant: TenantModel): boolean {
-  return tenant.status === "suspended";
+export function userIssuedAt(tenant: TenantModel, epoch: number): number {
+  return epoch + tenant.credentialsRotation;
+}
+
+/** The account's `revocations` wildcard: every user issued at or before this time is refused. */
+export function revokeAllBefore(tenant: TenantModel, epoch: number): number | undefined {
+  if (tenant.status === "suspended") return userIssuedAt(tenant, epoch);
+  return tenant.credentialsRotation > 0 ? userIssuedAt(tenant, epoch) - 1 : undefined;
 }
 
 /**

@@ -202,6 +202,21 @@ export const CertificatesSchema = Type.Object(
   { additionalProperties: false, description: "Explicit certificate rotation (certificates are not renewed by themselves)" },
 );
 
+export const CredentialsSchema = Type.Object(
+  {
+    rotation: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000000,
+        default: 0,
+        description:
+          "Bump to re-key every NATS user of this tenant and revoke all earlier credentials (after removing a collector, or a leaked creds file)",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "NATS credentials rotation (a user JWT stays valid until revoked)" },
+);
+
 /** The tenant file schema; `planNames` (when known) becomes an enum so editors can complete it. */
 export function buildTenantSchema(planNames?: readonly string[]) {
   return Type.Object(
@@ -227,6 +242,7 @@ export function buildTenantSchema(planNames?: readonly string[]) {
       overrides: Type.Optional(OverridesSchema),
       collectors: Type.Optional(Type.Array(CollectorSchema, { description: "Edge collectors the tenant runs" })),
       certificates: Type.Optional(CertificatesSchema),
+      credentials: Type.Optional(CredentialsSchema),
     },
     {
       additionalProperties: false,

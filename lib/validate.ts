@@ -263,6 +263,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     collectors: collectors.map((c) => ({ type: c.type, partition: c.partition, replicas: c.replicas ?? 1 })),
     limits,
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
+    credentialsRotation: t.credentials?.rotation ?? 0,
   };
 }
 

@@ -13,6 +13,7 @@ import { EXAMPLE_TENANTS, credsParts, hubConfig, jwtClaims, loadRendered, rawGre
 
 let active: Rendered;
 let decommissioned: Rendered;
+let rotated: Rendered;
 let server: NatsServer;
 
 beforeAll(async () => {
@@ -27,6 +28,13 @@ beforeAll(async () => {
   const decommissionedOut = tempDir("tenancy-decommission-after-");
   renderInto(decommissionedOut, { tenantsDir: tenants });
   decommissioned = loadRendered(decommissionedOut);
+
+  // Then globex drops a collector and rotates its credentials.
+  const globex = readTenantFile(path.join(tenants, "globex.yaml"));
+  fs.writeFileSync(path.join(tenants, "globex.yaml"), stringify({ ...globex, collectors: globex.collectors!.slice(1), credentials: { rotation: 1 } }));
+  const rotatedOut = tempDir("tenancy-rotated-");
+  renderInto(rotatedOut, { tenantsDir: tenants });
+  rotated = loadRendered(rotatedOut);
 
   // No JetStream needed here: connections and revocations only.
   server = await startNatsServer({ config: hubConfig({ maxFileStore: 1, maxMemoryStore: 1 }), files: { "accounts.conf": active.fragment } });
@@ -69,5 +77,22 @@ describe("decommissioning a tenant", () => {
     expect(await rawGreeting(server.port, initech.reader!)).toBe("+OK");
     expect(await rawGreeting(server.port, initech.manager!)).toBe("+OK");
     for (const creds of decommissioned.tenants.get("globex")!.collectors) expect(await rawGreeting(server.port, creds)).toBe("+OK");
+  });
+});
+
+describe("rotating a tenant's NATS credentials (credentials.rotation)", () => {
+  it("re-keys every user and revokes every earlier credential, a removed collector's included; other tenants unaffected", async () => {
+    const before = active.tenants.get("globex")!;
+    const after = rotated.tenants.get("globex")!;
+    expect(after.collectors).toHaveLength(before.collectors.length - 1);
+    const pubs = (t: typeof before) => [...t.collectors, t.leaf!, t.reader!, t.manager!].map((c) => jwtClaims(credsParts(c.text).jwt).sub);
+    expect(pubs(after).filter((p) => pubs(before).includes(p))).toEqual([]);
+
+    server.writeFile("accounts.conf", rotated.fragment);
+    await server.reload();
+    for (const creds of [...before.collectors, before.reader!, before.manager!]) expect(await rawGreeting(server.port, creds), creds.secret).toBe("-ERR 'Authorization Violation'");
+    for (const creds of [...after.collectors, after.reader!, after.manager!]) expect(await rawGreeting(server.port, creds), creds.secret).toBe("+OK");
+    // initech (decommissioned earlier) is as it was: its reader still connects.
+    expect(await rawGreeting(server.port, rotated.tenants.get("initech")!.reader!)).toBe("+OK");
   });
 });
