@@ -24,11 +24,11 @@ function bytes(value: number | string): number {
 
 /**
  * The tenant account's limits. A suspended tenant keeps its account and JetStream storage (so its
- * streams and their messages stay) but admits no connection of any kind.
+ * streams and their messages stay); that it admits no connection is `revokeAllBefore`'s doing.
  */
 export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
   const nats = tenant.limits.nats;
-  // Suspension is a revocation of every user (`suspendsAllUsers`), not `conn: 0`: nats-server
+  // Suspension is a revocation of every user (`revokeAllBefore`), not `conn: 0`: nats-server
   // counts the streams' internal clients against `conn` and closes them when the limit drops
   // (nats-server#6766), leaving the streams deaf until a restart. No leaf node is admitted unless
   // the tenant is active.
@@ -169,14 +169,14 @@ const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
 
 /**
  * When the tenant's users are issued: the claims epoch plus the credentials generation. Bumping
- * `credentials.rotation` re-keys every user with a later `iat`, and `accountRevocations` revokes
+ * `credentials.rotation` re-keys every user with a later `iat`, and `revokeAllBefore` revokes
  * everything issued before it — including users the file no longer lists (a removed collector).
  */
 export function userIssuedAt(tenant: TenantModel, epoch: number): number {
   return epoch + tenant.credentialsRotation;
 }
 
-/** The account's `revocations` wildcard: every user issued at or before this time is refused. */
+/** The account's `revocations` wildcard ("*"): every user issued at or before this time is refused (suspension, or an earlier credentials generation). */
 export function revokeAllBefore(tenant: TenantModel, epoch: number): number | undefined {
   if (tenant.status === "suspended") return userIssuedAt(tenant, epoch);
   return tenant.credentialsRotation > 0 ? userIssuedAt(tenant, epoch) - 1 : undefined;
