@@ -40,7 +40,7 @@ export interface ManifestProblem {
 }
 
 type Validate = (obj: unknown) => ManifestProblem[];
-type Segment = string | number;
+export type Segment = string | number;
 type JsonObject = Record<string, unknown>;
 
 /* ------------------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ function unknownFieldProblems(node: unknown, segments: Segment[], reads: Map<obj
 }
 
 /** The declared field `key` is most likely a typo of, if any is close enough to be worth suggesting. */
-function closest(key: string, candidates: Iterable<string>): string | undefined {
+export function closest(key: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
   for (const candidate of candidates) {
@@ -503,7 +503,7 @@ function isPlainObject(value: unknown): value is JsonObject {
 }
 
 /** ["spec", "ports", 0, "port"] → "spec.ports[0].port"; keys that are not identifiers are quoted: labels["app.kubernetes.io/name"]. */
-function formatPath(segments: readonly Segment[]): string {
+export function formatPath(segments: readonly Segment[]): string {
   let path = "";
   for (const segment of segments) {
     if (typeof segment === "number") path += `[${segment}]`;

@@ -24,7 +24,7 @@
  * `minLength` on arrays (`subjects`, `servers`), which is ignored by JSON Schema and by the API server alike.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import { registerSchema, type ManifestProblem } from "./k8s-validate";
+import { closest, formatPath, registerSchema, type ManifestProblem, type Segment } from "./k8s-validate";
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -671,7 +671,6 @@ export function registerNackSchemas(): void {
  * ajv error → ManifestProblem
  * ---------------------------------------------------------------------------------------------- */
 
-type Segment = string | number;
 
 function toProblem(err: ErrorObject, data: unknown): ManifestProblem {
   const segments = pointerToSegments(err.instancePath, data);
@@ -717,40 +716,6 @@ function pointerToSegments(pointer: string, data: unknown): Segment[] {
     }
   }
   return segments;
-}
-
-/** ["spec", "sources", 0, "name"] → "spec.sources[0].name"; non-identifier keys are quoted: metadata["a.b/c"]. */
-function formatPath(segments: readonly Segment[]): string {
-  let path = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") path += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) path += path === "" ? segment : `.${segment}`;
-    else path += `[${JSON.stringify(segment)}]`;
-  }
-  return path;
-}
-
-/** The declared field `key` is most likely a typo of, if any is close enough to be worth suggesting. */
-function closest(key: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = candidate.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /* ------------------------------------------------------------------------------------------------
