@@ -10,7 +10,7 @@
  */
 import "reflect-metadata"; // @peculiar/x509 (tsyringe) needs it loaded first
 import * as x509 from "@peculiar/x509";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { X509Certificate, createPrivateKey, webcrypto } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
 import { REPO, readTree } from "./support/fixtures";
-const OPENSSL = "/usr/bin/openssl";
+import { openssl, opensslVerify, splitCerts, spki, type VerifyFiles } from "./support/openssl";
 /** The render's clock, passed explicitly: every certificate starts there. */
 const CLOCK = new Date("2026-01-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -106,8 +106,6 @@ async function render(out: string, args: string[]): Promise<Map<string, string>>
   return files;
 }
 
-const CERT_RE = /-----BEGIN CERTIFICATE-----\n[\s\S]+?\n-----END CERTIFICATE-----\n?/g;
-const splitCerts = (bundle: string) => (bundle.match(CERT_RE) ?? []).map((c) => (c.endsWith("\n") ? c : `${c}\n`));
 /** The base64 body of a PEM, without whitespace: what to look for in any file, however indented. */
 const pemBody = (pemText: string) => pemText.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
 const squash = (text: string) => text.replace(/\s+/g, "");
@@ -124,34 +122,7 @@ function pemFile(text: string, name = "x.pem"): string {
   return file;
 }
 
-function openssl(args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync(OPENSSL, args, { encoding: "utf8" });
-  if (r.error) throw r.error;
-  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
-}
-
-interface VerifyOptions {
-  caFile: string;
-  untrusted?: string[];
-  partialChain?: boolean;
-  purpose?: string;
-  /** `-verify_hostname`: the certificate must carry this DNS name. */
-  hostname?: string;
-}
-function verify(cert: string, o: VerifyOptions) {
-  return openssl([
-    "verify",
-    "-attime",
-    AT,
-    ...(o.partialChain ? ["-partial_chain"] : []),
-    ...(o.purpose ? ["-purpose", o.purpose] : []),
-    ...(o.hostname ? ["-verify_hostname", o.hostname] : []),
-    "-CAfile",
-    o.caFile,
-    ...(o.untrusted ?? []).flatMap((u) => ["-untrusted", u]),
-    cert,
-  ]);
-}
+const verify = (cert: string, o: Omit<VerifyFiles, "at">) => opensslVerify(cert, { ...o, at: AT });
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -165,7 +136,6 @@ const dnsSans = (c: x509.X509Certificate) =>
   (c.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? []).filter((n) => n.type === "dns").map((n) => n.value);
 const namedCurve = (pemText: string) => new X509Certificate(pemText).publicKey.asymmetricKeyDetails?.namedCurve;
 const keyMatches = (certPem: string, keyPem: string) => new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
-const spki = (certPem: string) => new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" }).toString("base64");
 const F = x509.KeyUsageFlags;
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * (unchanged files) with the stack-wide counters `tenancy:pkiComponentRotation=1`,
  * `tenancy:pkiRootRotation=1` and `tenancy:pkiHubRotation=1` passed as `render --config`.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 
 import { REPO, readTree } from "./support/fixtures";
+import { opensslVerify, splitCerts, spki } from "./support/openssl";
 const TENANTS = path.join(REPO, "tenants");
 const SLUG = "acme-corp";
 const CLOCK = "2026-01-01T00:00:00Z";
@@ -85,9 +86,6 @@ const secretData = (r: Render, file: string): Record<string, string> => {
   return parseYaml(text).stringData;
 };
 const configMapData = (r: Render, file: string): Record<string, string> => parseYaml(r.files.get(file)!).data;
-const CERT_RE = /-----BEGIN CERTIFICATE-----\n[\s\S]+?\n-----END CERTIFICATE-----\n/g;
-const splitCerts = (bundle: string): string[] => Array.from(bundle.match(CERT_RE) ?? [], String);
-const spki = (certPem: string) => new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" }).toString("base64");
 
 /** URNs of the CSR (by subject CN), and the key and certificate declared with it, in one render. */
 function issuance(r: Render, commonName: string): { csr: string; key: string; cert: string } {
@@ -127,24 +125,10 @@ const pemFile = (text: string) => {
   fs.writeFileSync(file, text);
   return file;
 };
+/** `openssl verify` of PEM texts (written to files first). */
 function verify(certPem: string, o: { caPem: string; untrusted?: string[]; partialChain?: boolean; purpose?: string; hostname?: string }): { ok: boolean; out: string } {
-  const r = spawnSync(
-    "/usr/bin/openssl",
-    [
-      "verify",
-      "-attime",
-      AT,
-      ...(o.partialChain ? ["-partial_chain"] : []),
-      ...(o.purpose ? ["-purpose", o.purpose] : []),
-      ...(o.hostname ? ["-verify_hostname", o.hostname] : []),
-      "-CAfile",
-      pemFile(o.caPem),
-      ...(o.untrusted ?? []).flatMap((u) => ["-untrusted", pemFile(u)]),
-      pemFile(certPem),
-    ],
-    { encoding: "utf8" },
-  );
-  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+  const { caPem, untrusted, ...rest } = o;
+  return opensslVerify(pemFile(certPem), { ...rest, at: AT, caFile: pemFile(caPem), untrusted: untrusted?.map(pemFile) });
 }
 
 // ---------------------------------------------------------------------------------------------
