@@ -26,14 +26,12 @@ export interface PlatformContext {
 
 /** What every tenant shares: the platform namespace and the hub's side of tenant traffic. */
 export class Platform extends pulumi.ComponentResource {
-  public readonly network: PlatformNetwork;
   public readonly namespace: pulumi.Output<string>;
   /** Handed to every Tenant. */
   public readonly context: PlatformContext;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("tenancy:index:Platform", name, {}, opts);
-    this.network = args.network;
     const labels = { [LABELS.managedBy]: MANAGED_BY, [LABELS.partOf]: PART_OF };
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
