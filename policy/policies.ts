@@ -1,0 +1,279 @@
+/**
+ * The pack's policies: each turns the engine's resources into plain objects (checks.ts `toObject`)
+ * and reports what the pure checks find, naming the offending resource and the rule.
+ *
+ * Resource policies run on a resource's inputs before it is created or updated, so they block the
+ * change itself; stack policies need several resources at once (a namespace and its policies) and
+ * run on the stack's outputs at the end of a preview or update. An unknown value (preview) read by
+ * a check throws the engine's UnknownValueError, which the engine reports as "can't run during
+ * preview" (advisory); the check then runs for real on `pulumi up`.
+ */
+import type { Policies, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as checks from "./checks";
+import type { K8sObject, ObjectField } from "./checks";
+
+/** Called with what each policy looked at, so tests can prove a policy did not pass vacuously. */
+export type InspectionObserver = (policy: string, counts: Record<string, number>) => void;
+let observer: InspectionObserver | undefined;
+export function observeInspections(fn: InspectionObserver | undefined): void {
+  observer = fn;
+}
+const inspected = (policy: string, counts: Record<string, number>) => observer?.(policy, counts);
+
+const platformNamespaceConfig = {
+  properties: {
+    platformNamespace: {
+      type: "string" as const,
+      default: checks.DEFAULT_PLATFORM_NAMESPACE,
+      description: "The platform namespace (stack config tenancy:platformNamespace): the only place CA keys and NATS signing keys may live.",
+    },
+  },
+};
+
+function platformNamespace(args: { getConfig<T extends object>(): T }): string {
+  return args.getConfig<{ platformNamespace?: string }>().platformNamespace || checks.DEFAULT_PLATFORM_NAMESPACE;
+}
+
+/** The stack's Kubernetes objects of the given kinds, each with only the fields its checks read. */
+function objectsOf(resources: readonly PolicyResource[], want: Record<string, readonly ObjectField[]>): K8sObject[] {
+  const objects: K8sObject[] = [];
+  for (const r of resources) {
+    const kind = checks.k8sKind(r.type);
+    if (kind === undefined || !(kind in want)) continue;
+    const o = checks.toObject(r.type, r.urn, r.props, want[kind]);
+    if (o) objects.push(o);
+  }
+  return objects;
+}
+
+function resourceOf(args: ResourceValidationArgs, kind: string, fields: readonly ObjectField[]): K8sObject | undefined {
+  return checks.k8sKind(args.type) === kind ? checks.toObject(args.type, args.urn, args.props, fields) : undefined;
+}
+
+function report(violations: checks.Violation[], reportViolation: ReportViolation): void {
+  for (const v of violations) reportViolation(v.message, v.urn);
+}
+
+const tenantNamespaceCount = (objects: readonly K8sObject[]) => new checks.NamespaceIndex(objects).tenantNamespaces().length;
+
+// ---------------------------------------------------------------------------------------------
+
+export const tenantNamespacePodSecurity: ResourceValidationPolicy = {
+  name: "tenant-namespace-pod-security",
+  description: "Tenant namespaces enforce, warn and audit Pod Security Admission 'restricted'.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: (args, reportViolation) => {
+    const ns = resourceOf(args, "Namespace", []);
+    if (!ns) return;
+    inspected("tenant-namespace-pod-security", { Namespace: 1, tenantNamespaces: ns.metadata.labels[checks.LABELS.tenant] !== undefined ? 1 : 0 });
+    for (const message of checks.podSecurityProblems(ns)) reportViolation(message);
+  },
+};
+
+export const tenantNamespaceDefaultDeny: StackValidationPolicy = {
+  name: "tenant-namespace-default-deny",
+  description: "Every tenant namespace has NetworkPolicy 'default-deny': all pods, Ingress and Egress, no rules.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Namespace: [], NetworkPolicy: ["spec"] });
+    inspected("tenant-namespace-default-deny", { ...checks.countKinds(objects), tenantNamespaces: tenantNamespaceCount(objects) });
+    report(checks.checkDefaultDeny(objects), reportViolation);
+  },
+};
+
+export const networkPolicyNoEmptyNamespaceSelector: ResourceValidationPolicy = {
+  name: "network-policy-no-empty-namespace-selector",
+  description: "No NetworkPolicy peer uses an empty namespaceSelector (it selects every namespace, every tenant's included).",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: (args, reportViolation) => {
+    const np = resourceOf(args, "NetworkPolicy", ["spec"]);
+    if (!np) return;
+    inspected("network-policy-no-empty-namespace-selector", { NetworkPolicy: 1, peers: checks.peersOf(np).length });
+    for (const message of checks.emptyNamespaceSelectorProblems(np)) reportViolation(message);
+  },
+};
+
+export const networkPolicyNoCrossTenantPeers: StackValidationPolicy = {
+  name: "network-policy-no-cross-tenant-peers",
+  description:
+    "A tenant namespace's NetworkPolicies select only namespaces of the same tenant (resolved against the stack's namespaces), plus egress to selected pods on listed ports of non-tenant namespaces (DNS, the NATS hub).",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Namespace: [], NetworkPolicy: ["spec"] });
+    const index = new checks.NamespaceIndex(objects);
+    const tenantPolicies = objects.filter((o) => o.kind === "NetworkPolicy" && index.tenantOf(checks.namespaceOf(o)) !== undefined);
+    inspected("network-policy-no-cross-tenant-peers", {
+      ...checks.countKinds(objects),
+      tenantNamespaces: tenantNamespaceCount(objects),
+      tenantNetworkPolicies: tenantPolicies.length,
+      namespaceSelectorPeers: tenantPolicies.flatMap(checks.peersOf).filter((s) => s.peer?.namespaceSelector !== undefined).length,
+    });
+    report(checks.checkCrossTenantPeers(objects), reportViolation);
+  },
+};
+
+export const tenantNamespaceQuotaAndLimits: StackValidationPolicy = {
+  name: "tenant-namespace-quota-and-limits",
+  description: "Every tenant namespace has an unscoped ResourceQuota with hard limits and a LimitRange with Container limits.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Namespace: [], ResourceQuota: ["spec"], LimitRange: ["spec"] });
+    inspected("tenant-namespace-quota-and-limits", { ...checks.countKinds(objects), tenantNamespaces: tenantNamespaceCount(objects) });
+    report(checks.checkQuotaAndLimits(objects), reportViolation);
+  },
+};
+
+export const noClusterRbacForTenants: StackValidationPolicy = {
+  name: "no-cluster-rbac-for-tenants",
+  description:
+    "No ClusterRoleBinding or ClusterRole for a tenant: none labelled for a tenant, none binding a subject of a tenant's RoleBindings, a tenant's service accounts or everyone; tenant RoleBindings bind Roles, not ClusterRoles.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, {
+      Namespace: [],
+      RoleBinding: ["roleRef", "subjects"],
+      ClusterRoleBinding: ["roleRef", "subjects"],
+      ClusterRole: ["aggregationRule"],
+    });
+    const index = new checks.NamespaceIndex(objects);
+    inspected("no-cluster-rbac-for-tenants", {
+      ...checks.countKinds(objects),
+      tenantRoleBindings: objects.filter((o) => o.kind === "RoleBinding" && index.tenantOf(checks.namespaceOf(o)) !== undefined).length,
+      tenantGroups: new Set(objects.filter((o) => o.kind === "RoleBinding" && index.tenantOf(checks.namespaceOf(o)) !== undefined).flatMap((o) => (o.subjects ?? []).filter((s) => s.kind === "Group").map((s) => s.name))).size,
+    });
+    report(checks.checkClusterRbac(objects), reportViolation);
+  },
+};
+
+const SECRET_VALUES: ObjectField[] = ["data", "stringData", "type"];
+
+export const signingKeysInPlatformNamespace: ResourceValidationPolicy = {
+  name: "signing-keys-in-platform-namespace",
+  description:
+    "No Secret outside the platform namespace holds a CA's private key (matched to the CA certificate in the Secret, or tls.key next to a CA tls.crt) or a NATS operator/account seed.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  configSchema: platformNamespaceConfig,
+  validateResource: (args, reportViolation) => {
+    const secret = resourceOf(args, "Secret", SECRET_VALUES);
+    if (!secret) return;
+    const values = checks.valuesOf(secret);
+    inspected("signing-keys-in-platform-namespace", {
+      Secret: 1,
+      withPrivateKey: [...values.values()].some((v) => v.includes("PRIVATE KEY")) ? 1 : 0,
+      withCaCertificate: checks.caPublicKeysIn(secret).size > 0 ? 1 : 0,
+    });
+    for (const message of checks.signingKeyProblems(secret, platformNamespace(args))) reportViolation(message);
+  },
+};
+
+export const signingKeysInPlatformNamespaceStack: StackValidationPolicy = {
+  name: "signing-keys-in-platform-namespace-stack",
+  description:
+    "No Secret outside the platform namespace holds the private key of any CA certificate declared anywhere in the stack (a CA key copied without its certificate).",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  configSchema: platformNamespaceConfig,
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Secret: SECRET_VALUES, ConfigMap: ["data", "binaryData"] });
+    inspected("signing-keys-in-platform-namespace-stack", {
+      ...checks.countKinds(objects),
+      caCertificates: checks.stackCaPublicKeys(objects).size,
+      secretsWithPrivateKey: objects.filter((o) => o.kind === "Secret" && [...checks.valuesOf(o).values()].some((v) => v.includes("PRIVATE KEY"))).length,
+    });
+    report(checks.checkSigningKeysAcrossStack(objects, platformNamespace(args)), reportViolation);
+  },
+};
+
+export const natsUserPermissionsWithinTenant: ResourceValidationPolicy = {
+  name: "nats-user-permissions-within-tenant",
+  description:
+    "Every tenant NATS user (Secret key nats.creds) has non-empty publish and subscribe allow lists within '<slug>.', '_INBOX.' and its account's '$JS.API/ACK/FC.', and a name starting with '<slug>-'.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: (args, reportViolation) => {
+    const secret = resourceOf(args, "Secret", SECRET_VALUES);
+    if (!secret) return;
+    const creds = checks.keysOf(secret).includes(checks.CREDS_KEY);
+    inspected("nats-user-permissions-within-tenant", {
+      Secret: 1,
+      credsSecrets: creds ? 1 : 0,
+      tenantCredsSecrets: creds && secret.metadata.labels[checks.LABELS.tenant] !== undefined ? 1 : 0,
+    });
+    for (const message of checks.natsCredsProblems(secret)) reportViolation(message);
+  },
+};
+
+export const natsUserInTenantAccount: StackValidationPolicy = {
+  name: "nats-user-in-tenant-account",
+  description:
+    "Every tenant NATS user is issued and signed by its tenant's account (TENANT_<slug> in the hub configuration), and tenant accounts declare no imports or exports.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Namespace: [], Secret: SECRET_VALUES, ConfigMap: ["data", "binaryData"] });
+    const index = new checks.NamespaceIndex(objects);
+    inspected("nats-user-in-tenant-account", {
+      ...checks.countKinds(objects),
+      tenantCredsSecrets: objects.filter((o) => o.kind === "Secret" && o.metadata.labels[checks.LABELS.tenant] !== undefined && checks.keysOf(o).includes(checks.CREDS_KEY)).length,
+      tenantAccounts: new Set(
+        objects
+          .filter((o) => (o.kind === "ConfigMap" || o.kind === "Secret") && index.tenantOf(checks.namespaceOf(o)) === undefined)
+          .flatMap(checks.accountJwtsIn)
+          .filter((j) => String(j.claims.name).startsWith("TENANT_"))
+          .map((j) => j.claims.sub),
+      ).size,
+    });
+    report(checks.checkNatsAccounts(objects), reportViolation);
+  },
+};
+
+export const tenantSecretsInTenantNamespaces: StackValidationPolicy = {
+  name: "tenant-secrets-in-tenant-namespaces",
+  description:
+    "A tenant's collector, leaf, onboarding and collector/leaf creds Secrets are in a namespace labelled for that tenant; no tenant's Secret is in another tenant's namespace; the platform's reader/manager creds and tenant CA Secret stay out of tenant namespaces.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    // Labels and keys only: a Secret's values may be unknown during preview; where it lives is not.
+    const objects = objectsOf(args.resources, { Namespace: [], Secret: [] });
+    const props = new Map(args.resources.map((r) => [r.urn, r.props]));
+    const keyed = objects.map((o) => (o.kind === "Secret" ? withKeys(o, props.get(o.urn) ?? {}) : o));
+    inspected("tenant-secrets-in-tenant-namespaces", {
+      ...checks.countKinds(keyed),
+      tenantSecrets: keyed.filter((o) => o.kind === "Secret" && o.metadata.labels[checks.LABELS.tenant] !== undefined).length,
+      tenantSideSecrets: keyed.filter((o) => o.kind === "Secret" && checks.secretSide(o) === "tenant").length,
+      platformSideSecrets: keyed.filter((o) => o.kind === "Secret" && checks.secretSide(o) === "platform").length,
+    });
+    report(checks.checkTenantSecretPlacement(keyed), reportViolation);
+  },
+};
+
+/** A Secret with the names of its keys (values left out: they may be unknown during preview). */
+function withKeys(secret: K8sObject, props: Record<string, any>): K8sObject {
+  const keys = (field: "data" | "stringData") => {
+    const value = checks.reveal(props[field]);
+    return value && typeof value === "object" ? Object.fromEntries(Object.keys(value).map((k) => [k, ""])) : undefined;
+  };
+  return { ...secret, data: keys("data"), stringData: keys("stringData") };
+}
+
+export const policies: Policies = [
+  tenantNamespacePodSecurity,
+  tenantNamespaceDefaultDeny,
+  networkPolicyNoEmptyNamespaceSelector,
+  networkPolicyNoCrossTenantPeers,
+  tenantNamespaceQuotaAndLimits,
+  noClusterRbacForTenants,
+  signingKeysInPlatformNamespace,
+  signingKeysInPlatformNamespaceStack,
+  natsUserPermissionsWithinTenant,
+  natsUserInTenantAccount,
+  tenantSecretsInTenantNamespaces,
+];
