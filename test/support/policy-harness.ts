@@ -8,6 +8,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { Policy, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { observeInspections } from "../../policy/policies";
 import type { Registration } from "../../engine/offline";
+import type { AnalyzeResponse, AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
 
 // Internal modules of @pulumi/policy (their .d.ts are stripped): the engine-side code paths.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -193,4 +194,118 @@ export function asApiServerSecret(r: StackResource): StackResource {
   delete props.stringData;
   props.data = secret(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, unwrap(v)])));
   return { ...r, props };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pack as the Pulumi CLI runs it: policy/index.ts in its own process, serving the analyzer
+// gRPC protocol; the CLI reads the port from its stdout and calls Analyze / AnalyzeStack.
+// ---------------------------------------------------------------------------------------------
+
+export interface Diagnostic {
+  policyName: string;
+  policyPackName: string;
+  enforcementLevel: "advisory" | "mandatory" | "remediate" | "disabled";
+  message: string;
+  urn: string;
+}
+
+export interface PackServer {
+  info(): Promise<{ name: string; version: string; policies: { name: string; enforcementLevel: string; configSchema?: unknown }[] }>;
+  /** AnalyzeStack, as at the end of a preview or update. */
+  analyzeStack(resources: readonly StackResource[]): Promise<Diagnostic[]>;
+  /** Analyze, as for each resource before it is created or updated. */
+  analyze(resource: StackResource): Promise<Diagnostic[]>;
+  stop(): void;
+}
+
+const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
+
+/** Starts policy/index.ts (through tsx, cwd policy/ as the CLI does) and connects to it. */
+export async function startPackServer(packDir: string): Promise<PackServer> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
+  const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+  const pb = require("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
+  const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb");
+  const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`policy pack did not start in 60 s: ${stderr}`)), 60_000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^(\d+)\s*$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`policy pack exited (${code}): ${stderr}`));
+    });
+  });
+  const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 400 * 1024 * 1024, "grpc.max_send_message_length": 400 * 1024 * 1024 });
+  const call = <Req, Res>(method: (req: Req, cb: (err: Error | null, res: Res) => void) => unknown, req: Req) =>
+    new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
+
+  const optionsOf = (r: StackResource) => {
+    const o = new pb.AnalyzerResourceOptions();
+    o.setProtect(r.protect ?? false);
+    if (r.parent) o.setParent(r.parent);
+    return o;
+  };
+  const properties = (r: StackResource) => Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props)));
+  const diagnostics = (res: AnalyzeResponse): Diagnostic[] =>
+    res.getDiagnosticsList().map((d) => ({
+      policyName: d.getPolicyname(),
+      policyPackName: d.getPolicypackname(),
+      enforcementLevel: LEVELS[d.getEnforcementlevel()],
+      message: d.getMessage(),
+      urn: d.getUrn(),
+    }));
+
+  return {
+    async info() {
+      const res = await call<unknown, AnalyzerInfo>(client.getAnalyzerInfo as never, new Empty());
+      return {
+        name: res.getName(),
+        version: res.getVersion(),
+        policies: res.getPoliciesList().map((p) => ({ name: p.getName(), enforcementLevel: LEVELS[p.getEnforcementlevel()], configSchema: p.getConfigschema()?.toObject() })),
+      };
+    },
+    async analyzeStack(resources) {
+      const req = new pb.AnalyzeStackRequest();
+      req.setResourcesList(
+        resources.map((r) => {
+          const ar = new pb.AnalyzerResource();
+          ar.setType(r.type);
+          ar.setName(r.name);
+          ar.setUrn(r.urn);
+          ar.setProperties(properties(r));
+          ar.setOptions(optionsOf(r));
+          if (r.parent) ar.setParent(r.parent);
+          return ar;
+        }),
+      );
+      return diagnostics(await call<unknown, AnalyzeResponse>(client.analyzeStack as never, req));
+    },
+    async analyze(r) {
+      const req = new pb.AnalyzeRequest();
+      req.setType(r.type);
+      req.setName(r.name);
+      req.setUrn(r.urn);
+      req.setProperties(properties(r));
+      req.setOptions(optionsOf(r));
+      return diagnostics(await call<unknown, AnalyzeResponse>(client.analyze as never, req));
+    },
+    stop() {
+      client.close();
+      child.kill();
+    },
+  };
 }
