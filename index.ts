@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { NatsHubConfig } from "./components/nats";
 import { Platform } from "./components/platform";
 import { Tenant, type TenantSummary } from "./components/tenant";
-import { decodeConfigValue, readSettings } from "./lib/settings";
+import { EDGE_KUBECONFIG_PREFIX, decodeConfigValue, readSettings } from "./lib/settings";
 import { loadTenants } from "./lib/validate";
 import { natsSettingsProblems, pkiSettingsProblems } from "./lib/pki";
 import { tenantAccountLimits } from "./lib/nats-plan";
@@ -11,23 +11,39 @@ import type { HubAccount } from "./lib/nats-jwt";
 
 export = async () => {
   const config = new pulumi.Config("tenancy");
-  const settings = readSettings((key) => decodeConfigValue(config.get(key)));
+  const settings = readSettings((key) => decodeConfigValue(config.get(key)), Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
   const { tenants } = loadTenants(settings, [...pkiSettingsProblems(settings.pki), ...natsSettingsProblems(settings.nats, settings.pki)]);
 
   const provider = new k8s.Provider("kubernetes", { renderYamlToDirectory: settings.renderYamlToDirectory });
   const platform = new Platform("platform", { network: settings, pki: settings.pki, nats: settings.nats }, { providers: [provider] });
+  // Edges in their own clusters: one provider per cluster a tenant names; the kubeconfig is secret config.
+  const edgeProviders: Record<string, k8s.Provider> = {};
+  for (const cluster of [...new Set(tenants.flatMap((t) => (t.edge.cluster ? [t.edge.cluster] : [])))].sort()) {
+    edgeProviders[cluster] = new k8s.Provider(`edge-cluster-${cluster}`, {
+      kubeconfig: config.requireSecret(`${EDGE_KUBECONFIG_PREFIX}${cluster}`),
+      renderYamlToDirectory: settings.renderYamlToDirectory && `${settings.renderYamlToDirectory}/clusters/${cluster}`,
+    });
+  }
 
   const summaries: Record<string, TenantSummary> = {};
+  const bundles: Record<string, pulumi.Output<Record<string, Record<string, string>>>> = {};
   const accounts: pulumi.Output<HubAccount>[] = [];
   for (const tenant of tenants) {
-    const declared = new Tenant(tenant.slug, { tenant, platform: platform.context }, { providers: [provider] });
+    const declared = new Tenant(tenant.slug, { tenant, platform: platform.context, edge: settings.edge, edgeProviders }, { providers: [provider] });
     summaries[tenant.slug] = declared.summary;
     accounts.push(declared.natsAccount);
+    if (tenant.collectors.length > 0) bundles[tenant.slug] = declared.onboardingBundles;
     // Let this tenant's registrations go out before declaring the next: with thousands of tenants
     // memory stays flat instead of holding every pending registration at once.
     await new Promise((resolve) => setImmediate(resolve));
   }
   const hub = new NatsHubConfig("nats-hub", { platform: platform.context.nats, namespace: platform.namespace, accounts, ports: { client: settings.natsHub.clientPort, leaf: settings.natsHub.leafPort }, tenantLimits: tenants.map(tenantAccountLimits) }, { providers: [provider] });
-  return { platformNamespace: platform.namespace, natsHubConfigBytes: hub.fragment.apply((f) => Buffer.byteLength(f)), tenants: summaries };
+  return {
+    platformNamespace: platform.namespace,
+    natsHubConfigBytes: hub.fragment.apply((f) => Buffer.byteLength(f)),
+    tenants: summaries,
+    // Secret: `pulumi stack output --show-secrets onboardingBundles` hands a site its files.
+    onboardingBundles: pulumi.secret(pulumi.all(bundles)),
+  };
 };

@@ -27,6 +27,7 @@ import { NATS_CHART_REPO, natsHubChartValues } from "../lib/nats-hub-chart";
 import { HUB_TLS_SECRET } from "../lib/pki";
 import { componentLabels } from "../lib/names";
 import type { NatsSettings } from "../lib/settings";
+import type { ChildOptions } from "./namespaces";
 
 /** 32 random bytes kept in state (secret); `protect` where losing them would orphan data. */
 function keyBytes(name: string, parent: pulumi.Resource, protect: boolean): random.RandomBytes {
@@ -78,7 +79,12 @@ export function declarePlatformNats(parent: pulumi.Resource, name: string, setti
 
 export interface TenantNats {
   account: pulumi.Output<HubAccount>;
-  users: { plan: NatsUserPlan; secret: k8s.core.v1.Secret }[];
+  users: {
+    plan: NatsUserPlan;
+    secret: k8s.core.v1.Secret;
+    /** Secret: the user's creds file. */
+    creds: pulumi.Output<string>;
+  }[];
 }
 
 /**
@@ -90,7 +96,8 @@ export function declareTenantNats(
   parent: pulumi.Resource,
   tenant: TenantModel,
   platform: PlatformNats,
-  namespaces: { tenant: pulumi.Input<string>; platform: pulumi.Input<string> },
+  platformNamespace: pulumi.Input<string>,
+  edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined,
   protect: boolean,
 ): TenantNats {
   const slug = tenant.slug;
@@ -128,18 +135,24 @@ export function declareTenantNats(
   });
 
   const labels = componentLabels(slug, "nats-credentials");
-  const secrets = users.map((user, i) => ({
-    plan: user,
-    secret: new k8s.core.v1.Secret(
-      `${slug}/${user.secretName}`,
-      {
-        metadata: { name: user.secretName, namespace: user.namespace === "tenant" ? namespaces.tenant : namespaces.platform, labels: { ...labels, "tenancy.serviceradar.io/nats-user": user.role } },
-        type: "Opaque",
-        stringData: { [CREDS_KEY]: pulumi.secret(signed.creds.apply((c) => c[i])) },
-      },
-      { parent },
-    ),
-  }));
+  const secrets = users.map((user, i) => {
+    const creds = pulumi.secret(signed.creds.apply((c) => c[i]));
+    // Edge users exist only when the tenant has an edge (lib/nats-plan.ts `tenantUsers`).
+    const inEdge = user.namespace === "edge";
+    return {
+      plan: user,
+      creds,
+      secret: new k8s.core.v1.Secret(
+        `${slug}/${user.secretName}`,
+        {
+          metadata: { name: user.secretName, namespace: inEdge ? edge!.namespace : platformNamespace, labels: { ...labels, "tenancy.serviceradar.io/nats-user": user.role } },
+          type: "Opaque",
+          stringData: { [CREDS_KEY]: creds },
+        },
+        inEdge ? { parent, provider: edge!.provider } : { parent },
+      ),
+    };
+  });
   return { account: pulumi.unsecret(signed.account), users: secrets };
 }
 

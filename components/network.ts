@@ -1,10 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { NetworkPolicySpec } from "../lib/network-policies";
+import type { ChildOptions } from "./namespaces";
 
 /** Declares the given policies in `namespace`; logical names are `<namespace>-<policy>`. */
 export function declareNetworkPolicies(
-  parent: pulumi.Resource,
+  opts: ChildOptions,
   namespace: k8s.core.v1.Namespace,
   namespaceName: string,
   policies: NetworkPolicySpec[],
@@ -15,7 +15,7 @@ export function declareNetworkPolicies(
       new k8s.networking.v1.NetworkPolicy(
         `${namespaceName}-${policy.name}`,
         { metadata: { name: policy.name, namespace: namespace.metadata.name, labels }, spec: policy.spec },
-        { parent },
+        opts,
       ),
   );
 }

@@ -21,6 +21,7 @@ import {
 import type { TenantModel } from "../lib/model";
 import { componentLabels } from "../lib/names";
 import type { CertificateClass, PkiSettings } from "../lib/settings";
+import type { ChildOptions } from "./namespaces";
 
 /** What tenants need from the platform's PKI to get their intermediate CA signed. */
 export interface PlatformCa {
@@ -48,7 +49,7 @@ const secretKey = (key: tls.PrivateKey) => pulumi.secret(key.privateKeyPem);
 function tlsSecret(
   name: string,
   args: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string>; caPem: pulumi.Input<string>; extra?: Record<string, pulumi.Input<string>> },
-  parent: pulumi.Resource,
+  opts: pulumi.Resource | ChildOptions,
 ): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     name,
@@ -57,7 +58,7 @@ function tlsSecret(
       type: "kubernetes.io/tls",
       stringData: pulumi.secret({ "tls.crt": args.certPem, "tls.key": args.keyPem, "ca.crt": args.caPem, ...args.extra }),
     },
-    { parent },
+    "parent" in opts ? opts : { parent: opts },
   );
 }
 
@@ -163,12 +164,28 @@ function issue(name: string, args: IssueArgs, issuer: { certPem: pulumi.Input<st
 
 export interface TenantPki {
   caCertPem: pulumi.Output<string>;
-  components: { plan: ComponentCertificatePlan; secret: k8s.core.v1.Secret }[];
+  components: {
+    plan: ComponentCertificatePlan;
+    secret: k8s.core.v1.Secret;
+    /** The component's certificate followed by its tenant CA. */
+    certChainPem: pulumi.Output<string>;
+    /** Secret. */
+    keyPem: pulumi.Output<string>;
+  }[];
+  /**
+   * Every counter that re-issues what the tenant's components hold (root, tenant CA, component):
+   * workloads restart when it changes, since processes read their certificates only at start.
+   */
+  generation: string;
+  /** The platform root's certificate (tenant CA → root chains), and the hub CA's. */
+  rootCertPem: pulumi.Output<string>;
+  hubCaCertPem: pulumi.Output<string>;
 }
 
 /**
  * The tenant's intermediate CA (key in the platform namespace only; certificates published in the
- * tenant's root namespace) and one certificate per component, in the namespace where it runs.
+ * tenant's root namespace) and one certificate per component, in the edge namespace where the
+ * components run (`edge`, possibly in the edge's own cluster).
  */
 export function declareTenantPki(
   parent: pulumi.Resource,
@@ -176,6 +193,7 @@ export function declareTenantPki(
   pki: PkiSettings,
   platform: { ca: PlatformCa; namespace: pulumi.Input<string> },
   tenantNamespace: pulumi.Input<string>,
+  edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined,
 ): TenantPki {
   const plan = tenantPkiPlan(tenant, pki);
   const labels = (component: string) => componentLabels(tenant.slug, component);
@@ -201,29 +219,31 @@ export function declareTenantPki(
     { parent },
   );
 
-  const components = plan.components.map((component) => {
+  const components = (edge ? plan.components : []).map((component) => {
     const cert = issue(
       `${component.resourceName}${plan.componentGeneration}`,
       { subject: component.subject, dnsNames: component.dnsNames, allowedUses: component.allowedUses, cls: pki.component, isCa: false },
       ca,
       parent,
     );
+    // The chain a peer needs: the component's certificate, then its tenant CA.
+    const certChainPem = pulumi.interpolate`${cert.certPem}${ca.certPem}`;
     const secret = tlsSecret(
       `${component.resourceName}/tls-secret`,
       {
         name: component.secretName,
-        namespace: tenantNamespace,
+        namespace: edge!.namespace,
         labels: labels(component.component),
-        // The chain a peer needs: the component's certificate, then its tenant CA.
-        certPem: pulumi.interpolate`${cert.certPem}${ca.certPem}`,
+        certPem: certChainPem,
         keyPem: cert.privateKeyPem,
         caPem: ca.certPem,
         // Whatever dials the hub verifies it with the hub CA (not the tenants' root).
         extra: { "hub-ca.crt": platform.ca.hubCaCertPem },
       },
-      parent,
+      { parent, provider: edge!.provider },
     );
-    return { plan: component, secret };
+    return { plan: component, secret, certChainPem, keyPem: cert.privateKeyPem };
   });
-  return { caCertPem: ca.certPem, components };
+  const generation = `root${pki.rotation.root}${plan.caGeneration}${plan.componentGeneration}`;
+  return { caCertPem: ca.certPem, components, generation, rootCertPem: platform.ca.certPem, hubCaCertPem: platform.ca.hubCaCertPem };
 }

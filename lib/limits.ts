@@ -33,20 +33,32 @@ export function quantityKind(key: string): "cpu" | "bytes" | "count" {
   return "count";
 }
 
+/** Quota set aside before the split (the edge namespace's exact needs), in milli-units. */
+export type QuotaReservation = Partial<Record<QuotaKey, bigint>>;
+
 /**
- * Splits the tenant's quota evenly over `namespaceCount` namespaces, rounding down in milli-units
- * (and whole units for counts), so the namespaces together never exceed the tenant's total.
+ * Splits the tenant's quota, less what is `reserved` for the edge, evenly over `namespaceCount`
+ * namespaces, rounding down in milli-units (and whole units for counts), so the namespaces
+ * together never exceed the tenant's total.
  */
-export function splitQuota(quota: Limits["kubernetes"]["quota"], namespaceCount: number): Record<QuotaKey, string> {
+export function splitQuota(quota: Limits["kubernetes"]["quota"], namespaceCount: number, reserved: QuotaReservation = {}): Record<QuotaKey, string> {
   const out = {} as Record<QuotaKey, string>;
   for (const key of Object.keys(quota) as QuotaKey[]) {
-    out[key] = formatQuantity(shareMilli(quota[key], key, namespaceCount), quantityKind(key));
+    out[key] = formatQuantity(shareMilli(quota[key], key, namespaceCount, reserved[key]), quantityKind(key));
   }
   return out;
 }
 
-function shareMilli(value: string | number, key: string, namespaceCount: number): bigint {
-  const total = parseQuantityMilli(value)!;
+/** A reservation as quota values (the edge namespace's own quota). */
+export function reservationQuota(quota: Limits["kubernetes"]["quota"], reserved: QuotaReservation): Record<QuotaKey, string> {
+  const out = {} as Record<QuotaKey, string>;
+  for (const key of Object.keys(quota) as QuotaKey[]) out[key] = formatQuantity(reserved[key] ?? 0n, quantityKind(key));
+  return out;
+}
+
+function shareMilli(value: string | number, key: string, namespaceCount: number, reserved = 0n): bigint {
+  const left = parseQuantityMilli(value)! - reserved;
+  const total = left < 0n ? 0n : left;
   const kind = quantityKind(key);
   // Counts split in whole units, cpu in millicores, bytes in whole mebibytes (readable, and a
   // namespace never needs finer than that).
@@ -93,11 +105,24 @@ function quantityProblems(limits: Limits): LimitProblem[] {
  * Contradictions within a set of limits for a tenant with `namespaceCount` namespaces: things
  * Kubernetes or NATS would accept one by one but that cannot work together.
  */
-export function limitProblems(limits: Limits, namespaceCount: number): LimitProblem[] {
+export function limitProblems(limits: Limits, namespaceCount: number, reserved: QuotaReservation = {}): LimitProblem[] {
   const malformed = quantityProblems(limits);
   if (malformed.length > 0) return malformed;
   const problems: LimitProblem[] = [];
   const q = limits.kubernetes.quota;
+  // Keys the edge alone exhausts: reported once here, not again as an empty share below.
+  const exhausted = new Set<string>();
+  for (const key of Object.keys(reserved) as QuotaKey[]) {
+    const need = reserved[key]!;
+    if (need > parseQuantityMilli(q[key])!) {
+      exhausted.add(key);
+      problems.push({
+        path: ["kubernetes", "quota", key],
+        rule: `the edge (leaf node and collectors) needs ${formatQuantity(need, quantityKind(key))} of ${key}, more than the tenant's ${q[key]}`,
+      });
+    }
+  }
+  const afterEdge = (key: string) => (reserved[key as QuotaKey] ? ` after the edge's ${formatQuantity(reserved[key as QuotaKey]!, quantityKind(key))}` : "");
   const lr = limits.kubernetes.limitRange;
   const milli = (v: string | number) => parseQuantityMilli(v)!;
   const quotaPath = (key: string) => ["kubernetes", "quota", key];
@@ -129,27 +154,28 @@ export function limitProblems(limits: Limits, namespaceCount: number): LimitProb
         rule: `${requestsKey} ${q[requestsKey]} exceeds ${limitsKey} ${q[limitsKey]}`,
       });
     }
-    const limitShare = shareMilli(q[limitsKey], limitsKey, namespaceCount);
-    if (milli(lr.max[resource]) > limitShare) {
+    const limitShare = shareMilli(q[limitsKey], limitsKey, namespaceCount, reserved[limitsKey]);
+    if (!exhausted.has(limitsKey) && milli(lr.max[resource]) > limitShare) {
       problems.push({
         path: lrPath("max", resource),
         related: [quotaPath(limitsKey)],
-        rule: `a container may use ${lr.max[resource]} but each of the ${namespaceCount} namespace(s) gets only ${fmt(limitShare)} of ${limitsKey} ${q[limitsKey]}`,
+        rule: `a container may use ${lr.max[resource]} but each of the ${namespaceCount} namespace(s) gets only ${fmt(limitShare)} of ${limitsKey} ${q[limitsKey]}${afterEdge(limitsKey)}`,
       });
     }
-    const requestShare = shareMilli(q[requestsKey], requestsKey, namespaceCount);
-    if (milli(lr.defaultRequest[resource]) > requestShare) {
+    const requestShare = shareMilli(q[requestsKey], requestsKey, namespaceCount, reserved[requestsKey]);
+    if (!exhausted.has(requestsKey) && milli(lr.defaultRequest[resource]) > requestShare) {
       problems.push({
         path: quotaPath(requestsKey),
         related: [lrPath("defaultRequest", resource)],
-        rule: `each of the ${namespaceCount} namespace(s) gets ${fmt(requestShare)}, less than one container's default request ${lr.defaultRequest[resource]}`,
+        rule: `each of the ${namespaceCount} namespace(s) gets ${fmt(requestShare)}${afterEdge(requestsKey)}, less than one container's default request ${lr.defaultRequest[resource]}`,
       });
     }
   }
   for (const key of Object.keys(q) as QuotaKey[]) {
-    const value = q[key];
-    if (quantityKind(key) === "count" && Number(value) > 0 && Number(value) < namespaceCount) {
-      problems.push({ path: quotaPath(key), rule: `${value} cannot give each of the ${namespaceCount} namespaces at least one` });
+    const value = Number(q[key]) - Number((reserved[key] ?? 0n) / 1000n);
+    if (quantityKind(key) === "count" && !exhausted.has(key) && Number(q[key]) > 0 && value < namespaceCount) {
+      const left = reserved[key] ? `${q[key]}${afterEdge(key)} leaves ${value}, which` : `${q[key]}`;
+      problems.push({ path: quotaPath(key), rule: `${left} cannot give each of the ${namespaceCount} namespaces at least one` });
     }
   }
 

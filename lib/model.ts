@@ -1,7 +1,8 @@
 /** The validated, resolved view of a tenant that the components declare resources from. */
 import type { Limits, QuotaKey } from "./limits";
-import { splitQuota } from "./limits";
-import { LABELS, MANAGED_BY, PART_OF, orgNamespaceName, rootNamespaceName } from "./names";
+import { reservationQuota, splitQuota } from "./limits";
+import { edgeQuotaNeeds } from "./edge";
+import { LABELS, MANAGED_BY, PART_OF, edgeNamespaceName, orgNamespaceName, rootNamespaceName } from "./names";
 import type { Collector, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
@@ -30,12 +31,16 @@ export interface TenantModel {
   certificates: { rotation: number; caRotation: number };
   /** NATS credentials generation from the tenant file (0 when absent). */
   credentialsRotation: number;
+  /** Where the leaf node and collectors run: the platform cluster unless `cluster` names an edge cluster. */
+  edge: { cluster?: string };
 }
 
 export interface NamespacePlan {
   name: string;
-  role: "root" | "org";
+  role: "root" | "org" | "edge";
   org?: string;
+  /** The edge cluster holding this namespace (absent: the platform cluster). */
+  cluster?: string;
   labels: Record<string, string>;
   /** Other namespaces of the same tenant whose pods may talk to this one's, both ways. */
   peers: string[];
@@ -51,9 +56,11 @@ export interface NamespacePlan {
 export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
   const root = rootNamespaceName(tenant.slug);
   const count = 1 + tenant.organizations.length;
-  const quota = splitQuota(tenant.limits.kubernetes.quota, count);
-  // A suspended tenant keeps everything, but no new pod is admitted (running ones are the
-  // workloads' own lifecycle to stop).
+  const edgeNeeds = edgeQuotaNeeds(tenant.collectors, tenant.limits);
+  // An edge in the platform cluster is paid from the tenant's quota; one in its own cluster is not.
+  const quota = splitQuota(tenant.limits.kubernetes.quota, count, tenant.edge.cluster === undefined ? edgeNeeds : {});
+  // A suspended tenant keeps everything, but no new pod is admitted (its edge Deployments are
+  // scaled to zero; other workloads are the tenant's own lifecycle to stop).
   if (tenant.status === "suspended") quota.pods = "0";
   const baseLabels = {
     [LABELS.tenant]: tenant.slug,
@@ -84,7 +91,21 @@ export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
       quota,
     }),
   );
-  return [rootPlan, ...orgPlans];
+  if (tenant.collectors.length === 0) return [rootPlan, ...orgPlans];
+  const edgeQuota = reservationQuota(tenant.limits.kubernetes.quota, edgeNeeds);
+  if (tenant.status !== "active") edgeQuota.pods = "0";
+  const edgePlan: NamespacePlan = {
+    name: edgeNamespaceName(tenant.slug),
+    role: "edge",
+    ...(tenant.edge.cluster !== undefined ? { cluster: tenant.edge.cluster } : {}),
+    labels: { ...baseLabels, [LABELS.role]: "edge", ...psa },
+    // The edge talks to no other namespace of the tenant: only through NATS (lib/edge.ts policies).
+    peers: [],
+    admins: tenant.admins,
+    viewers: tenant.viewers,
+    quota: edgeQuota,
+  };
+  return [rootPlan, ...orgPlans, edgePlan];
 }
 
 /** Pod Security Admission `restricted`, enforced, warned and audited, pinned to the latest policy. */

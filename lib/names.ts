@@ -42,11 +42,16 @@ export function componentLabels(slug: string | undefined, component: string): Re
 
 export const rootNamespaceName = (slug: string) => `tenant-${slug}`;
 export const orgNamespaceName = (slug: string, org: string) => `tenant-${slug}-org-${org}`;
+/** Where the tenant's leaf node and collectors run (only when its file lists collectors). */
+export const edgeNamespaceName = (slug: string) => `tenant-${slug}-edge`;
+/** Slugs may not end in it: `tenant-<a>-edge` would be tenant a's edge and tenant "a-edge"'s root. */
+export const EDGE_SUFFIX = "-edge";
 
 /** The longest names a tenant produces; each must be a DNS-1123 label (≤ 63 characters). */
 export function derivedNames(slug: string, orgIds: readonly string[]): { what: string; name: string; org?: string }[] {
   return [
     { what: "root namespace", name: rootNamespaceName(slug) },
+    { what: "edge namespace", name: edgeNamespaceName(slug) },
     ...orgIds.map((org) => ({ what: `namespace of organization "${org}"`, name: orgNamespaceName(slug, org), org })),
   ];
 }

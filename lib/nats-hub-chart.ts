@@ -50,7 +50,9 @@ export function natsHubChartValues(inputs: HubChartInputs): Record<string, unkno
   return {
     config: {
       nats: { port: inputs.clientPort, tls: { enabled: true, secretName: inputs.tlsSecret } },
-      leafnodes: { enabled: true, port: inputs.leafPort, tls: { enabled: true, secretName: inputs.tlsSecret } },
+      // Leaf nodes must present a certificate chaining to the platform root (the Secret's ca.crt,
+      // see `tlsCA`); which account a leaf binds to is still decided by its creds alone.
+      leafnodes: { enabled: true, port: inputs.leafPort, tls: { enabled: true, secretName: inputs.tlsSecret, merge: { verify: true } } },
       jetstream: {
         enabled: true,
         ...(size.fileStore ? { fileStore: { maxSize: size.fileStore, pvc: { size: String(size.fileStore) } } } : {}),
@@ -62,6 +64,8 @@ export function natsHubChartValues(inputs: HubChartInputs): Record<string, unkno
         ...(size.maxPayload !== undefined ? { max_payload: size.maxPayload } : {}),
       },
     },
+    // ca_file of every TLS block: the platform root, which tenant CAs (and their leaves) chain to.
+    tlsCA: { enabled: true, secretName: inputs.tlsSecret, key: "ca.crt" },
     podTemplate: { patch: [{ op: "add", path: "/spec/volumes/-", value: volume }] },
     container: { patch: [{ op: "add", path: "/volumeMounts/-", value: mount }] },
     // The reloader signals the server when a watched file changes: a tenant's new account JWT

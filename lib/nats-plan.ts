@@ -65,8 +65,8 @@ export interface NatsUserPlan {
   id: string;
   permissions: SubjectPermissions;
   allowedConnectionTypes?: ConnectionType[];
-  /** Where the creds Secret lives: the tenant's root namespace or the platform namespace. */
-  namespace: "tenant" | "platform";
+  /** Where the creds Secret lives: the tenant's edge namespace or the platform namespace. */
+  namespace: "edge" | "platform";
   secretName: string;
 }
 
@@ -87,14 +87,15 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
   const prefix = tenantPrefix(tenant.slug);
   const streams = tenantStreams(tenant).map((s) => s.name);
   const users: NatsUserPlan[] = [];
-  if (tenant.status !== "decommissioned") {
+  // The edge's users exist while it runs something (lib/edge.ts): collectors and their leaf node.
+  if (tenant.status !== "decommissioned" && tenant.collectors.length > 0) {
     for (const c of tenant.collectors) {
       users.push({
         role: "collector",
         id: collectorUserId(c),
         // Publish its data, receive replies; no JetStream API (storing happens by publishing).
         permissions: { pub: { allow: [prefix] }, sub: { allow: ["_INBOX.>"] } },
-        namespace: "tenant",
+        namespace: "edge",
         secretName: `${collectorServiceName(c.type, c.partition)}-nats-creds`,
       });
     }
@@ -104,7 +105,7 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
       // Seen from the hub: what the leaf may send in, and what the hub forwards out to it.
       permissions: { pub: { allow: [prefix, "_INBOX.>"] }, sub: { allow: [prefix, "_INBOX.>"] } },
       allowedConnectionTypes: ["LEAFNODE"],
-      namespace: "tenant",
+      namespace: "edge",
       secretName: "nats-leaf-creds",
     });
   }

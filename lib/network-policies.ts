@@ -56,10 +56,8 @@ export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwo
             to: [
               { namespaceSelector: byName([platform.platformNamespace]), podSelector: { matchLabels: platform.natsHub.podLabels } },
             ],
-            ports: [
-              { protocol: "TCP", port: platform.natsHub.clientPort },
-              { protocol: "TCP", port: platform.natsHub.leafPort },
-            ],
+            // The client port only: leaf connections come from the edge namespace's leaf node.
+            ports: [{ protocol: "TCP", port: platform.natsHub.clientPort }],
           },
         ],
       },

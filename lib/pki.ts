@@ -11,7 +11,7 @@
  * The hub has its own CA because everything that dials the hub trusts that CA: were the hub signed
  * by the tenants' root, one stolen tenant CA key could mint a hub certificate every tenant accepts.
  */
-import { rootNamespaceName } from "./names";
+import { edgeNamespaceName } from "./names";
 import type { TenantModel } from "./model";
 import type { CertificateClass, NatsSettings, PkiSettings } from "./settings";
 import type { CollectorType } from "./schema";
@@ -101,11 +101,12 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
 }
 
 export function tenantPkiPlan(tenant: TenantModel, pki: PkiSettings): TenantPkiPlan {
-  const namespace = rootNamespaceName(tenant.slug);
+  // Components run in the tenant's edge namespace (lib/edge.ts), which exists when it has collectors.
+  const namespace = edgeNamespaceName(tenant.slug);
   const organization = `${tenant.slug}.${TRUST_DOMAIN}`;
   // A decommissioned tenant runs nothing: its component certificates go, its CA stays (see README).
   const components =
-    tenant.status === "decommissioned"
+    tenant.status === "decommissioned" || tenant.collectors.length === 0
       ? []
       : [
           ...tenant.collectors.map((c) => ({ component: c.type, partition: c.partition, service: collectorServiceName(c.type, c.partition) })),

@@ -217,6 +217,20 @@ export const CredentialsSchema = Type.Object(
   { additionalProperties: false, description: "NATS credentials rotation (a user JWT stays valid until revoked)" },
 );
 
+export const EdgeSchema = Type.Object(
+  {
+    cluster: Type.Optional(
+      Type.String({
+        pattern: DNS_LABEL,
+        maxLength: 40,
+        description:
+          "Run the leaf node and collectors in this cluster (e.g. in the customer's network) instead of the platform cluster. Its kubeconfig is the secret stack config tenancy:edgeKubeconfig-<cluster>, never this file",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "Where the tenant's edge (leaf NATS node and collectors) runs" },
+);
+
 /** The tenant file schema; `planNames` (when known) becomes an enum so editors can complete it. */
 export function buildTenantSchema(planNames?: readonly string[]) {
   return Type.Object(
@@ -243,6 +257,7 @@ export function buildTenantSchema(planNames?: readonly string[]) {
       collectors: Type.Optional(Type.Array(CollectorSchema, { description: "Edge collectors the tenant runs" })),
       certificates: Type.Optional(CertificatesSchema),
       credentials: Type.Optional(CredentialsSchema),
+      edge: Type.Optional(EdgeSchema),
     },
     {
       additionalProperties: false,

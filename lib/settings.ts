@@ -1,4 +1,5 @@
 /** Stack configuration (Pulumi config namespace `tenancy`), with defaults, as plain data. */
+import type { CollectorType } from "./schema";
 
 export interface StackSettings {
   /** Directory holding tenants/<slug>.yaml. */
@@ -21,6 +22,8 @@ export interface StackSettings {
   pki: PkiSettings;
   /** NATS operator and hub wiring. */
   nats: NatsSettings;
+  /** Leaf nodes and collectors: images, where they may be reached from, how they reach the hub. */
+  edge: EdgeSettings;
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
   renderYamlToDirectory?: string;
 }
@@ -41,6 +44,30 @@ export interface NatsSettings {
   /** JetStream replicas of every tenant stream (3 for a clustered hub). */
   streamReplicas: number;
 }
+
+export interface EdgeSettings {
+  /** nats-server image of every tenant's leaf node (pin a digest in production). */
+  leafImage: string;
+  /** Image of each collector type. */
+  collectorImages: Record<CollectorType, string>;
+  /** Where devices send from: sources admitted on the collectors' ingest ports (IPv4 CIDRs). */
+  ingestCidrs: string[];
+  /**
+   * The cluster's pod network, excluded from `ingestCidrs`: another tenant's pod is never a
+   * device. Set it to your cluster's pod CIDRs.
+   */
+  clusterPodCidrs: string[];
+  /** The hub's leaf port as seen from inside the platform cluster. */
+  hubLeafUrl: string;
+  /** The hub's leaf port as seen from a customer's network (bundles, edges in their own cluster). */
+  publicHubLeafUrl?: string;
+  /** Addresses of the public hub: what a leaf in another cluster may dial (its NetworkPolicy). */
+  publicHubCidrs: string[];
+  /** Edge clusters with a kubeconfig in secret stack config `tenancy:edgeKubeconfig-<name>`. */
+  clusters: string[];
+}
+
+export const EDGE_KUBECONFIG_PREFIX = "edgeKubeconfig-";
 
 export type EcdsaCurve = "P256" | "P384";
 
@@ -77,8 +104,12 @@ export function decodeConfigValue(raw: string | undefined): unknown {
   }
 }
 
-/** Reads settings through a getter of decoded config values; missing keys get defaults. */
-export function readSettings(get: (key: string) => unknown): StackSettings {
+/**
+ * Reads settings through a getter of decoded config values; missing keys get defaults.
+ * `configKeys` are the names of every `tenancy:` key set (secret ones included, values unread):
+ * they name the edge clusters.
+ */
+export function readSettings(get: (key: string) => unknown, configKeys: readonly string[] = []): StackSettings {
   const str = (key: string, fallback: string) => (get(key) as string | undefined) ?? fallback;
   const num = (key: string, fallback: number) => (get(key) as number | undefined) ?? fallback;
   const labels = (key: string, fallback: Record<string, string>) =>
@@ -130,6 +161,28 @@ export function readSettings(get: (key: string) => unknown): StackSettings {
       hubServiceName,
       hubPublicDnsNames: (get("natsHubPublicDnsNames") as string[] | undefined) ?? [],
     },
+    edge: readEdgeSettings(get, configKeys, hubServiceName, str("platformNamespace", "platform"), num("natsLeafPort", 7422)),
     renderYamlToDirectory: get("renderYamlToDirectory") as string | undefined,
+  };
+}
+
+function readEdgeSettings(get: (key: string) => unknown, configKeys: readonly string[], hubServiceName: string, platformNamespace: string, leafPort: number): EdgeSettings {
+  const publicNames = (get("natsHubPublicDnsNames") as string[] | undefined) ?? [];
+  const images = (get("edgeCollectorImages") as Partial<Record<CollectorType, string>> | undefined) ?? {};
+  const collectorImage = (type: CollectorType) => images[type] ?? `ghcr.io/carverauto/serviceradar-${type}:1.0.0`;
+  const firstPublic = Array.isArray(publicNames) && typeof publicNames[0] === "string" ? publicNames[0] : undefined;
+  return {
+    leafImage: (get("edgeLeafImage") as string | undefined) ?? "nats:2.10.29-alpine",
+    collectorImages: { flowgger: collectorImage("flowgger"), trapd: collectorImage("trapd"), netflow: collectorImage("netflow"), otel: collectorImage("otel") },
+    ingestCidrs: (get("edgeIngestCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
+    clusterPodCidrs: (get("clusterPodCidrs") as string[] | undefined) ?? ["10.244.0.0/16"],
+    hubLeafUrl: `nats-leaf://${hubServiceName}.${platformNamespace}.svc.cluster.local:${leafPort}`,
+    publicHubLeafUrl: (get("edgePublicHubLeafUrl") as string | undefined) ?? (firstPublic ? `nats-leaf://${firstPublic}:${leafPort}` : undefined),
+    publicHubCidrs: (get("edgePublicHubCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
+    clusters: configKeys
+      .map((k) => k.replace(/^tenancy:/, ""))
+      .filter((k) => k.startsWith(EDGE_KUBECONFIG_PREFIX))
+      .map((k) => k.slice(EDGE_KUBECONFIG_PREFIX.length))
+      .sort(),
   };
 }

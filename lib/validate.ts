@@ -9,7 +9,9 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, parseDocument } from "yaml";
 import { limitProblems, mergeLimits } from "./limits";
 import type { OrganizationModel, TenantModel } from "./model";
-import { RESERVED_SLUGS, derivedNames } from "./names";
+import { EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
+import { edgeQuotaNeeds } from "./edge";
+import { EDGE_KUBECONFIG_PREFIX, type EdgeSettings } from "./settings";
 import { DURATION_PATTERN, QUANTITY_PATTERN } from "./quantity";
 import { PlansFileSchema, buildTenantSchema, type Plan, type PlansFile, type TenantFile } from "./schema";
 
@@ -149,7 +151,10 @@ export function validatePlans(source: SourceFile, problems: Problem[]): Record<s
  * by slug, when there is no problem at all. With `plans` undefined (the plans file is bad) the
  * files are still checked for everything that does not depend on a plan.
  */
-export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[]): TenantModel[] {
+/** What tenant files may refer to in the stack's edge settings. */
+export type EdgeOptions = Pick<EdgeSettings, "clusters" | "publicHubLeafUrl">;
+
+export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel[] {
   const planNames = Object.keys(plans ?? {}).sort();
   const key = planNames.join(",");
   let validate = tenantValidators.get(key);
@@ -168,7 +173,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
     if (data !== undefined) {
       if (!validate(data)) fileProblems.push(...schemaProblems(source.file, validate.errors ?? []));
       else {
-        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems);
+        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, edgeOptions);
         if (tenant && fileProblems.length === 0) {
           for (const { what, name, org } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
             const owner = namesSeen.get(name);
@@ -185,11 +190,26 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   return problems.length === before ? tenants.sort((a, b) => a.slug.localeCompare(b.slug)) : [];
 }
 
-function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[]): TenantModel | undefined {
+function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel | undefined {
   const expectedSlug = path.basename(file).replace(/\.yaml$/, "");
   if (t.slug !== expectedSlug) problems.push({ file, path: "slug", rule: `must equal the file name "${expectedSlug}" (got "${t.slug}")` });
   if (RESERVED_SLUGS.has(t.slug)) problems.push({ file, path: "slug", rule: `"${t.slug}" is reserved` });
   if (t.slug.includes("-org-")) problems.push({ file, path: "slug", rule: `must not contain "-org-", which separates organization namespaces` });
+  if (t.slug.endsWith(EDGE_SUFFIX)) problems.push({ file, path: "slug", rule: `must not end in "${EDGE_SUFFIX}", which names edge namespaces` });
+  if (t.edge?.cluster !== undefined) {
+    const edge = edgeOptions ?? { clusters: [], publicHubLeafUrl: undefined };
+    if (!edge.clusters.includes(t.edge.cluster)) {
+      problems.push({
+        file,
+        path: "edge.cluster",
+        rule: `no edge cluster "${t.edge.cluster}" in the stack: set its kubeconfig with \`pulumi config set --secret tenancy:${EDGE_KUBECONFIG_PREFIX}${t.edge.cluster} …\` (known: ${edge.clusters.join(", ") || "none"})`,
+      });
+    }
+    if (edge.publicHubLeafUrl === undefined) {
+      problems.push({ file, path: "edge.cluster", rule: "an edge outside the platform cluster needs the hub's public address: set tenancy:natsHubPublicDnsNames or tenancy:edgePublicHubLeafUrl" });
+    }
+    if ((t.collectors ?? []).length === 0) problems.push({ file, path: "edge.cluster", rule: "names an edge cluster but the tenant lists no collectors" });
+  }
   if (t.access.admins.length === 0) problems.push({ file, path: "access.admins", rule: "at least one admin group is required" });
 
   const orgs = t.organizations ?? [];
@@ -237,7 +257,10 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     return undefined;
   }
   const limits = mergeLimits(plan, t.overrides);
-  for (const p of limitProblems(limits, 1 + orgs.length)) {
+  const collectorsOf = t.collectors ?? [];
+  // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
+  const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits) : {};
+  for (const p of limitProblems(limits, 1 + orgs.length, reserved)) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);
@@ -264,6 +287,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     limits,
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
+    edge: t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {},
   };
 }
 
@@ -282,6 +306,8 @@ export interface LoadOptions {
   plansFile: string;
   /** Base for the file names in messages (default: the current directory). */
   relativeTo?: string;
+  /** The stack's edge clusters and public hub address (tenants' `edge.cluster` refers to them). */
+  edge?: EdgeOptions;
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
@@ -298,7 +324,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems);
+  const tenants = validateTenants(sources, plans, problems, options.edge);
   if (problems.length > 0) throw new ValidationError(problems);
   return { tenants, plans: plans! };
 }

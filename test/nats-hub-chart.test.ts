@@ -39,7 +39,10 @@ describe("the NATS hub Helm chart switch", () => {
     const hubSecret = manifests.find((m) => m.object.kind === "Secret" && m.object.metadata.namespace === "platform" && m.object.type === "kubernetes.io/tls" && m.object.metadata.name === values.config.nats.tls.secretName);
     expect(hubSecret).toBeDefined();
     expect(values.config.nats).toEqual({ port: 4222, tls: { enabled: true, secretName: hubSecret!.object.metadata.name } });
-    expect(values.config.leafnodes).toEqual({ enabled: true, port: 7422, tls: { enabled: true, secretName: hubSecret!.object.metadata.name } });
+    // Leaf nodes must present a certificate under the platform root: the Secret's ca.crt (tlsCA).
+    expect(values.config.leafnodes).toEqual({ enabled: true, port: 7422, tls: { enabled: true, secretName: hubSecret!.object.metadata.name, merge: { verify: true } } });
+    expect(values.tlsCA).toEqual({ enabled: true, secretName: hubSecret!.object.metadata.name, key: "ca.crt" });
+    expect(hubSecret!.object.stringData["ca.crt"]).toBeDefined();
     expect(values.config.jetstream.enabled).toBe(true);
   });
 

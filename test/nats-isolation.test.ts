@@ -142,8 +142,8 @@ describe("the rendered NATS objects", () => {
     for (const slug of SLUGS) {
       const t = T(slug);
       const e = EXPECTED.get(slug)!;
-      expect(t.collectors.map((c) => c.secret).sort()).toEqual(e.collectors.map((c) => `tenant-${slug}/${c.type}-${c.partition}-nats-creds`).sort());
-      expect(leaf(slug).secret).toBe(`tenant-${slug}/nats-leaf-creds`);
+      expect(t.collectors.map((c) => c.secret).sort()).toEqual(e.collectors.map((c) => `tenant-${slug}-edge/${c.type}-${c.partition}-nats-creds`).sort());
+      expect(leaf(slug).secret).toBe(`tenant-${slug}-edge/nats-leaf-creds`);
       expect(reader(slug).secret).toBe(`platform/nats-${slug}-reader-creds`);
       expect(manager(slug).secret).toBe(`platform/nats-${slug}-manager-creds`);
       expect(t.streams.map((s) => s.subjects).sort()).toEqual(STREAM_SUBJECTS(slug).map((s) => [s]).sort());

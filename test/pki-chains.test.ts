@@ -78,10 +78,11 @@ function expectedTenants(): ExpectedTenant[] {
     .sort()
     .map((f) => {
       const doc = parseYaml(fs.readFileSync(path.join(dir, f), "utf8")) as { slug: string; status?: string; collectors?: { type: string; partition: string }[] };
-      const ns = `tenant-${doc.slug}`;
+      // Components run in the edge namespace, which a tenant has when it lists collectors.
+      const ns = `tenant-${doc.slug}-edge`;
       // The Service in front of a collector is <type>-<partition>; the leaf node's is nats-leaf.
       const parts =
-        doc.status === "decommissioned"
+        doc.status === "decommissioned" || (doc.collectors ?? []).length === 0
           ? []
           : [...(doc.collectors ?? []).map((c) => ({ component: c.type, partition: c.partition, service: `${c.type}-${c.partition}` })), { component: "leaf", partition: "edge", service: "nats-leaf" }];
       return {
@@ -495,7 +496,11 @@ describe("component certificates", () => {
         expect(c.hubCa, c.cn).not.toBe(rootPem);
         expect(keyMatches(c.certPem, c.keyPem), c.cn).toBe(true);
         expect(openssl(["pkey", "-in", c.keyFile, "-pubout"]).out.trim()).toBe(openssl(["x509", "-in", c.certFile, "-noout", "-pubkey"]).out.trim());
-        expect(manifestsHolding(c.keyPem), c.cn).toEqual([c.secretFile]);
+        // Besides its Secret, a key is in the onboarding bundles that run it: a collector's in its
+        // own, the leaf's in every bundle of the tenant (each bundle brings up the site's leaf).
+        const edgeDir = path.dirname(c.secretFile);
+        const bundles = m.components.filter((x) => x.component !== "leaf" && (c.component === "leaf" || x === c)).map((x) => `${edgeDir}/secret-onboarding-${x.component}-${x.partition}.yaml`);
+        expect(manifestsHolding(c.keyPem), c.cn).toEqual([c.secretFile, ...bundles].sort());
       }
     }
   });
@@ -719,8 +724,10 @@ describe("a default render (secrets not revealed)", () => {
     expect(leaks).toEqual([]);
   });
 
-  it("outputs.yaml holds no key material", () => {
-    for (const out of [hidden.get("outputs.yaml")!, revealed.get("outputs.yaml")!]) {
+  it("outputs.yaml holds no key material, except in the secret onboardingBundles output", () => {
+    const { onboardingBundles, ...plain } = parseYaml(revealed.get("outputs.yaml")!) as Record<string, unknown>;
+    expect(JSON.stringify(onboardingBundles)).toMatch(/PRIVATE KEY/);
+    for (const out of [hidden.get("outputs.yaml")!, JSON.stringify(plain)]) {
       expect(out).not.toMatch(/PRIVATE KEY|-----BEGIN|NKEY SEED|\bSU[A-Z2-7]{50,}/);
     }
     const flat = squash(hidden.get("outputs.yaml")!);

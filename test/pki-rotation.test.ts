@@ -149,13 +149,28 @@ const tenantFiles = fs
   .map((f) => parseYaml(fs.readFileSync(path.join(TENANTS, f), "utf8")) as { slug: string; status?: string; collectors?: { type: string; partition: string }[] });
 const componentsOf = (slug: string): Component[] => {
   const t = tenantFiles.find((x) => x.slug === slug)!;
-  if (t.status === "decommissioned") return [];
+  if (t.status === "decommissioned" || (t.collectors ?? []).length === 0) return [];
   return [...(t.collectors ?? []).map((c) => ({ component: c.type, partition: c.partition })), { component: "leaf", partition: "edge" }].map((c) => ({
     slug,
     ...c,
     cn: `${c.component}.${c.partition}.${slug}.serviceradar`,
-    secretFile: `manifests/tenant-${slug}/secret-${c.component}-${c.partition}-tls.yaml`,
+    secretFile: `manifests/tenant-${slug}-edge/secret-${c.component}-${c.partition}-tls.yaml`,
   }));
+};
+/**
+ * What re-issuing a tenant's component certificates also changes in its edge: every Deployment
+ * (its restart annotation: processes read certificates at start) and every onboarding bundle
+ * (it carries the certificates).
+ */
+const isEdgeDependent = (urn: string) => /\/edge\/[^/]+\/(deployment|onboarding)$/.test(urnName(urn));
+const edgeDependents = (slug: string): string[] => {
+  const t = tenantFiles.find((x) => x.slug === slug)!;
+  if (t.status === "decommissioned" || (t.collectors ?? []).length === 0) return [];
+  const dir = `manifests/tenant-${slug}-edge`;
+  return [
+    ...(t.collectors ?? []).flatMap((c) => [`${dir}/deployment-${c.type}-${c.partition}.yaml`, `${dir}/secret-onboarding-${c.type}-${c.partition}.yaml`]),
+    `${dir}/deployment-nats-leaf.yaml`,
+  ];
 };
 const slugs = tenantFiles.map((t) => t.slug);
 const allComponents = slugs.flatMap(componentsOf);
@@ -247,13 +262,14 @@ describe("certificates.rotation: 1 in one tenant's file", () => {
   });
 
   it("changes nothing else: only the components' Secrets differ, and other tenants' and the platform's declared resources are byte-identical", () => {
-    expect(changedManifests(base, rotated)).toEqual(components.map((c) => c.secretFile).sort());
+    expect(changedManifests(base, rotated)).toEqual([...components.map((c) => c.secretFile), ...edgeDependents(SLUG)].sort());
     expectOthersIdentical(base, rotated, SLUG);
     // Within the tenant, only TLS resources and the component Secrets changed.
     const changed = [...new Set([...base.blocks.keys(), ...rotated.blocks.keys()])].filter((u) => base.blocks.get(u) !== rotated.blocks.get(u));
-    const unexpected = changed.filter((u) => !urnType(u).startsWith("tls:index/") && !(urnType(u) === "kubernetes:core/v1:Secret" && /\/tls-secret$/.test(urnName(u))));
+    const unexpected = changed.filter((u) => !urnType(u).startsWith("tls:index/") && !(urnType(u) === "kubernetes:core/v1:Secret" && /\/tls-secret$/.test(urnName(u))) && !isEdgeDependent(u));
     expect(unexpected).toEqual([]);
-    expect(changed.filter((u) => urnType(u) === "kubernetes:core/v1:Secret")).toHaveLength(components.length);
+    // The component Secrets and one onboarding bundle per collector.
+    expect(changed.filter((u) => urnType(u) === "kubernetes:core/v1:Secret")).toHaveLength(components.length + components.filter((c) => c.component !== "leaf").length);
   });
 });
 
@@ -312,14 +328,14 @@ describe("certificates.caRotation: 1 in one tenant's file", () => {
   });
 
   it("changes nothing outside the tenant's PKI: other tenants' and the platform's resources and manifests are byte-identical", () => {
-    expect(changedManifests(base, caRotated)).toEqual([...components.map((c) => c.secretFile), CA_SECRET, CA_CONFIGMAP].sort());
+    expect(changedManifests(base, caRotated)).toEqual([...components.map((c) => c.secretFile), ...edgeDependents(SLUG), CA_SECRET, CA_CONFIGMAP].sort());
     expectOthersIdentical(base, caRotated, SLUG);
   });
 });
 
 describe("stack-wide rotation counters (render --config)", () => {
   it("tenancy:pkiComponentRotation=1 re-keys every tenant's components under their unchanged CAs, and nothing else changes", () => {
-    expect(changedManifests(base, stackComponents)).toEqual(allComponents.map((c) => c.secretFile).sort());
+    expect(changedManifests(base, stackComponents)).toEqual([...allComponents.map((c) => c.secretFile), ...slugs.flatMap(edgeDependents)].sort());
     for (const c of allComponents) {
       const before = secretData(base, c.secretFile);
       const after = secretData(stackComponents, c.secretFile);
@@ -412,14 +428,14 @@ describe("stack-wide rotation counters (render --config)", () => {
   });
 
   it("tenancy:pkiRootRotation=1 changes only PKI objects: manifests and declared resources", () => {
-    const pki = [ROOT_CONFIGMAP, HUB_CA_SECRET, HUB_SECRET, ...slugs.flatMap((s) => [caSecret(s), caConfigMap(s)]), ...allComponents.map((c) => c.secretFile)];
+    const pki = [ROOT_CONFIGMAP, HUB_CA_SECRET, HUB_SECRET, ...slugs.flatMap((s) => [caSecret(s), caConfigMap(s), ...edgeDependents(s)]), ...allComponents.map((c) => c.secretFile)];
     expect(changedManifests(base, stackRoot)).toEqual(pki.sort());
     const pkiObjectNames = new Set(["platform-root-ca", "nats-hub-ca", "nats-hub-tls", "tenant-ca", ...slugs.map((s) => `tenant-ca-${s}`)]);
     const changed = [...new Set([...base.blocks.keys(), ...stackRoot.blocks.keys()])].filter((u) => base.blocks.get(u) !== stackRoot.blocks.get(u));
     const unexpected = changed.filter((u) => {
       if (urnType(u).startsWith("tls:index/")) return false;
       const name = (stackRoot.resources.get(u) ?? base.resources.get(u))!.inputs.metadata?.name as string | undefined;
-      return !(name && (pkiObjectNames.has(name) || /-tls$/.test(name)));
+      return !(name && (pkiObjectNames.has(name) || /-tls$/.test(name))) && !isEdgeDependent(u);
     });
     expect(unexpected).toEqual([]);
   });

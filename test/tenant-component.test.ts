@@ -14,14 +14,18 @@ describe("Tenant component over the example tenants", () => {
     expect(ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).sort()).toEqual([
       "platform",
       "tenant-acme-corp",
+      "tenant-acme-corp-edge",
       "tenant-acme-corp-org-finance",
       "tenant-acme-corp-org-netops",
       "tenant-acme-corp-org-secops",
       "tenant-globex",
+      "tenant-globex-edge",
       "tenant-globex-org-apac",
       "tenant-globex-org-emea",
       "tenant-initech",
+      "tenant-initech-edge",
       "tenant-umbrella",
+      "tenant-umbrella-edge",
       "tenant-umbrella-org-labs",
     ]);
   });
@@ -45,8 +49,8 @@ describe("Tenant component over the example tenants", () => {
     });
   });
 
-  it("gives every tenant namespace the same policy, quota and role set", () => {
-    const tenantNamespaces = ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).filter((n) => n.startsWith("tenant-"));
+  it("gives every tenant namespace the same policy, quota and role set (edge namespaces: their own policies)", () => {
+    const tenantNamespaces = ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).filter((n) => n.startsWith("tenant-") && !n.endsWith("-edge"));
     expect(tenantNamespaces).toHaveLength(10);
     for (const ns of tenantNamespaces) {
       expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
@@ -56,6 +60,23 @@ describe("Tenant component over the example tenants", () => {
       expect(inNamespace("Role", ns), ns).toEqual(levels);
       expect(inNamespace("RoleBinding", ns), ns).toEqual(levels);
     }
+  });
+
+  it("gives each edge namespace default-deny, DNS, collector → leaf, leaf → hub and one ingest policy per collector; read-only roles", () => {
+    const edges = ofKind(render.manifests, "Namespace").filter((n) => n.metadata.labels?.["tenancy.serviceradar.io/namespace-role"] === "edge");
+    expect(edges.map((n) => n.metadata.name).sort()).toEqual(["tenant-acme-corp-edge", "tenant-globex-edge", "tenant-initech-edge", "tenant-umbrella-edge"]);
+    const fixed = ["allow-dns", "collectors-to-leaf", "default-deny", "leaf-from-collectors", "leaf-to-hub"];
+    expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "ingest-flowgger-hq", "ingest-otel-dc-east", "ingest-trapd-hq"].sort());
+    expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "ingest-flowgger-office"].sort());
+    for (const ns of edges.map((n) => n.metadata.name)) {
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
+      expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
+      // Tenant admins may look at their edge, not change it: it is the platform's to run.
+      const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === ns && r.metadata.name === "tenant-admin")!;
+      for (const rule of admin.rules) expect(rule.verbs, ns).toEqual(["get", "list", "watch"]);
+    }
+    expect(inNamespace("Deployment", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
+    expect(inNamespace("Service", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
   });
 
   it("lets organizations talk to the root, and to each other only where the file says they share", () => {
@@ -77,19 +98,33 @@ describe("Tenant component over the example tenants", () => {
     expect(selectors).toBeNull();
   });
 
-  it("splits the tenant quota evenly over its namespaces, overrides included", () => {
-    const quota = ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === "tenant-acme-corp-org-netops")!;
-    // pro plan: 8 CPU, 16Gi, 16 CPU / 32Gi limits; pods overridden to 80; 4 namespaces.
-    expect(quota.spec.hard).toMatchObject({
-      "requests.cpu": "2",
-      "requests.memory": "4Gi",
-      "limits.cpu": "4",
-      "limits.memory": "8Gi",
-      pods: "20",
+  it("sets the edge's exact needs aside, and splits the rest of the tenant quota evenly over its other namespaces, overrides included", () => {
+    const quotaOf = (ns: string) => ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === ns)!.spec.hard;
+    // acme-corp's edge: flowgger ×2, trapd, otel and the leaf, each Deployment with one surge pod:
+    // 3 + 2 + 2 + 2 = 9 pods at the pro LimitRange defaults (100m/128Mi requests, 500m/512Mi limits).
+    expect(quotaOf("tenant-acme-corp-edge")).toMatchObject({
+      "requests.cpu": "900m",
+      "requests.memory": "1152Mi",
+      "limits.cpu": "4500m",
+      "limits.memory": "4608Mi",
+      pods: "9",
+      services: "4",
+      configmaps: "5",
+      secrets: "11",
+      persistentvolumeclaims: "0",
+      "services.loadbalancers": "0",
+    });
+    // pro plan: 8 CPU, 16Gi, 16 CPU / 32Gi limits; pods overridden to 80; less the edge, over 4 namespaces.
+    expect(quotaOf("tenant-acme-corp-org-netops")).toMatchObject({
+      "requests.cpu": "1775m",
+      "requests.memory": "3808Mi",
+      "limits.cpu": "2875m",
+      "limits.memory": "7040Mi",
+      pods: "17",
       "services.nodeports": "0",
     });
-    const globex = ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === "tenant-globex")!;
-    expect(globex.spec.hard).toMatchObject({ "requests.cpu": "10666m", "requests.memory": "21845Mi", pods: "100" });
+    // enterprise: edge of netflow ×2, flowgger, leaf = 7 pods at 250m/256Mi; the rest over 3 namespaces.
+    expect(quotaOf("tenant-globex")).toMatchObject({ "requests.cpu": "10083m", "requests.memory": "21248Mi", pods: "97" });
     const limits = ofKind(render.manifests, "LimitRange").find((q) => q.metadata.namespace === "tenant-initech")!;
     expect(limits.spec.limits).toEqual([
       { type: "Container", defaultRequest: { cpu: "50m", memory: "64Mi" }, default: { cpu: "200m", memory: "256Mi" }, max: { cpu: "500m", memory: "512Mi" } },
@@ -98,9 +133,14 @@ describe("Tenant component over the example tenants", () => {
 
   it("admits no new pods for a suspended tenant, and keeps everything else", () => {
     const quotas = ofKind(render.manifests, "ResourceQuota").filter((q) => q.metadata.namespace.startsWith("tenant-umbrella"));
-    expect(quotas).toHaveLength(2);
-    for (const q of quotas) expect(q.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "1", services: "5" });
+    expect(quotas).toHaveLength(3);
+    // basic: 2 CPU and 10 services, less the edge (trapd + leaf: 4 pods at 100m, 2 Services), over 2 namespaces.
+    for (const q of quotas.filter((x) => !x.metadata.namespace.endsWith("-edge"))) expect(q.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "800m", services: "4" });
+    expect(quotas.find((x) => x.metadata.namespace.endsWith("-edge"))!.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "400m", services: "2" });
     expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+    // Its edge keeps every object, scaled to zero.
+    const deployments = ofKind(render.manifests, "Deployment").filter((d) => d.metadata.namespace === "tenant-umbrella-edge");
+    expect(deployments.map((d) => [d.metadata.name, d.spec.replicas])).toEqual([["nats-leaf", 0], ["trapd-campus", 0]]);
   });
 
   it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only", () => {
@@ -127,7 +167,7 @@ describe("Tenant component over the example tenants", () => {
 
   it("protects namespaces of tenants that are not decommissioned", () => {
     const namespaces = render.run.registrations.filter((r) => r.type === "kubernetes:core/v1:Namespace");
-    expect(namespaces).toHaveLength(11);
+    expect(namespaces).toHaveLength(15);
     for (const ns of namespaces) expect(ns.options.protect, ns.name).toBe(true);
   });
 
@@ -156,22 +196,23 @@ describe("Tenant component over the example tenants", () => {
     }
   });
 
-  it("keeps each tenant CA key in the platform namespace only, and component keys only in their tenant's namespace", () => {
+  it("keeps each tenant CA key in the platform namespace only, and component keys only in their tenant's edge namespace", () => {
     const secrets = ofKind(render.manifests, "Secret");
     const caSecrets = secrets.filter((s) => s.metadata.name.startsWith("tenant-ca-"));
     expect(caSecrets.map((s) => s.metadata.namespace)).toEqual(["platform", "platform", "platform", "platform"]);
     const componentSecrets = secrets.filter((s) => s.type === "kubernetes.io/tls" && s.metadata.labels["tenancy.serviceradar.io/tenant"] && !s.metadata.name.startsWith("tenant-ca-"));
     expect(componentSecrets.length).toBe(11);
-    for (const s of componentSecrets) expect(s.metadata.namespace).toBe(`tenant-${s.metadata.labels["tenancy.serviceradar.io/tenant"]}`);
+    for (const s of componentSecrets) expect(s.metadata.namespace).toBe(`tenant-${s.metadata.labels["tenancy.serviceradar.io/tenant"]}-edge`);
   });
 
   it("exports a per-tenant summary", () => {
     expect(render.run.outputs.tenants["acme-corp"]).toEqual({
       plan: "pro",
       status: "active",
-      namespaces: ["tenant-acme-corp", "tenant-acme-corp-org-netops", "tenant-acme-corp-org-secops", "tenant-acme-corp-org-finance"],
+      namespaces: ["tenant-acme-corp", "tenant-acme-corp-org-netops", "tenant-acme-corp-org-secops", "tenant-acme-corp-org-finance", "tenant-acme-corp-edge"],
       organizations: ["netops", "secops", "finance"],
       collectors: ["flowgger/hq", "trapd/hq", "otel/dc-east"],
+      edgeCluster: "platform",
       certificates: ["flowgger.hq.acme-corp.serviceradar", "trapd.hq.acme-corp.serviceradar", "otel.dc-east.acme-corp.serviceradar", "leaf.edge.acme-corp.serviceradar"],
       natsUsers: ["collector-flowgger-hq", "collector-trapd-hq", "collector-otel-dc-east", "leaf", "reader", "manager"],
       streams: ["acme-corp-events", "acme-corp-snmp-traps", "acme-corp-netflow", "acme-corp-otel"],

@@ -52,8 +52,8 @@ const badCases: [string, Record<string, string>, string][] = [
   ["YAML syntax error", { "acme.yaml": "slug: acme\norganizations: [\n" }, "tenants/acme.yaml: (file): YAML line"],
   ["duplicate YAML key", { "acme.yaml": yamlOf(goodTenant()) + "plan: free\n" }, "tenants/acme.yaml: (file): YAML line"],
   ["not a mapping", { "acme.yaml": "- just\n- a list\n" }, "tenants/acme.yaml: (file): must be object"],
-  ["container maximum above the namespace share", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { limitRange: { max: { cpu: "8" } } } })) }, "tenants/acme.yaml: overrides.kubernetes.limitRange.max.cpu: a container may use 8 but each of the 3 namespace(s) gets only 5333m of limits.cpu 16"],
-  ["plan quota cannot cover the namespaces", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = Array.from({ length: 10 }, (_, i) => ({ id: `org${i}` })); }) }, 'tenants/acme.yaml: plan: kubernetes.quota.pods: 10 cannot give each of the 11 namespaces at least one (plan "free"; override it at overrides.kubernetes.quota.pods)'],
+  ["container maximum above the namespace share", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { limitRange: { max: { cpu: "8" } } } })) }, "tenants/acme.yaml: overrides.kubernetes.limitRange.max.cpu: a container may use 8 but each of the 3 namespace(s) gets only 4666m of limits.cpu 16 after the edge's 2"],
+  ["plan quota cannot cover the namespaces", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = Array.from({ length: 10 }, (_, i) => ({ id: `org${i}` })); }) }, 'tenants/acme.yaml: plan: kubernetes.quota.pods: 10 after the edge\'s 4 leaves 6, which cannot give each of the 11 namespaces at least one (plan "free"; override it at overrides.kubernetes.quota.pods)'],
   ["too few JetStream streams", { "acme.yaml": mutate((t) => (t.overrides = { nats: { jetstream: { streams: 2 } } })) }, "tenants/acme.yaml: overrides.nats.jetstream.streams: 2 is fewer than the 4 streams every tenant has"],
   ["retention larger than the account's storage", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxBytes: "20Gi" } })) }, "tenants/acme.yaml: overrides.retention.maxBytes: 4 streams of 20Gi need 80Gi, more than jetstream.diskStorage 64Gi"],
   ["bad NATS byte limit", { "acme.yaml": mutate((t) => (t.overrides = { nats: { payload: "lots" } })) }, 'tenants/acme.yaml: overrides.nats.payload: expected largest message payload: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none (got "lots")'],
@@ -65,6 +65,10 @@ const badCases: [string, Record<string, string>, string][] = [
   ["an override that breaks another value is blamed, not the plan", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = []; t.overrides = { kubernetes: { quota: { "limits.cpu": "300m" } } }; }) }, 'tenants/acme.yaml: overrides.kubernetes.quota["limits.cpu"]: requests.cpu 1 exceeds limits.cpu 300m'],
   ["JetStream consumers 0 (the server reads it as unlimited)", { "acme.yaml": mutate((t) => (t.overrides = { nats: { jetstream: { consumers: 0 } } })) }, "tenants/acme.yaml: overrides.nats.jetstream.consumers: 0 means unlimited to JetStream; write -1 for unlimited or a positive number"],
   ["negative rotation counter", { "acme.yaml": mutate((t) => (t.certificates = { rotation: -1 })) }, "tenants/acme.yaml: certificates.rotation: must be >= 0 (got -1)"],
+  ["slug ending in the edge suffix", { "a-edge.yaml": mutate(() => {}, "a-edge") }, 'tenants/a-edge.yaml: slug: must not end in "-edge", which names edge namespaces'],
+  ["edge cluster the stack does not know", { "acme.yaml": mutate((t) => (t.edge = { cluster: "acme-hq" })) }, 'tenants/acme.yaml: edge.cluster: no edge cluster "acme-hq" in the stack: set its kubeconfig with `pulumi config set --secret tenancy:edgeKubeconfig-acme-hq …` (known: none)'],
+  ["edge cluster without collectors", { "acme.yaml": mutate((t) => { t.edge = { cluster: "acme-hq" }; t.collectors = []; }) }, "tenants/acme.yaml: edge.cluster: names an edge cluster but the tenant lists no collectors"],
+  ["edge that does not fit the tenant's quota", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = []; t.collectors = [{ type: "netflow", partition: "core", replicas: 9 }]; }) }, "tenants/acme.yaml: plan: kubernetes.quota.pods: the edge (leaf node and collectors) needs 12 of pods, more than the tenant's 10"],
   ["unknown certificates field", { "acme.yaml": mutate((t) => (t.certificates = { rotate: 1 })) }, "tenants/acme.yaml: certificates.rotate: unknown field; known fields: rotation, caRotation"],
 ];
 
@@ -84,7 +88,11 @@ describe("tenant file validation", () => {
       "x1.yaml": mutate((t) => (t.organizations = [{ id: "edge" }, { id: "org-x" }]), "x1"),
       "x1-org.yaml": mutate((t) => (t.organizations = [{ id: "x" }]), "x1-org"),
     });
-    expect(problems).toEqual(['tenants/x1.yaml: organizations[1].id: namespace of organization "org-x" "tenant-x1-org-org-x" collides with namespace of organization "x" of tenants/x1-org.yaml']);
+    expect(problems).toEqual([
+      // Tenant "x1-org"'s edge namespace is tenant-x1-org-edge, which x1's organization "edge" also derives.
+      'tenants/x1.yaml: organizations[0].id: namespace of organization "edge" "tenant-x1-org-edge" collides with edge namespace of tenants/x1-org.yaml',
+      'tenants/x1.yaml: organizations[1].id: namespace of organization "org-x" "tenant-x1-org-org-x" collides with namespace of organization "x" of tenants/x1-org.yaml',
+    ]);
   });
 
   it("reports one problem per bad field, for every file at once", () => {
@@ -98,7 +106,7 @@ describe("tenant file validation", () => {
       "gamma.yaml": mutate(() => {}, "gamma"),
     });
     expect(problems).toEqual([
-      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials",
+      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials, edge",
       'tenants/acme.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")',
       'tenants/beta.yaml: overrides.retention.maxAge: must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h") (got "7d")',
     ]);

@@ -1,0 +1,167 @@
+/**
+ * Declares a tenant's edge planned in lib/edge.ts: per workload a ConfigMap, a Deployment and a
+ * Service in the edge namespace; per collector an onboarding bundle Secret. Certificates and creds
+ * Secrets are declared by components/pki.ts and components/nats.ts in the same namespace.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+  collectorConfigText,
+  edgePodSpec,
+  edgeWorkloads,
+  leafNodeConfig,
+  onboardingBundle,
+  onboardingSecretName,
+  type EdgeWorkloadPlan,
+} from "../lib/edge";
+import type { TenantModel } from "../lib/model";
+import { componentLabels } from "../lib/names";
+import { tenantAccountLimits } from "../lib/nats-plan";
+import { LEAF_COMPONENT } from "../lib/pki";
+import type { CollectorType } from "../lib/schema";
+import type { EdgeSettings } from "../lib/settings";
+import type { ChildOptions } from "./namespaces";
+import type { PlatformNats, TenantNats } from "./nats";
+import type { TenantPki } from "./pki";
+
+/** Annotation on bundle Secrets: `<slug>/<collector>`, where a revealed render writes the files. */
+export const BUNDLE_ANNOTATION = "tenancy.serviceradar.io/onboarding-bundle";
+/** Pod template annotation that changes whenever what the pods read at start changes. */
+export const RESTART_ANNOTATION = "tenancy.serviceradar.io/restart-on";
+
+/** nats-server refuses a max_payload above 64 MiB. */
+const MAX_SERVER_PAYLOAD = 64 * 1024 * 1024;
+
+export interface TenantEdge {
+  workloads: EdgeWorkloadPlan[];
+  /** Secret: per collector (`<type>-<partition>`), its bundle's files. */
+  bundles: pulumi.Output<Record<string, Record<string, string>>>;
+}
+
+/**
+ * The leaf node, the collectors and their onboarding bundles. `edge` is the edge namespace and,
+ * for an edge in its own cluster, that cluster's provider.
+ */
+export function declareTenantEdge(
+  parent: pulumi.Resource,
+  tenant: TenantModel,
+  args: {
+    edge: ChildOptions & { namespace: pulumi.Input<string> };
+    settings: EdgeSettings;
+    pki: TenantPki;
+    nats: TenantNats;
+    platformNats: PlatformNats;
+  },
+): TenantEdge {
+  const { edge, settings, pki, nats } = args;
+  const workloads = edgeWorkloads(tenant, settings);
+  if (workloads.length === 0) return { workloads, bundles: pulumi.output<Record<string, Record<string, string>>>({}) };
+  const slug = tenant.slug;
+  const opts: pulumi.CustomResourceOptions = { parent, provider: edge.provider };
+
+  const account = nats.account;
+  const identity = pulumi.all([args.platformNats.operatorJwt, args.platformNats.accounts, account]).apply(([operatorJwt, accounts, acct]) => {
+    const system = accounts.find((a) => a.name === "SYS")!;
+    return { operatorJwt, system: { pub: system.pub, jwt: system.jwt }, account: { pub: acct.pub, jwt: acct.jwt } };
+  });
+  const payload = tenantAccountLimits(tenant).payload;
+  const maxPayload = payload < 0 ? MAX_SERVER_PAYLOAD : Math.min(payload, MAX_SERVER_PAYLOAD);
+  // In the platform cluster the leaf dials the hub's Service; elsewhere, its public address.
+  const inClusterUrl = tenant.edge.cluster === undefined ? settings.hubLeafUrl : settings.publicHubLeafUrl!;
+  const leafConfig = identity.apply((id) => leafNodeConfig({ slug, identity: id, hubLeafUrl: inClusterUrl, maxPayload }));
+  const bundleLeafConfig = identity.apply((id) => leafNodeConfig({ slug, identity: id, hubLeafUrl: settings.publicHubLeafUrl ?? settings.hubLeafUrl, maxPayload }));
+
+  const certOf = (component: string, partition: string) => pki.components.find((c) => c.plan.component === component && c.plan.partition === partition)!;
+  const credsOf = (secretName: string) => nats.users.find((u) => u.plan.secretName === secretName)!;
+  // Restart pods when what they read only at start changes: their config, and the generations of
+  // their certificates and credentials (mounted files change in place, processes do not re-read them).
+  const generations = `${pki.generation}/credentials${tenant.credentialsRotation}`;
+
+  for (const w of workloads) {
+    const configText: pulumi.Input<string> = w.component === LEAF_COMPONENT ? leafConfig : collectorConfigText(w.component as CollectorType, slug);
+    const labels = w.labels;
+    new k8s.core.v1.ConfigMap(
+      `${slug}/edge/${w.name}/config`,
+      { metadata: { name: w.configMap.name, namespace: edge.namespace, labels }, data: { [w.configMap.key]: configText } },
+      opts,
+    );
+    const restartOn = pulumi.output(configText).apply((text) => createHash("sha256").update(`${text}\n${generations}`).digest("hex").slice(0, 16));
+    new k8s.apps.v1.Deployment(
+      `${slug}/edge/${w.name}/deployment`,
+      {
+        metadata: { name: w.name, namespace: edge.namespace, labels },
+        spec: {
+          replicas: w.replicas,
+          selector: { matchLabels: { "app.kubernetes.io/instance": w.name, "app.kubernetes.io/name": labels["app.kubernetes.io/name"] } },
+          // The new pod starts before the old stops; the edge quota counts that surge pod.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          template: {
+            metadata: { labels, annotations: { [RESTART_ANNOTATION]: restartOn } },
+            spec: edgePodSpec(w, tenant),
+          },
+        },
+      },
+      opts,
+    );
+    new k8s.core.v1.Service(
+      `${slug}/edge/${w.name}/service`,
+      {
+        metadata: { name: w.name, namespace: edge.namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector: { "app.kubernetes.io/instance": w.name, "app.kubernetes.io/name": labels["app.kubernetes.io/name"] },
+          ports: w.servicePorts.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: p.targetPort })),
+        },
+      },
+      opts,
+    );
+  }
+
+  const leaf = workloads.find((w) => w.component === LEAF_COMPONENT)!;
+  const leafCert = certOf(LEAF_COMPONENT, leaf.partition);
+  const leafCreds = credsOf(leaf.credsSecret);
+  const bundles: Record<string, pulumi.Output<Record<string, string>>> = {};
+  for (const w of workloads.filter((x) => x.component !== LEAF_COMPONENT)) {
+    const type = w.component as CollectorType;
+    const cert = certOf(type, w.partition);
+    const files = pulumi
+      .all([cert.certChainPem, cert.keyPem, pki.caCertPem, credsOf(w.credsSecret).creds, bundleLeafConfig, leafCert.certChainPem, leafCert.keyPem, pki.hubCaCertPem, leafCreds.creds])
+      .apply(([certChainPem, keyPem, tenantCaPem, creds, leafConfigText, leafCertChainPem, leafKeyPem, hubCaPem, leafCredsText]) =>
+        onboardingBundle({
+          slug,
+          type,
+          partition: w.partition,
+          collectorImage: w.image,
+          leafImage: settings.leafImage,
+          config: collectorConfigText(type, slug),
+          certChainPem,
+          keyPem,
+          tenantCaPem,
+          creds,
+          leafConfig: leafConfigText,
+          leafCertChainPem,
+          leafKeyPem,
+          hubCaPem,
+          leafCreds: leafCredsText,
+          publicHubLeafUrl: settings.publicHubLeafUrl,
+        }),
+      );
+    bundles[w.name] = pulumi.secret(files);
+    new k8s.core.v1.Secret(
+      `${slug}/edge/${w.name}/onboarding`,
+      {
+        metadata: {
+          name: onboardingSecretName(type, w.partition),
+          namespace: edge.namespace,
+          labels: componentLabels(slug, "onboarding-bundle"),
+          annotations: { [BUNDLE_ANNOTATION]: `${slug}/${w.name}` },
+        },
+        type: "Opaque",
+        stringData: pulumi.secret(files),
+      },
+      opts,
+    );
+  }
+  return { workloads, bundles: pulumi.secret(pulumi.all(bundles)) };
+}
