@@ -139,6 +139,18 @@ export function describe(o: K8sObject): string {
 /** Namespaced objects without a namespace land in `default`. */
 export const namespaceOf = (o: K8sObject) => o.metadata.namespace ?? "default";
 
+/** Objects of one kind by the namespace they are in. */
+export function byNamespace(objects: readonly K8sObject[], kind: string): Map<string, K8sObject[]> {
+  const map = new Map<string, K8sObject[]>();
+  for (const o of objects) {
+    if (o.kind !== kind) continue;
+    const ns = namespaceOf(o);
+    if (!map.has(ns)) map.set(ns, []);
+    map.get(ns)!.push(o);
+  }
+  return map;
+}
+
 /** The stack's Namespace objects by name, and which tenant each belongs to. */
 export class NamespaceIndex {
   readonly byName = new Map<string, K8sObject>();
@@ -248,10 +260,11 @@ export function defaultDenyProblems(np: K8sObject): string[] {
 
 export function checkDefaultDeny(objects: readonly K8sObject[]): Violation[] {
   const index = new NamespaceIndex(objects);
+  const policies = byNamespace(objects, "NetworkPolicy");
   const violations: Violation[] = [];
   for (const ns of index.tenantNamespaces()) {
     const name = ns.metadata.name;
-    const denies = objects.filter((o) => o.kind === "NetworkPolicy" && namespaceOf(o) === name && o.metadata.name === DEFAULT_DENY);
+    const denies = (policies.get(name) ?? []).filter((o) => o.metadata.name === DEFAULT_DENY);
     if (denies.length === 0) {
       violations.push({
         urn: ns.urn,
@@ -348,7 +361,9 @@ export function checkCrossTenantPeers(objects: readonly K8sObject[]): Violation[
           issues.push(`its namespaceSelector ${JSON.stringify(sel)} selects namespaces by labels any namespace may carry; name them with ${LABELS.namespaceName} (or pin ${LABELS.tenant} to "${own}")`);
         }
         const nonTenant: string[] = [];
-        for (const [name] of index.byName) {
+        // A name-pinned selector can match only those names: no need to try every namespace.
+        const candidates = names !== undefined ? [...names].filter((n) => index.byName.has(n)) : [...index.byName.keys()];
+        for (const name of candidates) {
           if (!selectorMatches(sel, index.labelsOf(name))) continue;
           const tenant = index.tenantOf(name);
           if (tenant === undefined) nonTenant.push(name);
@@ -383,12 +398,14 @@ export function checkCrossTenantPeers(objects: readonly K8sObject[]): Violation[
 
 export function checkQuotaAndLimits(objects: readonly K8sObject[]): Violation[] {
   const index = new NamespaceIndex(objects);
+  const quotasByNs = byNamespace(objects, "ResourceQuota");
+  const limitRangesByNs = byNamespace(objects, "LimitRange");
   const violations: Violation[] = [];
   for (const ns of index.tenantNamespaces()) {
     const name = ns.metadata.name;
     const tenant = ns.metadata.labels[LABELS.tenant];
-    const quotas = objects.filter((o) => o.kind === "ResourceQuota" && namespaceOf(o) === name);
-    const limitRanges = objects.filter((o) => o.kind === "LimitRange" && namespaceOf(o) === name);
+    const quotas = quotasByNs.get(name) ?? [];
+    const limitRanges = limitRangesByNs.get(name) ?? [];
     // A scoped quota counts only some pods (e.g. BestEffort); an empty one limits nothing.
     const effective = quotas.filter((q) => Object.keys(q.spec?.hard ?? {}).length > 0 && (q.spec?.scopes ?? []).length === 0 && !q.spec?.scopeSelector);
     if (effective.length === 0) {
@@ -505,16 +522,39 @@ export function pemBlocks(text: string): { label: string; pem: string }[] {
 
 const spkiOf = (key: ReturnType<typeof createPublicKey>) => key.export({ type: "spki", format: "der" }).toString("base64");
 
+/** A parsed certificate: what the checks need of it. */
+export interface CertInfo {
+  ca: boolean;
+  /** Public key, SPKI DER in base64: equal exactly when two certificates share a key. */
+  spki: string;
+  subject: string;
+}
+
+// The same CA certificates appear in many Secrets (every component's ca.crt): parse each PEM once.
+const certCache = new Map<string, CertInfo | null>();
+
+function parseCertificate(pem: string): CertInfo | undefined {
+  if (!certCache.has(pem)) {
+    if (certCache.size > 20_000) certCache.clear();
+    let info: CertInfo | null = null;
+    try {
+      const cert = new X509Certificate(pem);
+      info = { ca: cert.ca, spki: spkiOf(cert.publicKey), subject: cert.subject.replace(/\n/g, ", ") };
+    } catch {
+      info = null; // not a certificate after all
+    }
+    certCache.set(pem, info);
+  }
+  return certCache.get(pem) ?? undefined;
+}
+
 /** Every certificate in the text (PEM), parsed; unparseable blocks are skipped. */
-export function certificatesIn(text: string): X509Certificate[] {
-  const certs: X509Certificate[] = [];
+export function certificatesIn(text: string): CertInfo[] {
+  const certs: CertInfo[] = [];
   for (const b of pemBlocks(text)) {
     if (b.label !== "CERTIFICATE") continue;
-    try {
-      certs.push(new X509Certificate(b.pem));
-    } catch {
-      // not a certificate after all
-    }
+    const info = parseCertificate(b.pem);
+    if (info) certs.push(info);
   }
   return certs;
 }
@@ -522,8 +562,25 @@ export function certificatesIn(text: string): X509Certificate[] {
 /** SPKIs (base64 DER) of the CA certificates in a Secret's or ConfigMap's values. */
 export function caPublicKeysIn(o: K8sObject): Set<string> {
   const keys = new Set<string>();
-  for (const value of valuesOf(o).values()) for (const c of certificatesIn(value)) if (c.ca) keys.add(spkiOf(c.publicKey));
+  for (const value of valuesOf(o).values()) for (const c of certificatesIn(value)) if (c.ca) keys.add(c.spki);
   return keys;
+}
+
+const keyCache = new Map<string, string | null>();
+
+/** The public key (SPKI, base64) of a PEM private key; undefined when it cannot be read. */
+function privateKeySpki(pem: string): string | undefined {
+  if (!keyCache.has(pem)) {
+    if (keyCache.size > 20_000) keyCache.clear();
+    let spki: string | null = null;
+    try {
+      spki = spkiOf(createPublicKey(createPrivateKey(pem)));
+    } catch {
+      spki = null;
+    }
+    keyCache.set(pem, spki);
+  }
+  return keyCache.get(pem) ?? undefined;
 }
 
 /** NATS operator (SO…) and account (SA…) seeds: keys that sign accounts or users. */
@@ -538,20 +595,16 @@ const NATS_SIGNING_SEED = /\bS[OA][A-Z2-7]{56}\b/;
 export function signingKeysIn(secret: K8sObject, knownCaKeys: ReadonlySet<string> = new Set()): string[] {
   const values = valuesOf(secret);
   const found: string[] = [];
-  const certs: { key: string; cert: X509Certificate }[] = [];
+  const certs: { key: string; cert: CertInfo }[] = [];
   for (const [k, value] of values) for (const cert of certificatesIn(value)) certs.push({ key: k, cert });
   const matchedToLeaf = new Set<string>();
   for (const [k, value] of values) {
     for (const b of pemBlocks(value)) {
       if (!b.label.includes("PRIVATE KEY")) continue;
-      let spki: string;
-      try {
-        spki = spkiOf(createPublicKey(createPrivateKey(b.pem)));
-      } catch {
-        continue; // encrypted or malformed: judged by tls.crt below
-      }
-      const own = certs.find((c) => spkiOf(c.cert.publicKey) === spki);
-      if (own?.cert.ca) found.push(`${k}: the private key of CA certificate "${own.cert.subject.replace(/\n/g, ", ")}" (${own.key})`);
+      const spki = privateKeySpki(b.pem);
+      if (spki === undefined) continue; // encrypted or malformed: judged by tls.crt below
+      const own = certs.find((c) => c.cert.spki === spki);
+      if (own?.cert.ca) found.push(`${k}: the private key of CA certificate "${own.cert.subject}" (${own.key})`);
       else if (!own && knownCaKeys.has(spki)) found.push(`${k}: the private key of a CA certificate declared elsewhere in the stack`);
       else if (own) matchedToLeaf.add(k);
     }
@@ -559,7 +612,7 @@ export function signingKeysIn(secret: K8sObject, knownCaKeys: ReadonlySet<string
   const tlsKey = values.get("tls.key");
   const tlsCrt = certificatesIn(values.get("tls.crt") ?? "")[0];
   if (tlsKey && tlsKey.trim() !== "" && tlsCrt?.ca && !matchedToLeaf.has("tls.key") && !found.some((f) => f.startsWith("tls.key:"))) {
-    found.push(`tls.key next to CA certificate "${tlsCrt.subject.replace(/\n/g, ", ")}" in tls.crt`);
+    found.push(`tls.key next to CA certificate "${tlsCrt.subject}" in tls.crt`);
   }
   for (const [k, value] of values) {
     const seed = NATS_SIGNING_SEED.exec(value);
