@@ -197,7 +197,7 @@ export function asApiServerSecret(r: StackResource): StackResource {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The pack as the Pulumi CLI runs it: policy/index.ts in its own process, serving the analyzer
+// The pack as the Pulumi CLI runs it: policy/index.ts in its own process (Pulumi's run-policy-pack), serving the analyzer
 // gRPC protocol; the CLI reads the port from its stdout and calls Analyze / AnalyzeStack.
 // ---------------------------------------------------------------------------------------------
 
@@ -220,22 +220,29 @@ export interface PackServer {
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
 
-/** Starts policy/index.ts (through tsx, cwd policy/ as the CLI does) and connects to it. */
+/** Starts policy/index.ts as the CLI does (Pulumi's run-policy-pack, cwd policy/) and connects to it. */
 export async function startPackServer(packDir: string): Promise<PackServer> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { spawn } = require("node:child_process") as typeof import("node:child_process");
+  const path = require("node:path") as typeof import("node:path");
   const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
   const pb = require("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
   const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb");
   const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
   /* eslint-enable @typescript-eslint/no-require-imports */
 
-  const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+  // Pulumi's own policy-pack runner (what the CLI's analyzer plugin starts): ts-node with the pack's
+  // tsconfig.json and type checking, then the program; the engine address argument is unused.
+  const runner = path.dirname(require.resolve("@pulumi/pulumi/cmd/run-policy-pack"));
+  const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`policy pack did not start in 60 s: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`policy pack did not start in 60 s: ${stderr}`));
+    }, 60_000);
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /^(\d+)\s*$/m.exec(out);
