@@ -13,6 +13,7 @@ import {
   leafNodeConfig,
   onboardingBundle,
   onboardingSecretName,
+  BUNDLE_ANNOTATION,
   type EdgeWorkloadPlan,
 } from "../lib/edge";
 import type { TenantModel } from "../lib/model";
@@ -25,8 +26,6 @@ import type { ChildOptions } from "./namespaces";
 import type { PlatformNats, TenantNats } from "./nats";
 import type { TenantPki } from "./pki";
 
-/** Annotation on bundle Secrets: `<slug>/<collector>`, where a revealed render writes the files. */
-export const BUNDLE_ANNOTATION = "tenancy.serviceradar.io/onboarding-bundle";
 /** Pod template annotation that changes whenever what the pods read at start changes. */
 export const RESTART_ANNOTATION = "tenancy.serviceradar.io/restart-on";
 

@@ -8,6 +8,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { isSecretValue, unwrapSecrets, type OfflineRun, type Registration } from "./offline";
+import { BUNDLE_ANNOTATION } from "../lib/edge";
+
+/** Logical-name prefix of the providers of edge clusters (index.ts): their objects render apart. */
+const EDGE_PROVIDER_PREFIX = "edge-cluster-";
+
+/** The edge cluster a resource is declared in (by its provider reference), if not the platform's. */
+function clusterOf(r: Registration): string | undefined {
+  // A provider reference is `<provider URN>::<id>`; the URN ends in `::<logical name>`.
+  const urn = r.provider.slice(0, r.provider.lastIndexOf("::"));
+  const name = urn.slice(urn.lastIndexOf("::") + 2);
+  return urn.includes("pulumi:providers:kubernetes") && name.startsWith(EDGE_PROVIDER_PREFIX) ? name.slice(EDGE_PROVIDER_PREFIX.length) : undefined;
+}
 
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -70,8 +82,10 @@ export function renderManifests(run: OfflineRun, options: RenderOptions = {}): R
       object[key] = presentSecrets(value, !!options.revealSecrets, r.inputs.kind === "Secret" && key === "data");
     }
     const ns = object.metadata?.namespace ?? "_cluster";
+    // Objects of an edge cluster go under clusters/<name>/: they are applied to another cluster.
+    const cluster = r.provider ? clusterOf(r) : undefined;
     manifests.push({
-      file: `manifests/${ns}/${String(object.kind).toLowerCase()}-${object.metadata.name}.yaml`,
+      file: `manifests/${cluster ? `clusters/${cluster}/` : ""}${ns}/${String(object.kind).toLowerCase()}-${object.metadata.name}.yaml`,
       object,
       tenant: owners.get(r.urn),
       urn: r.urn,
@@ -157,10 +171,29 @@ export function writeRender(dir: string, run: OfflineRun, options: RenderOptions
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, stringify(m.object, { lineWidth: 0 }));
   }
+  fs.rmSync(path.join(dir, "bundles"), { recursive: true, force: true });
+  if (options.revealSecrets) writeBundles(path.join(dir, "bundles"), manifests);
   const summary = summarize(run, manifests);
   fs.writeFileSync(path.join(dir, "resources.yaml"), declaredResources(run, options));
   fs.writeFileSync(path.join(dir, "outputs.yaml"), stringify(presentSecrets(run.outputs, !!options.revealSecrets), { lineWidth: 0 }));
   fs.writeFileSync(path.join(dir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   fs.writeFileSync(path.join(dir, "summary.txt"), summaryText(summary));
   return summary;
+}
+
+/**
+ * Onboarding bundles as directories, `bundles/<slug>/<collector>/<file>` (revealed renders only:
+ * they hold keys and creds). Keys and creds are readable by the owner only; install.sh is executable.
+ */
+function writeBundles(dir: string, manifests: RenderedManifest[]): void {
+  for (const m of manifests) {
+    const where = m.object.kind === "Secret" ? m.object.metadata?.annotations?.[BUNDLE_ANNOTATION] : undefined;
+    if (typeof where !== "string" || !/^[a-z0-9-]+\/[a-z0-9-]+$/.test(where)) continue;
+    const bundle = path.join(dir, where);
+    fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    for (const [name, content] of Object.entries(m.object.stringData as Record<string, string>)) {
+      const secret = /key|creds/.test(name);
+      fs.writeFileSync(path.join(bundle, name), content, { mode: name === "install.sh" ? 0o755 : secret ? 0o600 : 0o644 });
+    }
+  }
 }

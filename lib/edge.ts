@@ -189,6 +189,9 @@ export const COLLECTOR_SELECTOR = { "app.kubernetes.io/component": "collector" }
 /** Selects the leaf pod of an edge namespace. */
 export const LEAF_SELECTOR = { "app.kubernetes.io/component": "leaf" };
 
+/** Annotation on bundle Secrets: `<slug>/<collector>`, where a revealed render writes the files. */
+export const BUNDLE_ANNOTATION = "tenancy.serviceradar.io/onboarding-bundle";
+
 export const collectorCredsSecretName = (type: string, partition: string) => `${collectorServiceName(type, partition)}-nats-creds`;
 export const onboardingSecretName = (type: string, partition: string) => `onboarding-${collectorServiceName(type, partition)}`;
 

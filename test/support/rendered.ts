@@ -40,9 +40,10 @@ const td = new TextDecoder();
 // ---------------------------------------------------------------------------------------------
 
 /** Runs the render CLI in a fresh process (as `npm run render` does) into `out`. */
-export function renderInto(out: string, opts: { tenantsDir?: string } = {}): void {
+export function renderInto(out: string, opts: { tenantsDir?: string; config?: Record<string, string> } = {}): void {
   const args = [path.join(REPO, "engine/render-cli.ts"), "--out", out, "--reveal-secrets"];
   if (opts.tenantsDir) args.push("--tenants", opts.tenantsDir);
+  for (const [key, value] of Object.entries(opts.config ?? {})) args.push("--config", `${key}=${value}`);
   try {
     execFileSync(process.execPath, ["--import", "tsx", ...args], { cwd: REPO, stdio: "pipe" });
   } catch (err) {
@@ -107,7 +108,8 @@ export const NATS_USER_LABEL = "tenancy.serviceradar.io/nats-user";
 export function loadRendered(out: string): Rendered {
   const root = path.join(out, "manifests");
   const objects: K8sObject[] = [];
-  for (const ns of fs.readdirSync(root).sort()) {
+  // manifests/clusters/<edge cluster>/… are another cluster's objects: not the platform's.
+  for (const ns of fs.readdirSync(root).sort().filter((d) => d !== "clusters")) {
     for (const file of fs.readdirSync(path.join(root, ns)).sort()) {
       if (file.endsWith(".yaml")) objects.push(parse(fs.readFileSync(path.join(root, ns, file), "utf8")) as K8sObject);
     }
