@@ -40,6 +40,8 @@ export class Platform extends pulumi.ComponentResource {
           name: args.network.platformNamespace,
           labels: {
             ...labels,
+            // Lets policies (policy/) find the platform namespace from the stack itself.
+            [LABELS.role]: "platform",
             // Platform workloads (the NATS chart among them) are not all `restricted`-ready:
             // enforce baseline, and report what `restricted` would refuse.
             "pod-security.kubernetes.io/enforce": "baseline",

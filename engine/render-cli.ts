@@ -48,6 +48,9 @@ function parseClock(text: string): Date {
 
 main().catch((err) => {
   const cause = err instanceof OfflineRunError ? err.cause : err;
-  console.error(cause instanceof ValidationError ? cause.message : cause);
+  // The program (and its lib/validate.ts) is loaded through tsx's require: its ValidationError is
+  // another copy of the class than this file's, so test the shape, not the identity.
+  const isValidation = cause instanceof ValidationError || (cause instanceof Error && cause.name === "ValidationError" && Array.isArray((cause as { problems?: unknown }).problems));
+  console.error(isValidation ? (cause as Error).message : cause);
   process.exit(1);
 });
