@@ -703,8 +703,11 @@ describe("a component certificate cannot sign", () => {
 });
 
 describe("a default render (secrets not revealed)", () => {
-  it("writes the same files, none holding 'PRIVATE KEY' or any private key body of the revealed render", () => {
-    expect([...hidden.keys()].sort()).toEqual([...revealed.keys()].sort());
+  it("writes the same files (but the onboarding bundles, revealed renders only), none holding 'PRIVATE KEY' or any private key body of the revealed render", () => {
+    const bundles = [...revealed.keys()].filter((f) => f.startsWith("bundles/"));
+    expect(bundles.length).toBeGreaterThan(0);
+    expect([...hidden.keys()].some((f) => f.startsWith("bundles/"))).toBe(false);
+    expect([...hidden.keys()].sort()).toEqual([...revealed.keys()].filter((f) => !f.startsWith("bundles/")).sort());
     for (const f of ["resources.yaml", "outputs.yaml", "summary.json", "summary.txt"]) expect(hidden.has(f), f).toBe(true);
     // Every private key the revealed render contains, wherever it appears.
     const keys = new Set<string>();
