@@ -1,10 +1,12 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { NatsHubConfig } from "./components/nats";
 import { Platform } from "./components/platform";
 import { Tenant, type TenantSummary } from "./components/tenant";
 import { EDGE_KUBECONFIG_PREFIX, decodeConfigValue, readSettings } from "./lib/settings";
-import { loadTenants } from "./lib/validate";
+import { ValidationError, loadTenants } from "./lib/validate";
+import { removalProblems, type PreviousTenant } from "./lib/lifecycle";
 import { natsSettingsProblems, pkiSettingsProblems } from "./lib/pki";
 import { tenantAccountLimits } from "./lib/nats-plan";
 import type { HubAccount } from "./lib/nats-jwt";
@@ -14,6 +16,14 @@ export = async () => {
   const settings = readSettings((key) => decodeConfigValue(config.get(key)), Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
   const { tenants } = loadTenants(settings, [...pkiSettingsProblems(settings.pki), ...natsSettingsProblems(settings.nats, settings.pki)]);
+  // No tenant (or organization) disappears without being decommissioned first: compared with what
+  // the last update of this very stack left (its `tenants` output).
+  if (settings.guardRemovedTenants) {
+    const self = new pulumi.StackReference("previous-update", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+    const previous = (await self.getOutputValue("tenants")) as Record<string, PreviousTenant> | undefined;
+    const problems = removalProblems(previous, tenants, (slug) => path.relative(process.cwd(), path.resolve(settings.tenantsDir, `${slug}.yaml`)));
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
 
   const provider = new k8s.Provider("kubernetes", { renderYamlToDirectory: settings.renderYamlToDirectory });
   const platform = new Platform("platform", { network: settings, pki: settings.pki, nats: settings.nats }, { providers: [provider] });

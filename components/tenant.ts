@@ -63,7 +63,9 @@ export class Tenant extends pulumi.ComponentResource {
     let edge: (ChildOptions & { namespace: pulumi.Output<string> }) | undefined;
     const namespaces = plans.map((ns) => {
       const childOpts: ChildOptions = ns.role === "edge" && edgeProvider ? { parent: this, provider: edgeProvider } : { parent: this };
-      const namespace = declareNamespace(childOpts, ns, protect);
+      // The edge holds nothing that cannot be re-created (configs, certificates, creds): removing
+      // the last collector may delete it; the tenant's other namespaces are protected.
+      const namespace = declareNamespace(childOpts, ns, protect && ns.role !== "edge");
       // The edge's policies follow its workloads (below); the others only the namespace plan.
       if (ns.role === "edge") edge = { ...childOpts, namespace: namespace.metadata.name };
       else declareNetworkPolicies(childOpts, namespace, ns.name, tenantNetworkPolicies(ns, platform.network), childLabels);

@@ -67,6 +67,8 @@ export interface OfflineOptions {
   preview?: boolean;
   /** The program's entry point (default: the repository's index.ts). */
   program?: string;
+  /** The stack's outputs as the last update left them (what a StackReference to itself reads); none by default. */
+  previousOutputs?: Record<string, unknown>;
 }
 
 /** True for a value the runtime marked secret (its serialized form carries the secret signature). */
@@ -77,8 +79,27 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
 class OfflineMonitor extends MockMonitor {
   readonly registrations: Registration[] = [];
   private readonly urns = new Set<string>();
-  constructor(private readonly fakes: FakeProviders) {
+  constructor(
+    private readonly fakes: FakeProviders,
+    private readonly previousOutputs: Record<string, unknown> = {},
+  ) {
     super({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) });
+  }
+
+  // Reads: only a StackReference to this stack (the program's lifecycle guard). Its outputs are the
+  // previous update's; a stack that never ran has none.
+  override async readResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+    try {
+      if (req.getType() !== "pulumi:pulumi:StackReference") throw new Error(`offline engine: cannot read ${req.getType()} ${req.getName()}`);
+      const name = rpc.deserializeProperties(req.getProperties()).name as string;
+      const response = new resproto.ReadResourceResponse();
+      response.setUrn((this as any).newUrn(req.getParent(), req.getType(), req.getName()));
+      const state = { name, outputs: this.previousOutputs, secretOutputNames: [] };
+      response.setProperties(structproto.Struct.fromJavaScript(await rpc.serializeProperties("", state)));
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
   }
 
   // Same protocol as MockMonitor.registerResource, but the fakes see the URN and the resource
@@ -194,8 +215,8 @@ let used = false;
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   if (used) throw new Error("offline engine: one run per process (Pulumi's runtime state is global)");
   used = true;
-  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock));
-  settings.setMockOptions(monitor, PROJECT, options.stack ?? "dev", options.preview ?? false);
+  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock), options.previousOutputs);
+  settings.setMockOptions(monitor, PROJECT, options.stack ?? "dev", options.preview ?? false, "organization");
   // The feature set pulumi.runtime.setMocks enables.
   const store = (state as unknown as { getStore(): Record<string, unknown> }).getStore();
   Object.assign(store, {

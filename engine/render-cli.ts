@@ -1,9 +1,12 @@
 /**
  * npm run render -- [--out DIR] [--seed S] [--clock RFC3339] [--reveal-secrets] [--tenants DIR] [--stack NAME]
  *                    [--config key=value …]   (stack config, `tenancy:` prefix optional; JSON values allowed)
+ *                    [--previous FILE]        (outputs.yaml of an earlier render: the last update's outputs)
  * Evaluates the program offline and writes DIR/manifests/… (default out/).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { parseArgs } from "node:util";
 import { DEFAULT_SEED, OfflineRunError, runOffline } from "./offline";
 import { summaryText, writeRender } from "./render";
@@ -19,6 +22,7 @@ async function main() {
       tenants: { type: "string" },
       stack: { type: "string", default: "dev" },
       config: { type: "string", multiple: true, default: [] },
+      previous: { type: "string" },
     },
   });
   const config: Record<string, string> = {};
@@ -29,7 +33,9 @@ async function main() {
     const key = pair.slice(0, at);
     config[key.includes(":") ? key : `tenancy:${key}`] = pair.slice(at + 1);
   }
-  const run = await runOffline({ config, seed: values.seed, clock: values.clock === undefined ? undefined : parseClock(values.clock), stack: values.stack });
+  // As the last update would have left them: the lifecycle guard compares the tenants with these.
+  const previousOutputs = values.previous === undefined ? undefined : (parseYaml(fs.readFileSync(values.previous, "utf8")) as Record<string, unknown>);
+  const run = await runOffline({ config, seed: values.seed, clock: values.clock === undefined ? undefined : parseClock(values.clock), stack: values.stack, previousOutputs });
   const out = path.resolve(values.out!);
   const summary = writeRender(out, run, { revealSecrets: values["reveal-secrets"] });
   process.stdout.write(summaryText(summary));

@@ -59,9 +59,9 @@ export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
   const edgeNeeds = edgeQuotaNeeds(tenant.collectors, tenant.limits);
   // An edge in the platform cluster is paid from the tenant's quota; one in its own cluster is not.
   const quota = splitQuota(tenant.limits.kubernetes.quota, count, tenant.edge.cluster === undefined ? edgeNeeds : {});
-  // A suspended tenant keeps everything, but no new pod is admitted (its edge Deployments are
-  // scaled to zero; other workloads are the tenant's own lifecycle to stop).
-  if (tenant.status === "suspended") quota.pods = "0";
+  // A suspended (or decommissioned) tenant keeps everything, but no new pod is admitted (its edge
+  // Deployments are scaled to zero or gone; other workloads are the tenant's own lifecycle to stop).
+  if (tenant.status !== "active") quota.pods = "0";
   const baseLabels = {
     [LABELS.tenant]: tenant.slug,
     [LABELS.plan]: tenant.plan,

@@ -26,6 +26,8 @@ export interface StackSettings {
   edge: EdgeSettings;
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
   renderYamlToDirectory?: string;
+  /** Refuse an update that drops a tenant (or organization) not decommissioned in the last one. */
+  guardRemovedTenants: boolean;
 }
 
 export interface NatsSettings {
@@ -163,6 +165,7 @@ export function readSettings(get: (key: string) => unknown, configKeys: readonly
     },
     edge: readEdgeSettings(get, configKeys, hubServiceName, str("platformNamespace", "platform"), num("natsLeafPort", 7422)),
     renderYamlToDirectory: get("renderYamlToDirectory") as string | undefined,
+    guardRemovedTenants: (get("guardRemovedTenants") as boolean | undefined) ?? true,
   };
 }
 

@@ -1,0 +1,47 @@
+/**
+ * What an update may not do to a tenant without an explicit decommissioning step: checked against
+ * the stack's previous outputs (the `tenants` summary of the last update), before anything is
+ * declared. `protect` on namespaces, streams and account keys would stop the update too, but only
+ * halfway through and with a message about resources; this names the file and the way out.
+ */
+import type { TenantModel } from "./model";
+import type { Problem } from "./validate";
+
+/** A tenant as the last update left it (a subset of `TenantSummary`). */
+export interface PreviousTenant {
+  status: string;
+  namespaces: string[];
+  organizations?: string[];
+}
+
+/** `fileOf(slug)`: the tenant file's name as messages show it. */
+export function removalProblems(previous: Record<string, PreviousTenant> | undefined, tenants: readonly TenantModel[], fileOf: (slug: string) => string): Problem[] {
+  if (!previous) return [];
+  const problems: Problem[] = [];
+  const current = new Map(tenants.map((t) => [t.slug, t]));
+  for (const [slug, before] of Object.entries(previous).sort(([a], [b]) => a.localeCompare(b))) {
+    const now = current.get(slug);
+    if (!now) {
+      if (before.status === "decommissioned") continue;
+      problems.push({
+        file: fileOf(slug),
+        path: "(file)",
+        rule:
+          `tenant "${slug}" was ${before.status} in the last update and its file is gone (deleted or renamed): its namespaces and streams would be deleted. ` +
+          `Restore the file, set \`status: decommissioned\` and apply; then delete it (README, "Decommissioning a tenant")`,
+      });
+      continue;
+    }
+    if (now.status === "decommissioned" || before.status === "decommissioned") continue;
+    const orgs = new Set(now.organizations.map((o) => o.id));
+    for (const org of before.organizations ?? []) {
+      if (orgs.has(org)) continue;
+      problems.push({
+        file: now.file,
+        path: "organizations",
+        rule: `organization "${org}" was in the last update and is gone: its namespace and everything in it would be deleted. Keep it, or decommission the tenant first (README, "Removing an organization")`,
+      });
+    }
+  }
+  return problems;
+}
