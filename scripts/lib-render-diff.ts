@@ -92,17 +92,17 @@ function exportCommit(root: string, sha: string, dir: string): void {
 }
 
 /** Arguments of every render: never `--reveal-secrets`. */
-function renderArguments(outDir: string, settings: RenderSettings): string[] {
-  return ["run", "--silent", "render", "--", "--out", outDir, "--seed", settings.seed, "--clock", settings.clock];
+function renderArguments(outDir: string, settings: RenderSettings, previous?: string): string[] {
+  return ["run", "--silent", "render", "--", "--out", outDir, "--seed", settings.seed, "--clock", settings.clock, ...(previous ? ["--previous", previous] : [])];
 }
 
 /** Runs `npm run render` in `cwd`, resolving when it succeeds; rejects with the renderer's stderr. */
-function runRender(cwd: string, outDir: string, settings: RenderSettings, label: string): Promise<void> {
+function runRender(cwd: string, outDir: string, settings: RenderSettings, label: string, previous?: string): Promise<void> {
   // Under `npm run diff` npm tells us where it lives; elsewhere it is on PATH.
   const npmCli = process.env.npm_execpath;
   const [command, prefix] = npmCli && path.basename(npmCli) === "npm-cli.js" ? [process.execPath, [npmCli]] : ["npm", []];
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...renderArguments(outDir, settings)], {
+    const child = spawn(command, [...prefix, ...renderArguments(outDir, settings, previous)], {
       cwd,
       env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -125,16 +125,16 @@ function runRender(cwd: string, outDir: string, settings: RenderSettings, label:
  * temporary directory under `scratch` that borrows this checkout's node_modules (a symlink), the
  * working tree renders in place. The exported copy is removed afterwards, also on failure.
  */
-export async function renderSource(root: string, source: RenderSource, outDir: string, scratch: string, settings: RenderSettings): Promise<void> {
+export async function renderSource(root: string, source: RenderSource, outDir: string, scratch: string, settings: RenderSettings, previous?: string): Promise<void> {
   const label = sourceLabel(source);
-  if (source.kind === "worktree") return runRender(root, outDir, settings, label);
+  if (source.kind === "worktree") return runRender(root, outDir, settings, label, previous);
   const modules = path.join(root, "node_modules");
   if (!fs.existsSync(modules)) throw new Error(`${modules} is missing: run npm ci first`);
   const copy = fs.mkdtempSync(path.join(scratch, "checkout-"));
   try {
     exportCommit(root, source.sha, copy);
     fs.symlinkSync(fs.realpathSync(modules), path.join(copy, "node_modules"), "dir");
-    await runRender(copy, outDir, settings, label);
+    await runRender(copy, outDir, settings, label, previous);
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }
@@ -164,8 +164,7 @@ export interface RenderedPair {
 }
 
 /**
- * Renders base and head (concurrently: they are separate processes) and returns both manifest
- * trees. Temporary directories are removed before returning, whatever happened.
+ * Renders base, then head (as the next update: see below), and returns both manifest trees. Temporary directories are removed before returning, whatever happened.
  */
 export async function renderPair(root: string, base: RenderSource, head: RenderSource, settings: RenderSettings): Promise<RenderedPair> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-diff-"));
@@ -180,12 +179,13 @@ export async function renderPair(root: string, base: RenderSource, head: RenderS
   try {
     const baseOut = path.join(scratch, "base");
     const headOut = path.join(scratch, "head");
-    const results = await Promise.allSettled([
-      renderSource(root, base, baseOut, scratch, settings),
-      renderSource(root, head, headOut, scratch, settings),
-    ]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
+    // The head is rendered as the update after the base: its renderer's lifecycle guard (when it
+    // has one) compares the head's tenants with the base's outputs, so a pull request that drops a
+    // tenant not decommissioned fails here as `pulumi up` would.
+    await renderSource(root, base, baseOut, scratch, settings);
+    const headRenderer = fileAt(root, head, "engine/render-cli.ts") ?? "";
+    const previous = /previous: \{ type: "string" \}/.test(headRenderer) ? path.join(baseOut, "outputs.yaml") : undefined;
+    await renderSource(root, head, headOut, scratch, settings, previous);
     const notes: string[] = [];
     if (fileAt(root, base, "package-lock.json") !== fileAt(root, head, "package-lock.json")) {
       notes.push("package-lock.json differs between base and head; both were rendered with this checkout's node_modules.");

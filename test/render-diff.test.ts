@@ -28,7 +28,7 @@ const GIT_ENV = {
 let work: string; // everything of this test file, removed at the end
 let clone: string;
 let branch: string;
-const sha: Record<"base" | "head" | "broken" | "leaky", string> = { base: "", head: "", broken: "", leaky: "" };
+const sha: Record<"base" | "head" | "broken" | "leaky" | "dropped", string> = { base: "", head: "", broken: "", leaky: "", dropped: "" };
 
 const git = (...args: string[]) => execFileSync("git", args, { cwd: clone, env: { ...process.env, ...GIT_ENV }, encoding: "utf8" }).trim();
 const edit = (file: string, change: (text: string) => string) => {
@@ -106,6 +106,11 @@ beforeAll(async () => {
   edit("engine/render-cli.ts", (t) => t.replace('{ revealSecrets: values["reveal-secrets"] }', "{ revealSecrets: true }"));
   git("commit", "--quiet", "-am", "a renderer that leaks");
   sha.leaky = git("rev-parse", "HEAD");
+  // A tenant file deleted while the tenant is active: the lifecycle guard's case.
+  git("checkout", "--quiet", "-b", "dropped", sha.base);
+  git("rm", "--quiet", "tenants/globex.yaml");
+  git("commit", "--quiet", "-m", "drop globex without decommissioning it");
+  sha.dropped = git("rev-parse", "HEAD");
   git("checkout", "--quiet", branch);
 
   const [base, head] = await Promise.all([renderManifests(tenantsAt(sha.base)), renderManifests(tenantsAt(sha.head))]);
@@ -213,6 +218,14 @@ describe("npm run diff on known commits", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(`render of broken (${sha.broken.slice(0, 12)}) failed:`);
     expect(run.stderr).toContain('1 problem(s) in the tenant configuration; nothing was declared:\n  tenants/initech.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")');
+    expect(leftovers()).toEqual([]);
+  }, 120_000);
+
+  it("renders the head as the update after the base: dropping an active tenant's file fails with the lifecycle guard's message", async () => {
+    const run = await runDiff(["--base", sha.base, "--head", "dropped"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`render of dropped (${sha.dropped.slice(0, 12)}) failed:`);
+    expect(run.stderr).toContain('tenants/globex.yaml: (file): tenant "globex" was active in the last update and its file is gone (deleted or renamed)');
     expect(leftovers()).toEqual([]);
   }, 120_000);
 
