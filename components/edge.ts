@@ -18,6 +18,7 @@ import {
 } from "../lib/edge";
 import type { TenantModel } from "../lib/model";
 import { componentLabels } from "../lib/names";
+import { MAX_SERVER_PAYLOAD } from "../lib/nats-hub-chart";
 import { tenantAccountLimits } from "../lib/nats-plan";
 import { LEAF_COMPONENT } from "../lib/pki";
 import type { CollectorType } from "../lib/schema";
@@ -29,8 +30,6 @@ import type { TenantPki } from "./pki";
 /** Pod template annotation that changes whenever what the pods read at start changes. */
 export const RESTART_ANNOTATION = "tenancy.serviceradar.io/restart-on";
 
-/** nats-server refuses a max_payload above 64 MiB. */
-const MAX_SERVER_PAYLOAD = 64 * 1024 * 1024;
 
 export interface TenantEdge {
   workloads: EdgeWorkloadPlan[];

@@ -22,7 +22,7 @@ export interface HubChartInputs {
 }
 
 /** nats-server refuses a max_payload above 64 MiB. */
-const MAX_SERVER_PAYLOAD = 64 * 1024 * 1024;
+export const MAX_SERVER_PAYLOAD = 64 * 1024 * 1024;
 
 /**
  * The hub's size from the tenants' limits. A server's max_payload caps every account's (the
