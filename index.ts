@@ -8,6 +8,7 @@ import { EDGE_KUBECONFIG_PREFIX, decodeConfigValue, readSettings } from "./lib/s
 import { ValidationError, loadTenants } from "./lib/validate";
 import { removalProblems, type PreviousTenant } from "./lib/lifecycle";
 import { natsSettingsProblems, pkiSettingsProblems } from "./lib/pki";
+import { edgeSettingsProblems } from "./lib/edge";
 import { tenantAccountLimits } from "./lib/nats-plan";
 import type { HubAccount } from "./lib/nats-jwt";
 
@@ -15,18 +16,24 @@ export = async () => {
   const config = new pulumi.Config("tenancy");
   const settings = readSettings((key) => decodeConfigValue(config.get(key)), Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants } = loadTenants(settings, [...pkiSettingsProblems(settings.pki), ...natsSettingsProblems(settings.nats, settings.pki)]);
+  const { tenants } = loadTenants(settings, [...pkiSettingsProblems(settings.pki), ...natsSettingsProblems(settings.nats, settings.pki), ...edgeSettingsProblems(settings.edge)]);
   // No tenant (or organization) disappears without being decommissioned first: compared with what
   // the last update of this very stack left (its `tenants` output).
   if (settings.guardRemovedTenants) {
-    const self = new pulumi.StackReference("previous-update", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    const previous = (await self.getOutputValue("tenants")) as Record<string, PreviousTenant> | undefined;
+    const selfName = settings.guardStackName ?? `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    const self = new pulumi.StackReference("previous-update", { name: selfName });
+    const previous = (await self.getOutputValue("tenants").catch((err: unknown) => {
+      throw new Error(
+        `the lifecycle guard cannot read this stack's previous outputs as "${selfName}" (${err instanceof Error ? err.message : String(err)}): ` +
+          "set tenancy:guardStackName to the name a StackReference to this stack takes on your backend (legacy DIY backends: the bare stack name)",
+      );
+    })) as Record<string, PreviousTenant> | undefined;
     const problems = removalProblems(previous, tenants, (slug) => path.relative(process.cwd(), path.resolve(settings.tenantsDir, `${slug}.yaml`)));
     if (problems.length > 0) throw new ValidationError(problems);
   }
 
   const provider = new k8s.Provider("kubernetes", { renderYamlToDirectory: settings.renderYamlToDirectory });
-  const platform = new Platform("platform", { network: settings, pki: settings.pki, nats: settings.nats }, { providers: [provider] });
+  const platform = new Platform("platform", { network: settings, pki: settings.pki, nats: settings.nats, edge: settings.edge }, { providers: [provider] });
   // Edges in their own clusters: one provider per cluster a tenant names; the kubeconfig is secret config.
   const edgeProviders: Record<string, k8s.Provider> = {};
   for (const cluster of [...new Set(tenants.flatMap((t) => (t.edge.cluster ? [t.edge.cluster] : [])))].sort()) {

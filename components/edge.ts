@@ -72,9 +72,10 @@ export function declareTenantEdge(
 
   const certOf = (component: string, partition: string) => pki.components.find((c) => c.plan.component === component && c.plan.partition === partition)!;
   const credsOf = (secretName: string) => nats.users.find((u) => u.plan.secretName === secretName)!;
-  // Restart pods when what they read only at start changes: their config, and the generations of
-  // their certificates and credentials (mounted files change in place, processes do not re-read them).
-  const generations = `${pki.generation}/credentials${tenant.credentialsRotation}`;
+  // Restart pods when what they read only at start changes: their config, their certificate chain
+  // and the CAs they trust (a renewal replaces a certificate under the same names, so only its
+  // bytes show it), and the credentials generation (creds are secret: never hashed).
+  const generation = `credentials${tenant.credentialsRotation}`;
 
   for (const w of workloads) {
     const configText: pulumi.Input<string> = w.component === LEAF_COMPONENT ? leafConfig : collectorConfigText(w.component as CollectorType, slug);
@@ -84,7 +85,10 @@ export function declareTenantEdge(
       { metadata: { name: w.configMap.name, namespace: edge.namespace, labels }, data: { [w.configMap.key]: configText } },
       opts,
     );
-    const restartOn = pulumi.output(configText).apply((text) => createHash("sha256").update(`${text}\n${generations}`).digest("hex").slice(0, 16));
+    const cert = certOf(w.component, w.partition);
+    const restartOn = pulumi
+      .all([configText, cert.certChainPem, pki.caCertPem, pki.hubCaCertPem])
+      .apply((parts) => createHash("sha256").update([...parts, generation].join("\n")).digest("hex").slice(0, 16));
     new k8s.apps.v1.Deployment(
       `${slug}/edge/${w.name}/deployment`,
       {
@@ -92,8 +96,7 @@ export function declareTenantEdge(
         spec: {
           replicas: w.replicas,
           selector: { matchLabels: { "app.kubernetes.io/instance": w.name, "app.kubernetes.io/name": labels["app.kubernetes.io/name"] } },
-          // The new pod starts before the old stops; the edge quota counts that surge pod.
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          strategy: w.strategy,
           template: {
             metadata: { labels, annotations: { [RESTART_ANNOTATION]: restartOn } },
             spec: edgePodSpec(w, tenant),
@@ -107,7 +110,10 @@ export function declareTenantEdge(
       {
         metadata: { name: w.name, namespace: edge.namespace, labels },
         spec: {
-          type: "ClusterIP",
+          type: w.serviceType,
+          // A LoadBalancer keeps the devices' source addresses (the ingest policy matches them) and
+          // takes no node ports (the plans give none).
+          ...(w.serviceType === "LoadBalancer" ? { externalTrafficPolicy: "Local", allocateLoadBalancerNodePorts: false } : {}),
           selector: { "app.kubernetes.io/instance": w.name, "app.kubernetes.io/name": labels["app.kubernetes.io/name"] },
           ports: w.servicePorts.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: p.targetPort })),
         },

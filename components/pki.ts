@@ -172,11 +172,6 @@ export interface TenantPki {
     /** Secret. */
     keyPem: pulumi.Output<string>;
   }[];
-  /**
-   * Every counter that re-issues what the tenant's components hold (root, tenant CA, component):
-   * workloads restart when it changes, since processes read their certificates only at start.
-   */
-  generation: string;
   /** The platform root's certificate (tenant CA → root chains), and the hub CA's. */
   rootCertPem: pulumi.Output<string>;
   hubCaCertPem: pulumi.Output<string>;
@@ -244,6 +239,5 @@ export function declareTenantPki(
     );
     return { plan: component, secret, certChainPem, keyPem: cert.privateKeyPem };
   });
-  const generation = `root${pki.rotation.root}${plan.caGeneration}${plan.componentGeneration}`;
-  return { caCertPem: ca.certPem, components, generation, rootCertPem: platform.ca.certPem, hubCaCertPem: platform.ca.hubCaCertPem };
+  return { caCertPem: ca.certPem, components, rootCertPem: platform.ca.certPem, hubCaCertPem: platform.ca.hubCaCertPem };
 }

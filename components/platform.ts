@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { LABELS, MANAGED_BY, PART_OF } from "../lib/names";
 import { natsHubIngressPolicy, type PlatformNetwork } from "../lib/network-policies";
-import type { NatsSettings, PkiSettings } from "../lib/settings";
+import type { EdgeSettings, NatsSettings, PkiSettings } from "../lib/settings";
 import { declarePlatformNats, type PlatformNats } from "./nats";
 import { declarePlatformPki, type PlatformCa } from "./pki";
 
@@ -13,6 +13,8 @@ export interface PlatformArgs {
   pki: PkiSettings;
   /** NATS operator name, claims epoch and hub wiring, from stack config. */
   nats: NatsSettings;
+  /** Where leaf nodes outside the cluster dial from (hub ingress on the leaf port), from stack config. */
+  edge?: Pick<EdgeSettings, "publicHubLeafUrl" | "leafSourceCidrs" | "clusterPodCidrs">;
 }
 
 /** What a tenant needs from the platform. */
@@ -52,7 +54,9 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this, protect: true },
     );
-    const hubPolicy = natsHubIngressPolicy(args.network);
+    // Leaves outside the cluster exist once the hub has a public address (bundles use it).
+    const external = args.edge?.publicHubLeafUrl !== undefined ? { cidrs: args.edge.leafSourceCidrs, except: args.edge.clusterPodCidrs } : undefined;
+    const hubPolicy = natsHubIngressPolicy(args.network, external);
     new k8s.networking.v1.NetworkPolicy(
       `${name}-${hubPolicy.name}`,
       { metadata: { name: hubPolicy.name, namespace: namespace.metadata.name, labels }, spec: hubPolicy.spec },

@@ -82,6 +82,8 @@ class OfflineMonitor extends MockMonitor {
   constructor(
     private readonly fakes: FakeProviders,
     private readonly previousOutputs: Record<string, unknown> = {},
+    /** The only StackReference name that resolves: this stack's own, as the service names it. */
+    private readonly ownStackName = "",
   ) {
     super({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) });
   }
@@ -92,6 +94,7 @@ class OfflineMonitor extends MockMonitor {
     try {
       if (req.getType() !== "pulumi:pulumi:StackReference") throw new Error(`offline engine: cannot read ${req.getType()} ${req.getName()}`);
       const name = rpc.deserializeProperties(req.getProperties()).name as string;
+      if (name !== this.ownStackName) throw new Error(`offline engine: no stack "${name}" (only this stack, "${this.ownStackName}", can be read)`);
       const response = new resproto.ReadResourceResponse();
       response.setUrn((this as any).newUrn(req.getParent(), req.getType(), req.getName()));
       const state = { name, outputs: this.previousOutputs, secretOutputNames: [] };
@@ -215,7 +218,7 @@ let used = false;
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   if (used) throw new Error("offline engine: one run per process (Pulumi's runtime state is global)");
   used = true;
-  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock), options.previousOutputs);
+  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock), options.previousOutputs, `organization/${PROJECT}/${options.stack ?? "dev"}`);
   settings.setMockOptions(monitor, PROJECT, options.stack ?? "dev", options.preview ?? false, "organization");
   // The feature set pulumi.runtime.setMocks enables.
   const store = (state as unknown as { getStore(): Record<string, unknown> }).getStore();

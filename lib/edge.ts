@@ -26,7 +26,8 @@ import { CREDS_KEY } from "./nats-plan";
 import type { CollectorType } from "./schema";
 import { LEAF_COMPONENT, LEAF_PARTITION, LEAF_SERVICE_NAME, collectorServiceName, componentSecretName } from "./pki";
 import type { NetworkPolicySpec, PlatformNetwork } from "./network-policies";
-import type { EdgeSettings } from "./settings";
+import { EDGE_SERVICE_TYPES, type EdgeServiceType, type EdgeSettings } from "./settings";
+import type { Problem } from "./validate";
 
 /** Port of the leaf's listener for collectors (inside the edge namespace or the customer's site). */
 export const LEAF_CLIENT_PORT = 4222;
@@ -173,7 +174,18 @@ export interface EdgeWorkloadPlan {
   tlsSecret: string;
   credsSecret: string;
   probe?: k8s.core.v1.Probe;
+  /**
+   * Collectors roll (the new pod starts before the old stops). The leaf is recreated: a surge
+   * leaf would be a second leaf connection (plans may admit one) and, Ready before its hub link is
+   * up, would take collector traffic it cannot forward.
+   */
+  strategy: k8s.apps.v1.DeploymentStrategy;
+  /** The Service's type: collectors' from `tenancy:edgeServiceType`, the leaf's always ClusterIP. */
+  serviceType: EdgeServiceType;
 }
+
+const ROLLING: k8s.apps.v1.DeploymentStrategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+const RECREATE: k8s.apps.v1.DeploymentStrategy = { type: "Recreate" };
 
 const byRole = (slug: string, component: string, instance: string) => ({
   [LABELS.tenant]: slug,
@@ -233,6 +245,8 @@ export function edgeWorkloads(tenant: TenantModel, settings: EdgeSettings): Edge
       ports: kind.ingest.map((p) => ({ name: p.name, protocol: p.protocol, containerPort: p.containerPort })),
       servicePorts: kind.ingest.map((p) => ({ name: p.name, protocol: p.protocol, port: p.servicePort, targetPort: p.containerPort })),
       ingest: kind.ingest,
+      strategy: ROLLING,
+      serviceType: settings.serviceType,
       // UDP listeners cannot be probed; TCP ones are probed on their port.
       probe: kind.ingest.some((p) => p.protocol === "TCP") ? { tcpSocket: { port: kind.ingest.find((p) => p.protocol === "TCP")!.containerPort }, periodSeconds: 10 } : undefined,
     };
@@ -264,6 +278,8 @@ export function edgeWorkloads(tenant: TenantModel, settings: EdgeSettings): Edge
     ],
     servicePorts: [{ name: "nats", protocol: "TCP", port: LEAF_CLIENT_PORT, targetPort: LEAF_CLIENT_PORT }],
     ingest: [],
+    strategy: RECREATE,
+    serviceType: "ClusterIP",
     probe: { httpGet: { path: "/healthz", port: LEAF_MONITOR_PORT }, periodSeconds: 10 },
   };
   return [...collectors, leaf];
@@ -313,19 +329,22 @@ export function edgePodSpec(w: EdgeWorkloadPlan, tenant: TenantModel): k8s.core.
 }
 
 /**
- * Pods the edge may run at once: every replica plus one surge pod per Deployment (rolling updates
- * start the new pod before stopping the old), so an update never waits on the quota.
+ * Pods the edge may run at once: every collector replica plus one surge pod per collector
+ * Deployment (rolling updates start the new pod before stopping the old), so an update never
+ * waits on the quota; and the leaf, recreated (never two at once).
  */
 export function edgePodCount(collectors: readonly { replicas?: number }[]): number {
   if (collectors.length === 0) return 0;
-  return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 2;
+  return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 1;
 }
 
 /** Object counts the edge namespace holds (besides pods), for its ResourceQuota. */
-export function edgeObjectCounts(collectorCount: number): { services: number; configmaps: number; secrets: number } {
-  if (collectorCount === 0) return { services: 0, configmaps: 0, secrets: 0 };
+export function edgeObjectCounts(collectorCount: number, serviceType: EdgeServiceType = "ClusterIP"): { services: number; loadBalancers: number; configmaps: number; secrets: number } {
+  if (collectorCount === 0) return { services: 0, loadBalancers: 0, configmaps: 0, secrets: 0 };
   return {
     services: collectorCount + 1,
+    // One per collector; no node ports (`allocateLoadBalancerNodePorts: false`).
+    loadBalancers: serviceType === "LoadBalancer" ? collectorCount : 0,
     // + kube-root-ca.crt, which Kubernetes puts in every namespace and counts against the quota.
     configmaps: collectorCount + 2,
     // Per collector: certificate, creds, onboarding bundle; the leaf: certificate, creds.
@@ -454,12 +473,12 @@ export function leafNodeConfig(args: { slug: string; identity: LeafIdentity; hub
  * `edgeObjectCounts`). In the platform cluster it is set aside from the tenant's total before the
  * rest is split over the other namespaces, so the edge can always be scheduled.
  */
-export function edgeQuotaNeeds(collectors: readonly { replicas?: number }[], limits: Limits): QuotaReservation {
+export function edgeQuotaNeeds(collectors: readonly { replicas?: number }[], limits: Limits, serviceType: EdgeServiceType = "ClusterIP"): QuotaReservation {
   const pods = BigInt(edgePodCount(collectors));
   if (pods === 0n) return {};
   const lr = limits.kubernetes.limitRange;
   const milli = (v: string | number) => parseQuantityMilli(v) ?? 0n;
-  const counts = edgeObjectCounts(collectors.length);
+  const counts = edgeObjectCounts(collectors.length, serviceType);
   return {
     "requests.cpu": milli(lr.defaultRequest.cpu) * pods,
     "requests.memory": milli(lr.defaultRequest.memory) * pods,
@@ -469,7 +488,7 @@ export function edgeQuotaNeeds(collectors: readonly { replicas?: number }[], lim
     persistentvolumeclaims: 0n,
     pods: pods * 1000n,
     services: BigInt(counts.services) * 1000n,
-    "services.loadbalancers": 0n,
+    "services.loadbalancers": BigInt(counts.loadBalancers) * 1000n,
     "services.nodeports": 0n,
     configmaps: BigInt(counts.configmaps) * 1000n,
     secrets: BigInt(counts.secrets) * 1000n,
@@ -513,16 +532,22 @@ export interface BundleInputs {
   publicHubLeafUrl?: string;
 }
 
-/** Bundle file → where install.sh puts it (under its prefix), and its mode. */
-export function bundleLayout(type: CollectorType): { key: string; path: string; mode: string }[] {
+/**
+ * Bundle file → where install.sh puts it (under its prefix), and its mode. Each collector has its
+ * own directory (`<type>-<partition>/serviceradar`, mounted at /etc/serviceradar): a second
+ * bundle on the same site must not replace the first one's certificate, key or creds. The site's
+ * leaf files (`nats/`, mounted at /etc/nats) are the same in every bundle of the tenant.
+ */
+export function bundleLayout(type: CollectorType, partition: string): { key: string; path: string; mode: string }[] {
   const kind = COLLECTOR_KINDS[type];
+  const own = `${collectorServiceName(type, partition)}/`;
   const under = (p: string) => p.replace(/^\/etc\//, "");
   return [
-    { key: kind.configFile, path: under(`${COLLECTOR_PATHS.configDir}/${kind.configFile}`), mode: "0644" },
-    { key: "collector.pem", path: under(COLLECTOR_PATHS.cert), mode: "0644" },
-    { key: "collector-key.pem", path: under(COLLECTOR_PATHS.key), mode: "0600" },
-    { key: "ca.pem", path: under(COLLECTOR_PATHS.ca), mode: "0644" },
-    { key: "collector.creds", path: under(COLLECTOR_PATHS.creds), mode: "0600" },
+    { key: kind.configFile, path: own + under(`${COLLECTOR_PATHS.configDir}/${kind.configFile}`), mode: "0644" },
+    { key: "collector.pem", path: own + under(COLLECTOR_PATHS.cert), mode: "0644" },
+    { key: "collector-key.pem", path: own + under(COLLECTOR_PATHS.key), mode: "0600" },
+    { key: "ca.pem", path: own + under(COLLECTOR_PATHS.ca), mode: "0644" },
+    { key: "collector.creds", path: own + under(COLLECTOR_PATHS.creds), mode: "0600" },
     { key: LEAF_CONFIG_KEY, path: under(LEAF_PATHS.config), mode: "0644" },
     { key: "leaf.crt", path: under(LEAF_PATHS.cert), mode: "0644" },
     { key: "leaf.key", path: under(LEAF_PATHS.key), mode: "0600" },
@@ -540,7 +565,7 @@ export function bundleLayout(type: CollectorType): { key: string; path: string; 
 export function onboardingBundle(b: BundleInputs): Record<string, string> {
   const kind = COLLECTOR_KINDS[b.type];
   const name = collectorServiceName(b.type, b.partition);
-  const layout = bundleLayout(b.type);
+  const layout = bundleLayout(b.type, b.partition);
   const files: Record<string, string> = {
     [kind.configFile]: b.config,
     "collector.pem": b.certChainPem,
@@ -577,7 +602,7 @@ export function onboardingBundle(b: BundleInputs): Record<string, string> {
     `"$RUNTIME" rm -f ${name}-${b.slug} >/dev/null 2>&1 || true`,
     `"$RUNTIME" run -d --name ${name}-${b.slug} --network "$NETWORK" --restart unless-stopped ${publish} \\`,
     `  --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --user ${EDGE_UID}:${EDGE_UID} \\`,
-    `  -v "$PREFIX/serviceradar:/etc/serviceradar:ro" ${b.collectorImage} --config ${COLLECTOR_PATHS.configDir}/${kind.configFile}`,
+    `  -v "$PREFIX/${name}/serviceradar:/etc/serviceradar:ro" ${b.collectorImage} --config ${COLLECTOR_PATHS.configDir}/${kind.configFile}`,
     `echo "collector ${name} of ${b.slug} started; the leaf dials ${b.publicHubLeafUrl ?? "(no public hub address configured)"}"`,
     "",
   ].join("\n");
@@ -611,4 +636,29 @@ export function onboardingBundle(b: BundleInputs): Record<string, string> {
     "",
   ].join("\n");
   return { "README.md": readme, "install.sh": install, ...files };
+}
+
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
+
+/** Stack config problems in the edge settings, reported with the tenant files' problems. */
+export function edgeSettingsProblems(edge: EdgeSettings, source = "stack config"): Problem[] {
+  const problems: Problem[] = [];
+  if (!EDGE_SERVICE_TYPES.includes(edge.serviceType)) problems.push({ file: source, path: "tenancy:edgeServiceType", rule: `must be one of ${EDGE_SERVICE_TYPES.join(", ")}` });
+  const cidrs: [string, unknown][] = [
+    ["edgeIngestCidrs", edge.ingestCidrs],
+    ["clusterPodCidrs", edge.clusterPodCidrs],
+    ["edgePublicHubCidrs", edge.publicHubCidrs],
+    ["edgeLeafSourceCidrs", edge.leafSourceCidrs],
+  ];
+  for (const [key, list] of cidrs) {
+    if (!Array.isArray(list)) problems.push({ file: source, path: `tenancy:${key}`, rule: 'must be a list of IPv4 CIDRs, e.g. ["10.244.0.0/16"]' });
+    else list.forEach((c, i) => {
+      if (typeof c !== "string" || !IPV4_CIDR.test(c)) problems.push({ file: source, path: `tenancy:${key}[${i}]`, rule: `${JSON.stringify(c)} is not an IPv4 CIDR` });
+    });
+  }
+  const images: [string, unknown][] = [["edgeLeafImage", edge.leafImage], ...Object.entries(edge.collectorImages).map(([t, i]): [string, unknown] => [`edgeCollectorImages.${t}`, i])];
+  for (const [key, image] of images) {
+    if (typeof image !== "string" || !/^[a-z0-9][\w./:@-]*$/i.test(image)) problems.push({ file: source, path: `tenancy:${key}`, rule: "must be a container image reference" });
+  }
+  return problems;
 }

@@ -4,6 +4,7 @@ import { reservationQuota, splitQuota } from "./limits";
 import { edgeQuotaNeeds } from "./edge";
 import { LABELS, MANAGED_BY, PART_OF, edgeNamespaceName, orgNamespaceName, rootNamespaceName } from "./names";
 import type { Collector, TenantStatus } from "./schema";
+import type { EdgeServiceType } from "./settings";
 
 export interface OrganizationModel {
   id: string;
@@ -32,7 +33,7 @@ export interface TenantModel {
   /** NATS credentials generation from the tenant file (0 when absent). */
   credentialsRotation: number;
   /** Where the leaf node and collectors run: the platform cluster unless `cluster` names an edge cluster. */
-  edge: { cluster?: string };
+  edge: { cluster?: string; serviceType: EdgeServiceType };
 }
 
 export interface NamespacePlan {
@@ -56,7 +57,7 @@ export interface NamespacePlan {
 export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
   const root = rootNamespaceName(tenant.slug);
   const count = 1 + tenant.organizations.length;
-  const edgeNeeds = edgeQuotaNeeds(tenant.collectors, tenant.limits);
+  const edgeNeeds = edgeQuotaNeeds(tenant.collectors, tenant.limits, tenant.edge.serviceType);
   // An edge in the platform cluster is paid from the tenant's quota; one in its own cluster is not.
   const quota = splitQuota(tenant.limits.kubernetes.quota, count, tenant.edge.cluster === undefined ? edgeNeeds : {});
   // A suspended (or decommissioned) tenant keeps everything, but no new pod is admitted (its edge

@@ -67,9 +67,11 @@ export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwo
 
 /**
  * The platform side of the hub: NATS pods accept tenant namespaces on the client and leaf ports
- * only, and anything from the platform namespace itself.
+ * only, and anything from the platform namespace itself. When leaf nodes run outside the cluster
+ * (onboarding bundles, edges in tenants' own clusters), the leaf port also accepts `externalLeaves`
+ * addresses — never the cluster's pod network, which reaches the hub only as the rules above say.
  */
-export function natsHubIngressPolicy(platform: PlatformNetwork): NetworkPolicySpec {
+export function natsHubIngressPolicy(platform: PlatformNetwork, externalLeaves?: { cidrs: string[]; except: string[] }): NetworkPolicySpec {
   return {
     name: "nats-hub-ingress",
     spec: {
@@ -84,6 +86,14 @@ export function natsHubIngressPolicy(platform: PlatformNetwork): NetworkPolicySp
             { protocol: "TCP", port: platform.natsHub.leafPort },
           ],
         },
+        ...(externalLeaves && externalLeaves.cidrs.length > 0
+          ? [
+              {
+                from: externalLeaves.cidrs.map((cidr) => ({ ipBlock: { cidr, ...(externalLeaves.except.length ? { except: [...externalLeaves.except] } : {}) } })),
+                ports: [{ protocol: "TCP", port: platform.natsHub.leafPort }],
+              },
+            ]
+          : []),
       ],
     },
   };

@@ -28,6 +28,11 @@ export interface StackSettings {
   renderYamlToDirectory?: string;
   /** Refuse an update that drops a tenant (or organization) not decommissioned in the last one. */
   guardRemovedTenants: boolean;
+  /**
+   * How this stack names itself in a StackReference (the guard reads its own previous outputs):
+   * `<organization>/<project>/<stack>` unless set (legacy DIY backends take the bare stack name).
+   */
+  guardStackName?: string;
 }
 
 export interface NatsSettings {
@@ -65,9 +70,19 @@ export interface EdgeSettings {
   publicHubLeafUrl?: string;
   /** Addresses of the public hub: what a leaf in another cluster may dial (its NetworkPolicy). */
   publicHubCidrs: string[];
+  /** Where leaf nodes outside the cluster dial the hub from (the hub's ingress on the leaf port). */
+  leafSourceCidrs: string[];
   /** Edge clusters with a kubeconfig in secret stack config `tenancy:edgeKubeconfig-<name>`. */
   clusters: string[];
+  /**
+   * Type of the collectors' Services: ClusterIP (devices reach them through your ingress or a
+   * route into the cluster) or LoadBalancer (one per collector, counted in the tenant's quota).
+   */
+  serviceType: EdgeServiceType;
 }
+
+export type EdgeServiceType = "ClusterIP" | "LoadBalancer";
+export const EDGE_SERVICE_TYPES: readonly EdgeServiceType[] = ["ClusterIP", "LoadBalancer"];
 
 export const EDGE_KUBECONFIG_PREFIX = "edgeKubeconfig-";
 
@@ -166,6 +181,7 @@ export function readSettings(get: (key: string) => unknown, configKeys: readonly
     edge: readEdgeSettings(get, configKeys, hubServiceName, str("platformNamespace", "platform"), num("natsLeafPort", 7422)),
     renderYamlToDirectory: get("renderYamlToDirectory") as string | undefined,
     guardRemovedTenants: (get("guardRemovedTenants") as boolean | undefined) ?? true,
+    guardStackName: get("guardStackName") as string | undefined,
   };
 }
 
@@ -182,10 +198,12 @@ function readEdgeSettings(get: (key: string) => unknown, configKeys: readonly st
     hubLeafUrl: `nats-leaf://${hubServiceName}.${platformNamespace}.svc.cluster.local:${leafPort}`,
     publicHubLeafUrl: (get("edgePublicHubLeafUrl") as string | undefined) ?? (firstPublic ? `nats-leaf://${firstPublic}:${leafPort}` : undefined),
     publicHubCidrs: (get("edgePublicHubCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
+    leafSourceCidrs: (get("edgeLeafSourceCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
     clusters: configKeys
       .map((k) => k.replace(/^tenancy:/, ""))
       .filter((k) => k.startsWith(EDGE_KUBECONFIG_PREFIX))
       .map((k) => k.slice(EDGE_KUBECONFIG_PREFIX.length))
       .sort(),
+    serviceType: (get("edgeServiceType") as EdgeServiceType | undefined) ?? "ClusterIP",
   };
 }

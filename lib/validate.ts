@@ -152,7 +152,7 @@ export function validatePlans(source: SourceFile, problems: Problem[]): Record<s
  * files are still checked for everything that does not depend on a plan.
  */
 /** What tenant files may refer to in the stack's edge settings. */
-export type EdgeOptions = Pick<EdgeSettings, "clusters" | "publicHubLeafUrl">;
+export type EdgeOptions = Pick<EdgeSettings, "clusters" | "publicHubLeafUrl" | "serviceType">;
 
 export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel[] {
   const planNames = Object.keys(plans ?? {}).sort();
@@ -167,6 +167,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const before = problems.length;
   const tenants: TenantModel[] = [];
   const namesSeen = new Map<string, string>(); // derived name → "file (what)"
+  const clustersSeen = new Map<string, string>(); // edge cluster → file of the tenant it serves
   for (const source of [...sources].sort((a, b) => a.file.localeCompare(b.file))) {
     const fileProblems: Problem[] = [];
     const data = parseYaml(source, fileProblems);
@@ -180,6 +181,13 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
             const at = org === undefined ? "slug" : `organizations[${tenant.organizations.findIndex((o) => o.id === org)}].id`;
             if (owner) fileProblems.push({ file: source.file, path: at, rule: `${what} "${name}" collides with ${owner}` });
             else namesSeen.set(name, `${what} of ${source.file}`);
+          }
+          // An edge cluster is one customer's: another tenant's keys, creds and bundles there would
+          // be readable by that customer's administrators.
+          if (tenant.edge.cluster !== undefined) {
+            const owner = clustersSeen.get(tenant.edge.cluster);
+            if (owner) fileProblems.push({ file: source.file, path: "edge.cluster", rule: `edge cluster "${tenant.edge.cluster}" already serves ${owner}; an edge cluster serves one tenant` });
+            else clustersSeen.set(tenant.edge.cluster, source.file);
           }
           tenants.push(tenant);
         }
@@ -197,7 +205,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   if (t.slug.includes("-org-")) problems.push({ file, path: "slug", rule: `must not contain "-org-", which separates organization namespaces` });
   if (t.slug.endsWith(EDGE_SUFFIX)) problems.push({ file, path: "slug", rule: `must not end in "${EDGE_SUFFIX}", which names edge namespaces` });
   if (t.edge?.cluster !== undefined) {
-    const edge = edgeOptions ?? { clusters: [], publicHubLeafUrl: undefined };
+    const edge = edgeOptions ?? { clusters: [], publicHubLeafUrl: undefined, serviceType: "ClusterIP" };
     if (!edge.clusters.includes(t.edge.cluster)) {
       problems.push({
         file,
@@ -259,7 +267,8 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   const limits = mergeLimits(plan, t.overrides);
   const collectorsOf = t.collectors ?? [];
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
-  const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits) : {};
+  const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
+  const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
   for (const p of limitProblems(limits, 1 + orgs.length, reserved)) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
@@ -287,7 +296,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     limits,
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
-    edge: t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {},
+    edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },
   };
 }
 

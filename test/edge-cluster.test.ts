@@ -1,4 +1,6 @@
 /**
+ * Edges that reach the hub from outside the platform cluster, and collectors behind LoadBalancers.
+ *
  * An edge in the tenant's own cluster (`edge.cluster` in the tenant file): the edge namespace and
  * everything in it go through that cluster's provider, whose kubeconfig comes from secret stack
  * config only; the leaf dials the hub's public address; the tenant's platform namespaces keep the
@@ -12,6 +14,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { isSecretValue, runOffline, type OfflineRun } from "../engine/offline";
 import { renderManifests, writeRender, type RenderedManifest } from "../engine/render";
 import { EXAMPLES_DIR, readTree } from "./support/fixtures";
+import { validateManifest } from "./support/k8s-validate";
+import { registerNackSchemas } from "./support/nack-crds";
+import { ReachabilityOracle, type PodInfo } from "./oracle/reachability";
+
+registerNackSchemas();
 
 const KUBECONFIG_MARKER = "edge-cluster-credential-7f3a9c";
 const KUBECONFIG = `apiVersion: v1\nkind: Config\nusers:\n- name: edge\n  user:\n    token: ${KUBECONFIG_MARKER}\n`;
@@ -23,9 +30,12 @@ let out: string;
 
 beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-cluster-tenants-"));
-  for (const f of fs.readdirSync(EXAMPLES_DIR).filter((x) => x.endsWith(".yaml"))) {
+  // The free and basic plans have no LoadBalancers: their tenants are left out of this stack.
+  for (const f of fs.readdirSync(EXAMPLES_DIR).filter((x) => x.endsWith(".yaml") && !["initech.yaml", "umbrella.yaml"].includes(x))) {
     const doc = parseYaml(fs.readFileSync(path.join(EXAMPLES_DIR, f), "utf8"));
     if (doc.slug === "globex") doc.edge = { cluster: "globex-dc" };
+    // Room for a LoadBalancer per collector beside one per namespace (the split gives each one).
+    if (doc.slug === "acme-corp") doc.overrides.kubernetes.quota["services.loadbalancers"] = 8;
     fs.writeFileSync(path.join(dir, f), stringify(doc));
   }
   run = await runOffline({
@@ -33,6 +43,7 @@ beforeAll(async () => {
       "tenancy:tenantsDir": dir,
       "tenancy:natsHubPublicDnsNames": JSON.stringify([PUBLIC_HUB]),
       "tenancy:edgeKubeconfig-globex-dc": KUBECONFIG,
+      "tenancy:edgeServiceType": "LoadBalancer",
     },
   });
   manifests = renderManifests(run);
@@ -79,5 +90,45 @@ describe("an edge in the tenant's own cluster", () => {
     const quota = manifests.find((m) => m.object.kind === "ResourceQuota" && m.object.metadata.namespace === "tenant-globex")!.object.spec.hard;
     expect(quota["requests.cpu"]).toBe("10666m");
     expect(quota.pods).toBe("100");
+  });
+});
+
+describe("collectors behind LoadBalancers (tenancy:edgeServiceType), and leaves dialling the hub from outside", () => {
+  it("renders only objects that pass the Kubernetes OpenAPI schema", () => {
+    const problems = manifests.flatMap((m) => validateManifest(m.object).map((p) => `${m.file}: ${p.path}: ${p.message}`));
+    expect(problems).toEqual([]);
+  });
+
+  it("gives each collector a LoadBalancer that keeps the devices' addresses and takes no node port; the leaf stays internal", () => {
+    const services = manifests.filter((m) => m.object.kind === "Service" && m.object.metadata.namespace === "tenant-acme-corp-edge").map((m) => m.object);
+    expect(services.map((s) => [s.metadata.name, s.spec.type]).sort()).toEqual([
+      ["flowgger-hq", "LoadBalancer"],
+      ["nats-leaf", "ClusterIP"],
+      ["otel-dc-east", "LoadBalancer"],
+      ["trapd-hq", "LoadBalancer"],
+    ]);
+    for (const svc of services.filter((x) => x.spec.type === "LoadBalancer")) {
+      expect(svc.spec.externalTrafficPolicy).toBe("Local");
+      expect(svc.spec.allocateLoadBalancerNodePorts).toBe(false);
+    }
+    const quota = manifests.find((m) => m.object.kind === "ResourceQuota" && m.object.metadata.namespace === "tenant-acme-corp-edge")!.object.spec.hard;
+    expect(quota["services.loadbalancers"]).toBe("3");
+    expect(quota["services.nodeports"]).toBe("0");
+  });
+
+  it("lets leaves outside the cluster reach the hub's leaf port (only), and still no pod of a non-tenant namespace", () => {
+    const policies = manifests.filter((m) => m.object.kind === "NetworkPolicy" && m.object.metadata.namespace === "platform").map((m) => m.object);
+    const oracle = new ReachabilityOracle({
+      namespaces: [...manifests.filter((m) => m.object.kind === "Namespace").map((m) => ({ name: m.object.metadata.name, labels: m.object.metadata.labels })), { name: "default" }],
+      pods: [],
+      policies: policies as never[],
+    });
+    const hub: PodInfo = { namespace: "platform", name: "nats-0", labels: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/component": "nats" }, ip: "10.244.9.9" };
+    const site = { external: { ip: "198.51.100.20" } };
+    expect(oracle.canConnect(site, { pod: hub }, 7422, "TCP").allowed).toBe(true);
+    expect(oracle.canConnect(site, { pod: hub }, 4222, "TCP").allowed).toBe(false);
+    expect(oracle.canConnect(site, { pod: hub }, 8222, "TCP").allowed).toBe(false);
+    const outsider: PodInfo = { namespace: "default", name: "x", labels: { app: "x" }, ip: "10.244.3.3" };
+    expect(oracle.canConnect({ pod: outsider }, { pod: hub }, 7422, "TCP").allowed).toBe(false);
   });
 });

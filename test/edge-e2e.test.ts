@@ -317,7 +317,8 @@ describe("collector → leaf → hub → stream, every active tenant", () => {
   it("keeps a suspended tenant's edge closed: its leaf is refused by the hub and its collectors by the leaf", async () => {
     for (const t of SUSPENDED) {
       const leaf = leaves.get(t.slug)!;
-      await eventually(`${t.slug}'s leaf refused`, async () => /Authorization Violation|maximum leafnode/i.test(leaf.logs()) || /Authorization Violation/.test(hub.logs()), 10_000);
+      // The leaf's own log: its remote is refused by the hub (every user revoked, no leaf admitted).
+      await eventually(`${t.slug}'s leaf refused`, async () => /Leafnode Error 'Authorization Violation'|Authorization Violation|maximum leafnode/i.test(leaf.logs()), 10_000);
       for (const c of t.collectors) {
         const col = collector(t.slug, c.type, c.partition);
         await expect(connectCollector(col, leaf.port)).rejects.toThrow(/Authorization Violation|AUTHORIZATION_VIOLATION/i);
@@ -506,6 +507,21 @@ describe("onboarding bundles (render --reveal-secrets writes them as directories
     }
   });
 
+  it("give every collector of a site its own files: no two bundles of a tenant install different content to the same path", () => {
+    for (const t of WITH_EDGE) {
+      const seen = new Map<string, string>();
+      for (const c of t.collectors) {
+        const dir = bundleDir(t.slug, `${c.type}-${c.partition}`);
+        for (const [, , file, target] of fs.readFileSync(path.join(dir, "install.sh"), "utf8").matchAll(/install -D -m (\d+) -o \d+ -g \d+ "\$HERE\/([^"]+)" "\$PREFIX\/([^"]+)"/g)) {
+          const content = fs.readFileSync(path.join(dir, file!), "utf8");
+          if (seen.has(target!)) expect(content, `${t.slug}: ${target} differs between bundles`).toBe(seen.get(target!));
+          seen.set(target!, content);
+        }
+      }
+      expect(seen.size).toBe(6 + 5 * t.collectors.length);
+    }
+  });
+
   it("run outside the cluster as install.sh lays them out: the bundle's leaf and collector deliver into the tenant's stream", async () => {
     const t = ACTIVE[0]!;
     const c = t.collectors[t.collectors.length - 1]!;
@@ -519,7 +535,13 @@ describe("onboarding bundles (render --reveal-secrets writes them as directories
       fs.copyFileSync(path.join(dir, file!), path.join(prefix, target!));
       fs.chmodSync(path.join(prefix, target!), parseInt(mode!, 8));
     }
-    // install.sh mounts $PREFIX/nats at /etc/nats and $PREFIX/serviceradar at /etc/serviceradar.
+    // install.sh mounts $PREFIX/nats at /etc/nats and $PREFIX/<collector>/serviceradar at /etc/serviceradar.
+    const mounts = [...fs.readFileSync(path.join(dir, "install.sh"), "utf8").matchAll(/-v "\$PREFIX\/([^:"]+):(\/etc\/[a-z]+):ro"/g)].map(([, from, to]) => ({ from: from!, to: to! }));
+    expect(mounts.map((m) => m.to).sort()).toEqual(["/etc/nats", "/etc/serviceradar"]);
+    const hostPath = (p: string) => {
+      const m = mounts.find((x) => p.startsWith(`${x.to}/`))!;
+      return path.join(prefix, m.from, p.slice(m.to.length + 1));
+    };
     const leafText = fs.readFileSync(path.join(prefix, "nats/config/nats-leaf.conf"), "utf8").replaceAll('"/etc/nats/', `"${prefix}/nats/`);
     const httpPort = await freePort();
     const leaf = await startNatsServer({
@@ -527,9 +549,9 @@ describe("onboarding bundles (render --reveal-secrets writes them as directories
         replaceOnce(replaceOnce(replaceOnce(leafText, /^port: 4222$/m, `port: ${ctx.port}`, "client port"), /^http_port: 8222$/m, `http_port: ${httpPort}`, "monitoring port"), "nats-leaf://localhost:7422", `nats-leaf://localhost:${hub.leafPort}`, "hub URL"),
     });
     servers.push(leaf);
-    const configFile = fs.readdirSync(path.join(prefix, "serviceradar/config"))[0]!;
-    const settings = collectorSettings(c.type, fs.readFileSync(path.join(prefix, "serviceradar/config", configFile), "utf8"));
-    const files: PodFiles = { root: prefix, files: new Map(), at: (p: string) => path.join(prefix, p.replace(/^\/etc\//, "")) };
+    const configArg = /--config (\/etc\/serviceradar\/\S+)$/m.exec(fs.readFileSync(path.join(dir, "install.sh"), "utf8"))![1]!;
+    const settings = collectorSettings(c.type, fs.readFileSync(hostPath(configArg), "utf8"));
+    const files: PodFiles = { root: prefix, files: new Map(), at: hostPath };
     const nc = await connectCollector({ slug: t.slug, name: `bundle-${c.type}-${c.partition}`, settings, pod: files }, leaf.port);
     for (const s of settings.subjects) await deliver(nc, t.slug, `${t.slug}.${s}`, `bundle ${t.slug}/${c.type}/${s}`);
     await nc.close();

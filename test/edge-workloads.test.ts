@@ -74,7 +74,7 @@ describe("edge workloads", () => {
     }
   });
 
-  it("request and limit within the namespace's LimitRange, and fit its quota with one surge pod per Deployment", () => {
+  it("request and limit within the namespace's LimitRange, and fit its quota with their update strategy's surge", () => {
     const byNamespace = new Map<string, any[]>();
     for (const d of deployments()) byNamespace.set(d.metadata.namespace, [...(byNamespace.get(d.metadata.namespace) ?? []), d]);
     for (const [ns, ds] of byNamespace) {
@@ -87,9 +87,14 @@ describe("edge workloads", () => {
           expect(milli(r.requests[res]) <= milli(r.limits[res]), `${d.metadata.name} ${res}`).toBe(true);
           expect(milli(r.limits[res]) <= milli(lr.max[res]), `${d.metadata.name} ${res} ≤ max`).toBe(true);
         }
-        // A rolling update runs replicas + 1 pods (maxSurge 1, maxUnavailable 0).
-        expect(d.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-        const pods = BigInt(d.spec.replicas === 0 ? 0 : d.spec.replicas + 1);
+        // Pods at once during an update (Kubernetes' Deployment semantics): a rolling update with
+        // maxSurge 1 runs replicas + 1; Recreate stops the old pods first. The leaf is recreated
+        // (a second leaf connection would exceed plans that admit one); collectors roll.
+        const isLeaf = d.spec.template.metadata.labels["app.kubernetes.io/component"] === "leaf";
+        if (isLeaf) expect(d.spec.strategy).toEqual({ type: "Recreate" });
+        else expect(d.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+        const surge = d.spec.strategy.type === "RollingUpdate" ? d.spec.strategy.rollingUpdate.maxSurge : 0;
+        const pods = BigInt(d.spec.replicas === 0 ? 0 : d.spec.replicas + surge);
         sum.pods += pods * 1000n;
         sum["requests.cpu"] += milli(r.requests.cpu) * pods;
         sum["requests.memory"] += milli(r.requests.memory) * pods;

@@ -39,9 +39,9 @@ function tenantsWith(edit: (docs: Map<string, any>) => void): string {
   return dir;
 }
 
-async function render(tenantsDir: string, previous?: string): Promise<Render> {
+async function render(tenantsDir: string, previous?: string, extra: string[] = []): Promise<Render> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "lifecycle-render-"));
-  const args = ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), "--out", out, "--tenants", tenantsDir, ...(previous ? ["--previous", previous] : [])];
+  const args = ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), "--out", out, "--tenants", tenantsDir, ...(previous ? ["--previous", previous] : []), ...extra];
   try {
     await run(process.execPath, args, { cwd: REPO, maxBuffer: 64 << 20 });
   } catch (err) {
@@ -66,7 +66,7 @@ const accountJwtClaims = (r: Render, slug: string) => {
 };
 
 let base: Render, planChange: Render, suspended: Render, decommissioned: Render, removedAfterDecommission: Render;
-let removedActive: Render, renamed: Render, orgRemoved: Render, removedSuspended: Render, resumed: Render;
+let removedActive: Render, renamed: Render, orgRemoved: Render, removedSuspended: Render, resumed: Render, renewed: Render;
 
 beforeAll(async () => {
   base = await render(EXAMPLES_DIR);
@@ -80,10 +80,12 @@ beforeAll(async () => {
     render(tenantsWith((docs) => { const d = docs.get(`${SUBJECT}.yaml`); docs.delete(`${SUBJECT}.yaml`); d.slug = "acme"; docs.set("acme.yaml", d); }), prev),
     render(tenantsWith(edit(SUBJECT, (d) => (d.organizations = d.organizations.filter((o: any) => o.id !== "finance")))), prev),
   ]);
-  [removedAfterDecommission, removedSuspended, resumed] = await Promise.all([
+  [removedAfterDecommission, removedSuspended, resumed, renewed] = await Promise.all([
     render(tenantsWith((docs) => docs.delete(`${SUBJECT}.yaml`)), previousOf(decommissioned)),
     render(tenantsWith((docs) => docs.delete(`${SUBJECT}.yaml`)), previousOf(suspended)),
     render(tenantsWith(() => {}), previousOf(suspended)),
+    // Certificates issued at another time under the same names: what a renewal does.
+    render(EXAMPLES_DIR, prev, ["--clock", "2026-09-01T00:00:00Z"]),
   ]);
 }, 240_000);
 
@@ -151,6 +153,22 @@ describe("suspension (acme-corp status: suspended) and resumption", () => {
     expect(declared(suspended)).not.toBe(declared(base));
     expect(declared(resumed)).toBe(declared(base));
     expect(accountJwtClaims(resumed, SUBJECT).nats.revocations?.["*"]).toBeUndefined();
+  });
+});
+
+describe("certificate renewal (same names, new certificates)", () => {
+  it("restarts every edge pod (its template annotation changes) and changes nothing else of the Deployments", () => {
+    expect(renewed.ok, renewed.stderr).toBe(true);
+    expect([...renewed.resources.keys()].sort()).toEqual([...base.resources.keys()].sort());
+    const deployments = byKind(base, "Deployment");
+    expect(deployments.length).toBe(11);
+    for (const d of deployments) {
+      const after = renewed.resources.get(d.urn)!;
+      const annotation = (x: Declared) => x.inputs.spec.template.metadata.annotations["tenancy.serviceradar.io/restart-on"];
+      expect(annotation(after), d.inputs.metadata.name).not.toBe(annotation(d));
+      const without = (x: Declared) => ({ ...x.inputs, spec: { ...x.inputs.spec, template: { ...x.inputs.spec.template, metadata: { ...x.inputs.spec.template.metadata, annotations: {} } } } });
+      expect(without(after)).toEqual(without(d));
+    }
   });
 });
 

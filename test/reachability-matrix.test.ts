@@ -167,6 +167,8 @@ describe("reachability matrix over every rendered NetworkPolicy", () => {
     // The hub still serves the platform itself, and not namespaces outside the tenancy.
     expect(connect(platformApi, natsHub, 4222).allowed).toBe(true);
     expect(connect(outsider, natsHub, 4222).allowed).toBe(false);
+    // No public hub address in this stack: nothing outside the cluster reaches the hub at all.
+    for (const port of [4222, 7422]) expect(connect(EXTERNAL, natsHub, port).allowed, `outside → hub:${port}`).toBe(false);
   });
 
   it("denies everything else: other namespaces and the outside, both ways", () => {

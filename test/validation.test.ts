@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadTenants, validatePlans, validateTenants, ValidationError, type Problem, type SourceFile } from "../lib/validate";
 import { natsSettingsProblems, pkiSettingsProblems } from "../lib/pki";
+import { edgeSettingsProblems } from "../lib/edge";
 import { readSettings } from "../lib/settings";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
 
@@ -52,8 +53,8 @@ const badCases: [string, Record<string, string>, string][] = [
   ["YAML syntax error", { "acme.yaml": "slug: acme\norganizations: [\n" }, "tenants/acme.yaml: (file): YAML line"],
   ["duplicate YAML key", { "acme.yaml": yamlOf(goodTenant()) + "plan: free\n" }, "tenants/acme.yaml: (file): YAML line"],
   ["not a mapping", { "acme.yaml": "- just\n- a list\n" }, "tenants/acme.yaml: (file): must be object"],
-  ["container maximum above the namespace share", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { limitRange: { max: { cpu: "8" } } } })) }, "tenants/acme.yaml: overrides.kubernetes.limitRange.max.cpu: a container may use 8 but each of the 3 namespace(s) gets only 4666m of limits.cpu 16 after the edge's 2"],
-  ["plan quota cannot cover the namespaces", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = Array.from({ length: 10 }, (_, i) => ({ id: `org${i}` })); }) }, 'tenants/acme.yaml: plan: kubernetes.quota.pods: 10 after the edge\'s 4 leaves 6, which cannot give each of the 11 namespaces at least one (plan "free"; override it at overrides.kubernetes.quota.pods)'],
+  ["container maximum above the namespace share", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { limitRange: { max: { cpu: "8" } } } })) }, "tenants/acme.yaml: overrides.kubernetes.limitRange.max.cpu: a container may use 8 but each of the 3 namespace(s) gets only 4833m of limits.cpu 16 after the edge's 1500m"],
+  ["plan quota cannot cover the namespaces", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = Array.from({ length: 10 }, (_, i) => ({ id: `org${i}` })); }) }, 'tenants/acme.yaml: plan: kubernetes.quota.pods: 10 after the edge\'s 3 leaves 7, which cannot give each of the 11 namespaces at least one (plan "free"; override it at overrides.kubernetes.quota.pods)'],
   ["too few JetStream streams", { "acme.yaml": mutate((t) => (t.overrides = { nats: { jetstream: { streams: 2 } } })) }, "tenants/acme.yaml: overrides.nats.jetstream.streams: 2 is fewer than the 4 streams every tenant has"],
   ["retention larger than the account's storage", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxBytes: "20Gi" } })) }, "tenants/acme.yaml: overrides.retention.maxBytes: 4 streams of 20Gi need 80Gi, more than jetstream.diskStorage 64Gi"],
   ["bad NATS byte limit", { "acme.yaml": mutate((t) => (t.overrides = { nats: { payload: "lots" } })) }, 'tenants/acme.yaml: overrides.nats.payload: expected largest message payload: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none (got "lots")'],
@@ -68,7 +69,7 @@ const badCases: [string, Record<string, string>, string][] = [
   ["slug ending in the edge suffix", { "a-edge.yaml": mutate(() => {}, "a-edge") }, 'tenants/a-edge.yaml: slug: must not end in "-edge", which names edge namespaces'],
   ["edge cluster the stack does not know", { "acme.yaml": mutate((t) => (t.edge = { cluster: "acme-hq" })) }, 'tenants/acme.yaml: edge.cluster: no edge cluster "acme-hq" in the stack: set its kubeconfig with `pulumi config set --secret tenancy:edgeKubeconfig-acme-hq …` (known: none)'],
   ["edge cluster without collectors", { "acme.yaml": mutate((t) => { t.edge = { cluster: "acme-hq" }; t.collectors = []; }) }, "tenants/acme.yaml: edge.cluster: names an edge cluster but the tenant lists no collectors"],
-  ["edge that does not fit the tenant's quota", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = []; t.collectors = [{ type: "netflow", partition: "core", replicas: 9 }]; }) }, "tenants/acme.yaml: plan: kubernetes.quota.pods: the edge (leaf node and collectors) needs 12 of pods, more than the tenant's 10"],
+  ["edge that does not fit the tenant's quota", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = []; t.collectors = [{ type: "netflow", partition: "core", replicas: 9 }]; }) }, "tenants/acme.yaml: plan: kubernetes.quota.pods: the edge (leaf node and collectors) needs 11 of pods, more than the tenant's 10"],
   ["unknown certificates field", { "acme.yaml": mutate((t) => (t.certificates = { rotate: 1 })) }, "tenants/acme.yaml: certificates.rotate: unknown field; known fields: rotation, caRotation"],
 ];
 
@@ -239,5 +240,49 @@ describe("stack config validation (NATS)", () => {
     ]);
     const names = readSettings((key) => (key === "natsHubPublicDnsNames" ? ["nats.example.com", "Bad_Name"] : undefined));
     expect(natsSettingsProblems(names.nats, names.pki).map(formatProblem)).toEqual(['stack config: tenancy:natsHubPublicDnsNames[1]: "Bad_Name" is not a DNS name']);
+  });
+});
+
+describe("edge settings and edge clusters", () => {
+  const edgeOptions = { clusters: ["site-a"], publicHubLeafUrl: "nats-leaf://hub.example.net:7422", serviceType: "ClusterIP" as const };
+  const validate = (files: Record<string, string>, options: Parameters<typeof validateTenants>[3]) => {
+    const problems: Problem[] = [];
+    const sources: SourceFile[] = Object.entries(files).map(([name, text]) => ({ file: `tenants/${name}`, text }));
+    const tenants = validateTenants(sources, plans, problems, options);
+    return { tenants, problems: problems.map(formatProblem) };
+  };
+
+  it("accepts one tenant in its own edge cluster, and refuses a second tenant in the same one", () => {
+    const inSiteA = (slug: string) => mutate((t) => (t.edge = { cluster: "site-a" }), slug);
+    expect(validate({ "acme.yaml": inSiteA("acme") }, edgeOptions).problems).toEqual([]);
+    expect(validate({ "acme.yaml": inSiteA("acme"), "beta.yaml": inSiteA("beta") }, edgeOptions).problems).toEqual([
+      'tenants/beta.yaml: edge.cluster: edge cluster "site-a" already serves tenants/acme.yaml; an edge cluster serves one tenant',
+    ]);
+  });
+
+  it("refuses an edge outside the platform cluster when the hub has no public address", () => {
+    const { problems } = validate({ "acme.yaml": mutate((t) => (t.edge = { cluster: "site-a" })) }, { ...edgeOptions, publicHubLeafUrl: undefined });
+    expect(problems).toEqual(["tenants/acme.yaml: edge.cluster: an edge outside the platform cluster needs the hub's public address: set tenancy:natsHubPublicDnsNames or tenancy:edgePublicHubLeafUrl"]);
+  });
+
+  it("counts LoadBalancer Services of the collectors in the tenant's quota: free has none, pro has room", () => {
+    const lb = { ...edgeOptions, serviceType: "LoadBalancer" as const };
+    expect(validate({ "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = []; }) }, lb).problems).toEqual([
+      'tenants/acme.yaml: plan: kubernetes.quota["services.loadbalancers"]: the edge (leaf node and collectors) needs 1 of services.loadbalancers, more than the tenant\'s 0 (plan "free"; override it at overrides.kubernetes.quota["services.loadbalancers"])',
+    ]);
+    const { tenants, problems } = validate({ "acme.yaml": mutate(() => {}) }, lb);
+    expect(problems).toEqual([]);
+    expect(tenants[0]!.edge.serviceType).toBe("LoadBalancer");
+  });
+
+  it("reports bad edge stack config, every problem at once", () => {
+    const settings = readSettings((key) => ({ edgeServiceType: "NodePort", clusterPodCidrs: ["10.0.0/8"], edgeIngestCidrs: "0.0.0.0/0", edgeLeafImage: "" })[key]);
+    expect(edgeSettingsProblems(settings.edge).map((p) => `${p.path}: ${p.rule}`)).toEqual([
+      "tenancy:edgeServiceType: must be one of ClusterIP, LoadBalancer",
+      'tenancy:edgeIngestCidrs: must be a list of IPv4 CIDRs, e.g. ["10.244.0.0/16"]',
+      'tenancy:clusterPodCidrs[0]: "10.0.0/8" is not an IPv4 CIDR',
+      "tenancy:edgeLeafImage: must be a container image reference",
+    ]);
+    expect(edgeSettingsProblems(readSettings(() => undefined).edge)).toEqual([]);
   });
 });
