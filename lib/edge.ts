@@ -22,7 +22,7 @@ import type { TenantModel } from "./model";
 import { parseQuantityMilli } from "./quantity";
 import { LABELS, MANAGED_BY, PART_OF } from "./names";
 export { edgeNamespaceName } from "./names";
-import { CREDS_KEY } from "./nats-plan";
+import { CREDS_KEY, EDGE_INBOX_PREFIX } from "./nats-plan";
 import type { CollectorType } from "./schema";
 import { LEAF_COMPONENT, LEAF_PARTITION, LEAF_SERVICE_NAME, collectorServiceName, componentSecretName } from "./pki";
 import type { NetworkPolicySpec, PlatformNetwork } from "./network-policies";
@@ -123,20 +123,20 @@ export const leafUrl = () => `tls://${LEAF_SERVICE_NAME}:${LEAF_CLIENT_PORT}`;
 export function collectorConfig(type: CollectorType, slug: string): Record<string, unknown> {
   const kind = COLLECTOR_KINDS[type];
   const listen = (p: IngestPort) => `0.0.0.0:${p.containerPort}`;
-  const nats = { url: leafUrl(), creds_file: COLLECTOR_PATHS.creds };
+  const nats = { url: leafUrl(), creds_file: COLLECTOR_PATHS.creds, inbox_prefix: EDGE_INBOX_PREFIX };
   const tls = { cert_file: COLLECTOR_PATHS.cert, key_file: COLLECTOR_PATHS.key, ca_file: COLLECTOR_PATHS.ca };
   switch (type) {
     case "flowgger":
       // seed 000 §2: [output] with tenant_slug and the unprefixed subject; [security] with the mTLS files.
       return {
         input: { type: "udp", listen: listen(kind.ingest[0]), format: "rfc5424" },
-        output: { type: "nats", tenant_slug: slug, nats_subject: kind.subjects.events, nats_url: nats.url, nats_creds_file: nats.creds_file },
+        output: { type: "nats", tenant_slug: slug, nats_subject: kind.subjects.events, nats_url: nats.url, nats_creds_file: nats.creds_file, nats_inbox_prefix: nats.inbox_prefix },
         security: tls,
       };
     case "trapd":
-      return { listen_addr: listen(kind.ingest[0]), tenant_slug: slug, nats_url: nats.url, nats_subject: kind.subjects.traps, nats_creds_file: nats.creds_file, security: { mode: "mtls", ...tls } };
+      return { listen_addr: listen(kind.ingest[0]), tenant_slug: slug, nats_url: nats.url, nats_subject: kind.subjects.traps, nats_creds_file: nats.creds_file, nats_inbox_prefix: nats.inbox_prefix, security: { mode: "mtls", ...tls } };
     case "netflow":
-      return { listen_addr: listen(kind.ingest[0]), tenant_slug: slug, nats_url: nats.url, nats_subject: kind.subjects.flows, nats_creds_file: nats.creds_file, security: { mode: "mtls", ...tls } };
+      return { listen_addr: listen(kind.ingest[0]), tenant_slug: slug, nats_url: nats.url, nats_subject: kind.subjects.flows, nats_creds_file: nats.creds_file, nats_inbox_prefix: nats.inbox_prefix, security: { mode: "mtls", ...tls } };
     case "otel":
       return {
         tenant_slug: slug,

@@ -75,6 +75,14 @@ export const CREDS_KEY = "nats.creds";
 export const LEAF_USER_ID = "leaf";
 export const collectorUserId = (c: { type: string; partition: string }) => `collector-${collectorServiceName(c.type, c.partition)}`;
 
+/**
+ * Reply subjects of the edge's clients (collectors set it as their inbox prefix). Apart from
+ * `_INBOX.`, which the platform's reader and manager use in the same account: whoever holds an
+ * edge's creds (a customer's site) can neither read nor forge the replies to the platform's
+ * JetStream API calls.
+ */
+export const EDGE_INBOX_PREFIX = "_INBOX_EDGE";
+
 /** Subject prefix of everything the tenant publishes. */
 export const tenantPrefix = (slug: string) => `${slug}.>`;
 
@@ -94,7 +102,7 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
         role: "collector",
         id: collectorUserId(c),
         // Publish its data, receive replies; no JetStream API (storing happens by publishing).
-        permissions: { pub: { allow: [prefix] }, sub: { allow: ["_INBOX.>"] } },
+        permissions: { pub: { allow: [prefix] }, sub: { allow: [`${EDGE_INBOX_PREFIX}.>`] } },
         namespace: "edge",
         secretName: `${collectorServiceName(c.type, c.partition)}-nats-creds`,
       });
@@ -102,8 +110,9 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
     users.push({
       role: "leaf",
       id: LEAF_USER_ID,
-      // Seen from the hub: what the leaf may send in, and what the hub forwards out to it.
-      permissions: { pub: { allow: [prefix, "_INBOX.>"] }, sub: { allow: [prefix, "_INBOX.>"] } },
+      // Seen from the hub: what the leaf may send in (its collectors' data), and what the hub
+      // forwards out to it (replies to its collectors only: no tenant data flows back to a site).
+      permissions: { pub: { allow: [prefix] }, sub: { allow: [`${EDGE_INBOX_PREFIX}.>`] } },
       allowedConnectionTypes: ["LEAFNODE"],
       namespace: "edge",
       secretName: "nats-leaf-creds",

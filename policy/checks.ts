@@ -720,7 +720,7 @@ export function subjectWithinTenant(entry: string, slug: string): boolean {
   // A subscribe permission may carry a queue group after a space.
   const subject = entry.trim().split(/\s+/)[0] ?? "";
   const within = (prefix: string) => subject.startsWith(prefix) && subject.length > prefix.length;
-  return within(`${slug}.`) || within("_INBOX.") || within("$JS.API.") || within("$JS.ACK.") || within("$JS.FC.");
+  return within(`${slug}.`) || within("_INBOX.") || within("_INBOX_EDGE.") || within("$JS.API.") || within("$JS.ACK.") || within("$JS.FC.");
 }
 
 /** Problems with a creds Secret of a tenant user (none for other Secrets). */
@@ -729,7 +729,7 @@ export function natsCredsProblems(secret: K8sObject): string[] {
   const slug = secret.metadata.labels[LABELS.tenant];
   if (slug === undefined) return []; // not a tenant's user (placement is checked with the namespaces)
   const where = `${describe(secret)} (tenant "${slug}")`;
-  const rule = `a tenant's NATS users may only be allowed "${slug}.…", "_INBOX.…" and their account's "$JS.API/ACK/FC.…" subjects`;
+  const rule = `a tenant's NATS users may only be allowed "${slug}.…", "_INBOX.…", "_INBOX_EDGE.…" and their account's "$JS.API/ACK/FC.…" subjects`;
   const creds = valuesOf(secret).get(CREDS_KEY) ?? "";
   const token = credsUserJwt(creds);
   if (!token) return [`${where}: ${CREDS_KEY} holds no NATS user JWT; ${rule}`];

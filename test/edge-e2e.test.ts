@@ -115,6 +115,7 @@ async function startLeaf(slug: string): Promise<NatsServer> {
 interface CollectorSettings {
   slug: string;
   url: string;
+  inboxPrefix: string;
   creds: string;
   cert: string;
   key: string;
@@ -126,16 +127,16 @@ function collectorSettings(type: string, text: string): CollectorSettings {
   switch (type) {
     case "flowgger": {
       const c = parseToml(text) as any;
-      return { slug: c.output.tenant_slug, url: c.output.nats_url, creds: c.output.nats_creds_file, cert: c.security.cert_file, key: c.security.key_file, ca: c.security.ca_file, subjects: [c.output.nats_subject] };
+      return { slug: c.output.tenant_slug, url: c.output.nats_url, inboxPrefix: c.output.nats_inbox_prefix, creds: c.output.nats_creds_file, cert: c.security.cert_file, key: c.security.key_file, ca: c.security.ca_file, subjects: [c.output.nats_subject] };
     }
     case "trapd":
     case "netflow": {
       const c = JSON.parse(text);
-      return { slug: c.tenant_slug, url: c.nats_url, creds: c.nats_creds_file, cert: c.security.cert_file, key: c.security.key_file, ca: c.security.ca_file, subjects: [c.nats_subject] };
+      return { slug: c.tenant_slug, url: c.nats_url, inboxPrefix: c.nats_inbox_prefix, creds: c.nats_creds_file, cert: c.security.cert_file, key: c.security.key_file, ca: c.security.ca_file, subjects: [c.nats_subject] };
     }
     case "otel": {
       const c = parseYaml(text) as any;
-      return { slug: c.tenant_slug, url: c.nats.url, creds: c.nats.creds_file, cert: c.nats.tls.cert_file, key: c.nats.tls.key_file, ca: c.nats.tls.ca_file, subjects: Object.values(c.nats.subjects) as string[] };
+      return { slug: c.tenant_slug, url: c.nats.url, inboxPrefix: c.nats.inbox_prefix, creds: c.nats.creds_file, cert: c.nats.tls.cert_file, key: c.nats.tls.key_file, ca: c.nats.tls.ca_file, subjects: Object.values(c.nats.subjects) as string[] };
     }
   }
   throw new Error(`unknown collector type ${type}`);
@@ -162,6 +163,7 @@ async function connectCollector(c: Collector, port: number): Promise<NatsConnect
     servers: `tls://127.0.0.1:${port}`,
     name: `${c.slug}/${c.name}`,
     authenticator: credsAuthenticator(te.encode(read(c.settings.creds))),
+    inboxPrefix: c.settings.inboxPrefix,
     // OpenSSL (Node) only anchors at a self-signed certificate, so the platform root is added to
     // the tenant CA here; the collectors' own TLS stacks (Go, rustls) anchor at ca.pem itself, and
     // test/pki-chains.test.ts proves that ca.pem alone refuses every other tenant's certificates.
@@ -403,6 +405,54 @@ describe("tenant A's edge cannot deliver into or read from tenant B (every order
       leaves.set(a.slug, await startLeaf(a.slug));
     }
     expect(counts.rogueLeafBlocked).toBe(ACTIVE.length * (ACTIVE.length - 1));
+  });
+});
+
+describe("what flows back to a site: replies to its own collectors only", () => {
+  it("keeps the platform's JetStream replies and the tenant's data away from anyone holding a site's creds", async () => {
+    const a = ACTIVE[0]!;
+    // A collector may subscribe only to its own inbox prefix, not to the platform's.
+    const c = a.collectors[0]!;
+    const col = collector(a.slug, c.type, c.partition);
+    expect(col.settings.inboxPrefix).toBe("_INBOX_EDGE");
+    const nc = await connectCollector(col, leaves.get(a.slug)!.port);
+    const platformInbox = record(nc, "_INBOX.>");
+    await nc.flush();
+    await eventually("collector refused _INBOX.>", async () => platformInbox.errors.some((e) => e.code === "PERMISSIONS_VIOLATION"), 5_000);
+    // Even a second leaf without local auth, with the site's creds (the pro plan admits several
+    // leaves), receives nothing back but its own replies.
+    const pod = layOutPod(deployment(a.slug, "nats-leaf"), R.objects, tempDir(`snoop-${a.slug}-`));
+    const snoop = await startNatsServer({
+      config: (ctx) =>
+        [
+          `port: ${ctx.port}`,
+          "leafnodes {",
+          `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${pod.at("/etc/nats/creds/nats.creds")}",`,
+          `    tls { cert_file: "${pod.at("/etc/nats/tls/tls.crt")}", key_file: "${pod.at("/etc/nats/tls/tls.key")}", ca_file: "${pod.at("/etc/nats/tls/hub-ca.crt")}" } } ]`,
+          "}",
+          "",
+        ].join("\n"),
+    });
+    servers.push(snoop);
+    const local = await connect({ servers: snoop.url, reconnect: false, timeout: 3_000 });
+    connections.push(local);
+    const everything = record(local, ">");
+    await local.flush();
+    await deliver(local, a.slug, `${a.slug}.events.syslog`, `snoop ${a.slug} own`); // the link is up
+    const before = everything.messages.length;
+    // The platform reads the tenant's streams (JetStream API requests with _INBOX. replies) and
+    // another site of the tenant publishes: none of it reaches this site.
+    await storedPayloads(a.slug, `${a.slug}-events`);
+    const hubClient = await hubClients.connect(credsOf(a.slug, "reader"));
+    await hubClient.request("$JS.API.INFO", undefined, { timeout: 2_000 });
+    await deliver(nc, a.slug, `${a.slug}.${col.settings.subjects[0]}`, `${a.slug} from the other site`);
+    await nc.close();
+    await sleep(500);
+    const leaked = everything.messages.slice(before).filter((m) => !m.data.startsWith(`snoop ${a.slug} own`));
+    expect(leaked, "messages that reached the site").toEqual([]);
+    expect(everything.messages.length).toBeGreaterThan(0); // its own publishes did loop back locally
+    await local.close();
+    await snoop.stop();
   });
 });
 

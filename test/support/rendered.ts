@@ -306,6 +306,9 @@ export function jwtClaims(jwt: string): Record<string, any> {
   return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8"));
 }
 
+/** The edge's inbox prefix (README, NATS users): its users may subscribe to nothing else. */
+export const EDGE_INBOX = "_INBOX_EDGE";
+
 /** nats.js connections opened by a test, so they can be closed together. */
 export class Clients {
   private readonly open = new Set<NatsConnection>();
@@ -317,6 +320,9 @@ export class Clients {
       servers: this.url(),
       name: name ?? (typeof creds === "string" ? "client" : creds.secret),
       authenticator: credsAuthenticator(te.encode(text)),
+      // Edge clients reply on their own inbox prefix, as the collector configs set it (checked in
+      // edge-e2e); the platform's users keep nats' default.
+      ...(typeof creds !== "string" && (creds.role === "collector" || creds.role === "leaf") ? { inboxPrefix: EDGE_INBOX } : {}),
       reconnect: false,
       timeout: 3_000,
     });
@@ -407,7 +413,7 @@ export function rawSession(port: number, creds: Creds | string): Promise<RawSess
       info: {},
       send: (text) => sock.write(text),
       close: () => sock.destroy(),
-      async reply(timeoutMs = 3_000) {
+      async reply(timeoutMs = 10_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           const line = lines.shift();
