@@ -134,9 +134,17 @@ export function collectorConfig(type: CollectorType, slug: string): Record<strin
         security: tls,
       };
     case "trapd":
-      return { listen_addr: listen(kind.ingest[0]), tenant_slug: slug, nats_url: nats.url, nats_subject: kind.subjects.traps, nats_creds_file: nats.creds_file, nats_inbox_prefix: nats.inbox_prefix, security: { mode: "mtls", ...tls } };
     case "netflow":
-      return { listen_addr: listen(kind.ingest[0]), tenant_slug: slug, nats_url: nats.url, nats_subject: kind.subjects.flows, nats_creds_file: nats.creds_file, nats_inbox_prefix: nats.inbox_prefix, security: { mode: "mtls", ...tls } };
+      // One listener, one subject: the same JSON shape for both.
+      return {
+        listen_addr: listen(kind.ingest[0]),
+        tenant_slug: slug,
+        nats_url: nats.url,
+        nats_subject: Object.values(kind.subjects)[0],
+        nats_creds_file: nats.creds_file,
+        nats_inbox_prefix: nats.inbox_prefix,
+        security: { mode: "mtls", ...tls },
+      };
     case "otel":
       return {
         tenant_slug: slug,

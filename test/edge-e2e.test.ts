@@ -111,6 +111,24 @@ async function startLeaf(slug: string): Promise<NatsServer> {
   return server;
 }
 
+/** The TLS block of a remote that presents a leaf pod's certificate and verifies the hub with its hub CA. */
+const siteTls = (pod: PodFiles) =>
+  `, tls { cert_file: "${pod.at("/etc/nats/tls/tls.crt")}", key_file: "${pod.at("/etc/nats/tls/tls.key")}", ca_file: "${pod.at("/etc/nats/tls/hub-ca.crt")}" }`;
+
+/**
+ * A leaf that lets anyone in and dials the hub with the given creds and TLS block: a compromised
+ * or hand-made site. Returns the server and a local client without credentials.
+ */
+async function startOpenLeaf(creds: string, tlsBlock: string): Promise<{ server: NatsServer; local: NatsConnection }> {
+  const server = await startNatsServer({
+    config: (ctx) => [`port: ${ctx.port}`, "leafnodes {", `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${creds}"${tlsBlock} } ]`, "}", ""].join("\n"),
+  });
+  servers.push(server);
+  const local = await connect({ servers: server.url, reconnect: false, timeout: 3_000 });
+  connections.push(local);
+  return { server, local };
+}
+
 /** A collector's NATS settings, read from its configuration file in its own format. */
 interface CollectorSettings {
   slug: string;
@@ -362,20 +380,7 @@ describe("tenant A's edge cannot deliver into or read from tenant B (every order
       // replaces A's leaf for the while (the free plan admits one leaf connection).
       await leaves.get(a.slug)!.stop();
       const aLeaf = layOutPod(deployment(a.slug, "nats-leaf"), R.objects, tempDir(`rogue-${a.slug}-`));
-      const rogue = await startNatsServer({
-        config: (ctx) =>
-          [
-            `port: ${ctx.port}`,
-            "leafnodes {",
-            `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${aLeaf.at("/etc/nats/creds/nats.creds")}",`,
-            `    tls { cert_file: "${aLeaf.at("/etc/nats/tls/tls.crt")}", key_file: "${aLeaf.at("/etc/nats/tls/tls.key")}", ca_file: "${aLeaf.at("/etc/nats/tls/hub-ca.crt")}" } } ]`,
-            "}",
-            "",
-          ].join("\n"),
-      });
-      servers.push(rogue);
-      const local = await connect({ servers: rogue.url, reconnect: false, timeout: 3_000 });
-      connections.push(local);
+      const { server: rogue, local } = await startOpenLeaf(aLeaf.at("/etc/nats/creds/nats.creds"), siteTls(aLeaf));
       const everything = record(local, ">");
       await local.flush();
       // Control: A's own subject still arrives in A's stream through this leaf.
@@ -422,20 +427,7 @@ describe("what flows back to a site: replies to its own collectors only", () => 
     // Even a second leaf without local auth, with the site's creds (the pro plan admits several
     // leaves), receives nothing back but its own replies.
     const pod = layOutPod(deployment(a.slug, "nats-leaf"), R.objects, tempDir(`snoop-${a.slug}-`));
-    const snoop = await startNatsServer({
-      config: (ctx) =>
-        [
-          `port: ${ctx.port}`,
-          "leafnodes {",
-          `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${pod.at("/etc/nats/creds/nats.creds")}",`,
-          `    tls { cert_file: "${pod.at("/etc/nats/tls/tls.crt")}", key_file: "${pod.at("/etc/nats/tls/tls.key")}", ca_file: "${pod.at("/etc/nats/tls/hub-ca.crt")}" } } ]`,
-          "}",
-          "",
-        ].join("\n"),
-    });
-    servers.push(snoop);
-    const local = await connect({ servers: snoop.url, reconnect: false, timeout: 3_000 });
-    connections.push(local);
+    const { server: snoop, local } = await startOpenLeaf(pod.at("/etc/nats/creds/nats.creds"), siteTls(pod));
     const everything = record(local, ">");
     await local.flush();
     await deliver(local, a.slug, `${a.slug}.events.syslog`, `snoop ${a.slug} own`); // the link is up
@@ -461,12 +453,7 @@ describe("the hub's leaf listener", () => {
   /** A leaf with the given TLS block (cert/key files or none), tenant's leaf creds; whether it delivers in 4 s. */
   async function leafDelivers(tlsBlock: string, slug = tenant().slug): Promise<{ delivered: boolean; server: NatsServer }> {
     const creds = layOutPod(deployment(slug, "nats-leaf"), R.objects, tempDir(`probe-${slug}-`)).at("/etc/nats/creds/nats.creds");
-    const server = await startNatsServer({
-      config: (ctx) => [`port: ${ctx.port}`, "leafnodes {", `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${creds}"${tlsBlock} } ]`, "}", ""].join("\n"),
-    });
-    servers.push(server);
-    const local = await connect({ servers: server.url, reconnect: false, timeout: 3_000 });
-    connections.push(local);
+    const { server, local } = await startOpenLeaf(creds, tlsBlock);
     const stream = `${slug}-events`;
     const marker = `probe ${Math.random()}`;
     const deadline = Date.now() + 4_000;
@@ -506,24 +493,19 @@ describe("the hub's leaf listener", () => {
     expect(result.delivered).toBe(false);
     expect(hub.logs().slice(from)).toMatch(/TLS leafnode handshake error/);
     // Control: the same leaf with the rendered certificate delivers.
-    const good = await leafDelivers(`, tls { cert_file: "${pod.at("/etc/nats/tls/tls.crt")}", key_file: "${pod.at("/etc/nats/tls/tls.key")}", ca_file: "${pod.at("/etc/nats/tls/hub-ca.crt")}" }`);
+    const good = await leafDelivers(siteTls(pod));
     expect(good.delivered).toBe(true);
   });
 
   it("binds a leaf to the account of its creds, not of its certificate: A's creds with B's certificate reach A's account only (README: no certificate-to-account binding in operator mode)", async () => {
     const [a, b] = [ACTIVE[0]!, ACTIVE[1]!];
     const bPod = layOutPod(deployment(b.slug, "nats-leaf"), R.objects, tempDir("crossed-"));
-    const tls = `, tls { cert_file: "${bPod.at("/etc/nats/tls/tls.crt")}", key_file: "${bPod.at("/etc/nats/tls/tls.key")}", ca_file: "${bPod.at("/etc/nats/tls/hub-ca.crt")}" }`;
+    const tls = siteTls(bPod);
     // Accepted (the certificate chains to the root), and what it sends lands in A's account.
     expect((await leafDelivers(tls, a.slug)).delivered).toBe(true);
     const bBefore = await storedPayloads(b.slug, `${b.slug}-events`);
     const creds = layOutPod(deployment(a.slug, "nats-leaf"), R.objects, tempDir("crossed-a-")).at("/etc/nats/creds/nats.creds");
-    const server = await startNatsServer({
-      config: (ctx) => [`port: ${ctx.port}`, "leafnodes {", `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${creds}"${tls} } ]`, "}", ""].join("\n"),
-    });
-    servers.push(server);
-    const local = await connect({ servers: server.url, reconnect: false, timeout: 3_000 });
-    connections.push(local);
+    const { server, local } = await startOpenLeaf(creds, tls);
     await deliver(local, a.slug, `${a.slug}.events.syslog`, "crossed into A");
     for (let i = 0; i < 3; i++) local.publish(`${b.slug}.events.syslog`, te.encode("crossed into B"));
     await local.flush();
