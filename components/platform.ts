@@ -55,7 +55,7 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this, protect: true },
     );
     // Leaves outside the cluster exist once the hub has a public address (bundles use it).
-    const external = args.edge?.publicHubLeafUrl !== undefined ? { cidrs: args.edge.leafSourceCidrs, except: args.edge.clusterPodCidrs } : undefined;
+    const external = args.edge?.publicHubLeafUrl !== undefined ? { cidrs: args.edge.leafSourceCidrs, except: args.edge.clusterPodCidrs ?? [] } : undefined;
     const hubPolicy = natsHubIngressPolicy(args.network, external);
     new k8s.networking.v1.NetworkPolicy(
       `${name}-${hubPolicy.name}`,

@@ -85,7 +85,9 @@ export class Tenant extends pulumi.ComponentResource {
     const edgeNamespace = namespaces.find((n) => n.plan.role === "edge");
     if (edgeNamespace) {
       const hub = edgeNamespace.plan.cluster === undefined ? ({ kind: "platform" } as const) : ({ kind: "external", cidrs: args.edge.publicHubCidrs } as const);
-      declareNetworkPolicies(edgeNamespace.childOpts, edgeNamespace.namespace, edgeNamespace.plan.name, edgeNetworkPolicies(edgeDeclared.workloads, platform.network, args.edge, hub), childLabels);
+      // Validation made sure the cluster's pod network is known (stack config).
+      const podCidrs = edgeNamespace.plan.cluster === undefined ? args.edge.clusterPodCidrs! : args.edge.edgeClusterPodCidrs[edgeNamespace.plan.cluster]!;
+      declareNetworkPolicies(edgeNamespace.childOpts, edgeNamespace.namespace, edgeNamespace.plan.name, edgeNetworkPolicies(edgeDeclared.workloads, platform.network, args.edge, hub, podCidrs), childLabels);
     }
     this.natsAccount = nats.account;
     this.onboardingBundles = edgeDeclared.bundles;

@@ -367,9 +367,10 @@ export type LeafHubTarget = { kind: "platform" } | { kind: "external"; cidrs: st
  * collectors reach only the leaf (and DNS), the leaf reaches only the hub's leaf port (and DNS),
  * and only the collectors' ingest ports are open, to addresses outside the cluster's pod network.
  */
-export function edgeNetworkPolicies(workloads: EdgeWorkloadPlan[], platform: PlatformNetwork, edge: EdgeSettings, hub: LeafHubTarget): NetworkPolicySpec[] {
+export function edgeNetworkPolicies(workloads: EdgeWorkloadPlan[], platform: PlatformNetwork, edge: EdgeSettings, hub: LeafHubTarget, podCidrs: readonly string[]): NetworkPolicySpec[] {
   const podsOf = (labels: Record<string, string>) => ({ podSelector: { matchLabels: labels } });
-  const ingestFrom = edge.ingestCidrs.map((cidr) => ({ ipBlock: { cidr, ...(edge.clusterPodCidrs.length ? { except: [...edge.clusterPodCidrs] } : {}) } }));
+  // `podCidrs`: the pod network of the cluster the edge runs in; none of its pods is a device.
+  const ingestFrom = edge.ingestCidrs.map((cidr) => ({ ipBlock: { cidr, ...(podCidrs.length ? { except: [...podCidrs] } : {}) } }));
   const hubPeers: k8s.networking.v1.NetworkPolicyPeer[] =
     hub.kind === "platform"
       ? [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: platform.platformNamespace } }, podSelector: { matchLabels: platform.natsHub.podLabels } }]
@@ -652,9 +653,17 @@ const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\
 export function edgeSettingsProblems(edge: EdgeSettings, source = "stack config"): Problem[] {
   const problems: Problem[] = [];
   if (!EDGE_SERVICE_TYPES.includes(edge.serviceType)) problems.push({ file: source, path: "tenancy:edgeServiceType", rule: `must be one of ${EDGE_SERVICE_TYPES.join(", ")}` });
+  if (edge.clusterPodCidrs === undefined) {
+    problems.push({
+      file: source,
+      path: "tenancy:clusterPodCidrs",
+      rule: 'is required: the platform cluster\'s pod network (e.g. ["10.244.0.0/16"]), which no ingest port and no outside leaf source may include',
+    });
+  }
   const cidrs: [string, unknown][] = [
     ["edgeIngestCidrs", edge.ingestCidrs],
-    ["clusterPodCidrs", edge.clusterPodCidrs],
+    ...(edge.clusterPodCidrs === undefined ? [] : [["clusterPodCidrs", edge.clusterPodCidrs] as [string, unknown]]),
+    ...Object.entries(edge.edgeClusterPodCidrs ?? {}).map(([name, list]): [string, unknown] => [`edgeClusterPodCidrs.${name}`, list]),
     ["edgePublicHubCidrs", edge.publicHubCidrs],
     ["edgeLeafSourceCidrs", edge.leafSourceCidrs],
   ];

@@ -60,10 +60,12 @@ export interface EdgeSettings {
   /** Where devices send from: sources admitted on the collectors' ingest ports (IPv4 CIDRs). */
   ingestCidrs: string[];
   /**
-   * The cluster's pod network, excluded from `ingestCidrs`: another tenant's pod is never a
-   * device. Set it to your cluster's pod CIDRs.
+   * The platform cluster's pod network, excluded from `ingestCidrs` (another tenant's pod is never
+   * a device) and from the hub's outside leaf sources. Required: there is no safe default.
    */
-  clusterPodCidrs: string[];
+  clusterPodCidrs?: string[];
+  /** The same for each edge cluster, by name (`tenancy:edgeClusterPodCidrs`). */
+  edgeClusterPodCidrs: Record<string, string[]>;
   /** The hub's leaf port as seen from inside the platform cluster. */
   hubLeafUrl: string;
   /** The hub's leaf port as seen from a customer's network (bundles, edges in their own cluster). */
@@ -194,7 +196,8 @@ function readEdgeSettings(get: (key: string) => unknown, configKeys: readonly st
     leafImage: (get("edgeLeafImage") as string | undefined) ?? "nats:2.10.29-alpine",
     collectorImages: { flowgger: collectorImage("flowgger"), trapd: collectorImage("trapd"), netflow: collectorImage("netflow"), otel: collectorImage("otel") },
     ingestCidrs: (get("edgeIngestCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
-    clusterPodCidrs: (get("clusterPodCidrs") as string[] | undefined) ?? ["10.244.0.0/16"],
+    clusterPodCidrs: get("clusterPodCidrs") as string[] | undefined,
+    edgeClusterPodCidrs: (get("edgeClusterPodCidrs") as Record<string, string[]> | undefined) ?? {},
     hubLeafUrl: `nats-leaf://${hubServiceName}.${platformNamespace}.svc.cluster.local:${leafPort}`,
     publicHubLeafUrl: (get("edgePublicHubLeafUrl") as string | undefined) ?? (firstPublic ? `nats-leaf://${firstPublic}:${leafPort}` : undefined),
     publicHubCidrs: (get("edgePublicHubCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],

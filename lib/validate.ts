@@ -152,7 +152,7 @@ export function validatePlans(source: SourceFile, problems: Problem[]): Record<s
  * files are still checked for everything that does not depend on a plan.
  */
 /** What tenant files may refer to in the stack's edge settings. */
-export type EdgeOptions = Pick<EdgeSettings, "clusters" | "publicHubLeafUrl" | "serviceType">;
+export type EdgeOptions = Pick<EdgeSettings, "clusters" | "publicHubLeafUrl" | "serviceType"> & Partial<Pick<EdgeSettings, "edgeClusterPodCidrs">>;
 
 export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel[] {
   const planNames = Object.keys(plans ?? {}).sort();
@@ -212,6 +212,9 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
         path: "edge.cluster",
         rule: `no edge cluster "${t.edge.cluster}" in the stack: set its kubeconfig with \`pulumi config set --secret tenancy:${EDGE_KUBECONFIG_PREFIX}${t.edge.cluster} …\` (known: ${edge.clusters.join(", ") || "none"})`,
       });
+    }
+    if (!edge.edgeClusterPodCidrs?.[t.edge.cluster]) {
+      problems.push({ file, path: "edge.cluster", rule: `set the pod network of edge cluster "${t.edge.cluster}" in tenancy:edgeClusterPodCidrs (e.g. {"${t.edge.cluster}": ["10.42.0.0/16"]}): no pod there may count as a device` });
     }
     if (edge.publicHubLeafUrl === undefined) {
       problems.push({ file, path: "edge.cluster", rule: "an edge outside the platform cluster needs the hub's public address: set tenancy:natsHubPublicDnsNames or tenancy:edgePublicHubLeafUrl" });

@@ -44,6 +44,7 @@ beforeAll(async () => {
       "tenancy:natsHubPublicDnsNames": JSON.stringify([PUBLIC_HUB]),
       "tenancy:edgeKubeconfig-globex-dc": KUBECONFIG,
       "tenancy:edgeServiceType": "LoadBalancer",
+      "tenancy:edgeClusterPodCidrs": JSON.stringify({ "globex-dc": ["10.42.0.0/16"] }),
     },
   });
   manifests = renderManifests(run);
@@ -84,6 +85,12 @@ describe("an edge in the tenant's own cluster", () => {
     // The platform-cluster edges still dial the hub's Service.
     const local = manifests.find((m) => m.file === "manifests/tenant-acme-corp-edge/configmap-nats-leaf-config.yaml")!.object.data["nats-leaf.conf"];
     expect(local).toContain('url: "nats-leaf://nats.platform.svc.cluster.local:7422"');
+  });
+
+  it("excludes each cluster's own pod network from the ingest sources", () => {
+    const ingest = (file: string) => manifests.find((m) => m.file === file)!.object.spec.ingress[0].from;
+    expect(ingest("manifests/clusters/globex-dc/tenant-globex-edge/networkpolicy-ingest-netflow-emea-core.yaml")).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16"] } }]);
+    expect(ingest("manifests/tenant-acme-corp-edge/networkpolicy-ingest-flowgger-hq.yaml")).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.244.0.0/16"] } }]);
   });
 
   it("leaves the tenant's platform namespaces the whole quota: enterprise 32 CPU over its 3 namespaces", () => {

@@ -244,7 +244,7 @@ describe("stack config validation (NATS)", () => {
 });
 
 describe("edge settings and edge clusters", () => {
-  const edgeOptions = { clusters: ["site-a"], publicHubLeafUrl: "nats-leaf://hub.example.net:7422", serviceType: "ClusterIP" as const };
+  const edgeOptions = { clusters: ["site-a"], publicHubLeafUrl: "nats-leaf://hub.example.net:7422", serviceType: "ClusterIP" as const, edgeClusterPodCidrs: { "site-a": ["10.42.0.0/16"] } };
   const validate = (files: Record<string, string>, options: Parameters<typeof validateTenants>[3]) => {
     const problems: Problem[] = [];
     const sources: SourceFile[] = Object.entries(files).map(([name, text]) => ({ file: `tenants/${name}`, text }));
@@ -258,6 +258,11 @@ describe("edge settings and edge clusters", () => {
     expect(validate({ "acme.yaml": inSiteA("acme"), "beta.yaml": inSiteA("beta") }, edgeOptions).problems).toEqual([
       'tenants/beta.yaml: edge.cluster: edge cluster "site-a" already serves tenants/acme.yaml; an edge cluster serves one tenant',
     ]);
+  });
+
+  it("refuses an edge cluster whose pod network the stack does not give", () => {
+    const { problems } = validate({ "acme.yaml": mutate((t) => (t.edge = { cluster: "site-a" })) }, { ...edgeOptions, edgeClusterPodCidrs: {} });
+    expect(problems).toEqual(['tenants/acme.yaml: edge.cluster: set the pod network of edge cluster "site-a" in tenancy:edgeClusterPodCidrs (e.g. {"site-a": ["10.42.0.0/16"]}): no pod there may count as a device']);
   });
 
   it("refuses an edge outside the platform cluster when the hub has no public address", () => {
@@ -283,6 +288,8 @@ describe("edge settings and edge clusters", () => {
       'tenancy:clusterPodCidrs[0]: "10.0.0/8" is not an IPv4 CIDR',
       "tenancy:edgeLeafImage: must be a container image reference",
     ]);
-    expect(edgeSettingsProblems(readSettings(() => undefined).edge)).toEqual([]);
+    // The platform cluster's pod network has no safe default: it must be set.
+    expect(edgeSettingsProblems(readSettings(() => undefined).edge).map((p) => p.path)).toEqual(["tenancy:clusterPodCidrs"]);
+    expect(edgeSettingsProblems(readSettings((key) => (key === "clusterPodCidrs" ? ["10.244.0.0/16"] : undefined)).edge)).toEqual([]);
   });
 });
