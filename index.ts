@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { NatsHubConfig } from "./components/nats";
 import { Platform } from "./components/platform";
 import { Tenant, type TenantSummary } from "./components/tenant";
-import { EDGE_KUBECONFIG_PREFIX, decodeConfigValue, readSettings } from "./lib/settings";
+import { EDGE_KUBECONFIG_PREFIX, EDGE_PROVIDER_PREFIX, decodeConfigValue, readSettings } from "./lib/settings";
 import { ValidationError, loadTenants } from "./lib/validate";
 import { removalProblems, type PreviousTenant } from "./lib/lifecycle";
 import { natsSettingsProblems, pkiSettingsProblems } from "./lib/pki";
@@ -37,7 +37,7 @@ export = async () => {
   // Edges in their own clusters: one provider per cluster a tenant names; the kubeconfig is secret config.
   const edgeProviders: Record<string, k8s.Provider> = {};
   for (const cluster of [...new Set(tenants.flatMap((t) => (t.edge.cluster ? [t.edge.cluster] : [])))].sort()) {
-    edgeProviders[cluster] = new k8s.Provider(`edge-cluster-${cluster}`, {
+    edgeProviders[cluster] = new k8s.Provider(`${EDGE_PROVIDER_PREFIX}${cluster}`, {
       kubeconfig: config.requireSecret(`${EDGE_KUBECONFIG_PREFIX}${cluster}`),
       renderYamlToDirectory: settings.renderYamlToDirectory && `${settings.renderYamlToDirectory}/clusters/${cluster}`,
     });

@@ -30,7 +30,6 @@ import type { TenantPki } from "./pki";
 /** Pod template annotation that changes whenever what the pods read at start changes. */
 export const RESTART_ANNOTATION = "tenancy.serviceradar.io/restart-on";
 
-
 export interface TenantEdge {
   workloads: EdgeWorkloadPlan[];
   /** Secret: per collector (`<type>-<partition>`), its bundle's files. */
@@ -77,8 +76,11 @@ export function declareTenantEdge(
   // bytes show it), and the credentials generation (creds are secret: never hashed).
   const generation = `credentials${tenant.credentialsRotation}`;
 
+  // Each collector's configuration file, for its ConfigMap and its bundle.
+  const collectorConfigs = new Map(workloads.filter((w) => w.component !== LEAF_COMPONENT).map((w) => [w.name, collectorConfigText(w.component as CollectorType, slug)]));
+
   for (const w of workloads) {
-    const configText: pulumi.Input<string> = w.component === LEAF_COMPONENT ? leafConfig : collectorConfigText(w.component as CollectorType, slug);
+    const configText: pulumi.Input<string> = w.component === LEAF_COMPONENT ? leafConfig : collectorConfigs.get(w.name)!;
     const labels = w.labels;
     new k8s.core.v1.ConfigMap(
       `${slug}/edge/${w.name}/config`,
@@ -138,7 +140,7 @@ export function declareTenantEdge(
           partition: w.partition,
           collectorImage: w.image,
           leafImage: settings.leafImage,
-          config: collectorConfigText(type, slug),
+          config: collectorConfigs.get(w.name)!,
           certChainPem,
           keyPem,
           tenantCaPem,

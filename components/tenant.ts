@@ -60,20 +60,20 @@ export class Tenant extends pulumi.ComponentResource {
     const edgeProvider = tenant.edge.cluster === undefined ? undefined : args.edgeProviders?.[tenant.edge.cluster];
     if (tenant.edge.cluster !== undefined && !edgeProvider) throw new Error(`${tenant.file}: no provider for edge cluster "${tenant.edge.cluster}"`);
 
-    let edge: (ChildOptions & { namespace: pulumi.Output<string> }) | undefined;
     const namespaces = plans.map((ns) => {
       const childOpts: ChildOptions = ns.role === "edge" && edgeProvider ? { parent: this, provider: edgeProvider } : { parent: this };
       // The edge holds nothing that cannot be re-created (configs, certificates, creds): removing
       // the last collector may delete it; the tenant's other namespaces are protected.
       const namespace = declareNamespace(childOpts, ns, protect && ns.role !== "edge");
       // The edge's policies follow its workloads (below); the others only the namespace plan.
-      if (ns.role === "edge") edge = { ...childOpts, namespace: namespace.metadata.name };
-      else declareNetworkPolicies(childOpts, namespace, ns.name, tenantNetworkPolicies(ns, platform.network), childLabels);
+      if (ns.role !== "edge") declareNetworkPolicies(childOpts, namespace, ns.name, tenantNetworkPolicies(ns, platform.network), childLabels);
       declareQuota(childOpts, namespace, ns, tenant.limits, childLabels);
       declareRbac(childOpts, namespace, ns, childLabels);
       return { namespace, plan: ns, childOpts };
     });
     const rootNamespace = namespaces[0].namespace.metadata.name;
+    const edgeNamespace = namespaces.find((n) => n.plan.role === "edge");
+    const edge = edgeNamespace && { ...edgeNamespace.childOpts, namespace: edgeNamespace.namespace.metadata.name };
     const pki = declareTenantPki(this, tenant, platform.pki, { ca: platform.ca, namespace: platform.namespace }, rootNamespace, edge);
     const nats = declareTenantNats(this, tenant, platform.nats, platform.namespace, edge, protect);
     const manager = nats.users.find((u) => u.plan.role === "manager")!;
@@ -82,11 +82,11 @@ export class Tenant extends pulumi.ComponentResource {
       ? declareTenantEdge(this, tenant, { edge, settings: args.edge, pki, nats, platformNats: platform.nats })
       : { workloads: [], bundles: pulumi.secret(pulumi.output<Record<string, Record<string, string>>>({})) };
     // One ingest policy per collector, besides the edge's fixed ones.
-    const edgeNamespace = namespaces.find((n) => n.plan.role === "edge");
     if (edgeNamespace) {
-      const hub = edgeNamespace.plan.cluster === undefined ? ({ kind: "platform" } as const) : ({ kind: "external", cidrs: args.edge.publicHubCidrs } as const);
+      const cluster = edgeNamespace.plan.cluster;
+      const hub = cluster === undefined ? ({ kind: "platform" } as const) : ({ kind: "external", cidrs: args.edge.publicHubCidrs } as const);
       // Validation made sure the cluster's pod network is known (stack config).
-      const podCidrs = edgeNamespace.plan.cluster === undefined ? args.edge.clusterPodCidrs! : args.edge.edgeClusterPodCidrs[edgeNamespace.plan.cluster]!;
+      const podCidrs = cluster === undefined ? args.edge.clusterPodCidrs! : args.edge.edgeClusterPodCidrs[cluster]!;
       declareNetworkPolicies(edgeNamespace.childOpts, edgeNamespace.namespace, edgeNamespace.plan.name, edgeNetworkPolicies(edgeDeclared.workloads, platform.network, args.edge, hub, podCidrs), childLabels);
     }
     this.natsAccount = nats.account;

@@ -9,9 +9,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { isSecretValue, unwrapSecrets, type OfflineRun, type Registration } from "./offline";
 import { BUNDLE_ANNOTATION } from "../lib/edge";
-
-/** Logical-name prefix of the providers of edge clusters (index.ts): their objects render apart. */
-const EDGE_PROVIDER_PREFIX = "edge-cluster-";
+import { EDGE_PROVIDER_PREFIX } from "../lib/settings";
 
 /** The edge cluster a resource is declared in (by its provider reference), if not the platform's. */
 function clusterOf(r: Registration): string | undefined {

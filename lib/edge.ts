@@ -21,7 +21,6 @@ import type { Limits, QuotaReservation } from "./limits";
 import type { TenantModel } from "./model";
 import { parseQuantityMilli } from "./quantity";
 import { LABELS, MANAGED_BY, PART_OF } from "./names";
-export { edgeNamespaceName } from "./names";
 import { CREDS_KEY, EDGE_INBOX_PREFIX } from "./nats-plan";
 import type { CollectorType } from "./schema";
 import { LEAF_COMPONENT, LEAF_PARTITION, LEAF_SERVICE_NAME, collectorServiceName, componentSecretName } from "./pki";
@@ -435,8 +434,8 @@ export interface LeafIdentity {
  * to the hub with the leaf user's creds; the hub maps the connection to the account that issued
  * that user, whatever the leaf claims.
  */
-export function leafNodeConfig(args: { slug: string; identity: LeafIdentity; hubLeafUrl: string; maxPayload: number; paths?: typeof LEAF_PATHS }): string {
-  const p = args.paths ?? LEAF_PATHS;
+export function leafNodeConfig(args: { slug: string; identity: LeafIdentity; hubLeafUrl: string; maxPayload: number }): string {
+  const p = LEAF_PATHS;
   const q = (s: string) => JSON.stringify(s);
   const { identity } = args;
   return [

@@ -87,6 +87,8 @@ export type EdgeServiceType = "ClusterIP" | "LoadBalancer";
 export const EDGE_SERVICE_TYPES: readonly EdgeServiceType[] = ["ClusterIP", "LoadBalancer"];
 
 export const EDGE_KUBECONFIG_PREFIX = "edgeKubeconfig-";
+/** Logical-name prefix of an edge cluster's Kubernetes provider (index.ts; the render files its objects apart). */
+export const EDGE_PROVIDER_PREFIX = "edge-cluster-";
 
 export type EcdsaCurve = "P256" | "P384";
 
