@@ -4,12 +4,12 @@ import * as k8s from "@pulumi/kubernetes";
 import { NatsHubConfig } from "./components/nats";
 import { Platform } from "./components/platform";
 import { Tenant, type TenantSummary } from "./components/tenant";
-import { EDGE_KUBECONFIG_PREFIX, EDGE_PROVIDER_PREFIX, decodeConfigValue, readSettings } from "./lib/settings";
-import { ValidationError, loadTenants } from "./lib/validate";
-import { removalProblems, type PreviousTenant } from "./lib/lifecycle";
-import { natsSettingsProblems, pkiSettingsProblems } from "./lib/pki";
-import { edgeSettingsProblems } from "./lib/edge";
-import { tenantAccountLimits } from "./lib/nats-plan";
+import { EDGE_KUBECONFIG_PREFIX, EDGE_PROVIDER_PREFIX, decodeConfigValue, readSettings } from "./config/settings";
+import { ValidationError, loadTenants } from "./model/validate";
+import { removalProblems, type PreviousTenant } from "./model/lifecycle";
+import { natsSettingsProblems, pkiSettingsProblems } from "./plan/pki";
+import { edgeSettingsProblems } from "./plan/edge";
+import { tenantAccountLimits } from "./plan/nats";
 import type { HubAccount } from "./lib/nats-jwt";
 
 export = async () => {

@@ -15,14 +15,14 @@ import {
   onboardingSecretName,
   BUNDLE_ANNOTATION,
   type EdgeWorkloadPlan,
-} from "../lib/edge";
-import type { TenantModel } from "../lib/model";
-import { componentLabels } from "../lib/names";
-import { MAX_SERVER_PAYLOAD } from "../lib/nats-hub-chart";
-import { tenantAccountLimits } from "../lib/nats-plan";
-import { LEAF_COMPONENT } from "../lib/pki";
-import type { CollectorType } from "../lib/schema";
-import type { EdgeSettings } from "../lib/settings";
+} from "../plan/edge";
+import type { TenantModel } from "../model/model";
+import { componentLabels } from "../model/names";
+import { MAX_SERVER_PAYLOAD } from "../plan/hub-chart";
+import { tenantAccountLimits } from "../plan/nats";
+import { LEAF_COMPONENT } from "../plan/pki";
+import type { CollectorType } from "../model/schema";
+import type { EdgeSettings } from "../config/settings";
 import type { ChildOptions } from "./namespaces";
 import type { PlatformNats, TenantNats } from "./nats";
 import type { TenantPki } from "./pki";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { NamespacePlan } from "../lib/model";
+import type { NamespacePlan } from "../model/model";
 
 /** Parent and, for an edge in its own cluster, that cluster's provider: the options every child gets. */
 export interface ChildOptions {

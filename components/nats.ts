@@ -21,12 +21,12 @@ import {
   type HubAccount,
   type NKeyKind,
 } from "../lib/nats-jwt";
-import { CREDS_KEY, accountName, revokedUserIds, revokeAllBefore, userIssuedAt, tenantAccountLimits, tenantUsers, type NatsUserPlan, type TenantAccountLimits } from "../lib/nats-plan";
-import type { TenantModel } from "../lib/model";
-import { NATS_CHART_REPO, natsHubChartValues } from "../lib/nats-hub-chart";
-import { HUB_TLS_SECRET } from "../lib/pki";
-import { componentLabels } from "../lib/names";
-import type { NatsSettings } from "../lib/settings";
+import { CREDS_KEY, accountName, revokedUserIds, revokeAllBefore, userIssuedAt, tenantAccountLimits, tenantUsers, type NatsUserPlan, type TenantAccountLimits } from "../plan/nats";
+import type { TenantModel } from "../model/model";
+import { NATS_CHART_REPO, natsHubChartValues } from "../plan/hub-chart";
+import { HUB_TLS_SECRET } from "../plan/pki";
+import { componentLabels } from "../model/names";
+import type { NatsSettings } from "../config/settings";
 import type { ChildOptions } from "./namespaces";
 
 /** 32 random bytes kept in state (secret); `protect` where losing them would orphan data. */

@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import type { NetworkPolicySpec } from "../lib/network-policies";
+import type { NetworkPolicySpec } from "../plan/network";
 import type { ChildOptions } from "./namespaces";
 
 /** Declares the given policies in `namespace`; logical names are `<namespace>-<policy>`. */

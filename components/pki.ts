@@ -17,10 +17,10 @@ import {
   rootCaSubject,
   tenantPkiPlan,
   type ComponentCertificatePlan,
-} from "../lib/pki";
-import type { TenantModel } from "../lib/model";
-import { componentLabels } from "../lib/names";
-import type { CertificateClass, PkiSettings } from "../lib/settings";
+} from "../plan/pki";
+import type { TenantModel } from "../model/model";
+import { componentLabels } from "../model/names";
+import type { CertificateClass, PkiSettings } from "../config/settings";
 import type { ChildOptions } from "./namespaces";
 
 /** What tenants need from the platform's PKI to get their intermediate CA signed. */

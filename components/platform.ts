@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { LABELS, MANAGED_BY, PART_OF } from "../lib/names";
-import { natsHubIngressPolicy, type PlatformNetwork } from "../lib/network-policies";
-import type { EdgeSettings, NatsSettings, PkiSettings } from "../lib/settings";
+import { LABELS, MANAGED_BY, PART_OF } from "../model/names";
+import { natsHubIngressPolicy, type PlatformNetwork } from "../plan/network";
+import type { EdgeSettings, NatsSettings, PkiSettings } from "../config/settings";
 import { declarePlatformNats, type PlatformNats } from "./nats";
 import { declarePlatformPki, type PlatformCa } from "./pki";
 

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
-import type { Limits } from "../lib/limits";
-import type { NamespacePlan } from "../lib/model";
-import { limitRangeSpec, resourceQuotaSpec } from "../lib/quota-spec";
+import type { Limits } from "../model/limits";
+import type { NamespacePlan } from "../model/model";
+import { limitRangeSpec, resourceQuotaSpec } from "../plan/quota";
 import type { ChildOptions } from "./namespaces";
 
 /** The namespace's share of the tenant quota, and the per-container limit range. */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
-import type { NamespacePlan } from "../lib/model";
-import { adminRules, viewerRules, type PolicyRule } from "../lib/rbac-rules";
+import type { NamespacePlan } from "../model/model";
+import { adminRules, viewerRules, type PolicyRule } from "../plan/rbac";
 import type { ChildOptions } from "./namespaces";
 
 /**

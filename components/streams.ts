@@ -5,11 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { CREDS_KEY, nackAccountName, tenantStreams, type StreamPlan } from "../lib/nats-plan";
-import type { TenantModel } from "../lib/model";
-import { HUB_CA_SECRET } from "../lib/pki";
-import { componentLabels } from "../lib/names";
-import type { NatsSettings } from "../lib/settings";
+import { CREDS_KEY, nackAccountName, tenantStreams, type StreamPlan } from "../plan/nats";
+import type { TenantModel } from "../model/model";
+import { HUB_CA_SECRET } from "../plan/pki";
+import { componentLabels } from "../model/names";
+import type { NatsSettings } from "../config/settings";
 
 export const NACK_API_VERSION = "jetstream.nats.io/v1beta2";
 

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import { namespacePlans, type TenantModel } from "../lib/model";
-import { LABELS, MANAGED_BY, PART_OF } from "../lib/names";
-import { tenantNetworkPolicies } from "../lib/network-policies";
-import { edgeNetworkPolicies } from "../lib/edge";
-import type { EdgeSettings } from "../lib/settings";
+import { namespacePlans, type TenantModel } from "../model/model";
+import { LABELS, MANAGED_BY, PART_OF } from "../model/names";
+import { tenantNetworkPolicies } from "../plan/network";
+import { edgeNetworkPolicies } from "../plan/edge";
+import type { EdgeSettings } from "../config/settings";
 import type { PlatformContext } from "./platform";
 import { declareTenantEdge } from "./edge";
 import { declareTenantNats } from "./nats";

@@ -9,7 +9,7 @@ import { REPO, readTree } from "./support/fixtures";
 /** Runs `npm run render`'s entry point in a fresh process and returns every written file's bytes. */
 function render(args: string[]): Map<string, Buffer> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-"));
-  execFileSync(process.execPath, ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), "--out", out, ...args], { cwd: REPO, stdio: "pipe" });
+  execFileSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render.ts"), "--out", out, ...args], { cwd: REPO, stdio: "pipe" });
   return readTree(out);
 }
 

@@ -41,7 +41,7 @@ function tenantsWith(edit: (docs: Map<string, any>) => void): string {
 
 async function render(tenantsDir: string, previous?: string, extra: string[] = []): Promise<Render> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "lifecycle-render-"));
-  const args = ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), "--out", out, "--tenants", tenantsDir, ...(previous ? ["--previous", previous] : []), ...extra];
+  const args = ["--import", "tsx", path.join(REPO, "tools/render.ts"), "--out", out, "--tenants", tenantsDir, ...(previous ? ["--previous", previous] : []), ...extra];
   try {
     await run(process.execPath, args, { cwd: REPO, maxBuffer: 64 << 20 });
   } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * `npm run new-tenant` (scripts/new-tenant.ts): the scaffolded file starts with the schema
+ * `npm run new-tenant` (tools/new-tenant.ts): the scaffolded file starts with the schema
  * reference, validates with the repository's loader together with the other tenant files, and
  * round-trips; refusals (bad slug, unknown plan, existing file, a namespace colliding with another
  * tenant's) carry the loader's message and leave the directory exactly as it was.
@@ -10,8 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { ValidationError, loadTenants } from "../lib/validate";
-import { ScaffoldError, parseCollector, scaffoldTenant, tenantDocument, type ScaffoldOptions } from "../scripts/lib-new-tenant";
+import { ValidationError, loadTenants } from "../model/validate";
+import { ScaffoldError, parseCollector, scaffoldTenant, tenantDocument, type ScaffoldOptions } from "../tools/lib-new-tenant";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, readTree } from "./support/fixtures";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-new-tenant-test-"));
@@ -39,7 +39,7 @@ const options = (root: string, extra: Partial<ScaffoldOptions> & { slug: string 
 const tenantsOf = (root: string) => readTree(path.join(root, "tenants"), "utf8");
 
 /** Runs the CLI as `npm run new-tenant` does, in `root`. */
-const cli = (root: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "scripts/new-tenant.ts"), ...args], { cwd: root, encoding: "utf8" });
+const cli = (root: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools/new-tenant.ts"), ...args], { cwd: root, encoding: "utf8" });
 
 describe("scaffolding a tenant", () => {
   it("writes a file with the schema reference that validates with every other tenant and round-trips", () => {

@@ -102,7 +102,7 @@ function expectedTenants(): ExpectedTenant[] {
 const execFileP = promisify(execFile);
 
 async function render(out: string, args: string[]): Promise<Map<string, string>> {
-  await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), "--out", out, "--clock", CLOCK.toISOString(), ...args], { cwd: REPO });
+  await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render.ts"), "--out", out, "--clock", CLOCK.toISOString(), ...args], { cwd: REPO });
   const files = readTree(out, "utf8");
   return files;
 }

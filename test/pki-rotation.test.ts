@@ -44,7 +44,7 @@ interface Render {
 
 async function render(tenantsDir: string, out: string, config: string[] = []): Promise<Render> {
   const args = ["--out", out, "--reveal-secrets", "--clock", CLOCK, "--tenants", tenantsDir, ...config.flatMap((c) => ["--config", c])];
-  await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "engine/render-cli.ts"), ...args], { cwd: REPO });
+  await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render.ts"), ...args], { cwd: REPO });
   const files = readTree(out, "utf8");
   const text = files.get("resources.yaml")!;
   const blocks = new Map(text.split(/^(?=- urn: )/m).filter((b) => b.startsWith("- urn: ")).map((b) => [b.slice(7, b.indexOf("\n")), b]));

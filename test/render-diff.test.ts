@@ -1,5 +1,5 @@
 /**
- * `npm run diff` (scripts/render-diff.ts) on a temporary clone of this repository with known
+ * `npm run diff` (tools/render-diff.ts) on a temporary clone of this repository with known
  * commits: a plan change of one tenant and a new tenant. Expectations come from two independent
  * renders compared byte by byte, not from the script. Also: the report is reproducible, base == head
  * reports no changes, the unified diff applies back to the head render, a failed render shows the
@@ -13,8 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffLines, splitLines, unifiedHunks } from "../scripts/lib-line-diff";
-import { SecretMaterialError, assertNoSecretMaterial, findSecretMaterial, formatMarkdown, type FileDiff, type RenderDiff } from "../scripts/lib-render-diff";
+import { diffLines, splitLines, unifiedHunks } from "../tools/lib-line-diff";
+import { SecretMaterialError, assertNoSecretMaterial, findSecretMaterial, formatMarkdown, type FileDiff, type RenderDiff } from "../tools/lib-render-diff";
 import { REPO, goodTenant, readTree, yamlOf } from "./support/fixtures";
 
 const GIT_ENV = {
@@ -48,7 +48,7 @@ interface Run {
 /** Runs the script as `npm run diff` would (tsx), in the clone. */
 function runDiff(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "scripts/render-diff.ts"), ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render-diff.ts"), ...args], {
       cwd: clone,
       env: process.env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -65,7 +65,7 @@ function runDiff(args: string[]): Promise<Run> {
 /** The oracle: the program rendered on a tenants directory, read back byte for byte. */
 async function renderManifests(tenantsDir: string, extra: string[] = []): Promise<Map<string, string>> {
   const out = fs.mkdtempSync(path.join(work, "render-"));
-  await promisify(execFile)(process.execPath, ["--import", "tsx", "engine/render-cli.ts", "--out", out, "--tenants", tenantsDir, ...extra], { cwd: clone, maxBuffer: 1 << 26 });
+  await promisify(execFile)(process.execPath, ["--import", "tsx", "tools/render.ts", "--out", out, "--tenants", tenantsDir, ...extra], { cwd: clone, maxBuffer: 1 << 26 });
   return new Map([...readTree(path.join(out, "manifests"), "utf8")].map(([file, text]) => [`manifests/${file.split(path.sep).join("/")}`, text]));
 }
 
@@ -103,7 +103,7 @@ beforeAll(async () => {
   git("commit", "--quiet", "-am", "unknown plan");
   sha.broken = git("rev-parse", "HEAD");
   git("checkout", "--quiet", "-b", "leaky", sha.head);
-  edit("engine/render-cli.ts", (t) => t.replace('{ revealSecrets: values["reveal-secrets"] }', "{ revealSecrets: true }"));
+  edit("tools/render.ts", (t) => t.replace('{ revealSecrets: values["reveal-secrets"] }', "{ revealSecrets: true }"));
   git("commit", "--quiet", "-am", "a renderer that leaks");
   sha.leaky = git("rev-parse", "HEAD");
   // A tenant file deleted while the tenant is active: the lifecycle guard's case.

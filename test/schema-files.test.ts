@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { schemaFiles } from "../lib/schema-files";
+import { schemaFiles } from "../model/schema-files";
 import { formatQuantity, parseDurationNs, parseQuantityMilli } from "../lib/quantity";
-import { splitQuota } from "../lib/limits";
+import { splitQuota } from "../model/limits";
 import { EXAMPLES_DIR, REPO } from "./support/fixtures";
 
 describe("published JSON Schemas", () => {

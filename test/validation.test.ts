@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatProblem, loadTenants, validatePlans, validateTenants, ValidationError, type Problem, type SourceFile } from "../lib/validate";
-import { natsSettingsProblems, pkiSettingsProblems } from "../lib/pki";
-import { edgeSettingsProblems } from "../lib/edge";
-import { readSettings } from "../lib/settings";
+import { formatProblem, loadTenants, validatePlans, validateTenants, ValidationError, type Problem, type SourceFile } from "../model/validate";
+import { natsSettingsProblems, pkiSettingsProblems } from "../plan/pki";
+import { edgeSettingsProblems } from "../plan/edge";
+import { readSettings } from "../config/settings";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
 
 const plansProblems: Problem[] = [];

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { dueCertificates, dueReport } from "../scripts/lib-certificates-due";
+import { dueCertificates, dueReport } from "../tools/lib-certificates-due";
 import {
   actionOf,
   copy,
@@ -473,7 +473,7 @@ describe("the drift issue step of drift.yml", () => {
 // ---------------------------------------------------------------------------------------------
 // The rotation job's rule for "due".
 
-describe("certificates due for renewal (scripts/certificates-due.ts)", () => {
+describe("certificates due for renewal (tools/certificates-due.ts)", () => {
   const cert = (name: string, end: string, earlyRenewalHours: number, readyForRenewal = false, type = "tls:index/locallySignedCert:LocallySignedCert") => ({
     urn: `urn:pulumi:prod::tenancy::tenancy:index:Tenant$${type}::${name}`,
     type,

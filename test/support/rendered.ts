@@ -1,5 +1,5 @@
 /**
- * Test helpers for checking a render against a real nats-server: run `engine/render-cli.ts` in a
+ * Test helpers for checking a render against a real nats-server: run `tools/render.ts` in a
  * subprocess into a temp dir (secrets revealed), load what it wrote (the hub fragment, every creds
  * Secret by tenant and role, the NACK Streams), and talk to the server with those creds.
  *
@@ -41,7 +41,7 @@ const td = new TextDecoder();
 
 /** Runs the render CLI in a fresh process (as `npm run render` does) into `out`. */
 export function renderInto(out: string, opts: { tenantsDir?: string; config?: Record<string, string> } = {}): void {
-  const args = [path.join(REPO, "engine/render-cli.ts"), "--out", out, "--reveal-secrets"];
+  const args = [path.join(REPO, "tools/render.ts"), "--out", out, "--reveal-secrets"];
   if (opts.tenantsDir) args.push("--tenants", opts.tenantsDir);
   for (const [key, value] of Object.entries(opts.config ?? {})) args.push("--config", `${key}=${value}`);
   try {

@@ -4,9 +4,9 @@
  * an empty `namespaceSelector: {}` (which would mean every namespace).
  */
 import type * as k8s from "@pulumi/kubernetes/types/input";
-import type { NamespacePlan } from "./model";
-import { LABELS } from "./names";
-import type { StackSettings } from "./settings";
+import type { NamespacePlan } from "../model/model";
+import { LABELS } from "../model/names";
+import type { StackSettings } from "../config/settings";
 
 export type PlatformNetwork = Pick<StackSettings, "platformNamespace" | "natsHub" | "dns">;
 

@@ -17,16 +17,16 @@
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import { stringify as stringifyToml } from "smol-toml";
 import { stringify as stringifyYaml } from "yaml";
-import type { Limits, QuotaReservation } from "./limits";
-import type { TenantModel } from "./model";
-import { parseQuantityMilli } from "./quantity";
-import { LABELS, MANAGED_BY, PART_OF } from "./names";
-import { CREDS_KEY, EDGE_INBOX_PREFIX } from "./nats-plan";
-import type { CollectorType } from "./schema";
+import type { Limits, QuotaReservation } from "../model/limits";
+import type { TenantModel } from "../model/model";
+import { parseQuantityMilli } from "../lib/quantity";
+import { LABELS, MANAGED_BY, PART_OF } from "../model/names";
+import { CREDS_KEY, EDGE_INBOX_PREFIX } from "./nats";
+import type { CollectorType } from "../model/schema";
 import { LEAF_COMPONENT, LEAF_PARTITION, LEAF_SERVICE_NAME, collectorServiceName, componentSecretName } from "./pki";
-import type { NetworkPolicySpec, PlatformNetwork } from "./network-policies";
-import { EDGE_SERVICE_TYPES, type EdgeServiceType, type EdgeSettings } from "./settings";
-import type { Problem } from "./validate";
+import type { NetworkPolicySpec, PlatformNetwork } from "./network";
+import { EDGE_SERVICE_TYPES, type EdgeServiceType, type EdgeSettings } from "../config/settings";
+import type { Problem } from "../model/validate";
 
 /** Port of the leaf's listener for collectors (inside the edge namespace or the customer's site). */
 export const LEAF_CLIENT_PORT = 4222;

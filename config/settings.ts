@@ -1,5 +1,5 @@
 /** Stack configuration (Pulumi config namespace `tenancy`), with defaults, as plain data. */
-import type { CollectorType } from "./schema";
+import type { CollectorType } from "../model/schema";
 
 export interface StackSettings {
   /** Directory holding tenants/<slug>.yaml. */

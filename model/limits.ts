@@ -3,7 +3,7 @@
  * namespaces, and the consistency rules that make a combination contradictory.
  */
 import type { Overrides, Plan } from "./schema";
-import { formatQuantity, parseQuantityMilli, parseDurationNs } from "./quantity";
+import { formatQuantity, parseQuantityMilli, parseDurationNs } from "../lib/quantity";
 
 export type Limits = Omit<Plan, "description">;
 export type QuotaKey = keyof Limits["kubernetes"]["quota"];

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { loadTenants } from "../lib/validate";
+import { loadTenants } from "../model/validate";
 
 export interface ScaffoldOptions {
   slug: string;

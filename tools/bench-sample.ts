@@ -1,6 +1,6 @@
 /** One benchmark sample (its own process): evaluate the program over a tenants directory. */
-import { runOffline } from "./offline";
-import { renderManifests } from "./render";
+import { runOffline } from "../engine/offline";
+import { renderManifests } from "../engine/render";
 
 async function main() {
   const tenantsDir = process.argv[2];

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { COLLECTOR_TYPES } from "../lib/schema";
+import { COLLECTOR_TYPES } from "../model/schema";
 
 const PLANS = ["free", "basic", "pro", "enterprise"];
 

@@ -4,7 +4,7 @@
  * types, so the two cannot drift.
  */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { DURATION_PATTERN, QUANTITY_PATTERN } from "./quantity";
+import { DURATION_PATTERN, QUANTITY_PATTERN } from "../lib/quantity";
 
 /** Longest slug: `tenant-<slug>-org-<org>` and every other derived name must stay within 63 characters. */
 export const MAX_SLUG_LENGTH = 40;

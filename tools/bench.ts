@@ -8,8 +8,8 @@ import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ENGINE_NODE_FLAGS } from "./offline";
-import { writeSyntheticTenants } from "./synthetic";
+import { ENGINE_NODE_FLAGS } from "../engine/offline";
+import { writeSyntheticTenants } from "./synthetic-tenants";
 
 const { values } = parseArgs({ options: { tenants: { type: "string", default: "100,1000,2000" } } });
 const counts = values.tenants!.split(",").map(Number);
@@ -20,7 +20,7 @@ for (const n of counts) {
   const dir = path.join(os.tmpdir(), `tenancy-bench-${n}`);
   writeSyntheticTenants(dir, n);
   const started = Date.now();
-  const out = execFileSync(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", path.join(__dirname, "bench-run.ts"), dir], {
+  const out = execFileSync(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", path.join(__dirname, "bench-sample.ts"), dir], {
     cwd: path.resolve(__dirname, ".."),
     encoding: "utf8",
     maxBuffer: 1 << 26,

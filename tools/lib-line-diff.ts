@@ -1,7 +1,7 @@
 /**
  * A line diff (Myers' O(ND) algorithm) and unified-diff hunks, in plain TypeScript so the render
  * diff needs neither GNU diffutils nor git on the machine that formats it. Used by
- * scripts/render-diff.ts only.
+ * tools/render-diff.ts only.
  */
 
 export type EditOp = "equal" | "delete" | "insert";

@@ -10,9 +10,9 @@ import { LineCounter, parseDocument } from "yaml";
 import { limitProblems, mergeLimits } from "./limits";
 import type { OrganizationModel, TenantModel } from "./model";
 import { EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
-import { edgeQuotaNeeds } from "./edge";
-import { EDGE_KUBECONFIG_PREFIX, type EdgeSettings } from "./settings";
-import { DURATION_PATTERN, QUANTITY_PATTERN } from "./quantity";
+import { edgeQuotaNeeds } from "../plan/edge";
+import { EDGE_KUBECONFIG_PREFIX, type EdgeSettings } from "../config/settings";
+import { DURATION_PATTERN, QUANTITY_PATTERN } from "../lib/quantity";
 import { PlansFileSchema, buildTenantSchema, type Plan, type PlansFile, type TenantFile } from "./schema";
 
 export interface Problem {

@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseArgs } from "node:util";
-import { DEFAULT_SEED, OfflineRunError, runOffline } from "./offline";
-import { summaryText, writeRender } from "./render";
-import { ValidationError } from "../lib/validate";
+import { DEFAULT_SEED, OfflineRunError, runOffline } from "../engine/offline";
+import { summaryText, writeRender } from "../engine/render";
+import { ValidationError } from "../model/validate";
 
 async function main() {
   const { values } = parseArgs({

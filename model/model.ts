@@ -1,10 +1,10 @@
 /** The validated, resolved view of a tenant that the components declare resources from. */
 import type { Limits, QuotaKey } from "./limits";
 import { reservationQuota, splitQuota } from "./limits";
-import { edgeQuotaNeeds } from "./edge";
+import { edgeQuotaNeeds } from "../plan/edge";
 import { LABELS, MANAGED_BY, PART_OF, edgeNamespaceName, orgNamespaceName, rootNamespaceName } from "./names";
 import type { Collector, TenantStatus } from "./schema";
-import type { EdgeServiceType } from "./settings";
+import type { EdgeServiceType } from "../config/settings";
 
 export interface OrganizationModel {
   id: string;

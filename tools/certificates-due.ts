@@ -1,5 +1,5 @@
 /**
- * npx tsx scripts/certificates-due.ts --state <pulumi stack export file> [--now RFC3339]
+ * npx tsx tools/certificates-due.ts --state <pulumi stack export file> [--now RFC3339]
  *                                     [--github-output FILE] [--fail-if-due]
  *
  * Prints (Markdown) the @pulumi/tls certificates of the stack that are within their early-renewal

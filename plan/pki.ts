@@ -11,11 +11,11 @@
  * The hub has its own CA because everything that dials the hub trusts that CA: were the hub signed
  * by the tenants' root, one stolen tenant CA key could mint a hub certificate every tenant accepts.
  */
-import { edgeNamespaceName } from "./names";
-import type { TenantModel } from "./model";
-import type { CertificateClass, NatsSettings, PkiSettings } from "./settings";
-import type { CollectorType } from "./schema";
-import type { Problem } from "./validate";
+import { edgeNamespaceName } from "../model/names";
+import type { TenantModel } from "../model/model";
+import type { CertificateClass, NatsSettings, PkiSettings } from "../config/settings";
+import type { CollectorType } from "../model/schema";
+import type { Problem } from "../model/validate";
 
 /** Trust domain suffix of every component CN (seed 001 task 1.4). */
 export const TRUST_DOMAIN = "serviceradar";

@@ -4,7 +4,7 @@
  * certificate serves the client and leaf listeners, JetStream stores on a volume. Users who run
  * NATS already leave `natsDeployHub` off and include the fragment themselves.
  */
-import type { NatsSettings } from "./settings";
+import type { NatsSettings } from "../config/settings";
 
 export const NATS_CHART_REPO = "https://nats-io.github.io/k8s/helm/charts/";
 

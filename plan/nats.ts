@@ -5,10 +5,10 @@
  *
  * Subjects follow seed 000 §1: everything a tenant publishes is `<tenant-slug>.<original subject>`.
  */
-import type { TenantModel } from "./model";
-import { parseQuantityMilli } from "./quantity";
+import type { TenantModel } from "../model/model";
+import { parseQuantityMilli } from "../lib/quantity";
 import { collectorServiceName } from "./pki";
-import type { AccountLimits, ConnectionType } from "./nats-jwt";
+import type { AccountLimits, ConnectionType } from "../lib/nats-jwt";
 
 /** The tenant account's limits, in the JWT library's terms (-1 unlimited, 0 none). */
 export type TenantAccountLimits = AccountLimits;

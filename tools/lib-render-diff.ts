@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { LABELS } from "../lib/names";
+import { LABELS } from "../model/names";
 import { diffLines, diffStat, splitLines, unifiedHunks, type DiffStat } from "./lib-line-diff";
 
 /** Seed and clock handed to both renders, so only the repository's content can make them differ. */
@@ -183,7 +183,8 @@ export async function renderPair(root: string, base: RenderSource, head: RenderS
     // has one) compares the head's tenants with the base's outputs, so a pull request that drops a
     // tenant not decommissioned fails here as `pulumi up` would.
     await renderSource(root, base, baseOut, scratch, settings);
-    const headRenderer = fileAt(root, head, "engine/render-cli.ts") ?? "";
+    // The renderer moved from engine/render-cli.ts to tools/render.ts; a base may have either.
+    const headRenderer = fileAt(root, head, "tools/render.ts") ?? fileAt(root, head, "engine/render-cli.ts") ?? "";
     const previous = /previous: \{ type: "string" \}/.test(headRenderer) ? path.join(baseOut, "outputs.yaml") : undefined;
     await renderSource(root, head, headOut, scratch, settings, previous);
     const notes: string[] = [];
