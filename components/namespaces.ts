@@ -1,6 +1,11 @@
+/**
+ * Declares one tenant namespace and what isolates it, as planned (plan/tenant.ts): the Namespace
+ * (protected while the tenant holds data in it), its NetworkPolicies, its share of the quota, the
+ * LimitRange, and a namespaced Role and RoleBinding per access level — never a cluster-wide grant.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { NamespacePlan } from "../model/model";
+import type { NamespaceResourcesPlan } from "../plan/tenant";
 
 /** Parent and, for an edge in its own cluster, that cluster's provider: the options every child gets. */
 export interface ChildOptions {
@@ -9,13 +14,28 @@ export interface ChildOptions {
 }
 
 /**
- * A tenant namespace. Protected while the tenant is not decommissioned: deleting or renaming the
- * tenant file (or an organization) then fails the update instead of deleting the namespace and its data.
+ * Deleting or renaming the tenant file (or an organization) fails the update on a protected
+ * namespace instead of deleting it and its data. `labels` go on the namespace's isolation objects.
  */
-export function declareNamespace(opts: ChildOptions, ns: NamespacePlan, protect: boolean): k8s.core.v1.Namespace {
-  return new k8s.core.v1.Namespace(
-    ns.name,
-    { metadata: { name: ns.name, labels: ns.labels } },
-    { ...opts, protect },
-  );
+export function declareNamespace(opts: ChildOptions, plan: NamespaceResourcesPlan, labels: Record<string, string>): k8s.core.v1.Namespace {
+  const namespace = new k8s.core.v1.Namespace(plan.logicalName, { metadata: { name: plan.name, labels: plan.labels } }, { ...opts, protect: plan.protect });
+  const metadata = (name: string) => ({ name, namespace: namespace.metadata.name, labels });
+  for (const policy of plan.networkPolicies) {
+    new k8s.networking.v1.NetworkPolicy(policy.logicalName, { metadata: metadata(policy.name), spec: policy.spec }, opts);
+  }
+  new k8s.core.v1.ResourceQuota(plan.quota.logicalName, { metadata: metadata(plan.quota.name), spec: plan.quota.spec }, opts);
+  new k8s.core.v1.LimitRange(plan.limitRange.logicalName, { metadata: metadata(plan.limitRange.name), spec: plan.limitRange.spec }, opts);
+  for (const access of plan.access) {
+    const role = new k8s.rbac.v1.Role(access.role.logicalName, { metadata: metadata(access.role.name), rules: access.role.rules }, opts);
+    new k8s.rbac.v1.RoleBinding(
+      access.binding.logicalName,
+      {
+        metadata: metadata(access.binding.name),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: access.binding.groups.map((group) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group })),
+      },
+      opts,
+    );
+  }
+  return namespace;
 }

@@ -1,26 +1,15 @@
 /**
- * Declares the certificate hierarchy planned in lib/pki.ts with @pulumi/tls, and stores it in
- * Kubernetes: keys only in Secrets, CA certificates published where workloads need them.
+ * Declares the certificate hierarchy planned in plan/pki.ts and plan/platform.ts with @pulumi/tls,
+ * and stores it in Kubernetes: keys only in Secrets, CA certificates published where workloads
+ * need them. Signing happens in Pulumi state; the root and hub CA keys never enter the cluster.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
-import {
-  CA_USES,
-  HUB_TLS_SECRET,
-  ROOT_CA_CONFIGMAP,
-  HUB_CA_SECRET,
-  TENANT_CA_CONFIGMAP,
-  generationSuffix,
-  hubCaSubject,
-  hubCertificatePlan,
-  rootCaSubject,
-  tenantPkiPlan,
-  type ComponentCertificatePlan,
-} from "../plan/pki";
-import type { TenantModel } from "../model/model";
-import { componentLabels } from "../model/names";
-import type { CertificateClass, PkiSettings } from "../config/settings";
+import { issuedNames } from "../model/names";
+import type { CertificateClass } from "../config/settings";
+import type { CertificateRequestPlan, TenantPkiPlan } from "../plan/pki";
+import type { PlatformPlan, SelfSignedCaPlan } from "../plan/platform";
 import type { ChildOptions } from "./namespaces";
 
 /** What tenants need from the platform's PKI to get their intermediate CA signed. */
@@ -49,7 +38,7 @@ const secretKey = (key: tls.PrivateKey) => pulumi.secret(key.privateKeyPem);
 function tlsSecret(
   name: string,
   args: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string>; certPem: pulumi.Input<string>; keyPem: pulumi.Input<string>; caPem: pulumi.Input<string>; extra?: Record<string, pulumi.Input<string>> },
-  opts: pulumi.Resource | ChildOptions,
+  opts: ChildOptions,
 ): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     name,
@@ -58,120 +47,94 @@ function tlsSecret(
       type: "kubernetes.io/tls",
       stringData: pulumi.secret({ "tls.crt": args.certPem, "tls.key": args.keyPem, "ca.crt": args.caPem, ...args.extra }),
     },
-    "parent" in opts ? opts : { parent: opts },
+    opts,
   );
 }
 
-/**
- * The platform root CA and the NATS hub's server certificate. The root key never enters the
- * cluster: it lives in Pulumi state (a secret) and signs tenant CAs there.
- */
-export function declarePlatformPki(parent: pulumi.Resource, name: string, pki: PkiSettings, platformNamespace: pulumi.Output<string>, namespaceName: string): PlatformCa {
-  const generation = generationSuffix(pki.rotation.root, 0);
-  const rootKey = ecdsaKey(`${name}-root-ca-key${generation}`, pki.root, parent);
-  const root = new tls.SelfSignedCert(
-    `${name}-root-ca${generation}`,
+function selfSignedCa(plan: SelfSignedCaPlan, parent: pulumi.Resource): { cert: tls.SelfSignedCert; key: tls.PrivateKey } {
+  const key = ecdsaKey(plan.keyLogicalName, plan.cls, parent);
+  const cert = new tls.SelfSignedCert(
+    plan.logicalName,
     {
-      privateKeyPem: secretKey(rootKey),
-      subject: rootCaSubject(),
+      privateKeyPem: secretKey(key),
+      subject: plan.subject,
       isCaCertificate: true,
-      // Root → tenant CA → component: one intermediate level below the root, no more.
-      maxPathLength: 1,
+      ...(plan.maxPathLength !== undefined ? { maxPathLength: plan.maxPathLength } : {}),
       setSubjectKeyId: true,
-      allowedUses: CA_USES,
-      validityPeriodHours: pki.root.validityHours,
-      earlyRenewalHours: pki.root.earlyRenewalHours,
+      allowedUses: plan.allowedUses,
+      validityPeriodHours: plan.cls.validityHours,
+      earlyRenewalHours: plan.cls.earlyRenewalHours,
     },
     { parent },
   );
-  new k8s.core.v1.ConfigMap(
-    `${name}-${ROOT_CA_CONFIGMAP}`,
-    { metadata: { name: ROOT_CA_CONFIGMAP, namespace: platformNamespace, labels: componentLabels(undefined, "root-ca") }, data: { "ca.crt": root.certPem } },
-    { parent },
-  );
+  return { cert, key };
+}
 
-  // The hub's own CA (see lib/pki.ts): rotates with the root; the hub certificate also on its own.
-  const hubCaKey = ecdsaKey(`${name}-hub-ca-key${generation}`, pki.root, parent);
-  const hubCa = new tls.SelfSignedCert(
-    `${name}-hub-ca${generation}`,
-    {
-      privateKeyPem: secretKey(hubCaKey),
-      subject: hubCaSubject(),
-      isCaCertificate: true,
-      setSubjectKeyId: true,
-      allowedUses: CA_USES,
-      validityPeriodHours: pki.root.validityHours,
-      earlyRenewalHours: pki.root.earlyRenewalHours,
-    },
+/** The platform root CA, the hub CA and the NATS hub's server certificate. */
+export function declarePlatformPki(parent: pulumi.Resource, plan: PlatformPlan["pki"], platformNamespace: pulumi.Output<string>): PlatformCa {
+  const root = selfSignedCa(plan.root, parent);
+  new k8s.core.v1.ConfigMap(
+    plan.rootConfigMap.logicalName,
+    { metadata: { name: plan.rootConfigMap.name, namespace: platformNamespace, labels: plan.rootConfigMap.labels }, data: { "ca.crt": root.cert.certPem } },
     { parent },
   );
+  const hubCa = selfSignedCa(plan.hubCa, parent);
   new k8s.core.v1.Secret(
-    `${name}-${HUB_CA_SECRET}`,
-    { metadata: { name: HUB_CA_SECRET, namespace: platformNamespace, labels: componentLabels(undefined, "nats-hub") }, type: "Opaque", stringData: { "ca.crt": hubCa.certPem } },
+    plan.hubCaSecret.logicalName,
+    { metadata: { name: plan.hubCaSecret.name, namespace: platformNamespace, labels: plan.hubCaSecret.labels }, type: "Opaque", stringData: { "ca.crt": hubCa.cert.certPem } },
     { parent },
   );
-  const hub = hubCertificatePlan(pki, namespaceName);
-  const hubCert = issue(
-    `${name}-nats-hub${generationSuffix(pki.rotation.root, pki.rotation.hub)}`,
-    { subject: hub.subject, dnsNames: hub.dnsNames, allowedUses: hub.allowedUses, cls: pki.component, isCa: false },
-    { certPem: hubCa.certPem, privateKeyPem: secretKey(hubCaKey) },
-    parent,
-  );
+  const hubCert = issue(plan.hubCertificate, { certPem: hubCa.cert.certPem, privateKeyPem: secretKey(hubCa.key) }, parent);
   // ca.crt: what the hub trusts for client certificates — the tenants' root.
   tlsSecret(
-    `${name}-${HUB_TLS_SECRET}`,
-    { name: HUB_TLS_SECRET, namespace: platformNamespace, labels: componentLabels(undefined, "nats-hub"), certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.certPem },
-    parent,
+    plan.hubTlsSecret.logicalName,
+    { name: plan.hubTlsSecret.name, namespace: platformNamespace, labels: plan.hubTlsSecret.labels, certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.cert.certPem },
+    { parent },
   );
-  return { certPem: root.certPem, privateKeyPem: secretKey(rootKey), hubCaCertPem: hubCa.certPem };
+  return { certPem: root.cert.certPem, privateKeyPem: secretKey(root.key), hubCaCertPem: hubCa.cert.certPem };
 }
 
-interface IssueArgs {
-  subject: { commonName: string; organization: string; organizationalUnit?: string };
-  dnsNames: string[];
-  allowedUses: string[];
-  cls: CertificateClass;
-  isCa: boolean;
-}
-
-/** Key, certificate request and certificate signed by `issuer`, all named after `name`. */
-function issue(name: string, args: IssueArgs, issuer: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> }, parent: pulumi.Resource): IssuedCertificate {
-  const key = ecdsaKey(`${name}/key`, args.cls, parent);
+/** Key, certificate request and certificate signed by `issuer`, all named after the plan's stem. */
+function issue(plan: CertificateRequestPlan, issuer: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> }, parent: pulumi.Resource): IssuedCertificate {
+  const names = issuedNames(plan.logicalName);
+  const key = ecdsaKey(names.key, plan.cls, parent);
   const request = new tls.CertRequest(
-    `${name}/csr`,
-    { privateKeyPem: secretKey(key), subject: args.subject, dnsNames: args.dnsNames.length ? args.dnsNames : undefined },
+    names.request,
+    { privateKeyPem: secretKey(key), subject: plan.subject, dnsNames: plan.dnsNames.length ? plan.dnsNames : undefined },
     { parent },
   );
   const cert = new tls.LocallySignedCert(
-    `${name}/cert`,
+    names.certificate,
     {
       certRequestPem: request.certRequestPem,
       caCertPem: issuer.certPem,
       caPrivateKeyPem: pulumi.secret(issuer.privateKeyPem),
-      allowedUses: args.allowedUses,
-      isCaCertificate: args.isCa,
+      allowedUses: plan.allowedUses,
+      isCaCertificate: plan.isCa,
       // Intent: a tenant CA signs end-entity certificates only. @pulumi/tls writes no pathlen for 0
-      // (README, "Path length"); the root's pathlen 1 is what refuses a CA below a tenant CA.
-      ...(args.isCa ? { maxPathLength: 0 } : {}),
+      // (docs/pki.md, "Path length"); the root's pathlen 1 is what refuses a CA below a tenant CA.
+      ...(plan.isCa ? { maxPathLength: 0 } : {}),
       setSubjectKeyId: true,
-      validityPeriodHours: args.cls.validityHours,
-      earlyRenewalHours: args.cls.earlyRenewalHours,
+      validityPeriodHours: plan.cls.validityHours,
+      earlyRenewalHours: plan.cls.earlyRenewalHours,
     },
     { parent },
   );
   return { certPem: cert.certPem, privateKeyPem: secretKey(key) };
 }
 
+export interface IssuedComponent {
+  secret: k8s.core.v1.Secret;
+  /** The component's certificate followed by its tenant CA. */
+  certChainPem: pulumi.Output<string>;
+  /** Secret. */
+  keyPem: pulumi.Output<string>;
+}
+
 export interface TenantPki {
   caCertPem: pulumi.Output<string>;
-  components: {
-    plan: ComponentCertificatePlan;
-    secret: k8s.core.v1.Secret;
-    /** The component's certificate followed by its tenant CA. */
-    certChainPem: pulumi.Output<string>;
-    /** Secret. */
-    keyPem: pulumi.Output<string>;
-  }[];
+  /** By certificate id (`ComponentCertificatePlan.id`). */
+  components: Record<string, IssuedComponent>;
   /** The platform root's certificate (tenant CA → root chains), and the hub CA's. */
   rootCertPem: pulumi.Output<string>;
   hubCaCertPem: pulumi.Output<string>;
@@ -184,24 +147,21 @@ export interface TenantPki {
  */
 export function declareTenantPki(
   parent: pulumi.Resource,
-  tenant: TenantModel,
-  pki: PkiSettings,
+  plan: TenantPkiPlan,
   platform: { ca: PlatformCa; namespace: pulumi.Input<string> },
   tenantNamespace: pulumi.Input<string>,
   edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined,
 ): TenantPki {
-  const plan = tenantPkiPlan(tenant, pki);
-  const labels = (component: string) => componentLabels(tenant.slug, component);
-  const ca = issue(`${tenant.slug}/tenant-ca${plan.caGeneration}`, { subject: plan.caSubject, dnsNames: [], allowedUses: CA_USES, cls: pki.tenantCa, isCa: true }, platform.ca, parent);
+  const ca = issue(plan.ca, platform.ca, parent);
   tlsSecret(
-    `${tenant.slug}/tenant-ca-secret`,
-    { name: plan.caSecretName, namespace: platform.namespace, labels: labels("tenant-ca"), certPem: ca.certPem, keyPem: ca.privateKeyPem, caPem: platform.ca.certPem },
-    parent,
+    plan.caSecret.logicalName,
+    { name: plan.caSecret.name, namespace: platform.namespace, labels: plan.caSecret.labels, certPem: ca.certPem, keyPem: ca.privateKeyPem, caPem: platform.ca.certPem },
+    { parent },
   );
   new k8s.core.v1.ConfigMap(
-    `${tenant.slug}/tenant-ca-configmap`,
+    plan.caConfigMap.logicalName,
     {
-      metadata: { name: TENANT_CA_CONFIGMAP, namespace: tenantNamespace, labels: labels("tenant-ca") },
+      metadata: { name: plan.caConfigMap.name, namespace: tenantNamespace, labels: plan.caConfigMap.labels },
       data: {
         // Trust anchor for connections inside the tenant: only this tenant's certificates chain to it.
         "ca.crt": ca.certPem,
@@ -213,31 +173,29 @@ export function declareTenantPki(
     },
     { parent },
   );
-
-  const components = (edge ? plan.components : []).map((component) => {
-    const cert = issue(
-      `${component.resourceName}${plan.componentGeneration}`,
-      { subject: component.subject, dnsNames: component.dnsNames, allowedUses: component.allowedUses, cls: pki.component, isCa: false },
-      ca,
-      parent,
-    );
-    // The chain a peer needs: the component's certificate, then its tenant CA.
-    const certChainPem = pulumi.interpolate`${cert.certPem}${ca.certPem}`;
-    const secret = tlsSecret(
-      `${component.resourceName}/tls-secret`,
-      {
-        name: component.secretName,
-        namespace: edge!.namespace,
-        labels: labels(component.component),
-        certPem: certChainPem,
-        keyPem: cert.privateKeyPem,
-        caPem: ca.certPem,
-        // Whatever dials the hub verifies it with the hub CA (not the tenants' root).
-        extra: { "hub-ca.crt": platform.ca.hubCaCertPem },
-      },
-      { parent, provider: edge!.provider },
-    );
-    return { plan: component, secret, certChainPem, keyPem: cert.privateKeyPem };
-  });
+  const components: Record<string, IssuedComponent> = {};
+  // Components exist only with an edge to run them in (plan/pki.ts).
+  if (edge) {
+    for (const component of plan.components) {
+      const cert = issue(component, ca, parent);
+      // The chain a peer needs: the component's certificate, then its tenant CA.
+      const certChainPem = pulumi.interpolate`${cert.certPem}${ca.certPem}`;
+      const secret = tlsSecret(
+        component.secret.logicalName,
+        {
+          name: component.secret.name,
+          namespace: edge.namespace,
+          labels: component.secret.labels,
+          certPem: certChainPem,
+          keyPem: cert.privateKeyPem,
+          caPem: ca.certPem,
+          // Whatever dials the hub verifies it with the hub CA (not the tenants' root).
+          extra: { "hub-ca.crt": platform.ca.hubCaCertPem },
+        },
+        { parent, provider: edge.provider },
+      );
+      components[component.id] = { secret, certChainPem, keyPem: cert.privateKeyPem };
+    }
+  }
   return { caCertPem: ca.certPem, components, rootCertPem: platform.ca.certPem, hubCaCertPem: platform.ca.hubCaCertPem };
 }

@@ -1,5 +1,11 @@
-/** Stack configuration (Pulumi config namespace `tenancy`), with defaults, as plain data. */
+/**
+ * Stack configuration as plain, typed data: every key of config/keys.ts read through a getter,
+ * with the registry's defaults and the defaults computed from other keys.
+ */
+import type { EdgeServiceType } from "../model/model";
+import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
 import type { CollectorType } from "../model/schema";
+import { CONFIG_KEYS, type ConfigKeyName } from "./keys";
 
 export interface StackSettings {
   /** Directory holding tenants/<slug>.yaml. */
@@ -83,13 +89,6 @@ export interface EdgeSettings {
   serviceType: EdgeServiceType;
 }
 
-export type EdgeServiceType = "ClusterIP" | "LoadBalancer";
-export const EDGE_SERVICE_TYPES: readonly EdgeServiceType[] = ["ClusterIP", "LoadBalancer"];
-
-export const EDGE_KUBECONFIG_PREFIX = "edgeKubeconfig-";
-/** Logical-name prefix of an edge cluster's Kubernetes provider (index.ts; the render files its objects apart). */
-export const EDGE_PROVIDER_PREFIX = "edge-cluster-";
-
 export type EcdsaCurve = "P256" | "P384";
 
 /** One class of certificate: how long it lives and when it is due for re-issue. */
@@ -113,11 +112,13 @@ export interface PkiSettings {
 }
 
 /**
- * Pulumi hands every config value to the program as a string; structured values (label maps,
- * numbers) arrive JSON-encoded.
+ * A config value as the program uses it. Pulumi hands every value over as a string; structured
+ * values (lists, maps, numbers, booleans) arrive JSON-encoded, and string-typed keys are taken as
+ * they are (a name like "123" stays a name). Getters that already hand decoded values (tests) pass
+ * through unchanged.
  */
-export function decodeConfigValue(raw: string | undefined): unknown {
-  if (raw === undefined) return undefined;
+export function decodeConfigValue(key: ConfigKeyName, raw: unknown): unknown {
+  if (typeof raw !== "string" || (CONFIG_KEYS[key].schema as { type?: unknown }).type === "string") return raw;
   try {
     return JSON.parse(raw);
   } catch {
@@ -125,90 +126,81 @@ export function decodeConfigValue(raw: string | undefined): unknown {
   }
 }
 
+/** A getter of `tenancy:` config values by key (without the namespace), as Pulumi hands them. */
+export type ConfigGetter = (key: string) => unknown;
+
+/** The decoded value of `key`, or its registry default when the stack sets none. */
+export function configValue(get: ConfigGetter, key: ConfigKeyName): unknown {
+  const value = decodeConfigValue(key, get(key));
+  return value === undefined ? (CONFIG_KEYS[key] as { default?: unknown }).default : value;
+}
+
 /**
- * Reads settings through a getter of decoded config values; missing keys get defaults.
- * `configKeys` are the names of every `tenancy:` key set (secret ones included, values unread):
- * they name the edge clusters.
+ * Reads settings through a getter; missing keys get defaults. `configKeys` are the names of every
+ * `tenancy:` key set (secret ones included, values unread): they name the edge clusters. Values are
+ * taken as they are: config validation (config/validate.ts) reports the bad ones.
  */
-export function readSettings(get: (key: string) => unknown, configKeys: readonly string[] = []): StackSettings {
-  const str = (key: string, fallback: string) => (get(key) as string | undefined) ?? fallback;
-  const num = (key: string, fallback: number) => (get(key) as number | undefined) ?? fallback;
-  const labels = (key: string, fallback: Record<string, string>) =>
-    (get(key) as Record<string, string> | undefined) ?? fallback;
-  const hubServiceName = str("natsHubServiceName", "nats");
+export function readSettings(get: ConfigGetter, configKeys: readonly string[] = []): StackSettings {
+  const value = <T>(key: ConfigKeyName) => configValue(get, key) as T;
+  const platformNamespace = value<string>("platformNamespace");
+  const hubServiceName = value<string>("natsHubServiceName");
+  const clientPort = value<number>("natsClientPort");
+  const leafPort = value<number>("natsLeafPort");
+  const cls = (name: "Root" | "TenantCa" | "Component"): CertificateClass => ({
+    validityHours: value(`pki${name}ValidityHours`),
+    earlyRenewalHours: value(`pki${name}EarlyRenewalHours`),
+    curve: value(`pki${name}Curve`),
+  });
+  const publicNames = value<string[]>("natsHubPublicDnsNames");
+  const firstPublic = Array.isArray(publicNames) && typeof publicNames[0] === "string" ? publicNames[0] : undefined;
+  const images = value<Partial<Record<CollectorType, string>>>("edgeCollectorImages") ?? {};
+  const collectorImage = (type: CollectorType) => images[type] ?? `ghcr.io/carverauto/serviceradar-${type}:1.0.0`;
   return {
-    tenantsDir: str("tenantsDir", "tenants"),
-    plansFile: str("plansFile", "plans/plans.yaml"),
-    platformNamespace: str("platformNamespace", "platform"),
-    natsHub: {
-      podLabels: labels("natsHubPodLabels", { "app.kubernetes.io/name": "nats", "app.kubernetes.io/component": "nats" }),
-      clientPort: num("natsClientPort", 4222),
-      leafPort: num("natsLeafPort", 7422),
-    },
-    dns: {
-      namespace: str("dnsNamespace", "kube-system"),
-      podLabels: labels("dnsPodLabels", { "k8s-app": "kube-dns" }),
-    },
+    tenantsDir: value("tenantsDir"),
+    plansFile: value("plansFile"),
+    platformNamespace,
+    natsHub: { podLabels: value("natsHubPodLabels"), clientPort, leafPort },
+    dns: { namespace: value("dnsNamespace"), podLabels: value("dnsPodLabels") },
     nats: {
-      operatorName: str("natsOperatorName", "serviceradar"),
-      claimsIssuedAt: num("natsClaimsIssuedAt", 1767225600),
-      hubUrl: str("natsHubUrl", `tls://${hubServiceName}.${str("platformNamespace", "platform")}.svc:${num("natsClientPort", 4222)}`),
-      deployHub: (get("natsDeployHub") as boolean | undefined) ?? false,
-      hubChartVersion: str("natsHubChartVersion", "1.3.16"),
-      streamReplicas: num("natsStreamReplicas", 1),
+      operatorName: value("natsOperatorName"),
+      claimsIssuedAt: value("natsClaimsIssuedAt"),
+      hubUrl: value<string | undefined>("natsHubUrl") ?? `tls://${hubServiceName}.${platformNamespace}.svc:${clientPort}`,
+      deployHub: value("natsDeployHub"),
+      hubChartVersion: value("natsHubChartVersion"),
+      streamReplicas: value("natsStreamReplicas"),
     },
     pki: {
-      root: {
-        validityHours: num("pkiRootValidityHours", 87600),
-        earlyRenewalHours: num("pkiRootEarlyRenewalHours", 8760),
-        curve: str("pkiRootCurve", "P384") as EcdsaCurve,
-      },
-      tenantCa: {
-        validityHours: num("pkiTenantCaValidityHours", 43800),
-        earlyRenewalHours: num("pkiTenantCaEarlyRenewalHours", 4380),
-        curve: str("pkiTenantCaCurve", "P256") as EcdsaCurve,
-      },
-      component: {
-        validityHours: num("pkiComponentValidityHours", 8760),
-        earlyRenewalHours: num("pkiComponentEarlyRenewalHours", 720),
-        curve: str("pkiComponentCurve", "P256") as EcdsaCurve,
-      },
-      rotation: {
-        root: num("pkiRootRotation", 0),
-        tenantCa: num("pkiTenantCaRotation", 0),
-        component: num("pkiComponentRotation", 0),
-        hub: num("pkiHubRotation", 0),
-      },
+      root: cls("Root"),
+      tenantCa: cls("TenantCa"),
+      component: cls("Component"),
+      rotation: { root: value("pkiRootRotation"), tenantCa: value("pkiTenantCaRotation"), component: value("pkiComponentRotation"), hub: value("pkiHubRotation") },
       hubServiceName,
-      hubPublicDnsNames: (get("natsHubPublicDnsNames") as string[] | undefined) ?? [],
+      hubPublicDnsNames: publicNames,
     },
-    edge: readEdgeSettings(get, configKeys, hubServiceName, str("platformNamespace", "platform"), num("natsLeafPort", 7422)),
-    renderYamlToDirectory: get("renderYamlToDirectory") as string | undefined,
-    guardRemovedTenants: (get("guardRemovedTenants") as boolean | undefined) ?? true,
-    guardStackName: get("guardStackName") as string | undefined,
+    edge: {
+      leafImage: value("edgeLeafImage"),
+      collectorImages: { flowgger: collectorImage("flowgger"), trapd: collectorImage("trapd"), netflow: collectorImage("netflow"), otel: collectorImage("otel") },
+      ingestCidrs: value("edgeIngestCidrs"),
+      clusterPodCidrs: value("clusterPodCidrs"),
+      edgeClusterPodCidrs: value("edgeClusterPodCidrs"),
+      hubLeafUrl: `nats-leaf://${hubServiceName}.${platformNamespace}.svc.cluster.local:${leafPort}`,
+      publicHubLeafUrl: value<string | undefined>("edgePublicHubLeafUrl") ?? (firstPublic ? `nats-leaf://${firstPublic}:${leafPort}` : undefined),
+      publicHubCidrs: value("edgePublicHubCidrs"),
+      leafSourceCidrs: value("edgeLeafSourceCidrs"),
+      clusters: edgeClusters(configKeys),
+      serviceType: value("edgeServiceType"),
+    },
+    renderYamlToDirectory: value("renderYamlToDirectory"),
+    guardRemovedTenants: value("guardRemovedTenants"),
+    guardStackName: value("guardStackName"),
   };
 }
 
-function readEdgeSettings(get: (key: string) => unknown, configKeys: readonly string[], hubServiceName: string, platformNamespace: string, leafPort: number): EdgeSettings {
-  const publicNames = (get("natsHubPublicDnsNames") as string[] | undefined) ?? [];
-  const images = (get("edgeCollectorImages") as Partial<Record<CollectorType, string>> | undefined) ?? {};
-  const collectorImage = (type: CollectorType) => images[type] ?? `ghcr.io/carverauto/serviceradar-${type}:1.0.0`;
-  const firstPublic = Array.isArray(publicNames) && typeof publicNames[0] === "string" ? publicNames[0] : undefined;
-  return {
-    leafImage: (get("edgeLeafImage") as string | undefined) ?? "nats:2.10.29-alpine",
-    collectorImages: { flowgger: collectorImage("flowgger"), trapd: collectorImage("trapd"), netflow: collectorImage("netflow"), otel: collectorImage("otel") },
-    ingestCidrs: (get("edgeIngestCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
-    clusterPodCidrs: get("clusterPodCidrs") as string[] | undefined,
-    edgeClusterPodCidrs: (get("edgeClusterPodCidrs") as Record<string, string[]> | undefined) ?? {},
-    hubLeafUrl: `nats-leaf://${hubServiceName}.${platformNamespace}.svc.cluster.local:${leafPort}`,
-    publicHubLeafUrl: (get("edgePublicHubLeafUrl") as string | undefined) ?? (firstPublic ? `nats-leaf://${firstPublic}:${leafPort}` : undefined),
-    publicHubCidrs: (get("edgePublicHubCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
-    leafSourceCidrs: (get("edgeLeafSourceCidrs") as string[] | undefined) ?? ["0.0.0.0/0"],
-    clusters: configKeys
-      .map((k) => k.replace(/^tenancy:/, ""))
-      .filter((k) => k.startsWith(EDGE_KUBECONFIG_PREFIX))
-      .map((k) => k.slice(EDGE_KUBECONFIG_PREFIX.length))
-      .sort(),
-    serviceType: (get("edgeServiceType") as EdgeServiceType | undefined) ?? "ClusterIP",
-  };
+/** Edge clusters: one per `tenancy:edgeKubeconfig-<cluster>` key the stack sets. */
+export function edgeClusters(configKeys: readonly string[]): string[] {
+  return configKeys
+    .map((k) => k.replace(/^tenancy:/, ""))
+    .filter((k) => k.startsWith(EDGE_KUBECONFIG_PREFIX))
+    .map((k) => k.slice(EDGE_KUBECONFIG_PREFIX.length))
+    .sort();
 }

@@ -8,8 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { isSecretValue, unwrapSecrets, type OfflineRun, type Registration } from "./offline";
-import { BUNDLE_ANNOTATION } from "../plan/edge";
-import { EDGE_PROVIDER_PREFIX } from "../config/settings";
+import { BUNDLE_ANNOTATION, EDGE_PROVIDER_PREFIX } from "../model/names";
 
 /** The edge cluster a resource is declared in (by its provider reference), if not the platform's. */
 function clusterOf(r: Registration): string | undefined {

@@ -74,3 +74,11 @@ export function parseDurationNs(text: string): number | undefined {
   }
   return total;
 }
+
+/** Bytes of a quantity, or a plain number of bytes (-1, NATS's "unlimited", stays -1). */
+export function bytes(value: number | string): number {
+  if (typeof value === "number") return value;
+  const milli = parseQuantityMilli(value);
+  if (milli === undefined) throw new Error(`${JSON.stringify(value)} is not a quantity`);
+  return Number(milli / 1000n);
+}

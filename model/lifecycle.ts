@@ -5,7 +5,7 @@
  * halfway through and with a message about resources; this names the file and the way out.
  */
 import type { TenantModel } from "./model";
-import type { Problem } from "./validate";
+import type { Problem } from "./problems";
 
 /** A tenant as the last update left it (a subset of `TenantSummary`). */
 export interface PreviousTenant {

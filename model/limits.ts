@@ -1,12 +1,12 @@
 /**
- * Plan limits: merging a tenant's overrides over its plan, splitting the tenant's quota over its
- * namespaces, and the consistency rules that make a combination contradictory.
+ * A tenant's limits: its plan with its overrides merged in, and the consistency rules that make a
+ * combination contradictory (checked before anything is declared).
  */
 import type { Overrides, Plan } from "./schema";
 import { formatQuantity, parseQuantityMilli, parseDurationNs } from "../lib/quantity";
+import { quantityKind, shareMilli, type QuotaKey, type QuotaReservation } from "./quota-share";
 
 export type Limits = Omit<Plan, "description">;
-export type QuotaKey = keyof Limits["kubernetes"]["quota"];
 
 /** Recursively replaces plan values by the tenant's; objects merge key by key, scalars replace. */
 export function mergeLimits(plan: Plan, overrides: Overrides | undefined): Limits {
@@ -25,45 +25,6 @@ export function mergeLimits(plan: Plan, overrides: Overrides | undefined): Limit
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function quantityKind(key: string): "cpu" | "bytes" | "count" {
-  if (key.endsWith("cpu")) return "cpu";
-  if (key.endsWith("memory") || key.endsWith("storage")) return "bytes";
-  return "count";
-}
-
-/** Quota set aside before the split (the edge namespace's exact needs), in milli-units. */
-export type QuotaReservation = Partial<Record<QuotaKey, bigint>>;
-
-/**
- * Splits the tenant's quota, less what is `reserved` for the edge, evenly over `namespaceCount`
- * namespaces, rounding down in milli-units (and whole units for counts), so the namespaces
- * together never exceed the tenant's total.
- */
-export function splitQuota(quota: Limits["kubernetes"]["quota"], namespaceCount: number, reserved: QuotaReservation = {}): Record<QuotaKey, string> {
-  const out = {} as Record<QuotaKey, string>;
-  for (const key of Object.keys(quota) as QuotaKey[]) {
-    out[key] = formatQuantity(shareMilli(quota[key], key, namespaceCount, reserved[key]), quantityKind(key));
-  }
-  return out;
-}
-
-/** A reservation as quota values (the edge namespace's own quota). */
-export function reservationQuota(quota: Limits["kubernetes"]["quota"], reserved: QuotaReservation): Record<QuotaKey, string> {
-  const out = {} as Record<QuotaKey, string>;
-  for (const key of Object.keys(quota) as QuotaKey[]) out[key] = formatQuantity(reserved[key] ?? 0n, quantityKind(key));
-  return out;
-}
-
-function shareMilli(value: string | number, key: string, namespaceCount: number, reserved = 0n): bigint {
-  const left = parseQuantityMilli(value)! - reserved;
-  const total = left < 0n ? 0n : left;
-  const kind = quantityKind(key);
-  // Counts split in whole units, cpu in millicores, bytes in whole mebibytes (readable, and a
-  // namespace never needs finer than that).
-  const unit = kind === "cpu" ? 1n : kind === "bytes" ? 1000n << 20n : 1000n;
-  return ((total / unit) / BigInt(namespaceCount)) * unit;
 }
 
 export interface LimitProblem {

@@ -1,4 +1,4 @@
-/** The JSON Schema files editors use, generated from lib/schema.ts (plan names from plans/plans.yaml). */
+/** The JSON Schema files editors use, generated from model/schema.ts (plan names from plans/plans.yaml). */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";

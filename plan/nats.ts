@@ -1,26 +1,34 @@
 /**
- * A tenant's NATS side as data: account limits, users and their permissions, JetStream streams.
- * Pure, so it is tested without Pulumi or a server; components/nats.ts and components/streams.ts
- * declare it, and the tests prove it on a real nats-server.
+ * A tenant's NATS account as data: its limits, its users and their permissions, and which users'
+ * credentials are revoked. components/nats.ts declares it (keys and creds Secrets); signing is
+ * plan/nats-credentials.ts; the tests prove it on a real nats-server.
  *
  * Subjects follow seed 000 §1: everything a tenant publishes is `<tenant-slug>.<original subject>`.
  */
 import type { TenantModel } from "../model/model";
-import { parseQuantityMilli } from "../lib/quantity";
-import { collectorServiceName } from "./pki";
+import {
+  EDGE_INBOX_PREFIX,
+  LEAF_CREDS_SECRET,
+  LEAF_USER_ID,
+  MANAGER_USER_ID,
+  READER_USER_ID,
+  collectorCredsSecretName,
+  collectorUserId,
+  componentLabels,
+  LABELS,
+  accountName,
+  accountTag,
+  natsUserName,
+  platformUserCredsSecretName,
+  tenantResourceNames,
+  tenantSubjectPrefix,
+} from "../model/names";
 import type { AccountLimits, ConnectionType } from "../lib/nats-jwt";
+import { bytes } from "../lib/quantity";
+import { tenantStreams } from "./streams";
 
 /** The tenant account's limits, in the JWT library's terms (-1 unlimited, 0 none). */
 export type TenantAccountLimits = AccountLimits;
-
-export const accountName = (slug: string) => `TENANT_${slug}`;
-/** Name of the NACK Account (and its creds Secret stem) in the platform namespace. */
-export const nackAccountName = (slug: string) => `tenant-${slug}`;
-
-function bytes(value: number | string): number {
-  if (typeof value === "number") return value;
-  return Number(parseQuantityMilli(value)! / 1000n);
-}
 
 /**
  * The tenant account's limits. A suspended tenant keeps its account and JetStream storage (so its
@@ -70,32 +78,16 @@ export interface NatsUserPlan {
   secretName: string;
 }
 
-export const CREDS_KEY = "nats.creds";
-
-export const LEAF_USER_ID = "leaf";
-export const collectorUserId = (c: { type: string; partition: string }) => `collector-${collectorServiceName(c.type, c.partition)}`;
-
-/**
- * Reply subjects of the edge's clients (collectors set it as their inbox prefix). Apart from
- * `_INBOX.`, which the platform's reader and manager use in the same account: whoever holds an
- * edge's creds (a customer's site) can neither read nor forge the replies to the platform's
- * JetStream API calls.
- */
-export const EDGE_INBOX_PREFIX = "_INBOX_EDGE";
-
-/** Subject prefix of everything the tenant publishes. */
-export const tenantPrefix = (slug: string) => `${slug}.>`;
-
 /**
  * The users of a tenant account. Every user lives in the tenant's own account, so even a mistake
  * in a permission cannot reach another tenant: accounts are the isolation boundary, permissions
  * narrow each user within it.
  */
 export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
-  const prefix = tenantPrefix(tenant.slug);
+  const prefix = tenantSubjectPrefix(tenant.slug);
   const streams = tenantStreams(tenant).map((s) => s.name);
   const users: NatsUserPlan[] = [];
-  // The edge's users exist while it runs something (lib/edge.ts): collectors and their leaf node.
+  // The edge's users exist while it runs something (plan/edge/): collectors and their leaf node.
   if (tenant.status !== "decommissioned" && tenant.collectors.length > 0) {
     for (const c of tenant.collectors) {
       users.push({
@@ -104,7 +96,7 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
         // Publish its data, receive replies; no JetStream API (storing happens by publishing).
         permissions: { pub: { allow: [prefix] }, sub: { allow: [`${EDGE_INBOX_PREFIX}.>`] } },
         namespace: "edge",
-        secretName: `${collectorServiceName(c.type, c.partition)}-nats-creds`,
+        secretName: collectorCredsSecretName(c.type, c.partition),
       });
     }
     users.push({
@@ -115,12 +107,12 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
       permissions: { pub: { allow: [prefix] }, sub: { allow: [`${EDGE_INBOX_PREFIX}.>`] } },
       allowedConnectionTypes: ["LEAFNODE"],
       namespace: "edge",
-      secretName: "nats-leaf-creds",
+      secretName: LEAF_CREDS_SECRET,
     });
   }
   users.push({
     role: "reader",
-    id: "reader",
+    id: READER_USER_ID,
     // The platform's EventWriter: reads the tenant's streams through consumers, never publishes data.
     permissions: {
       pub: {
@@ -144,38 +136,18 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
       sub: { allow: [prefix, "_INBOX.>"] },
     },
     namespace: "platform",
-    secretName: `nats-${tenant.slug}-reader-creds`,
+    secretName: platformUserCredsSecretName(tenant.slug, "reader"),
   });
   users.push({
     role: "manager",
-    id: "manager",
+    id: MANAGER_USER_ID,
     // NACK's identity: manages the tenant's streams through the JetStream API, nothing else.
     permissions: { pub: { allow: ["$JS.API.>"], deny: [prefix] }, sub: { allow: ["_INBOX.>"] } },
     namespace: "platform",
-    secretName: `nats-${tenant.slug}-manager-creds`,
+    secretName: platformUserCredsSecretName(tenant.slug, "manager"),
   });
   return users;
 }
-
-export interface StreamPlan {
-  /** JetStream stream name; also the NACK Stream's metadata.name in the platform namespace. */
-  name: string;
-  kind: "events" | "snmp-traps" | "netflow" | "otel";
-  subjects: string[];
-  /** Go duration, as NACK takes it. */
-  maxAge: string;
-  maxBytes: number;
-  storage: "file";
-  retention: "limits";
-  discard: "old";
-}
-
-const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
-  ["events", (slug) => `${slug}.events.>`],
-  ["snmp-traps", (slug) => `${slug}.snmp.traps`],
-  ["netflow", (slug) => `${slug}.netflow.>`],
-  ["otel", (slug) => `${slug}.otel.>`],
-];
 
 /**
  * When the tenant's users are issued: the claims epoch plus the credentials generation. Bumping
@@ -202,18 +174,57 @@ export function revokedUserIds(tenant: TenantModel): string[] {
   return [...tenant.collectors.map(collectorUserId), LEAF_USER_ID];
 }
 
-/** The tenant's four streams, retention from the plan with the tenant's overrides. */
-export function tenantStreams(tenant: TenantModel): StreamPlan[] {
-  return STREAM_SUBJECTS.map(([kind, subject]) => ({
-    name: `${tenant.slug}-${kind}`,
-    kind,
-    subjects: [subject(tenant.slug)],
-    maxAge: tenant.limits.retention.maxAge,
-    maxBytes: bytes(tenant.limits.retention.maxBytes),
-    // NACK's CRD defaults to memory storage: data would vanish with the server.
-    storage: "file",
-    retention: "limits",
-    // A full stream drops its oldest messages rather than refusing the tenant's newest.
-    discard: "old",
-  }));
+/** A user with where its creds Secret goes, for the components. */
+export interface NatsUserResources extends NatsUserPlan {
+  /** The user JWT's `name`. */
+  jwtName: string;
+  secret: { logicalName: string; name: string; labels: Record<string, string> };
+}
+
+/** Everything the tenant's account and users are made of, short of the keys (random, in state). */
+export interface TenantNatsPlan {
+  accountName: string;
+  tags: string[];
+  limits: TenantAccountLimits;
+  /** `iat` of the account JWT (the claims epoch) and of the user JWTs (later after a credentials rotation). */
+  accountIssuedAt: number;
+  usersIssuedAt: number;
+  /** A credentials rotation derives a new generation of user keys from the same secret. */
+  userKeyGeneration: string;
+  /** Users revoked by key (a decommissioned tenant's edge users). */
+  revokedUserIds: string[];
+  /** Every user issued at or before this time is revoked (`"*"`). */
+  revokeAllBefore?: number;
+  users: NatsUserResources[];
+  /** The account key is the account's identity: JetStream stores the tenant's streams under it. */
+  accountKey: { logicalName: string; protect: boolean };
+  /** One random secret per tenant from which every user key is derived. */
+  userKeys: { logicalName: string };
+}
+
+/** The tenant's NATS account; `name` is the Tenant component's (its children's stem). */
+export function tenantNatsPlan(name: string, tenant: TenantModel, epoch: number): TenantNatsPlan {
+  const names = tenantResourceNames(name);
+  const revokeAll = revokeAllBefore(tenant, epoch);
+  return {
+    accountName: accountName(tenant.slug),
+    tags: [accountTag(tenant.slug)],
+    limits: tenantAccountLimits(tenant),
+    accountIssuedAt: epoch,
+    usersIssuedAt: userIssuedAt(tenant, epoch),
+    userKeyGeneration: tenant.credentialsRotation === 0 ? "" : `:g${tenant.credentialsRotation}`,
+    revokedUserIds: revokedUserIds(tenant),
+    ...(revokeAll !== undefined ? { revokeAllBefore: revokeAll } : {}),
+    users: tenantUsers(tenant).map((user) => ({
+      ...user,
+      jwtName: natsUserName(tenant.slug, user.id),
+      secret: {
+        logicalName: names.credsSecret(user.secretName),
+        name: user.secretName,
+        labels: { ...componentLabels(tenant.slug, "nats-credentials"), [LABELS.natsUser]: user.role },
+      },
+    })),
+    accountKey: { logicalName: names.accountKey, protect: tenant.status !== "decommissioned" },
+    userKeys: { logicalName: names.userKeys },
+  };
 }

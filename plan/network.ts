@@ -1,11 +1,12 @@
 /**
- * The NetworkPolicy set of a tenant namespace, as plain objects. Peers are always named by the
+ * The NetworkPolicies of a tenant's root and organization namespaces, and the hub's side of tenant
+ * traffic, as plain objects. Peers are always named by the
  * `kubernetes.io/metadata.name` label, which the API server sets and nobody can forge, and never by
  * an empty `namespaceSelector: {}` (which would mean every namespace).
  */
 import type * as k8s from "@pulumi/kubernetes/types/input";
-import type { NamespacePlan } from "../model/model";
-import { LABELS } from "../model/names";
+import { LABELS, POLICY_NAMES } from "../model/names";
+import type { NamespacePlan } from "./namespaces";
 import type { StackSettings } from "../config/settings";
 
 export type PlatformNetwork = Pick<StackSettings, "platformNamespace" | "natsHub" | "dns">;
@@ -27,11 +28,11 @@ export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwo
   return [
     {
       // Isolates every pod in both directions; the policies below are the only ways out and in.
-      name: "default-deny",
+      name: POLICY_NAMES.defaultDeny,
       spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
     },
     {
-      name: "allow-tenant",
+      name: POLICY_NAMES.allowTenant,
       spec: {
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],
@@ -40,7 +41,7 @@ export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwo
       },
     },
     {
-      name: "allow-platform-egress",
+      name: POLICY_NAMES.allowPlatformEgress,
       spec: {
         podSelector: {},
         policyTypes: ["Egress"],
@@ -73,7 +74,7 @@ export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwo
  */
 export function natsHubIngressPolicy(platform: PlatformNetwork, externalLeaves?: { cidrs: string[]; except: string[] }): NetworkPolicySpec {
   return {
-    name: "nats-hub-ingress",
+    name: POLICY_NAMES.hubIngress,
     spec: {
       podSelector: { matchLabels: platform.natsHub.podLabels },
       policyTypes: ["Ingress"],

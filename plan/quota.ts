@@ -1,7 +1,7 @@
 /** ResourceQuota and LimitRange specs of one tenant namespace, as plain objects. */
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { Limits } from "../model/limits";
-import type { NamespacePlan } from "../model/model";
+import type { NamespacePlan } from "./namespaces";
 
 export function resourceQuotaSpec(ns: NamespacePlan): k8s.core.v1.ResourceQuotaSpec {
   return { hard: { ...ns.quota } };

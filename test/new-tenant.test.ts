@@ -10,7 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { ValidationError, loadTenants } from "../model/validate";
+import { loadTenants } from "../model/load";
+import { ValidationError } from "../model/problems";
 import { ScaffoldError, parseCollector, scaffoldTenant, tenantDocument, type ScaffoldOptions } from "../tools/lib-new-tenant";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, readTree } from "./support/fixtures";
 

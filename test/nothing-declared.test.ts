@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OfflineRunError, runOffline } from "../engine/offline";
-import { ValidationError } from "../model/validate";
+import { ValidationError } from "../model/problems";
 import { goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
 
 describe("a bad tenant file", () => {

@@ -29,7 +29,7 @@ import {
 } from "../policy/policies";
 import { LABELS as LIB_LABELS } from "../model/names";
 import { COLLECTOR_TYPES as LIB_COLLECTOR_TYPES } from "../model/schema";
-import { CREDS_KEY as LIB_CREDS_KEY, accountName } from "../plan/nats";
+import { CREDS_KEY as LIB_CREDS_KEY, accountName } from "../model/names";
 import { UNLIMITED_NO_JETSTREAM, accountJwt, credsFile, decodeJwt, hubConfigFragment, nkeyFromRaw, operatorJwt, publicOf, seedOf, userJwt, type Permissions } from "../lib/nats-jwt";
 import { openssl } from "./support/openssl";
 import { tempDir } from "./support/rendered";

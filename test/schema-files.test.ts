@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemaFiles } from "../model/schema-files";
 import { formatQuantity, parseDurationNs, parseQuantityMilli } from "../lib/quantity";
-import { splitQuota } from "../model/limits";
+import { splitQuota } from "../model/quota-share";
 import { EXAMPLES_DIR, REPO } from "./support/fixtures";
 
 describe("published JSON Schemas", () => {

@@ -1,10 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatProblem, loadTenants, validatePlans, validateTenants, ValidationError, type Problem, type SourceFile } from "../model/validate";
-import { natsSettingsProblems, pkiSettingsProblems } from "../plan/pki";
-import { edgeSettingsProblems } from "../plan/edge";
-import { readSettings } from "../config/settings";
+import { loadTenants } from "../model/load";
+import { validatePlans } from "../model/plans";
+import { formatProblem, ValidationError, type Problem } from "../model/problems";
+import { validateTenants } from "../model/tenants";
+import type { SourceFile } from "../model/yaml";
+import { configProblems } from "../config/validate";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
 
 const plansProblems: Problem[] = [];
@@ -188,20 +190,17 @@ describe("plans file validation", () => {
   });
 });
 
-describe("stack config validation (PKI)", () => {
-  const defaults = () => readSettings(() => undefined).pki;
+/** Stack config problems for these raw values (as Pulumi hands them, decoded), over a stack that sets its pod network. */
+const stackProblems = (raw: Record<string, unknown>) => configProblems((key) => ({ clusterPodCidrs: ["10.244.0.0/16"], ...raw })[key]);
 
+describe("stack config validation (PKI)", () => {
   it("accepts the defaults", () => {
-    expect(pkiSettingsProblems(defaults())).toEqual([]);
+    expect(stackProblems({})).toEqual([]);
   });
 
   it("refuses a certificate outliving its issuer, a renewal window longer than the validity, an unknown curve and a negative counter, all at once", () => {
-    const pki = defaults();
-    pki.component.validityHours = pki.tenantCa.validityHours + 1;
-    pki.root.earlyRenewalHours = pki.root.validityHours;
-    pki.tenantCa.curve = "P224" as never;
-    pki.rotation.component = -1;
-    expect(pkiSettingsProblems(pki).map(formatProblem)).toEqual([
+    const raw = { pkiComponentValidityHours: 43800 + 1, pkiRootEarlyRenewalHours: 87600, pkiTenantCaCurve: "P224", pkiComponentRotation: -1 };
+    expect(stackProblems(raw).map(formatProblem)).toEqual([
       "stack config: tenancy:pkiRootEarlyRenewalHours: must be a whole number of hours, at least 0 and less than the validity (87600)",
       "stack config: tenancy:pkiTenantCaCurve: must be one of P256, P384",
       "stack config: tenancy:pkiComponentValidityHours: must not exceed the tenant CA's validity (43800 hours)",
@@ -210,12 +209,10 @@ describe("stack config validation (PKI)", () => {
   });
 
   it("reports stack config problems together with tenant file problems", () => {
-    const pki = defaults();
-    pki.root.validityHours = 0;
     const dir = tenantsDir({ "acme.yaml": mutate((t) => (t.plan = "gold")) });
     let error: unknown;
     try {
-      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, relativeTo: path.dirname(dir) }, pkiSettingsProblems(pki));
+      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, relativeTo: path.dirname(dir) }, stackProblems({ pkiRootValidityHours: 0 }));
     } catch (e) {
       error = e;
     }
@@ -227,19 +224,16 @@ describe("stack config validation (PKI)", () => {
 
 describe("stack config validation (NATS)", () => {
   it("accepts the defaults and refuses a bare string for the hub's public names, bad replicas, a non-boolean switch and a bad epoch, all at once", () => {
-    const ok = readSettings(() => undefined);
-    expect(natsSettingsProblems(ok.nats, ok.pki)).toEqual([]);
+    expect(stackProblems({})).toEqual([]);
     // Pulumi hands config values as strings; "nats.example.com" is not JSON, so it stays a string.
     const raw: Record<string, unknown> = { natsHubPublicDnsNames: "nats.example.com", natsStreamReplicas: 7, natsDeployHub: "yes", natsClaimsIssuedAt: 1.5 };
-    const bad = readSettings((key) => raw[key]);
-    expect(natsSettingsProblems(bad.nats, bad.pki).map(formatProblem)).toEqual([
+    expect(stackProblems(raw).map(formatProblem)).toEqual([
       'stack config: tenancy:natsHubPublicDnsNames: must be a list of DNS names, e.g. ["nats.example.com"]',
       "stack config: tenancy:natsStreamReplicas: must be a whole number from 1 to 5 (JetStream's limit)",
       "stack config: tenancy:natsClaimsIssuedAt: must be a positive whole number of Unix seconds",
       "stack config: tenancy:natsDeployHub: must be true or false",
     ]);
-    const names = readSettings((key) => (key === "natsHubPublicDnsNames" ? ["nats.example.com", "Bad_Name"] : undefined));
-    expect(natsSettingsProblems(names.nats, names.pki).map(formatProblem)).toEqual(['stack config: tenancy:natsHubPublicDnsNames[1]: "Bad_Name" is not a DNS name']);
+    expect(stackProblems({ natsHubPublicDnsNames: ["nats.example.com", "Bad_Name"] }).map(formatProblem)).toEqual(['stack config: tenancy:natsHubPublicDnsNames[1]: "Bad_Name" is not a DNS name']);
   });
 });
 
@@ -281,15 +275,15 @@ describe("edge settings and edge clusters", () => {
   });
 
   it("reports bad edge stack config, every problem at once", () => {
-    const settings = readSettings((key) => ({ edgeServiceType: "NodePort", clusterPodCidrs: ["10.0.0/8"], edgeIngestCidrs: "0.0.0.0/0", edgeLeafImage: "" })[key]);
-    expect(edgeSettingsProblems(settings.edge).map((p) => `${p.path}: ${p.rule}`)).toEqual([
+    const raw = { edgeServiceType: "NodePort", clusterPodCidrs: ["10.0.0/8"], edgeIngestCidrs: "0.0.0.0/0", edgeLeafImage: "" };
+    expect(stackProblems(raw).map((p) => `${p.path}: ${p.rule}`)).toEqual([
       "tenancy:edgeServiceType: must be one of ClusterIP, LoadBalancer",
       'tenancy:edgeIngestCidrs: must be a list of IPv4 CIDRs, e.g. ["10.244.0.0/16"]',
       'tenancy:clusterPodCidrs[0]: "10.0.0/8" is not an IPv4 CIDR',
       "tenancy:edgeLeafImage: must be a container image reference",
     ]);
     // The platform cluster's pod network has no safe default: it must be set.
-    expect(edgeSettingsProblems(readSettings(() => undefined).edge).map((p) => p.path)).toEqual(["tenancy:clusterPodCidrs"]);
-    expect(edgeSettingsProblems(readSettings((key) => (key === "clusterPodCidrs" ? ["10.244.0.0/16"] : undefined)).edge)).toEqual([]);
+    expect(configProblems(() => undefined).map((p) => p.path)).toEqual(["tenancy:clusterPodCidrs"]);
+    expect(configProblems((key) => (key === "clusterPodCidrs" ? ["10.244.0.0/16"] : undefined))).toEqual([]);
   });
 });

@@ -1,13 +1,13 @@
 /**
  * The tenant scaffold behind `npm run new-tenant`: builds a tenant file from a few options, writes
- * it and validates the whole tenants directory with the repository's own loader (lib/validate.ts),
+ * it and validates the whole tenants directory with the repository's own loader (model/load.ts),
  * so a scaffolded file is refused for exactly the reasons `npm run render` and `pulumi up` would
  * refuse it. Nothing is left behind when it is refused.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { loadTenants } from "../model/validate";
+import { loadTenants } from "../model/load";
 
 export interface ScaffoldOptions {
   slug: string;

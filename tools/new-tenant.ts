@@ -11,7 +11,7 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ValidationError } from "../model/validate";
+import { ValidationError } from "../model/problems";
 import { ScaffoldError, scaffoldTenant } from "./lib-new-tenant";
 
 const USAGE = 'usage: npm run new-tenant -- <slug> --plan <plan> [--display-name "..."] [--admin group]... [--viewer group]... [--org id]... [--collector type:partition[:replicas]]... [--dir tenants] [--force]';

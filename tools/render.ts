@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { parseArgs } from "node:util";
 import { DEFAULT_SEED, OfflineRunError, runOffline } from "../engine/offline";
 import { summaryText, writeRender } from "../engine/render";
-import { ValidationError } from "../model/validate";
+import { ValidationError } from "../model/problems";
 
 async function main() {
   const { values } = parseArgs({
@@ -54,7 +54,7 @@ function parseClock(text: string): Date {
 
 main().catch((err) => {
   const cause = err instanceof OfflineRunError ? err.cause : err;
-  // The program (and its lib/validate.ts) is loaded through tsx's require: its ValidationError is
+  // The program (and its model/problems.ts) is loaded through tsx's require: its ValidationError is
   // another copy of the class than this file's, so test the shape, not the identity.
   const isValidation = cause instanceof ValidationError || (cause instanceof Error && cause.name === "ValidationError" && Array.isArray((cause as { problems?: unknown }).problems));
   console.error(isValidation ? (cause as Error).message : cause);

@@ -1,167 +1,33 @@
 /**
- * Reads every tenant file and the plans, and reports every problem at once — each naming the file,
- * the field path and the rule — or returns the resolved tenants. Nothing is declared unless all
- * files are good.
+ * Tenant files → validated tenants: each file against the tenant schema and its plan, every
+ * derived name checked for length and collisions across files, overrides merged into limits. Every
+ * problem of every file is collected; nothing resolves unless all files are good.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import { LineCounter, parseDocument } from "yaml";
+import type { ValidateFunction } from "ajv";
+import { edgeQuotaNeeds } from "./edge-footprint";
 import { limitProblems, mergeLimits } from "./limits";
-import type { OrganizationModel, TenantModel } from "./model";
-import { EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
-import { edgeQuotaNeeds } from "../plan/edge";
-import { EDGE_KUBECONFIG_PREFIX, type EdgeSettings } from "../config/settings";
-import { DURATION_PATTERN, QUANTITY_PATTERN } from "../lib/quantity";
-import { PlansFileSchema, buildTenantSchema, type Plan, type PlansFile, type TenantFile } from "./schema";
+import type { EdgeOptions, OrganizationModel, TenantModel } from "./model";
+import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
+import { pathOf, type Problem } from "./problems";
+import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
+import { compileSchema, schemaProblems } from "./schema-check";
+import { parseYaml, type SourceFile } from "./yaml";
 
-export interface Problem {
-  file: string;
-  /** Field path inside the file, like `organizations[1].id`; empty for the whole file. */
-  path: string;
-  rule: string;
-}
-
-export const formatProblem = (p: Problem) => `${p.file}: ${p.path || "(file)"}: ${p.rule}`;
-
-/** Thrown when any input is bad; its message lists every problem, one per line. */
-export class ValidationError extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(
-      `${problems.length} problem(s) in the tenant configuration; nothing was declared:\n` +
-        problems.map((p) => `  ${formatProblem(p)}`).join("\n"),
-    );
-    this.name = "ValidationError";
-  }
-}
-
-export interface SourceFile {
-  /** Path used in messages (relative to the repository, e.g. `tenants/acme.yaml`). */
-  file: string;
-  text: string;
-}
-
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-let plansValidator: ValidateFunction | undefined;
 const tenantValidators = new Map<string, ValidateFunction>();
-
-/** Parses YAML; syntax errors and duplicate keys become problems with their line. */
-function parseYaml(source: SourceFile, problems: Problem[]): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, lineCounter });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const line = lineCounter.linePos(e.pos[0]).line;
-      problems.push({ file: source.file, path: "", rule: `YAML${line ? ` line ${line}` : ""}: ${e.message.split("\n")[0]}` });
-    }
-    return undefined;
-  }
-  return doc.toJS();
-}
-
-/** `["organizations", "1", "id"]` → `organizations[1].id`; keys with dots are quoted: `quota["requests.cpu"]`. */
-export function pathOf(segments: readonly string[]): string {
-  let out = "";
-  for (const part of segments) {
-    if (/^[0-9]+$/.test(part)) out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out;
-}
-
-/** An ajv instance path (JSON Pointer, `/organizations/1/id`), plus an optional child key, as a field path. */
-export function fieldPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  if (extra !== undefined) parts.push(extra);
-  return pathOf(parts);
-}
-
-/** Turns ajv's errors into one readable rule per field. */
-function schemaProblems(file: string, errors: ErrorObject[]): Problem[] {
-  const problems: Problem[] = [];
-  // A failed union reports each branch and then the union itself; keep only the union's message.
-  const unionPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
-  for (const e of errors) {
-    if (unionPaths.has(e.instancePath) && e.keyword !== "anyOf") continue;
-    const got = e.data === undefined ? "" : ` (got ${JSON.stringify(e.data)})`;
-    switch (e.keyword) {
-      case "additionalProperties": {
-        const field = (e.params as { additionalProperty: string }).additionalProperty;
-        const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-        problems.push({ file, path: fieldPath(e.instancePath, field), rule: `unknown field; known fields: ${known.join(", ")}` });
-        break;
-      }
-      case "required":
-        problems.push({ file, path: fieldPath(e.instancePath, (e.params as { missingProperty: string }).missingProperty), rule: "required field is missing" });
-        break;
-      case "pattern":
-        problems.push({ file, path: fieldPath(e.instancePath), rule: patternRule(e.schema as string) + got });
-        break;
-      case "anyOf": {
-        const branches = (e.schema as { const?: unknown; description?: string }[]);
-        const consts = branches.map((b) => b.const);
-        const rule = consts.every((c) => c !== undefined)
-          ? `must be one of ${consts.map((c) => JSON.stringify(c)).join(", ")}`
-          : `expected ${(e.parentSchema as { description?: string }).description ?? "a valid value"}`;
-        problems.push({ file, path: fieldPath(e.instancePath), rule: rule + got });
-        break;
-      }
-      case "uniqueItems": {
-        const { i, j } = e.params as { i: number; j: number };
-        problems.push({ file, path: fieldPath(e.instancePath, String(i)), rule: `duplicate of item ${j}${e.data ? ` (${JSON.stringify((e.data as unknown[])[i])})` : ""}` });
-        break;
-      }
-      default:
-        problems.push({ file, path: fieldPath(e.instancePath), rule: (e.message ?? e.keyword) + got });
-    }
-  }
-  return problems;
-}
-
-function patternRule(pattern: string): string {
-  if (pattern === QUANTITY_PATTERN) return 'must be a Kubernetes quantity such as "500m", "2", "1Gi"';
-  if (pattern === DURATION_PATTERN) return 'must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h")';
-  if (pattern.includes("[-a-z0-9]")) return "must be a DNS label: lowercase letters, digits and '-', starting with a letter and not ending with '-'";
-  return `must match ${pattern}`;
-}
-
-/** Validates the plans file; returns the plans by name, or undefined when the file is bad. */
-export function validatePlans(source: SourceFile, problems: Problem[]): Record<string, Plan> | undefined {
-  const before = problems.length;
-  const data = parseYaml(source, problems);
-  if (data === undefined) return undefined;
-  plansValidator ??= ajv.compile({ ...PlansFileSchema, $id: undefined });
-  if (!plansValidator(data)) {
-    problems.push(...schemaProblems(source.file, plansValidator.errors ?? []));
-    return undefined;
-  }
-  const plans = (data as PlansFile).plans;
-  for (const [name, plan] of Object.entries(plans)) {
-    // A plan must work for a tenant with just its root namespace; tenants with organizations are checked on their own.
-    for (const p of limitProblems(mergeLimits(plan, undefined), 1)) {
-      problems.push({ file: source.file, path: pathOf(["plans", name, ...p.path]), rule: p.rule });
-    }
-  }
-  return problems.length === before ? plans : undefined;
-}
 
 /**
  * Validates all tenant files against the plans and each other. Returns the resolved tenants, sorted
  * by slug, when there is no problem at all. With `plans` undefined (the plans file is bad) the
  * files are still checked for everything that does not depend on a plan.
  */
-/** What tenant files may refer to in the stack's edge settings. */
-export type EdgeOptions = Pick<EdgeSettings, "clusters" | "publicHubLeafUrl" | "serviceType"> & Partial<Pick<EdgeSettings, "edgeClusterPodCidrs">>;
-
 export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel[] {
   const planNames = Object.keys(plans ?? {}).sort();
   const key = planNames.join(",");
   let validate = tenantValidators.get(key);
   if (!validate) {
-    // One validator per set of plan names; the $id stays with the published file only.
-    const { $id: _id, ...schema } = buildTenantSchema(planNames.length > 0 ? planNames : undefined);
-    validate = ajv.compile(schema);
+    // One validator per set of plan names.
+    validate = compileSchema(buildTenantSchema(planNames.length > 0 ? planNames : undefined));
     tenantValidators.set(key, validate);
   }
   const before = problems.length;
@@ -310,33 +176,4 @@ function getPath(obj: unknown, segments: string[]): unknown {
     cur = (cur as Record<string, unknown>)[segment];
   }
   return cur;
-}
-
-export interface LoadOptions {
-  /** Directory with tenants/<slug>.yaml. */
-  tenantsDir: string;
-  plansFile: string;
-  /** Base for the file names in messages (default: the current directory). */
-  relativeTo?: string;
-  /** The stack's edge clusters and public hub address (tenants' `edge.cluster` refers to them). */
-  edge?: EdgeOptions;
-}
-
-/** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
-export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = []): { tenants: TenantModel[]; plans: Record<string, Plan> } {
-  const rel = (p: string) => path.relative(options.relativeTo ?? process.cwd(), p) || p;
-  // Stack config problems are reported with the files' problems, all at once.
-  const problems: Problem[] = [...settingsProblems];
-  const plans = validatePlans({ file: rel(options.plansFile), text: fs.readFileSync(options.plansFile, "utf8") }, problems);
-  const sources: SourceFile[] = [];
-  for (const entry of fs.readdirSync(options.tenantsDir).sort()) {
-    const full = path.join(options.tenantsDir, entry);
-    if (entry.endsWith(".yaml")) sources.push({ file: rel(full), text: fs.readFileSync(full, "utf8") });
-    else if (entry.endsWith(".yml") || entry.endsWith(".json")) {
-      problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
-    }
-  }
-  const tenants = validateTenants(sources, plans, problems, options.edge);
-  if (problems.length > 0) throw new ValidationError(problems);
-  return { tenants, plans: plans! };
 }

@@ -1,0 +1,179 @@
+/**
+ * Every stack config key the program reads (namespace `tenancy`), declared once: its JSON Schema
+ * (TypeBox, checked with ajv like the tenant files), its default, its description, and the rule a
+ * bad value breaks. The settings reader takes defaults from here, config validation checks values
+ * against these schemas, and Pulumi.yaml's `config:` block and docs/configuration.md are generated
+ * from this table (`npm run schema`; a test fails when either is stale).
+ */
+import { Type, type TSchema } from "@sinclair/typebox";
+import { EDGE_SERVICE_TYPES } from "../model/model";
+import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
+
+export interface ConfigKey {
+  schema: TSchema;
+  /** The value when the stack sets none; absent for keys that are required or have a computed default. */
+  default?: unknown;
+  /** The stack must set it (there is no safe default). */
+  required?: true;
+  /** What a missing required key is told. */
+  requiredRule?: string;
+  /** How the default is computed, for keys whose default depends on other keys. */
+  computedDefault?: string;
+  description: string;
+  /** Heading in docs/configuration.md. */
+  group: string;
+}
+
+const DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+const DNS_NAME = "^(?=.{1,253}$)(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$";
+const IPV4_CIDR = "^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\/(3[0-2]|[12]?\\d)$";
+const IMAGE = "^[a-z0-9][\\w./:@-]*$";
+
+const port = (what: string) => Type.Integer({ minimum: 1, maximum: 65535, rule: `must be a TCP port (1–65535) for ${what}` });
+const labels = () => Type.Record(Type.String({ minLength: 1 }), Type.String(), { rule: 'must be a map of label names to values, e.g. {"app.kubernetes.io/name": "nats"}' });
+const cidrs = () =>
+  Type.Array(Type.String({ pattern: IPV4_CIDR, rule: "{value} is not an IPv4 CIDR" }), { rule: 'must be a list of IPv4 CIDRs, e.g. ["10.244.0.0/16"]' });
+const hours = (rule: string) => Type.Integer({ minimum: 1, rule });
+const earlyRenewal = () => Type.Integer({ minimum: 0, rule: "must be a whole number of hours, at least 0 and less than the validity" });
+const curve = () => Type.Union([Type.Literal("P256"), Type.Literal("P384")], { rule: "must be one of P256, P384" });
+const counter = () => Type.Integer({ minimum: 0, rule: "must be a whole number, at least 0" });
+const image = () => Type.String({ pattern: IMAGE, rule: "must be a container image reference" });
+
+const FILES = "Files";
+const PLATFORM = "Platform and cluster";
+const NATS = "NATS hub";
+const PKI = "Certificates";
+const EDGE = "Edge (leaf nodes and collectors)";
+const LIFECYCLE = "Lifecycle guard";
+const OUTPUT = "Output";
+
+/**
+ * The keys, in the order problems are reported and the documentation lists them. Edge clusters'
+ * kubeconfigs are secret keys of their own, `tenancy:edgeKubeconfig-<cluster>` (see
+ * {@link DYNAMIC_KEYS}).
+ */
+export const CONFIG_KEYS = {
+  tenantsDir: { schema: Type.String({ minLength: 1 }), default: "tenants", description: "Directory holding tenants/<slug>.yaml", group: FILES },
+  plansFile: { schema: Type.String({ minLength: 1 }), default: "plans/plans.yaml", description: "The plans file", group: FILES },
+
+  platformNamespace: {
+    schema: Type.String({ pattern: DNS_LABEL, maxLength: 63, rule: "must be a namespace name (DNS label)" }),
+    default: "platform",
+    description: "Namespace of the shared platform (NATS hub, platform services)",
+    group: PLATFORM,
+  },
+  dnsNamespace: { schema: Type.String({ pattern: DNS_LABEL, maxLength: 63, rule: "must be a namespace name (DNS label)" }), default: "kube-system", description: "Namespace of the cluster DNS, the only egress every tenant pod has besides the hub", group: PLATFORM },
+  dnsPodLabels: { schema: labels(), default: { "k8s-app": "kube-dns" }, description: "Labels of the cluster DNS pods", group: PLATFORM },
+  natsHubServiceName: {
+    schema: Type.String({ pattern: DNS_LABEL, maxLength: 63, rule: "must be a Service name (DNS label)" }),
+    default: "nats",
+    description: "Name of the NATS hub's Service in the platform namespace (DNS names of the hub certificate)",
+    group: PLATFORM,
+  },
+  natsHubPodLabels: { schema: labels(), default: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/component": "nats" }, description: "Labels of the NATS hub pods in the platform namespace", group: PLATFORM },
+  natsClientPort: { schema: port("the hub's clients"), default: 4222, description: "The hub's client port", group: PLATFORM },
+  natsLeafPort: { schema: port("the hub's leaf nodes"), default: 7422, description: "The hub's leaf node port", group: PLATFORM },
+
+  natsHubPublicDnsNames: {
+    schema: Type.Array(Type.String({ pattern: DNS_NAME, rule: "{value} is not a DNS name" }), { rule: 'must be a list of DNS names, e.g. ["nats.example.com"]' }),
+    default: [],
+    description: "Public DNS names remote leaf nodes dial; added to the hub certificate",
+    group: NATS,
+  },
+  natsHubUrl: {
+    schema: Type.String({ pattern: "^(nats|tls)://", rule: "must be a nats:// or tls:// URL" }),
+    computedDefault: "tls://<natsHubServiceName>.<platformNamespace>.svc:<natsClientPort>",
+    description: "URL NACK and the platform's readers use to reach the hub's client port",
+    group: NATS,
+  },
+  natsStreamReplicas: { schema: Type.Integer({ minimum: 1, maximum: 5, rule: "must be a whole number from 1 to 5 (JetStream's limit)" }), default: 1, description: "JetStream replicas of every tenant stream (3 for a clustered hub)", group: NATS },
+  natsOperatorName: {
+    schema: Type.String({ pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$", rule: "must be a name of letters, digits, '-', '_' or '.' (at most 64)" }),
+    default: "serviceradar",
+    description: "Name of the NATS operator",
+    group: NATS,
+  },
+  natsClaimsIssuedAt: {
+    schema: Type.Integer({ minimum: 1, rule: "must be a positive whole number of Unix seconds" }),
+    default: 1767225600,
+    description: "iat of every NATS JWT (Unix seconds); fixed so unchanged claims give identical tokens",
+    group: NATS,
+  },
+  natsDeployHub: { schema: Type.Boolean({ rule: "must be true or false" }), default: false, description: "Deploy the official NATS Helm chart (1.x) wired to the generated accounts fragment", group: NATS },
+  natsHubChartVersion: { schema: Type.String({ minLength: 1 }), default: "1.3.16", description: "Version of the NATS Helm chart when natsDeployHub is on", group: NATS },
+
+  pkiRootValidityHours: { schema: hours("must be a positive whole number of hours"), default: 87600, description: "Lifetime of the platform root CA (and the hub CA)", group: PKI },
+  pkiRootEarlyRenewalHours: { schema: earlyRenewal(), default: 8760, description: "How long before expiry the root CA is due for renewal", group: PKI },
+  pkiRootCurve: { schema: curve(), default: "P384", description: "ECDSA curve of the root and hub CA keys", group: PKI },
+  pkiTenantCaValidityHours: { schema: hours("must be a positive whole number of hours"), default: 43800, description: "Lifetime of each tenant's intermediate CA", group: PKI },
+  pkiTenantCaEarlyRenewalHours: { schema: earlyRenewal(), default: 4380, description: "How long before expiry a tenant CA is due for renewal", group: PKI },
+  pkiTenantCaCurve: { schema: curve(), default: "P256", description: "ECDSA curve of tenant CA keys", group: PKI },
+  pkiComponentValidityHours: { schema: hours("must be a positive whole number of hours"), default: 8760, description: "Lifetime of component certificates (collectors, leaf nodes, the hub)", group: PKI },
+  pkiComponentEarlyRenewalHours: { schema: earlyRenewal(), default: 720, description: "How long before expiry a component certificate is due for renewal", group: PKI },
+  pkiComponentCurve: { schema: curve(), default: "P256", description: "ECDSA curve of component keys", group: PKI },
+  pkiRootRotation: { schema: counter(), default: 0, description: "Bump to replace the platform root CA (and re-issue everything)", group: PKI },
+  pkiTenantCaRotation: { schema: counter(), default: 0, description: "Bump to replace every tenant's intermediate CA", group: PKI },
+  pkiComponentRotation: { schema: counter(), default: 0, description: "Bump to re-issue every component certificate", group: PKI },
+  pkiHubRotation: { schema: counter(), default: 0, description: "Bump to re-issue the NATS hub's server certificate", group: PKI },
+
+  edgeServiceType: {
+    schema: Type.Union(EDGE_SERVICE_TYPES.map((t) => Type.Literal(t)), { rule: `must be one of ${EDGE_SERVICE_TYPES.join(", ")}` }),
+    default: "ClusterIP",
+    description: "Type of the collectors' Services: ClusterIP (devices reach them through your ingress or a route into the cluster) or LoadBalancer (one per collector, counted in the tenant's quota)",
+    group: EDGE,
+  },
+  edgeIngestCidrs: { schema: cidrs(), default: ["0.0.0.0/0"], description: "Where devices send from: sources admitted on the collectors' ingest ports", group: EDGE },
+  clusterPodCidrs: {
+    schema: cidrs(),
+    required: true,
+    requiredRule: 'is required: the platform cluster\'s pod network (e.g. ["10.244.0.0/16"]), which no ingest port and no outside leaf source may include',
+    description: "The platform cluster's pod network, excluded from edgeIngestCidrs (another tenant's pod is never a device) and from the hub's outside leaf sources",
+    group: EDGE,
+  },
+  edgeClusterPodCidrs: {
+    schema: Type.Record(Type.String({ pattern: DNS_LABEL }), cidrs(), { rule: 'must be a map of edge cluster names to lists of IPv4 CIDRs, e.g. {"site-a": ["10.42.0.0/16"]}' }),
+    default: {},
+    description: "The pod network of each edge cluster, by name",
+    group: EDGE,
+  },
+  edgePublicHubLeafUrl: {
+    schema: Type.String({ pattern: "^nats-leaf://", rule: "must be a nats-leaf:// URL" }),
+    computedDefault: "nats-leaf://<first of natsHubPublicDnsNames>:<natsLeafPort>, or none",
+    description: "The hub's leaf port as seen from a customer's network (bundles, edges in their own clusters)",
+    group: EDGE,
+  },
+  edgePublicHubCidrs: { schema: cidrs(), default: ["0.0.0.0/0"], description: "Addresses of the public hub: what a leaf in another cluster may dial (its NetworkPolicy)", group: EDGE },
+  edgeLeafSourceCidrs: { schema: cidrs(), default: ["0.0.0.0/0"], description: "Where leaf nodes outside the cluster dial the hub from (the hub's ingress on the leaf port)", group: EDGE },
+  edgeLeafImage: { schema: image(), default: "nats:2.10.29-alpine", description: "nats-server image of every tenant's leaf node (pin a digest in production)", group: EDGE },
+  edgeCollectorImages: {
+    schema: Type.Object(
+      { flowgger: Type.Optional(image()), trapd: Type.Optional(image()), netflow: Type.Optional(image()), otel: Type.Optional(image()) },
+      { additionalProperties: false, rule: 'must be a map of collector types to images, e.g. {"trapd": "registry.example.com/trapd:1.2"}' },
+    ),
+    default: {},
+    description: "Image of each collector type, replacing ghcr.io/carverauto/serviceradar-<type>:1.0.0",
+    group: EDGE,
+  },
+
+  guardRemovedTenants: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Refuse an update that drops a tenant (or organization) not decommissioned in the last one", group: LIFECYCLE },
+  guardStackName: {
+    schema: Type.String({ minLength: 1 }),
+    computedDefault: "<organization>/<project>/<stack>",
+    description: "How this stack names itself in a StackReference (the guard reads its own previous outputs); legacy DIY backends take the bare stack name",
+    group: LIFECYCLE,
+  },
+
+  renderYamlToDirectory: { schema: Type.String({ minLength: 1 }), computedDefault: "none: apply to the cluster", description: "When set, the Kubernetes provider writes YAML here instead of talking to a cluster", group: OUTPUT },
+} satisfies Record<string, ConfigKey>;
+
+export type ConfigKeyName = keyof typeof CONFIG_KEYS;
+
+/** Keys whose name carries a value: secret, one per edge cluster. */
+export const DYNAMIC_KEYS = [
+  {
+    pattern: `${EDGE_KUBECONFIG_PREFIX}<cluster>`,
+    secret: true,
+    description: "Kubeconfig of an edge cluster that a tenant file names in edge.cluster (set with `pulumi config set --secret`)",
+    group: EDGE,
+  },
+] as const;

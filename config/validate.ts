@@ -1,0 +1,74 @@
+/**
+ * Stack config problems, reported with the tenant files' problems and in the same form: each set
+ * value checked against its key's schema in config/keys.ts (ajv, like the tenant files), required
+ * keys present, then the rules that relate keys to each other (a certificate may not outlive its
+ * issuer). Problems come in the registry's key order.
+ */
+import type { ValidateFunction } from "ajv";
+import type { Problem } from "../model/problems";
+import { compileSchema, schemaProblems } from "../model/schema-check";
+import { CONFIG_KEYS, type ConfigKey, type ConfigKeyName } from "./keys";
+import { decodeConfigValue, readSettings, type ConfigGetter, type StackSettings } from "./settings";
+
+export const CONFIG_SOURCE = "stack config";
+
+const validators = new Map<ConfigKeyName, ValidateFunction>();
+const validatorOf = (key: ConfigKeyName) => {
+  let v = validators.get(key);
+  if (!v) validators.set(key, (v = compileSchema(CONFIG_KEYS[key].schema)));
+  return v;
+};
+
+/** `tenancy:<key>` followed by the path inside its value: `[1]` for list items, `.name` for map entries. */
+const keyPath = (key: string) => (instancePath: string, extra?: string) =>
+  `tenancy:${key}` +
+  [...instancePath.split("/").slice(1), ...(extra === undefined ? [] : [extra])]
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join("");
+
+/** Every problem with the stack's config values; empty when the stack config is good. */
+export function configProblems(get: ConfigGetter, source = CONFIG_SOURCE): Problem[] {
+  const byKey = new Map<ConfigKeyName, Problem[]>();
+  const add = (key: ConfigKeyName, problem: Problem) => byKey.set(key, [...(byKey.get(key) ?? []), problem]);
+  for (const key of Object.keys(CONFIG_KEYS) as ConfigKeyName[]) {
+    const spec: ConfigKey = CONFIG_KEYS[key];
+    const value = decodeConfigValue(key, get(key));
+    if (value === undefined) {
+      if (spec.required) add(key, { file: source, path: `tenancy:${key}`, rule: spec.requiredRule ?? "is required" });
+      continue;
+    }
+    const validate = validatorOf(key);
+    if (!validate(value)) for (const p of schemaProblems(source, validate.errors ?? [], keyPath(key))) add(key, p);
+  }
+  // Relations only between values that are good on their own: one problem per bad value.
+  const settings = readSettings(get);
+  for (const { key, rule } of relationProblems(settings, (k) => byKey.has(k))) add(key, { file: source, path: `tenancy:${key}`, rule });
+  return (Object.keys(CONFIG_KEYS) as ConfigKeyName[]).flatMap((key) => byKey.get(key) ?? []);
+}
+
+/** Rules between keys: renewal windows inside lifetimes, and no certificate outliving its issuer. */
+function relationProblems(settings: StackSettings, isBad: (key: ConfigKeyName) => boolean): { key: ConfigKeyName; rule: string }[] {
+  const problems: { key: ConfigKeyName; rule: string }[] = [];
+  const { pki } = settings;
+  const classes = [
+    ["Root", pki.root],
+    ["TenantCa", pki.tenantCa],
+    ["Component", pki.component],
+  ] as const;
+  for (const [name, cls] of classes) {
+    const validity = `pki${name}ValidityHours` as const;
+    const early = `pki${name}EarlyRenewalHours` as const;
+    if (!isBad(validity) && !isBad(early) && cls.earlyRenewalHours >= cls.validityHours) {
+      problems.push({ key: early, rule: `must be a whole number of hours, at least 0 and less than the validity (${cls.validityHours})` });
+    }
+  }
+  // A certificate outliving its issuer would be valid on paper and refused by every verifier.
+  if (!isBad("pkiTenantCaValidityHours") && !isBad("pkiRootValidityHours") && pki.tenantCa.validityHours > pki.root.validityHours) {
+    problems.push({ key: "pkiTenantCaValidityHours", rule: `must not exceed the root's validity (${pki.root.validityHours} hours)` });
+  }
+  if (!isBad("pkiComponentValidityHours") && !isBad("pkiTenantCaValidityHours") && pki.component.validityHours > pki.tenantCa.validityHours) {
+    problems.push({ key: "pkiComponentValidityHours", rule: `must not exceed the tenant CA's validity (${pki.tenantCa.validityHours} hours)` });
+  }
+  return problems;
+}

@@ -1,0 +1,43 @@
+/**
+ * The loader every entry point uses (the program, the render, the scaffold): reads the plans file
+ * and every tenant file from disk and returns the resolved tenants, or throws one ValidationError
+ * listing every problem (stack config problems included).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { EdgeOptions, TenantModel } from "./model";
+import { validatePlans } from "./plans";
+import { ValidationError, type Problem } from "./problems";
+import type { Plan } from "./schema";
+import { validateTenants } from "./tenants";
+import type { SourceFile } from "./yaml";
+
+export interface LoadOptions {
+  /** Directory with tenants/<slug>.yaml. */
+  tenantsDir: string;
+  plansFile: string;
+  /** Base for the file names in messages (default: the current directory). */
+  relativeTo?: string;
+  /** The stack's edge clusters and public hub address (tenants' `edge.cluster` refers to them). */
+  edge?: EdgeOptions;
+}
+
+/** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
+export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = []): { tenants: TenantModel[]; plans: Record<string, Plan> } {
+  const rel = (p: string) => path.relative(options.relativeTo ?? process.cwd(), p) || p;
+  // Stack config problems are reported with the files' problems, all at once.
+  const problems: Problem[] = [...settingsProblems];
+  const plans = validatePlans({ file: rel(options.plansFile), text: fs.readFileSync(options.plansFile, "utf8") }, problems);
+  const sources: SourceFile[] = [];
+  for (const entry of fs.readdirSync(options.tenantsDir).sort()) {
+    const full = path.join(options.tenantsDir, entry);
+    if (entry.endsWith(".yaml")) sources.push({ file: rel(full), text: fs.readFileSync(full, "utf8") });
+    else if (entry.endsWith(".yml") || entry.endsWith(".json")) {
+      problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
+    }
+  }
+  const tenants = validateTenants(sources, plans, problems, options.edge);
+  // A bad plans file is always among the problems.
+  if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);
+  return { tenants, plans };
+}

@@ -1,0 +1,68 @@
+/**
+ * The edge namespace's NetworkPolicies: nothing in the edge talks to the tenant's other
+ * namespaces; collectors reach only the leaf (and DNS), the leaf only the hub's leaf port (and
+ * DNS), and only the collectors' ingest ports are open, to addresses outside the pod network.
+ */
+import type * as k8s from "@pulumi/kubernetes/types/input";
+import type { EdgeSettings } from "../../config/settings";
+import { LABELS, POLICY_NAMES } from "../../model/names";
+import type { NetworkPolicySpec, PlatformNetwork } from "../network";
+import { LEAF_CLIENT_PORT } from "./paths";
+import { COLLECTOR_SELECTOR, LEAF_SELECTOR, type EdgeWorkloadPlan } from "./workloads";
+
+export type LeafHubTarget = { kind: "platform" } | { kind: "external"; cidrs: string[] };
+
+/** `podCidrs`: the pod network of the cluster the edge runs in; none of its pods is a device. */
+export function edgeNetworkPolicies(workloads: EdgeWorkloadPlan[], platform: PlatformNetwork, edge: EdgeSettings, hub: LeafHubTarget, podCidrs: readonly string[]): NetworkPolicySpec[] {
+  const podsOf = (labels: Record<string, string>) => ({ podSelector: { matchLabels: labels } });
+  const ingestFrom = edge.ingestCidrs.map((cidr) => ({ ipBlock: { cidr, ...(podCidrs.length ? { except: [...podCidrs] } : {}) } }));
+  const hubPeers: k8s.networking.v1.NetworkPolicyPeer[] =
+    hub.kind === "platform"
+      ? [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: platform.platformNamespace } }, podSelector: { matchLabels: platform.natsHub.podLabels } }]
+      : hub.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  const policies: NetworkPolicySpec[] = [
+    { name: POLICY_NAMES.defaultDeny, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    {
+      name: POLICY_NAMES.allowDns,
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: platform.dns.namespace } }, podSelector: { matchLabels: platform.dns.podLabels } }],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      name: POLICY_NAMES.collectorsToLeaf,
+      spec: { podSelector: { matchLabels: COLLECTOR_SELECTOR }, policyTypes: ["Egress"], egress: [{ to: [podsOf(LEAF_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
+    },
+    {
+      name: POLICY_NAMES.leafFromCollectors,
+      spec: { podSelector: { matchLabels: LEAF_SELECTOR }, policyTypes: ["Ingress"], ingress: [{ from: [podsOf(COLLECTOR_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
+    },
+    {
+      name: POLICY_NAMES.leafToHub,
+      spec: { podSelector: { matchLabels: LEAF_SELECTOR }, policyTypes: ["Egress"], egress: [{ to: hubPeers, ports: [{ protocol: "TCP", port: platform.natsHub.leafPort }] }] },
+    },
+  ];
+  for (const w of workloads) {
+    if (w.ingest.length === 0) continue;
+    policies.push({
+      name: POLICY_NAMES.ingest(w.name),
+      spec: {
+        podSelector: { matchLabels: { [LABELS.instance]: w.name } },
+        policyTypes: ["Ingress"],
+        // A policy matches pods by container port, after the Service has mapped the well-known one.
+        ingress: [{ from: ingestFrom, ports: w.ingest.map((p) => ({ protocol: p.protocol, port: p.containerPort })) }],
+      },
+    });
+  }
+  return policies;
+}
+

@@ -1,0 +1,177 @@
+/**
+ * A tenant's edge workloads as data: one Deployment (with its Service and ConfigMap) per listed
+ * collector and one for the leaf NATS node, with replicas, images, mounts, ports, probes and
+ * update strategy. A suspended tenant keeps every object with zero replicas; a decommissioned one
+ * runs nothing.
+ */
+import type * as k8s from "@pulumi/kubernetes/types/input";
+import type { EdgeSettings } from "../../config/settings";
+import type { EdgeServiceType, TenantModel } from "../../model/model";
+import {
+  CREDS_KEY,
+  LABELS,
+  LEAF_COMPONENT,
+  LEAF_CONFIGMAP,
+  LEAF_CONFIG_KEY,
+  LEAF_CREDS_SECRET,
+  LEAF_PARTITION,
+  LEAF_SERVICE_NAME,
+  LEAF_USER_ID,
+  collectorConfigMapName,
+  collectorCredsSecretName,
+  collectorUserId,
+  collectorServiceName,
+  componentSecretName,
+  managedLabels,
+} from "../../model/names";
+import type { CollectorType } from "../../model/schema";
+import { componentCertificateId } from "../pki";
+import { COLLECTOR_KINDS, type IngestPort } from "./collectors";
+import { COLLECTOR_PATHS, LEAF_CLIENT_PORT, LEAF_MONITOR_PORT, LEAF_PATHS } from "./paths";
+
+export interface EdgeMount {
+  volume: string;
+  mountPath: string;
+  source: { secret: string } | { configMap: string };
+  /** Keys of the Secret or ConfigMap and the file name each becomes under `mountPath`. */
+  items: { key: string; path: string }[];
+}
+
+export interface EdgeWorkloadPlan {
+  /** Deployment, Service and ConfigMap stem: `<type>-<partition>` or `nats-leaf`. */
+  name: string;
+  component: CollectorType | typeof LEAF_COMPONENT;
+  partition: string;
+  replicas: number;
+  image: string;
+  args: string[];
+  labels: Record<string, string>;
+  configMap: { name: string; key: string };
+  mounts: EdgeMount[];
+  /** Container ports (name, protocol, port the container binds). */
+  ports: { name: string; protocol: "UDP" | "TCP"; containerPort: number }[];
+  /** Service ports: the well-known port mapped onto the container's. */
+  servicePorts: { name: string; protocol: "UDP" | "TCP"; port: number; targetPort: number }[];
+  /** Ports the outside may send to (the collectors' ingest ports), with the container port. */
+  ingest: IngestPort[];
+  tlsSecret: string;
+  credsSecret: string;
+  /** The certificate it presents (`ComponentCertificatePlan.id`) and the NATS user it connects as (`NatsUserPlan.id`). */
+  certificateId: string;
+  userId: string;
+  probe?: k8s.core.v1.Probe;
+  /**
+   * Collectors roll (the new pod starts before the old stops). The leaf is recreated: a surge
+   * leaf would be a second leaf connection (plans may admit one) and, Ready before its hub link is
+   * up, would take collector traffic it cannot forward.
+   */
+  strategy: k8s.apps.v1.DeploymentStrategy;
+  /** The Service's type: collectors' from `tenancy:edgeServiceType`, the leaf's always ClusterIP. */
+  serviceType: EdgeServiceType;
+}
+
+const ROLLING: k8s.apps.v1.DeploymentStrategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+const RECREATE: k8s.apps.v1.DeploymentStrategy = { type: "Recreate" };
+
+const byRole = (slug: string, component: string, instance: string) => ({
+  [LABELS.tenant]: slug,
+  [LABELS.name]: component,
+  [LABELS.instance]: instance,
+  [LABELS.component]: component === LEAF_COMPONENT ? "leaf" : "collector",
+  ...managedLabels(),
+});
+
+/** Selects every collector pod of an edge namespace (and no leaf). */
+export const COLLECTOR_SELECTOR = { [LABELS.component]: "collector" };
+/** Selects the leaf pod of an edge namespace. */
+export const LEAF_SELECTOR = { [LABELS.component]: "leaf" };
+/** Selects the pods of one workload (its Deployment's selector and its Service's). */
+export const workloadSelector = (w: Pick<EdgeWorkloadPlan, "name" | "labels">) => ({ [LABELS.instance]: w.name, [LABELS.name]: w.labels[LABELS.name] });
+
+/**
+ * The edge's workloads. A suspended tenant keeps every object with zero replicas; a decommissioned
+ * one runs nothing (its certificates and creds are gone, see plan/pki.ts and plan/nats.ts).
+ */
+export function edgeWorkloads(tenant: TenantModel, settings: EdgeSettings): EdgeWorkloadPlan[] {
+  if (tenant.status === "decommissioned" || tenant.collectors.length === 0) return [];
+  const running = tenant.status === "active";
+  const collectors = tenant.collectors.map((c): EdgeWorkloadPlan => {
+    const name = collectorServiceName(c.type, c.partition);
+    const kind = COLLECTOR_KINDS[c.type];
+    const tcp = kind.ingest.find((p) => p.protocol === "TCP");
+    return {
+      name,
+      component: c.type,
+      partition: c.partition,
+      replicas: running ? c.replicas : 0,
+      image: settings.collectorImages[c.type],
+      args: ["--config", `${COLLECTOR_PATHS.configDir}/${kind.configFile}`],
+      labels: byRole(tenant.slug, c.type, name),
+      configMap: { name: collectorConfigMapName(name), key: kind.configFile },
+      tlsSecret: componentSecretName(c.type, c.partition),
+      credsSecret: collectorCredsSecretName(c.type, c.partition),
+      certificateId: componentCertificateId(c.type, c.partition),
+      userId: collectorUserId(c),
+      mounts: [
+        { volume: "config", mountPath: COLLECTOR_PATHS.configDir, source: { configMap: collectorConfigMapName(name) }, items: [{ key: kind.configFile, path: kind.configFile }] },
+        {
+          volume: "certs",
+          mountPath: COLLECTOR_PATHS.certDir,
+          source: { secret: componentSecretName(c.type, c.partition) },
+          items: [
+            { key: "tls.crt", path: basename(COLLECTOR_PATHS.cert) },
+            { key: "tls.key", path: basename(COLLECTOR_PATHS.key) },
+            { key: "ca.crt", path: basename(COLLECTOR_PATHS.ca) },
+          ],
+        },
+        { volume: "nats-creds", mountPath: COLLECTOR_PATHS.credsDir, source: { secret: collectorCredsSecretName(c.type, c.partition) }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
+      ],
+      ports: kind.ingest.map((p) => ({ name: p.name, protocol: p.protocol, containerPort: p.containerPort })),
+      servicePorts: kind.ingest.map((p) => ({ name: p.name, protocol: p.protocol, port: p.servicePort, targetPort: p.containerPort })),
+      ingest: kind.ingest,
+      strategy: ROLLING,
+      serviceType: settings.serviceType,
+      // UDP listeners cannot be probed; TCP ones are probed on their port.
+      probe: tcp ? { tcpSocket: { port: tcp.containerPort }, periodSeconds: 10 } : undefined,
+    };
+  });
+  const leaf: EdgeWorkloadPlan = {
+    name: LEAF_SERVICE_NAME,
+    component: LEAF_COMPONENT,
+    partition: LEAF_PARTITION,
+    replicas: running ? 1 : 0,
+    image: settings.leafImage,
+    args: ["--config", LEAF_PATHS.config],
+    labels: byRole(tenant.slug, LEAF_COMPONENT, LEAF_SERVICE_NAME),
+    configMap: { name: LEAF_CONFIGMAP, key: LEAF_CONFIG_KEY },
+    tlsSecret: componentSecretName(LEAF_COMPONENT, LEAF_PARTITION),
+    credsSecret: LEAF_CREDS_SECRET,
+    certificateId: componentCertificateId(LEAF_COMPONENT, LEAF_PARTITION),
+    userId: LEAF_USER_ID,
+    mounts: [
+      { volume: "config", mountPath: LEAF_PATHS.configDir, source: { configMap: LEAF_CONFIGMAP }, items: [{ key: LEAF_CONFIG_KEY, path: LEAF_CONFIG_KEY }] },
+      {
+        volume: "tls",
+        mountPath: LEAF_PATHS.tlsDir,
+        source: { secret: componentSecretName(LEAF_COMPONENT, LEAF_PARTITION) },
+        items: ["tls.crt", "tls.key", "ca.crt", "hub-ca.crt"].map((key) => ({ key, path: key })),
+      },
+      { volume: "nats-creds", mountPath: LEAF_PATHS.credsDir, source: { secret: LEAF_CREDS_SECRET }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
+    ],
+    ports: [
+      { name: "nats", protocol: "TCP", containerPort: LEAF_CLIENT_PORT },
+      { name: "monitor", protocol: "TCP", containerPort: LEAF_MONITOR_PORT },
+    ],
+    servicePorts: [{ name: "nats", protocol: "TCP", port: LEAF_CLIENT_PORT, targetPort: LEAF_CLIENT_PORT }],
+    ingest: [],
+    strategy: RECREATE,
+    serviceType: "ClusterIP",
+    probe: { httpGet: { path: "/healthz", port: LEAF_MONITOR_PORT }, periodSeconds: 10 },
+  };
+  return [...collectors, leaf];
+}
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf("/") + 1);
+}
+

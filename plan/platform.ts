@@ -1,0 +1,129 @@
+/**
+ * What every tenant shares, planned once per stack: the platform namespace and the hub's side of
+ * tenant traffic, the root and hub CAs and the hub's certificate, the NATS operator with the
+ * system and platform accounts, and the hub configuration that lists every account. The Platform
+ * and NatsHubConfig components turn this into resources.
+ */
+import type * as k8s from "@pulumi/kubernetes/types/input";
+import type { CertificateClass, NatsSettings, StackSettings } from "../config/settings";
+import {
+  HUB_ACCOUNTS_CONFIGMAP,
+  HUB_ACCOUNTS_KEY,
+  HUB_CA_SECRET,
+  HUB_RELEASE_NAME,
+  HUB_TLS_SECRET,
+  LABELS,
+  ROOT_CA_CONFIGMAP,
+  componentLabels,
+  generationSuffix,
+  hubResourceNames,
+  managedLabels,
+  platformResourceNames,
+} from "../model/names";
+import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart";
+import type { TenantAccountLimits } from "./nats";
+import { natsHubIngressPolicy } from "./network";
+import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
+
+/** A self-signed CA: its key and certificate resources. */
+export interface SelfSignedCaPlan {
+  keyLogicalName: string;
+  logicalName: string;
+  subject: SubjectPlan;
+  cls: CertificateClass;
+  /** Root → tenant CA → component: one intermediate level below the root, no more. */
+  maxPathLength?: number;
+  allowedUses: string[];
+}
+
+export interface PlatformPlan {
+  /** The Platform component's name: the stem of its children's logical names. */
+  name: string;
+  namespace: { logicalName: string; name: string; labels: Record<string, string> };
+  hubIngressPolicy: { logicalName: string; name: string; labels: Record<string, string>; spec: k8s.networking.v1.NetworkPolicySpec };
+  pki: {
+    root: SelfSignedCaPlan;
+    rootConfigMap: { logicalName: string; name: string; labels: Record<string, string> };
+    hubCa: SelfSignedCaPlan;
+    hubCaSecret: { logicalName: string; name: string; labels: Record<string, string> };
+    hubCertificate: CertificateRequestPlan;
+    hubTlsSecret: { logicalName: string; name: string; labels: Record<string, string> };
+  };
+  nats: { operatorKey: string; systemAccountKey: string; platformAccountKey: string; settings: NatsSettings };
+}
+
+export function planPlatform(settings: StackSettings, name = "platform"): PlatformPlan {
+  const names = platformResourceNames(name);
+  const { pki, edge } = settings;
+  const rootGeneration = generationSuffix(pki.rotation.root, 0);
+  // Leaves outside the cluster exist once the hub has a public address (bundles use it).
+  const external = edge.publicHubLeafUrl !== undefined ? { cidrs: edge.leafSourceCidrs, except: edge.clusterPodCidrs ?? [] } : undefined;
+  const hubPolicy = natsHubIngressPolicy(settings, external);
+  return {
+    name,
+    namespace: {
+      logicalName: names.namespace,
+      name: settings.platformNamespace,
+      labels: {
+        ...managedLabels(),
+        // Lets policies (policy/) find the platform namespace from the stack itself.
+        [LABELS.role]: "platform",
+        // Platform workloads (the NATS chart among them) are not all `restricted`-ready:
+        // enforce baseline, and report what `restricted` would refuse.
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+      },
+    },
+    hubIngressPolicy: { logicalName: names.hubIngressPolicy, name: hubPolicy.name, labels: managedLabels(), spec: hubPolicy.spec },
+    pki: {
+      // The root key never enters the cluster: it lives in Pulumi state (a secret) and signs tenant CAs there.
+      root: { keyLogicalName: names.rootCaKey(rootGeneration), logicalName: names.rootCa(rootGeneration), subject: rootCaSubject(), cls: pki.root, maxPathLength: 1, allowedUses: CA_USES },
+      rootConfigMap: { logicalName: names.rootCaConfigMap, name: ROOT_CA_CONFIGMAP, labels: componentLabels(undefined, "root-ca") },
+      // The hub's own CA (see plan/pki.ts): rotates with the root; the hub certificate also on its own.
+      hubCa: { keyLogicalName: names.hubCaKey(rootGeneration), logicalName: names.hubCa(rootGeneration), subject: hubCaSubject(), cls: pki.root, allowedUses: CA_USES },
+      hubCaSecret: { logicalName: names.hubCaSecret, name: HUB_CA_SECRET, labels: componentLabels(undefined, "nats-hub") },
+      hubCertificate: hubCertificatePlan(pki, settings.platformNamespace, names.hubCertificate(generationSuffix(pki.rotation.root, pki.rotation.hub))),
+      hubTlsSecret: { logicalName: names.hubTlsSecret, name: HUB_TLS_SECRET, labels: componentLabels(undefined, "nats-hub") },
+    },
+    nats: { operatorKey: names.operatorKey, systemAccountKey: names.systemAccountKey, platformAccountKey: names.platformAccountKey, settings: settings.nats },
+  };
+}
+
+export interface HubConfigPlan {
+  /** The NatsHubConfig component's name. */
+  name: string;
+  accountsConfigMap: { logicalName: string; name: string; key: string; labels: Record<string, string> };
+  /** The official NATS Helm chart, when the stack deploys the hub (`natsDeployHub`). */
+  chart?: { logicalName: string; releaseName: string; chart: string; version: string; repo: string; values: Record<string, unknown> };
+}
+
+/** The hub's accounts configuration and, optionally, the chart that runs it; sized from every tenant's limits. */
+export function planHubConfig(settings: StackSettings, tenantLimits: readonly TenantAccountLimits[], name = "nats-hub"): HubConfigPlan {
+  const names = hubResourceNames(name);
+  const nats = settings.nats;
+  return {
+    name,
+    accountsConfigMap: { logicalName: names.accountsConfigMap, name: HUB_ACCOUNTS_CONFIGMAP, key: HUB_ACCOUNTS_KEY, labels: componentLabels(undefined, "nats-hub") },
+    ...(nats.deployHub
+      ? {
+          chart: {
+            logicalName: names.chart,
+            releaseName: HUB_RELEASE_NAME,
+            chart: "nats",
+            version: nats.hubChartVersion,
+            repo: NATS_CHART_REPO,
+            values: natsHubChartValues({
+              settings: nats,
+              clientPort: settings.natsHub.clientPort,
+              leafPort: settings.natsHub.leafPort,
+              accountsConfigMap: HUB_ACCOUNTS_CONFIGMAP,
+              accountsKey: HUB_ACCOUNTS_KEY,
+              tlsSecret: HUB_TLS_SECRET,
+              tenants: [...tenantLimits],
+            }),
+          },
+        }
+      : {}),
+  };
+}

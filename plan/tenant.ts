@@ -1,0 +1,137 @@
+/**
+ * Everything one tenant gets, planned and joined before anything is declared: its namespaces with
+ * their policies, quota, limits and access; its CA and certificates; its NATS account, users and
+ * streams; its edge. Every name comes from model/names.ts. The Tenant component only turns this
+ * into resources; tests check it without Pulumi.
+ */
+import type * as k8s from "@pulumi/kubernetes/types/input";
+import type { StackSettings } from "../config/settings";
+import type { TenantModel } from "../model/model";
+import { NAMESPACE_OBJECTS, namespaceResourceNames, tenantLabels } from "../model/names";
+import type { TenantStatus } from "../model/schema";
+import { edgePlan, type EdgePlan } from "./edge/plan";
+import { namespacePlans, type NamespacePlan } from "./namespaces";
+import { tenantNatsPlan, type TenantNatsPlan } from "./nats";
+import { tenantNetworkPolicies, type NetworkPolicySpec } from "./network";
+import { tenantPkiPlan, type TenantPkiPlan } from "./pki";
+import { limitRangeSpec, resourceQuotaSpec } from "./quota";
+import { adminRules, viewerRules, type PolicyRule } from "./rbac";
+import { tenantStreamsPlan, type TenantStreamsPlan } from "./streams";
+
+/** A namespaced object of the tenant: its logical name, Kubernetes name and spec. */
+export interface Declared<S> {
+  logicalName: string;
+  name: string;
+  spec: S;
+}
+
+/** A group's access in one namespace: a Role and the RoleBinding of its groups. */
+export interface AccessPlan {
+  level: "admin" | "viewer";
+  role: { logicalName: string; name: string; rules: PolicyRule[] };
+  binding: { logicalName: string; name: string; groups: string[] };
+}
+
+export interface NamespaceResourcesPlan extends Omit<NamespacePlan, "quota"> {
+  logicalName: string;
+  /** Protected while the tenant is not decommissioned, except the edge (nothing in it is data). */
+  protect: boolean;
+  networkPolicies: Declared<k8s.networking.v1.NetworkPolicySpec>[];
+  quota: Declared<k8s.core.v1.ResourceQuotaSpec>;
+  limitRange: Declared<k8s.core.v1.LimitRangeSpec>;
+  /** Levels with at least one group. */
+  access: AccessPlan[];
+}
+
+/** What a tenant looks like from the outside: the stack output per tenant. */
+export interface TenantSummary {
+  plan: string;
+  status: string;
+  namespaces: string[];
+  organizations: string[];
+  collectors: string[];
+  /** Where the edge runs: "platform" or the edge cluster's name (absent without collectors). */
+  edgeCluster?: string;
+  /** CNs of the tenant's component certificates. */
+  certificates: string[];
+  natsUsers: string[];
+  /** JetStream stream names. */
+  streams: string[];
+}
+
+export interface TenantPlan {
+  /** The Tenant component's name: the stem of its children's logical names. */
+  name: string;
+  slug: string;
+  file: string;
+  status: TenantStatus;
+  /** Labels of the tenant's namespace-scoped isolation objects. */
+  labels: Record<string, string>;
+  namespaces: NamespaceResourcesPlan[];
+  pki: TenantPkiPlan;
+  nats: TenantNatsPlan;
+  streams: TenantStreamsPlan;
+  /** Present when the tenant lists collectors. */
+  edge?: EdgePlan;
+  summary: TenantSummary;
+}
+
+/** The whole plan of one tenant; `name` is its Tenant component's (the slug unless a caller says otherwise). */
+export function planTenant(tenant: TenantModel, settings: StackSettings, name = tenant.slug): TenantPlan {
+  const labels = tenantLabels(tenant.slug);
+  const edge = tenant.collectors.length > 0 ? edgePlan(name, tenant, settings.edge, settings) : undefined;
+  const pki = tenantPkiPlan(name, tenant, settings.pki);
+  const nats = tenantNatsPlan(name, tenant, settings.nats.claimsIssuedAt);
+  const streams = tenantStreamsPlan(name, tenant, settings.nats);
+  const protect = tenant.status !== "decommissioned";
+  const namespaces = namespacePlans(tenant).map((ns): NamespaceResourcesPlan => {
+    const names = namespaceResourceNames(ns.name);
+    const policies: NetworkPolicySpec[] = ns.role === "edge" ? (edge?.networkPolicies ?? []) : tenantNetworkPolicies(ns, settings);
+    // The edge is the platform's to run: its admins may look, not change (collector configs,
+    // certificates and creds are this program's).
+    const levels: [AccessPlan["level"], string[], PolicyRule[]][] = [
+      ["admin", ns.admins, ns.role === "edge" ? viewerRules() : adminRules()],
+      ["viewer", ns.viewers, viewerRules()],
+    ];
+    return {
+      ...ns,
+      logicalName: names.namespace,
+      // The edge holds nothing that cannot be re-created (configs, certificates, creds): removing
+      // the last collector may delete it; the tenant's other namespaces are protected.
+      protect: protect && ns.role !== "edge",
+      networkPolicies: policies.map((p) => ({ logicalName: names.networkPolicy(p.name), name: p.name, spec: p.spec })),
+      quota: { logicalName: names.quota, name: NAMESPACE_OBJECTS.quota, spec: resourceQuotaSpec(ns) },
+      limitRange: { logicalName: names.limitRange, name: NAMESPACE_OBJECTS.limitRange, spec: limitRangeSpec(tenant.limits) },
+      access: levels
+        .filter(([, groups]) => groups.length > 0)
+        .map(([level, groups, rules]) => ({
+          level,
+          role: { logicalName: names.role(level), name: NAMESPACE_OBJECTS.access(level), rules },
+          binding: { logicalName: names.roleBinding(level), name: NAMESPACE_OBJECTS.access(level), groups },
+        })),
+    };
+  });
+  return {
+    name,
+    slug: tenant.slug,
+    file: tenant.file,
+    status: tenant.status,
+    labels,
+    namespaces,
+    pki,
+    nats,
+    streams,
+    ...(edge ? { edge } : {}),
+    summary: {
+      plan: tenant.plan,
+      status: tenant.status,
+      namespaces: namespaces.map((n) => n.name),
+      organizations: tenant.organizations.map((o) => o.id),
+      collectors: tenant.collectors.map((c) => `${c.type}/${c.partition}`),
+      ...(tenant.collectors.length > 0 ? { edgeCluster: tenant.edge.cluster ?? "platform" } : {}),
+      certificates: pki.components.map((c) => c.subject.commonName),
+      natsUsers: nats.users.map((u) => u.id),
+      streams: streams.streams.map((s) => s.plan.name),
+    },
+  };
+}
