@@ -1,7 +1,7 @@
 /**
  * The tenancy isolation policy pack. Run it with `pulumi preview --policy-pack policy` (see
  * docs/policy.md). Constructing a PolicyPack starts the pack's gRPC server: tests import
- * policies.ts and checks.ts, never this file.
+ * policies.ts and checks/, never this file.
  */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";

@@ -1,5 +1,5 @@
 /**
- * The pack's policies: each turns the engine's resources into plain objects (checks.ts `toObject`)
+ * The pack's policies: each turns the engine's resources into plain objects (checks/ `toObject`)
  * and reports what the pure checks find, naming the offending resource and the rule.
  *
  * Resource policies run on a resource's inputs before it is created or updated, so they block the

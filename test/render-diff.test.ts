@@ -13,8 +13,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffLines, splitLines, unifiedHunks } from "../tools/lib-line-diff";
-import { SecretMaterialError, assertNoSecretMaterial, findSecretMaterial, formatMarkdown, type FileDiff, type RenderDiff } from "../tools/lib-render-diff";
+import type { FileDiff, RenderDiff } from "../tools/render-diff/compare";
+import { diffLines, splitLines, unifiedHunks } from "../tools/render-diff/line-diff";
+import { formatMarkdown } from "../tools/render-diff/report";
+import { SecretMaterialError, assertNoSecretMaterial, findSecretMaterial } from "../tools/render-diff/secret-guard";
 import { REPO, goodTenant, readTree, yamlOf } from "./support/fixtures";
 
 const GIT_ENV = {

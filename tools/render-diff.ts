@@ -16,23 +16,11 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CLOCK } from "../engine/fakes";
 import { DEFAULT_SEED } from "../engine/offline";
-import {
-  DEFAULT_MAX_CHARS,
-  RenderFailure,
-  SecretMaterialError,
-  assertNoSecretMaterial,
-  compareTrees,
-  countByTenant,
-  formatJson,
-  formatMarkdown,
-  formatUnified,
-  renderPair,
-  repositoryRoot,
-  resolveCommit,
-  sourceLabel,
-  type RenderDiff,
-  type RenderSource,
-} from "./lib-render-diff";
+import { compareTrees, countByTenant, type RenderDiff } from "./render-diff/compare";
+import { RenderFailure, renderPair } from "./render-diff/render-pair";
+import { DEFAULT_MAX_CHARS, formatJson, formatMarkdown, formatUnified } from "./render-diff/report";
+import { SecretMaterialError, assertNoSecretMaterial } from "./render-diff/secret-guard";
+import { repositoryRoot, resolveCommit, sourceLabel, type RenderSource } from "./render-diff/sources";
 
 const FORMATS = ["markdown", "unified", "json"] as const;
 type Format = (typeof FORMATS)[number];

@@ -1,7 +1,7 @@
 /**
  * A line diff (Myers' O(ND) algorithm) and unified-diff hunks, in plain TypeScript so the render
- * diff needs neither GNU diffutils nor git on the machine that formats it. Used by
- * tools/render-diff.ts only.
+ * diff needs neither GNU diffutils nor git on the machine that formats it. Used by the render
+ * diff only (compare.ts).
  */
 
 export type EditOp = "equal" | "delete" | "insert";

@@ -1,0 +1,20 @@
+/**
+ * The names several checks use that are also the program's (label keys, the creds key, collector
+ * types, the platform namespace's default, tenant account names). The pack cannot import them from
+ * the program (it runs in its own directory with its own dependencies), so they are written again
+ * here, in one place, and the tests check that they still match model/ and plan/.
+ */
+
+export const LABELS = {
+  tenant: "tenancy.serviceradar.io/tenant",
+  role: "tenancy.serviceradar.io/namespace-role",
+  natsUser: "tenancy.serviceradar.io/nats-user",
+  component: "app.kubernetes.io/component",
+  /** Set by the API server on every namespace (Kubernetes ≥ 1.21) to its name; nobody can forge it. */
+  namespaceName: "kubernetes.io/metadata.name",
+} as const;
+
+export const DEFAULT_PLATFORM_NAMESPACE = "platform";
+export const CREDS_KEY = "nats.creds";
+export const COLLECTOR_TYPES = ["flowgger", "trapd", "netflow", "otel"] as const;
+export const tenantAccountName = (slug: string) => `TENANT_${slug}`;
