@@ -15,7 +15,7 @@ import { configProblems } from "./config/validate";
 import { loadTenants } from "./model/load";
 import { ValidationError } from "./model/problems";
 import { removalProblems, type PreviousTenant } from "./model/lifecycle";
-import type { HubAccount } from "./lib/nats-jwt";
+import type { HubAccount } from "./lib/nats/hub-config";
 import { planHubConfig, planPlatform } from "./plan/platform";
 import { planTenant, type TenantSummary } from "./plan/tenant";
 

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { hubConfigFragment, type HubAccount } from "../lib/nats-jwt";
+import { hubConfigFragment, type HubAccount } from "../lib/nats/hub-config";
 import type { HubConfigPlan } from "../plan/platform";
 import type { PlatformNats } from "./nats";
 

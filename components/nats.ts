@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import type { HubAccount } from "../lib/nats-jwt";
+import type { HubAccount } from "../lib/nats/hub-config";
 import { CREDS_KEY } from "../model/names";
 import type { NatsSettings } from "../config/settings";
 import type { TenantNatsPlan } from "../plan/nats";

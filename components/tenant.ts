@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import type { HubAccount } from "../lib/nats-jwt";
+import type { HubAccount } from "../lib/nats/hub-config";
 import type { TenantPlan, TenantSummary } from "../plan/tenant";
 import { declareTenantEdge, type Bundles } from "./edge";
 import { declareNamespace, type ChildOptions } from "./namespaces";

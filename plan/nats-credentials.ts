@@ -5,7 +5,10 @@
  * byte-identical tokens and no spurious diff.
  */
 import { createHmac } from "node:crypto";
-import { UNLIMITED_NO_JETSTREAM, accountJwt, credsFile, nkeyFromRaw, operatorJwt, publicOf, seedOf, userJwt, type HubAccount, type NKeyKind } from "../lib/nats-jwt";
+import { UNLIMITED_NO_JETSTREAM, accountJwt, operatorJwt, userJwt } from "../lib/nats/claims";
+import { credsFile } from "../lib/nats/creds";
+import { nkeyFromRaw, publicOf, seedOf, type NKeyKind } from "../lib/nats/nkeys";
+import type { HubAccount } from "../lib/nats/hub-config";
 import { PLATFORM_ACCOUNT_NAME, SYSTEM_ACCOUNT_NAME } from "../model/names";
 import type { TenantNatsPlan } from "./nats";
 

@@ -23,7 +23,7 @@ import {
   tenantResourceNames,
   tenantSubjectPrefix,
 } from "../model/names";
-import type { AccountLimits, ConnectionType } from "../lib/nats-jwt";
+import type { AccountLimits, ConnectionType } from "../lib/nats/claims";
 import { bytes } from "../lib/quantity";
 import { tenantStreams } from "./streams";
 

@@ -1,5 +1,5 @@
 /**
- * lib/nats-jwt.ts against a real nats-server (Debian's 2.9.10): the operator, accounts and users
+^ * lib/nats/ against a real nats-server (Debian's 2.9.10): the operator, accounts and users
  * it signs are loaded through the generated hub fragment, and every isolation claim is checked by
  * what the server actually does. One hub per file (beforeAll/afterAll); the tests run in order and
  * the last one re-signs accounts and reloads the hub.
@@ -20,26 +20,11 @@ import {
 } from "nats";
 import { fromPublic } from "nkeys.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  accountJwt,
-  computeJti,
-  credsFile,
-  decodeJwt,
-  hubConfigFragment,
-  nkeyFromRaw,
-  operatorJwt,
-  publicKeyOf,
-  publicOf,
-  seedOf,
-  signWith,
-  UNLIMITED_NO_JETSTREAM,
-  userJwt,
-  verifyJwt,
-  type AccountLimits,
-  type ConnectionType,
-  type KeyPair,
-  type Permissions,
-} from "../lib/nats-jwt";
+import { accountJwt, operatorJwt, UNLIMITED_NO_JETSTREAM, userJwt, type AccountLimits, type ConnectionType, type Permissions } from "../lib/nats/claims";
+import { computeJti, decodeJwt, verifyJwt } from "../lib/nats/jwt";
+import { credsFile } from "../lib/nats/creds";
+import { hubConfigFragment } from "../lib/nats/hub-config";
+import { nkeyFromRaw, publicKeyOf, publicOf, seedOf, signWith, type KeyPair } from "../lib/nats/nkeys";
 import { startNatsServer, type NatsServer } from "./support/nats-server";
 import { rawSession as rawSessionWithCreds } from "./support/rendered";
 

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { decodeJwt } from "../lib/nats-jwt";
+import { decodeJwt } from "../lib/nats/jwt";
 import { startNatsServer, type NatsServer } from "./support/nats-server";
 import {
   Clients,

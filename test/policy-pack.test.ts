@@ -30,7 +30,11 @@ import {
 import { LABELS as LIB_LABELS } from "../model/names";
 import { COLLECTOR_TYPES as LIB_COLLECTOR_TYPES } from "../model/schema";
 import { CREDS_KEY as LIB_CREDS_KEY, accountName } from "../model/names";
-import { UNLIMITED_NO_JETSTREAM, accountJwt, credsFile, decodeJwt, hubConfigFragment, nkeyFromRaw, operatorJwt, publicOf, seedOf, userJwt, type Permissions } from "../lib/nats-jwt";
+import { UNLIMITED_NO_JETSTREAM, accountJwt, operatorJwt, userJwt, type Permissions } from "../lib/nats/claims";
+import { credsFile } from "../lib/nats/creds";
+import { decodeJwt } from "../lib/nats/jwt";
+import { hubConfigFragment } from "../lib/nats/hub-config";
+import { nkeyFromRaw, publicOf, seedOf } from "../lib/nats/nkeys";
 import { openssl } from "./support/openssl";
 import { tempDir } from "./support/rendered";
 import {

@@ -14,7 +14,10 @@ import type { Policy } from "@pulumi/policy";
 import { runOffline, unwrapSecrets, type OfflineRun } from "../engine/offline";
 import { policies } from "../policy/policies";
 import * as checks from "../policy/checks";
-import { credsFile, decodeJwt, nkeyFromRaw, publicOf, seedOf, userJwt } from "../lib/nats-jwt";
+import { credsFile } from "../lib/nats/creds";
+import { decodeJwt } from "../lib/nats/jwt";
+import { nkeyFromRaw, publicOf, seedOf } from "../lib/nats/nkeys";
+import { userJwt } from "../lib/nats/claims";
 import {
   asApiServerSecret,
   cloneStack,

@@ -2,7 +2,7 @@
  * NATS users and accounts: the account, not a permission, is what separates tenants, so a tenant
  * user's creds are decoded (JWT, nkey, signature) and checked against the account JWTs of the hub
  * configuration, and its subjects must stay within its tenant. The decoding is written here
- * because the pack imports nothing from the program (lib/nats-jwt.ts).
+ * because the pack imports nothing from the program (lib/nats/).
  */
 import { createPublicKey, verify as verifySignature } from "node:crypto";
 import { CREDS_KEY, LABELS, tenantAccountName } from "./names";
