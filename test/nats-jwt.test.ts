@@ -1,5 +1,5 @@
 /**
-^ * lib/nats/ against a real nats-server (Debian's 2.9.10): the operator, accounts and users
+ * lib/nats/ against a real nats-server (Debian's 2.9.10): the operator, accounts and users
  * it signs are loaded through the generated hub fragment, and every isolation claim is checked by
  * what the server actually does. One hub per file (beforeAll/afterAll); the tests run in order and
  * the last one re-signs accounts and reloads the hub.
