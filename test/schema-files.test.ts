@@ -1,19 +1,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { schemaFiles } from "../model/schema-files";
+import { generatedFiles } from "../tools/generated-files";
 import { formatQuantity, parseDurationNs, parseQuantityMilli } from "../lib/quantity";
 import { splitQuota } from "../model/quota-share";
 import { EXAMPLES_DIR, REPO } from "./support/fixtures";
 
-describe("published JSON Schemas", () => {
-  it("are current with lib/schema.ts (run `npm run schema` after changing it)", () => {
-    for (const [file, content] of Object.entries(schemaFiles(REPO))) {
+describe("generated files", () => {
+  it("are current: the JSON Schemas with model/schema.ts, Pulumi.yaml's config and docs/configuration.md with config/keys.ts (run `npm run schema` after changing either)", () => {
+    for (const [file, content] of Object.entries(generatedFiles(REPO))) {
       expect(fs.readFileSync(file, "utf8"), path.relative(REPO, file)).toBe(content);
     }
   });
 
-  it("are referenced from every tenant file and the plans file", () => {
+  it("publish JSON Schemas that every tenant file and the plans file reference", () => {
     for (const file of fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith(".yaml"))) {
       expect(fs.readFileSync(path.join(EXAMPLES_DIR, file), "utf8").split("\n")[0], file).toBe("# yaml-language-server: $schema=../schema/tenant.schema.json");
     }
