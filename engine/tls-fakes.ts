@@ -41,7 +41,7 @@ import { p521 } from "@noble/curves/p521";
 import { invert } from "@noble/curves/abstract/modular";
 import { createECDH, createHash, createHmac, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type JsonWebKey, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
-import type { FakeArgs, FakeResult } from "./fakes";
+import type { FakeArgs, FakeResult } from "./fake-types";
 
 type Bytes = (identity: string, length: number) => Buffer;
 
