@@ -7,7 +7,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { FakeArgs, FakeResult } from "./fake-types";
-import { FakeTls } from "./tls-fakes";
+import { FakeTls } from "./tls";
 
 export type { FakeArgs, FakeResult } from "./fake-types";
 
