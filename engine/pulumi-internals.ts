@@ -61,9 +61,8 @@ export interface RegisterResourceFields {
   custom: boolean;
   /** The inputs, deserialized (secrets wrapped; see isSecretValue). */
   inputs(): Record<string, any>;
-  /** Unset unless the program set it. */
+  /** Optional fields: typed as maybe undefined, read as false when the program did not set them. */
   protect: boolean | undefined;
-  /** Unset unless the program set it. */
   retainOnDelete: boolean | undefined;
   deleteBeforeReplace: boolean;
   dependencies: string[];
