@@ -6,19 +6,10 @@
  * never look at what a test expects.
  */
 import { createHmac } from "node:crypto";
-import { FakeTls } from "./tls-fakes";
+import type { FakeArgs, FakeResult } from "./fake-types";
+import { FakeTls } from "./tls";
 
-export interface FakeArgs {
-  urn: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  inputs: Record<string, any>;
-}
-export interface FakeResult {
-  id?: string;
-  state: Record<string, any>;
-}
+export type { FakeArgs, FakeResult } from "./fake-types";
 
 /** The time the offline providers see: certificates are issued at it and renewal is judged by it. */
 export const DEFAULT_CLOCK = new Date("2026-01-01T00:00:00Z");

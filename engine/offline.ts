@@ -2,22 +2,35 @@
  * The offline engine: runs the real Pulumi program on Pulumi's mock runtime with the fakes in
  * fakes.ts, and records every resource registration with its inputs and resource options. No
  * Pulumi CLI, cloud or cluster is involved. The runtime's state is process-global: one run per
- * process (vitest runs each test file in its own process).
+ * process (vitest runs each test file in its own process). What it takes from Pulumi's runtime
+ * internals comes through pulumi-internals.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as state from "@pulumi/pulumi/runtime/state";
+import {
+  EngineMonitor,
+  connectMonitor,
+  disconnect,
+  isSecretValue,
+  readResourceFields,
+  readResourceResponse,
+  registerResourceFields,
+  registerResourceOutputsFields,
+  registerResourceResponse,
+  runInPulumiStack,
+  secretValue,
+  serializeProperties,
+  setAllConfig,
+  suppressResourceCallsites,
+  type MonitorCallback,
+  type ReadResourceRequest,
+  type RegisterResourceOutputsRequest,
+  type RegisterResourceRequest,
+} from "./pulumi-internals";
 import { FakeProviders } from "./fakes";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const resproto = require("@pulumi/pulumi/proto/resource_pb");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const structproto = require("google-protobuf/google/protobuf/struct_pb");
+export { isSecretValue } from "./pulumi-internals";
 
 /**
  * V8 flags for processes that run the engine at scale: a larger young generation lets the many
@@ -71,12 +84,7 @@ export interface OfflineOptions {
   previousOutputs?: Record<string, unknown>;
 }
 
-/** True for a value the runtime marked secret (its serialized form carries the secret signature). */
-export function isSecretValue(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
-}
-
-class OfflineMonitor extends MockMonitor {
+class OfflineMonitor extends EngineMonitor {
   readonly registrations: Registration[] = [];
   private readonly urns = new Set<string>();
   constructor(
@@ -85,21 +93,20 @@ class OfflineMonitor extends MockMonitor {
     /** The only StackReference name that resolves: this stack's own, as the service names it. */
     private readonly ownStackName = "",
   ) {
-    super({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) });
+    super();
   }
 
   // Reads: only a StackReference to this stack (the program's lifecycle guard). Its outputs are the
   // previous update's; a stack that never ran has none.
-  override async readResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+  override async readResource(message: ReadResourceRequest, callback: MonitorCallback): Promise<void> {
     try {
-      if (req.getType() !== "pulumi:pulumi:StackReference") throw new Error(`offline engine: cannot read ${req.getType()} ${req.getName()}`);
-      const name = rpc.deserializeProperties(req.getProperties()).name as string;
+      const req = readResourceFields(message);
+      if (req.type !== "pulumi:pulumi:StackReference") throw new Error(`offline engine: cannot read ${req.type} ${req.name}`);
+      const name = req.properties().name as string;
       if (name !== this.ownStackName) throw new Error(`offline engine: no stack "${name}" (only this stack, "${this.ownStackName}", can be read)`);
-      const response = new resproto.ReadResourceResponse();
-      response.setUrn((this as any).newUrn(req.getParent(), req.getType(), req.getName()));
+      const urn = this.urn(req.parent, req.type, req.name);
       const state = { name, outputs: this.previousOutputs, secretOutputNames: [] };
-      response.setProperties(structproto.Struct.fromJavaScript(await rpc.serializeProperties("", state)));
-      callback(null, response);
+      callback(null, readResourceResponse(urn, await serializeProperties(state)));
     } catch (err) {
       callback(err, undefined);
     }
@@ -107,49 +114,46 @@ class OfflineMonitor extends MockMonitor {
 
   // Same protocol as MockMonitor.registerResource, but the fakes see the URN and the resource
   // options are recorded (MockMonitor drops them).
-  override async registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+  override async registerResource(message: RegisterResourceRequest, callback: MonitorCallback): Promise<void> {
     try {
-      const urn: string = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
+      const req = registerResourceFields(message);
+      const urn = this.urn(req.parent, req.type, req.name);
       // The engine refuses a second resource with the same URN (a URN names the parent's type,
       // not the parent): so must the offline run, or two tenants could silently merge.
       if (this.urns.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
       this.urns.add(urn);
-      const inputs = rpc.deserializeProperties(req.getObject());
-      const custom: boolean = req.getCustom();
-      const result = await this.fakes.newResource({ urn, type: req.getType(), name: req.getName(), custom, inputs: containsSecret(inputs) ? unwrapSecrets(inputs) : inputs });
+      const inputs = req.inputs();
+      const custom = req.custom;
+      const result = await this.fakes.newResource({ urn, type: req.type, name: req.name, custom, inputs: containsSecret(inputs) ? unwrapSecrets(inputs) : inputs });
       this.registrations.push({
         urn,
-        type: req.getType(),
-        name: req.getName(),
+        type: req.type,
+        name: req.name,
         custom,
-        parent: req.getParent(),
-        provider: req.getProvider(),
+        parent: req.parent,
+        provider: req.provider,
         inputs,
         options: {
-          protect: req.getProtect() === true,
-          retainOnDelete: req.getRetainondelete() === true,
-          deleteBeforeReplace: req.getDeletebeforereplace() === true,
-          dependsOn: req.getDependenciesList(),
-          aliases: req.getAliasesList().map((a: any) => (typeof a === "string" ? a : JSON.stringify(a.toObject()))),
-          ignoreChanges: req.getIgnorechangesList(),
-          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-          replaceOnChanges: req.getReplaceonchangesList(),
+          protect: req.protect === true,
+          retainOnDelete: req.retainOnDelete === true,
+          deleteBeforeReplace: req.deleteBeforeReplace === true,
+          dependsOn: req.dependencies,
+          aliases: req.aliases,
+          ignoreChanges: req.ignoreChanges,
+          additionalSecretOutputs: req.additionalSecretOutputs,
+          replaceOnChanges: req.replaceOnChanges,
         },
       });
       // The engine marks these outputs secret whatever the provider says (e.g. @pulumi/tls's
       // private keys); do the same, so a program that forgets pulumi.secret() is caught offline too.
       const state = { ...result.state };
-      for (const key of req.getAdditionalsecretoutputsList() as string[]) {
-        if (key in state && !isSecretValue(state[key])) state[key] = { [rpc.specialSigKey]: rpc.specialSecretSig, value: state[key] };
+      for (const key of req.additionalSecretOutputs) {
+        if (key in state && !isSecretValue(state[key])) state[key] = secretValue(state[key]);
       }
-      const serializedState = await rpc.serializeProperties("", state);
+      const serializedState = await serializeProperties(state);
       // MockMonitor keeps every state for reads and invokes, which this program does not use; at
       // tens of thousands of resources that copy is a tenth of the heap.
-      const response = new resproto.RegisterResourceResponse();
-      response.setUrn(urn);
-      response.setId(result.id ?? "");
-      response.setObject(structproto.Struct.fromJavaScript(serializedState));
-      callback(null, response);
+      callback(null, registerResourceResponse(urn, result.id ?? "", serializedState));
     } catch (err) {
       callback(err, undefined);
     }
@@ -159,9 +163,10 @@ class OfflineMonitor extends MockMonitor {
   stackOutputs: Record<string, any> | undefined;
 
   // Component outputs are not recorded (see above); the runtime only needs the acknowledgement.
-  override registerResourceOutputs(req: any, callback: (err: any, res: any) => void): void {
+  override registerResourceOutputs(message: RegisterResourceOutputsRequest, callback: MonitorCallback): void {
     try {
-      if (String(req.getUrn()).includes("::pulumi:pulumi:Stack::")) this.stackOutputs = rpc.deserializeProperties(req.getOutputs(), true);
+      const req = registerResourceOutputsFields(message);
+      if (req.urn.includes("::pulumi:pulumi:Stack::")) this.stackOutputs = req.outputs();
       callback(null, {});
     } catch (err) {
       callback(err, undefined);
@@ -219,32 +224,20 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   if (used) throw new Error("offline engine: one run per process (Pulumi's runtime state is global)");
   used = true;
   const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock), options.previousOutputs, `organization/${PROJECT}/${options.stack ?? "dev"}`);
-  settings.setMockOptions(monitor, PROJECT, options.stack ?? "dev", options.preview ?? false, "organization");
-  // The feature set pulumi.runtime.setMocks enables.
-  const store = (state as unknown as { getStore(): Record<string, unknown> }).getStore();
-  Object.assign(store, {
-    supportsSecrets: true,
-    supportsResourceReferences: true,
-    supportsOutputValues: false,
-    supportsDeletedWith: true,
-    supportsAliasSpecs: true,
-    supportsTransforms: false,
-  });
-  pulumi.runtime.setAllConfig({ ...stackConfig(options.stack ?? "dev"), ...options.config });
+  connectMonitor(monitor, { project: PROJECT, stack: options.stack ?? "dev", preview: options.preview ?? false, organization: "organization" });
+  setAllConfig({ ...stackConfig(options.stack ?? "dev"), ...options.config });
 
   // The runtime captures a stack trace for every promise and resource (for leak reports and
   // source positions). Offline nobody reads them, and at thousands of resources they dominate.
   const stackTraceLimit = Error.stackTraceLimit;
-  const resourceClass = pulumi.Resource as unknown as { callsites?: () => unknown[] };
-  const callsites = resourceClass.callsites;
+  const restoreCallsites = suppressResourceCallsites();
   Error.stackTraceLimit = 0;
-  resourceClass.callsites = () => [];
   try {
     const program = options.program ?? path.resolve(__dirname, "..", "index.ts");
     // A failing program is caught inside the stack so the runtime's own promises settle normally
     // (otherwise they surface as unhandled rejections), and reported once, below.
     let failure: { error: unknown } | undefined;
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    const outputs = await runInPulumiStack(async () => {
       try {
         // The program is TypeScript, as `pulumi up` runs it; tsx compiles it the same way whether
         // the engine itself runs under tsx (render, bench) or under vitest.
@@ -258,11 +251,11 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
         return {};
       }
     });
-    await settings.disconnect();
+    await disconnect();
     if (failure) throw new OfflineRunError(failure.error, monitor.registrations);
     return { registrations: monitor.registrations, outputs: (monitor.stackOutputs ?? outputs ?? {}) as Record<string, any> };
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
-    resourceClass.callsites = callsites;
+    restoreCallsites();
   }
 }

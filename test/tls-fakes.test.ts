@@ -17,7 +17,7 @@ import { p256 } from "@noble/curves/p256";
 import { p384 } from "@noble/curves/p384";
 import { p521 } from "@noble/curves/p521";
 import { DEFAULT_CLOCK, FakeProviders, type FakeResult } from "../engine/fakes";
-import { FakeTls, clearTlsFakeCaches } from "../engine/tls-fakes";
+import { FakeTls, clearTlsFakeCaches } from "../engine/tls";
 
 const CLOCK = DEFAULT_CLOCK;
 const HOUR = 3_600_000;
