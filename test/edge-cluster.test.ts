@@ -14,9 +14,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { isSecretValue, runOffline, type OfflineRun } from "../engine/offline";
 import { renderManifests, writeRender, type RenderedManifest } from "../engine/render";
 import { EXAMPLES_DIR, readTree } from "./support/fixtures";
-import { validateManifest } from "./support/k8s-validate";
-import { registerNackSchemas } from "./support/nack-crds";
-import { ReachabilityOracle, type PodInfo } from "./oracle/reachability";
+import { validateManifest } from "./oracles/k8s-validate";
+import { registerNackSchemas } from "./oracles/nack-crds";
+import { ReachabilityOracle, type PodInfo } from "./oracles/reachability";
 
 registerNackSchemas();
 

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../model/load";
 import type { TenantModel } from "../model/model";
-import { ReachabilityOracle, type Endpoint, type PodInfo, type Protocol } from "./oracle/reachability";
+import { ReachabilityOracle, type Endpoint, type PodInfo, type Protocol } from "./oracles/reachability";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples } from "./support/fixtures";
 
 interface TenantNamespace {
