@@ -1,22 +1,20 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FakeProviders } from "../engine/fakes";
-import { REPO, readTree } from "./support/fixtures";
+import { readTree } from "./support/fixtures";
+import { renderSync } from "./support/render";
 
 /** Runs `npm run render`'s entry point in a fresh process and returns every written file's bytes. */
-function render(args: string[]): Map<string, Buffer> {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-"));
-  execFileSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render.ts"), "--out", out, ...args], { cwd: REPO, stdio: "pipe" });
-  return readTree(out);
+function render(): Map<string, Buffer> {
+  return readTree(renderSync({ out: fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-")) }));
 }
 
 describe("render determinism", () => {
   it("renders the same files to identical bytes twice, declared inputs included", () => {
-    const first = render([]);
-    const second = render([]);
+    const first = render();
+    const second = render();
     expect(first.size).toBeGreaterThan(100);
     expect([...second.keys()].sort()).toEqual([...first.keys()].sort());
     const differing = [...first].filter(([file, bytes]) => !bytes.equals(second.get(file)!)).map(([file]) => file);

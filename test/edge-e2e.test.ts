@@ -32,7 +32,6 @@ import {
   loadRendered,
   readTenantFile,
   record,
-  renderInto,
   sleep,
   statusLog,
   streamConfigOf,
@@ -40,6 +39,7 @@ import {
   type K8sObject,
   type Rendered,
 } from "./support/rendered";
+import { renderSync } from "./support/render";
 
 const OUT = tempDir("edge-e2e-");
 const te = new TextEncoder();
@@ -247,7 +247,7 @@ async function deliver(nc: NatsConnection, slug: string, subject: string, payloa
 }
 
 beforeAll(async () => {
-  renderInto(OUT, { config: { natsHubPublicDnsNames: '["localhost"]' } });
+  renderSync({ out: OUT, revealSecrets: true, config: { natsHubPublicDnsNames: '["localhost"]' } });
   R = loadRendered(OUT);
   const tls = hubTls();
   const size = hubSizeFor(TENANTS.map((t) => expectedNats(path.join(EXAMPLE_TENANTS, `${t.slug}.yaml`))));

@@ -6,16 +6,14 @@
  * edited, in its own process (`npm run render`), with the previous render's outputs as the last
  * update's where the guard is concerned.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EXAMPLES_DIR, REPO } from "./support/fixtures";
+import { EXAMPLES_DIR } from "./support/fixtures";
+import { RenderFailed, render as renderCli, type RenderOptions } from "./support/render";
 
-const run = promisify(execFile);
 const SUBJECT = "acme-corp";
 
 interface Declared {
@@ -39,13 +37,12 @@ function tenantsWith(edit: (docs: Map<string, any>) => void): string {
   return dir;
 }
 
-async function render(tenantsDir: string, previous?: string, extra: string[] = []): Promise<Render> {
+async function render(tenantsDir: string, previous?: string, extra: Pick<RenderOptions, "clock"> = {}): Promise<Render> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "lifecycle-render-"));
-  const args = ["--import", "tsx", path.join(REPO, "tools/render.ts"), "--out", out, "--tenants", tenantsDir, ...(previous ? ["--previous", previous] : []), ...extra];
   try {
-    await run(process.execPath, args, { cwd: REPO, maxBuffer: 64 << 20 });
+    await renderCli({ out, tenants: tenantsDir, ...(previous ? { previous } : {}), ...extra });
   } catch (err) {
-    return { ok: false, stderr: String((err as { stderr?: string }).stderr ?? err), out, resources: new Map() };
+    return { ok: false, stderr: String(err instanceof RenderFailed ? err.stderr : err), out, resources: new Map() };
   }
   const list = parseYaml(fs.readFileSync(path.join(out, "resources.yaml"), "utf8")) as Declared[];
   return { ok: true, stderr: "", out, resources: new Map(list.map((r) => [r.urn, r])) };
@@ -85,7 +82,7 @@ beforeAll(async () => {
     render(tenantsWith((docs) => docs.delete(`${SUBJECT}.yaml`)), previousOf(suspended)),
     render(tenantsWith(() => {}), previousOf(suspended)),
     // Certificates issued at another time under the same names: what a renewal does.
-    render(EXAMPLES_DIR, prev, ["--clock", "2026-09-01T00:00:00Z"]),
+    render(EXAMPLES_DIR, prev, { clock: "2026-09-01T00:00:00Z" }),
   ]);
 }, 240_000);
 

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { startNatsServer, type NatsServer } from "./support/nats-server";
-import { EXAMPLE_TENANTS, credsParts, hubConfig, jwtClaims, loadRendered, rawGreeting, readTenantFile, renderInto, tempDir, type Rendered } from "./support/rendered";
+import { EXAMPLE_TENANTS, credsParts, hubConfig, jwtClaims, loadRendered, rawGreeting, readTenantFile, tempDir, type Rendered } from "./support/rendered";
+import { renderSync } from "./support/render";
 
 let active: Rendered;
 let decommissioned: Rendered;
@@ -20,20 +21,20 @@ beforeAll(async () => {
   const tenants = tempDir("tenancy-decommission-");
   for (const slug of ["initech", "globex"]) fs.copyFileSync(path.join(EXAMPLE_TENANTS, `${slug}.yaml`), path.join(tenants, `${slug}.yaml`));
   const activeOut = tempDir("tenancy-decommission-active-");
-  renderInto(activeOut, { tenantsDir: tenants });
+  renderSync({ out: activeOut, tenants, revealSecrets: true });
   active = loadRendered(activeOut);
 
   const initech = readTenantFile(path.join(tenants, "initech.yaml"));
   fs.writeFileSync(path.join(tenants, "initech.yaml"), stringify({ ...initech, status: "decommissioned" }));
   const decommissionedOut = tempDir("tenancy-decommission-after-");
-  renderInto(decommissionedOut, { tenantsDir: tenants });
+  renderSync({ out: decommissionedOut, tenants, revealSecrets: true });
   decommissioned = loadRendered(decommissionedOut);
 
   // Then globex drops a collector and rotates its credentials.
   const globex = readTenantFile(path.join(tenants, "globex.yaml"));
   fs.writeFileSync(path.join(tenants, "globex.yaml"), stringify({ ...globex, collectors: globex.collectors!.slice(1), credentials: { rotation: 1 } }));
   const rotatedOut = tempDir("tenancy-rotated-");
-  renderInto(rotatedOut, { tenantsDir: tenants });
+  renderSync({ out: rotatedOut, tenants, revealSecrets: true });
   rotated = loadRendered(rotatedOut);
 
   // No JetStream needed here: connections and revocations only.

@@ -31,7 +31,6 @@ import {
   rawSession,
   readTenantFile,
   record,
-  renderInto,
   statusLog,
   streamConfigOf,
   tempDir,
@@ -41,6 +40,7 @@ import {
   type Rendered,
   type RenderedTenant,
 } from "./support/rendered";
+import { renderSync } from "./support/render";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -102,7 +102,7 @@ const leaf = (slug: string) => need(T(slug).leaf, `${slug} leaf creds`);
 
 beforeAll(async () => {
   out = tempDir("nats-isolation-");
-  renderInto(out, { tenantsDir: EXAMPLE_TENANTS });
+  renderSync({ out, tenants: EXAMPLE_TENANTS, revealSecrets: true });
   R = loadRendered(out);
   hub = await startNatsServer({ files: { "accounts.conf": R.fragment }, config: hubConfig(hubSizeFor(EXPECTED.values())) });
 }, 60_000);

@@ -29,7 +29,6 @@ import {
   rawGreeting,
   rawSession,
   record,
-  renderInto,
   streamConfigOf,
   tempDir,
   until,
@@ -37,6 +36,7 @@ import {
   type Rendered,
   type RenderedTenant,
 } from "./support/rendered";
+import { renderSync } from "./support/render";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -83,7 +83,7 @@ function editSubject(edit: (doc: ReturnType<typeof parseDocument>) => void) {
 function render(): Rendered {
   const out = tempDir("nats-lifecycle-render-");
   outs.push(out);
-  renderInto(out, { tenantsDir: dir });
+  renderSync({ out, tenants: dir, revealSecrets: true });
   return loadRendered(out);
 }
 

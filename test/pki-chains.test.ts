@@ -10,16 +10,15 @@
  */
 import "reflect-metadata"; // @peculiar/x509 (tsyringe) needs it loaded first
 import * as x509 from "@peculiar/x509";
-import { execFile } from "node:child_process";
 import { X509Certificate, createPrivateKey, webcrypto } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
 import { REPO, readTree } from "./support/fixtures";
+import { render as renderCli } from "./support/render";
 import { openssl, opensslVerify, splitCerts, spki, type VerifyFiles } from "./support/openssl";
 /** The render's clock, passed explicitly: every certificate starts there. */
 const CLOCK = new Date("2026-01-01T00:00:00Z");
@@ -99,12 +98,8 @@ function expectedTenants(): ExpectedTenant[] {
 // ---------------------------------------------------------------------------------------------
 // Rendering and reading the output
 
-const execFileP = promisify(execFile);
-
-async function render(out: string, args: string[]): Promise<Map<string, string>> {
-  await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render.ts"), "--out", out, "--clock", CLOCK.toISOString(), ...args], { cwd: REPO });
-  const files = readTree(out, "utf8");
-  return files;
+async function render(out: string, options: { revealSecrets?: boolean } = {}): Promise<Map<string, string>> {
+  return readTree(await renderCli({ out, clock: CLOCK.toISOString(), ...options }), "utf8");
 }
 
 /** The base64 body of a PEM, without whitespace: what to look for in any file, however indented. */
@@ -190,7 +185,7 @@ const manifest = (file: string) => {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-pki-chains-"));
-  [revealed, hidden] = await Promise.all([render(path.join(tmp, "revealed"), ["--reveal-secrets"]), render(path.join(tmp, "hidden"), [])]);
+  [revealed, hidden] = await Promise.all([render(path.join(tmp, "revealed"), { revealSecrets: true }), render(path.join(tmp, "hidden"))]);
   manifests = new Map([...revealed].filter(([f]) => f.startsWith("manifests/")).map(([f, text]) => [f, parseYaml(text)]));
 
   rootPem = manifest(`manifests/${PLATFORM_NS}/configmap-platform-root-ca.yaml`).data["ca.crt"];

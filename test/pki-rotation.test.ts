@@ -5,16 +5,15 @@
  * (unchanged files) with the stack-wide counters `tenancy:pkiComponentRotation=1`,
  * `tenancy:pkiRootRotation=1` and `tenancy:pkiHubRotation=1` passed as `render --config`.
  */
-import { execFile } from "node:child_process";
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 
 import { REPO, readTree } from "./support/fixtures";
+import { render as renderCli } from "./support/render";
 import { opensslVerify, splitCerts, spki } from "./support/openssl";
 const TENANTS = path.join(REPO, "tenants");
 const SLUG = "acme-corp";
@@ -25,8 +24,6 @@ const PLATFORM_NS = "platform";
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
-
-const execFileP = promisify(execFile);
 
 interface Declared {
   urn: string;
@@ -42,9 +39,8 @@ interface Render {
   resources: Map<string, Declared>;
 }
 
-async function render(tenantsDir: string, out: string, config: string[] = []): Promise<Render> {
-  const args = ["--out", out, "--reveal-secrets", "--clock", CLOCK, "--tenants", tenantsDir, ...config.flatMap((c) => ["--config", c])];
-  await execFileP(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render.ts"), ...args], { cwd: REPO });
+async function render(tenantsDir: string, out: string, config: Record<string, string> = {}): Promise<Render> {
+  await renderCli({ out, revealSecrets: true, clock: CLOCK, tenants: tenantsDir, config });
   const files = readTree(out, "utf8");
   const text = files.get("resources.yaml")!;
   const blocks = new Map(text.split(/^(?=- urn: )/m).filter((b) => b.startsWith("- urn: ")).map((b) => [b.slice(7, b.indexOf("\n")), b]));
@@ -201,9 +197,9 @@ beforeAll(async () => {
   const dirs = [tenantsCopy("base"), tenantsCopy("rotation", { rotation: 1 }), tenantsCopy("ca-rotation", { caRotation: 1 })];
   [base, rotated, caRotated, stackComponents, stackRoot, stackHub] = await Promise.all([
     ...dirs.map((d) => render(d, `${d}-out`)),
-    render(dirs[0], path.join(tmp, "stack-component-out"), ["tenancy:pkiComponentRotation=1"]),
-    render(dirs[0], path.join(tmp, "stack-root-out"), ["tenancy:pkiRootRotation=1"]),
-    render(dirs[0], path.join(tmp, "stack-hub-out"), ["tenancy:pkiHubRotation=1"]),
+    render(dirs[0], path.join(tmp, "stack-component-out"), { "tenancy:pkiComponentRotation": "1" }),
+    render(dirs[0], path.join(tmp, "stack-root-out"), { "tenancy:pkiRootRotation": "1" }),
+    render(dirs[0], path.join(tmp, "stack-hub-out"), { "tenancy:pkiHubRotation": "1" }),
   ]);
   expect(expectedOtherSlugs.length).toBeGreaterThan(0);
   expect(components.length).toBeGreaterThan(1);

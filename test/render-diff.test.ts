@@ -7,17 +7,17 @@
  * the temporary directory. (Render determinism itself is test/determinism.test.ts.)
  * The line diff and the Markdown size budget are tested on their own at the end.
  */
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileDiff, RenderDiff } from "../tools/render-diff/compare";
 import { diffLines, splitLines, unifiedHunks } from "../tools/render-diff/line-diff";
 import { formatMarkdown } from "../tools/render-diff/report";
 import { SecretMaterialError, assertNoSecretMaterial, findSecretMaterial } from "../tools/render-diff/secret-guard";
 import { REPO, goodTenant, readTree, yamlOf } from "./support/fixtures";
+import { render } from "./support/render";
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: "render-diff test",
@@ -64,10 +64,9 @@ function runDiff(args: string[]): Promise<Run> {
   });
 }
 
-/** The oracle: the program rendered on a tenants directory, read back byte for byte. */
-async function renderManifests(tenantsDir: string, extra: string[] = []): Promise<Map<string, string>> {
-  const out = fs.mkdtempSync(path.join(work, "render-"));
-  await promisify(execFile)(process.execPath, ["--import", "tsx", "tools/render.ts", "--out", out, "--tenants", tenantsDir, ...extra], { cwd: clone, maxBuffer: 1 << 26 });
+/** The oracle: the clone's program rendered on a tenants directory, read back byte for byte. */
+async function renderManifests(tenantsDir: string, options: { revealSecrets?: boolean } = {}): Promise<Map<string, string>> {
+  const out = await render({ root: clone, out: fs.mkdtempSync(path.join(work, "render-")), tenants: tenantsDir, ...options });
   return new Map([...readTree(path.join(out, "manifests"), "utf8")].map(([file, text]) => [`manifests/${file.split(path.sep).join("/")}`, text]));
 }
 
@@ -251,7 +250,7 @@ describe("npm run diff on known commits", () => {
 
 describe("secret material detection", () => {
   it("finds every secret of a render made with --reveal-secrets, and nothing in a normal render", async () => {
-    const revealed = await renderManifests("tenants", ["--reveal-secrets"]);
+    const revealed = await renderManifests("tenants", { revealSecrets: true });
     const found = new Set([...revealed.values()].map(findSecretMaterial).filter(Boolean));
     expect([...found].sort()).toEqual(["a NATS creds seed block", "a PEM private key"]);
     expect(() => assertNoSecretMaterial(revealed)).toThrow(SecretMaterialError);
