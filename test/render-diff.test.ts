@@ -4,7 +4,7 @@
  * renders compared byte by byte, not from the script. Also: the report is reproducible, base == head
  * reports no changes, the unified diff applies back to the head render, a failed render shows the
  * renderer's validation message unchanged, a leaking renderer is refused, and nothing is left in
- * the temporary directory. (Render determinism itself is test/determinism.test.ts.)
+ * the temporary directory. (Render determinism itself is test/program/determinism.test.ts.)
  * The line diff and the Markdown size budget are tested on their own at the end.
  */
 import { execFileSync, spawn } from "node:child_process";

@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EXAMPLES_DIR } from "./support/fixtures";
-import { RenderFailed, render as renderCli, type RenderOptions } from "./support/render";
+import { EXAMPLES_DIR } from "../support/fixtures";
+import { RenderFailed, render as renderCli, type RenderOptions } from "../support/render";
 
 const SUBJECT = "acme-corp";
 

@@ -1,7 +1,7 @@
 /** Resource names stay unique across tenants (the engine refuses a duplicate URN, as Pulumi does). */
 import { describe, expect, it } from "vitest";
-import { runOffline } from "../engine/offline";
-import { goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
+import { runOffline } from "../../engine/offline";
+import { goodTenant, tenantsDir, yamlOf } from "../support/fixtures";
 
 describe("resource names across tenants", () => {
   it("cannot collide: a tenant whose slug extends another's with a collector's type gets distinct URNs", async () => {

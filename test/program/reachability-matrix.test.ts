@@ -3,10 +3,10 @@
  * semantics) decides every connection; the expectations come from the tenant files alone.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadTenants } from "../model/load";
-import type { TenantModel } from "../model/model";
-import { ReachabilityOracle, type Endpoint, type PodInfo, type Protocol } from "./oracles/reachability";
-import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples } from "./support/fixtures";
+import { loadTenants } from "../../model/load";
+import type { TenantModel } from "../../model/model";
+import { ReachabilityOracle, type Endpoint, type PodInfo, type Protocol } from "../oracles/reachability";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples } from "../support/fixtures";
 
 interface TenantNamespace {
   name: string;

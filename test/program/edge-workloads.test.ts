@@ -2,15 +2,15 @@
  * The edge's workloads as manifests: Pod Security `restricted` (the oracle in
  * test/oracles/pod-security.ts implements the documented rules), ports a non-root container can
  * bind, resources within the namespace's LimitRange and quota, and one workload per collector the
- * tenant files list. The OpenAPI check of every object (these included) is test/openapi.test.ts.
+ * tenant files list. The OpenAPI check of every object (these included) is test/program/openapi.test.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseQuantityMilli } from "../lib/quantity";
-import { workloadViolations } from "./oracles/pod-security";
-import { EXAMPLES_DIR, ofKind, renderExamples, type ExampleRender } from "./support/fixtures";
+import { parseQuantityMilli } from "../../lib/quantity";
+import { workloadViolations } from "../oracles/pod-security";
+import { EXAMPLES_DIR, ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
 
 let render: ExampleRender;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofKind, renderExamples, type ExampleRender } from "./support/fixtures";
+import { ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
 
 let render: ExampleRender;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { renderExamples, type ExampleRender } from "./support/fixtures";
-import { validateManifest } from "./oracles/k8s-validate";
-import { registerNackSchemas } from "./oracles/nack-crds";
+import { renderExamples, type ExampleRender } from "../support/fixtures";
+import { validateManifest } from "../oracles/k8s-validate";
+import { registerNackSchemas } from "../oracles/nack-crds";
 
 // NACK's Stream and Account are custom resources: validated against NACK's own CRD schema.
 registerNackSchemas();

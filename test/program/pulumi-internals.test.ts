@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
-const REPO = path.resolve(__dirname, "..");
+const REPO = path.resolve(__dirname, "../..");
 const FILE = path.join(REPO, "engine", "pulumi-internals.ts");
 const RECHECK = "re-check engine/pulumi-internals.ts against the new version, then bump the pin";
 const requireFromFile = createRequire(FILE);
@@ -25,7 +25,7 @@ let settings: typeof import("@pulumi/pulumi/runtime/settings");
 let resproto: typeof import("@pulumi/pulumi/proto/resource_pb");
 let aliasproto: typeof import("@pulumi/pulumi/proto/alias_pb");
 let Struct: typeof import("google-protobuf/google/protobuf/struct_pb").Struct;
-let internals: typeof import("../engine/pulumi-internals");
+let internals: typeof import("../../engine/pulumi-internals");
 /** The runtime's store as loading left it, before anything set a flag. */
 let initialStore: Record<string, unknown>;
 
@@ -37,7 +37,7 @@ async function load(): Promise<void> {
   resproto = requireFromFile("@pulumi/pulumi/proto/resource_pb");
   aliasproto = requireFromFile("@pulumi/pulumi/proto/alias_pb");
   Struct = requireFromFile("google-protobuf/google/protobuf/struct_pb").Struct;
-  internals = await import("../engine/pulumi-internals");
+  internals = await import("../../engine/pulumi-internals");
   initialStore = { ...internals.runtimeStore() };
 }
 

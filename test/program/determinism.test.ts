@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FakeProviders } from "../engine/fakes";
-import { readTree } from "./support/fixtures";
-import { renderSync } from "./support/render";
+import { FakeProviders } from "../../engine/fakes";
+import { readTree } from "../support/fixtures";
+import { renderSync } from "../support/render";
 
 /** Runs `npm run render`'s entry point in a fresh process and returns every written file's bytes. */
 function render(): Map<string, Buffer> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { OfflineRunError, runOffline } from "../engine/offline";
-import { ValidationError } from "../model/problems";
-import { goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
+import { OfflineRunError, runOffline } from "../../engine/offline";
+import { ValidationError } from "../../model/problems";
+import { goodTenant, tenantsDir, yamlOf } from "../support/fixtures";
 
 describe("a bad tenant file", () => {
   it("stops the program before anything is declared, naming every problem", async () => {

@@ -11,12 +11,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretValue, runOffline, type OfflineRun } from "../engine/offline";
-import { renderManifests, writeRender, type RenderedManifest } from "../engine/render";
-import { EXAMPLES_DIR, readTree } from "./support/fixtures";
-import { validateManifest } from "./oracles/k8s-validate";
-import { registerNackSchemas } from "./oracles/nack-crds";
-import { ReachabilityOracle, type PodInfo } from "./oracles/reachability";
+import { isSecretValue, runOffline, type OfflineRun } from "../../engine/offline";
+import { renderManifests, writeRender, type RenderedManifest } from "../../engine/render";
+import { EXAMPLES_DIR, readTree } from "../support/fixtures";
+import { validateManifest } from "../oracles/k8s-validate";
+import { registerNackSchemas } from "../oracles/nack-crds";
+import { ReachabilityOracle, type PodInfo } from "../oracles/reachability";
 
 registerNackSchemas();
 
