@@ -7,10 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOffline, type OfflineRun, type Registration } from "../engine/offline";
-import { renderManifests } from "../engine/render";
-import { startNatsServer, type NatsServer } from "./support/nats-server";
-import { EXAMPLE_TENANTS, expectedNats } from "./support/rendered";
+import { runOffline, type OfflineRun, type Registration } from "../../engine/offline";
+import { renderManifests } from "../../engine/render";
+import { startNatsServer, type NatsServer } from "../support/nats-server";
+import { EXAMPLE_TENANTS, expectedNats } from "../support/rendered";
 
 let run: OfflineRun;
 let release: Registration;

@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { startNatsServer, type NatsServer } from "./support/nats-server";
-import { EXAMPLE_TENANTS, credsParts, hubConfig, jwtClaims, loadRendered, rawGreeting, readTenantFile, tempDir, type Rendered } from "./support/rendered";
-import { renderSync } from "./support/render";
+import { startNatsServer, type NatsServer } from "../support/nats-server";
+import { EXAMPLE_TENANTS, credsParts, hubConfig, jwtClaims, loadRendered, rawGreeting, readTenantFile, tempDir, type Rendered } from "../support/rendered";
+import { renderSync } from "../support/render";
 
 let active: Rendered;
 let decommissioned: Rendered;

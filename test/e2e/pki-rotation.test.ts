@@ -12,9 +12,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 
-import { REPO, readTree } from "./support/fixtures";
-import { render as renderCli } from "./support/render";
-import { opensslVerify, splitCerts, spki } from "./support/openssl";
+import { REPO, readTree } from "../support/fixtures";
+import { render as renderCli } from "../support/render";
+import { opensslVerify, splitCerts, spki } from "../support/openssl";
 const TENANTS = path.join(REPO, "tenants");
 const SLUG = "acme-corp";
 const CLOCK = "2026-01-01T00:00:00Z";

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AckPolicy, type NatsConnection, type NatsError } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServer } from "./support/nats-server";
+import { startNatsServer, type NatsServer } from "../support/nats-server";
 import {
   Clients,
   EXAMPLE_TENANTS,
@@ -39,8 +39,8 @@ import {
   type ExpectedNats,
   type Rendered,
   type RenderedTenant,
-} from "./support/rendered";
-import { renderSync } from "./support/render";
+} from "../support/rendered";
+import { renderSync } from "../support/render";
 
 const te = new TextEncoder();
 const td = new TextDecoder();

@@ -14,8 +14,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { decodeJwt } from "../lib/nats/jwt";
-import { startNatsServer, type NatsServer } from "./support/nats-server";
+import { decodeJwt } from "../../lib/nats/jwt";
+import { startNatsServer, type NatsServer } from "../support/nats-server";
 import {
   Clients,
   EXAMPLE_TENANTS,
@@ -35,8 +35,8 @@ import {
   type Creds,
   type Rendered,
   type RenderedTenant,
-} from "./support/rendered";
-import { renderSync } from "./support/render";
+} from "../support/rendered";
+import { renderSync } from "../support/render";
 
 const te = new TextEncoder();
 const td = new TextDecoder();

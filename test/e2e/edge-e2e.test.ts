@@ -20,8 +20,8 @@ import { AckPolicy, connect, credsAuthenticator, type NatsConnection } from "nat
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startNatsServer, type NatsServer } from "./support/nats-server";
-import { layOutPod, type PodFiles } from "./support/edge-pods";
+import { freePort, startNatsServer, type NatsServer } from "../support/nats-server";
+import { layOutPod, type PodFiles } from "../support/edge-pods";
 import {
   EXAMPLE_TENANTS,
   Clients,
@@ -38,8 +38,8 @@ import {
   tempDir,
   type K8sObject,
   type Rendered,
-} from "./support/rendered";
-import { renderSync } from "./support/render";
+} from "../support/rendered";
+import { renderSync } from "../support/render";
 
 const OUT = tempDir("edge-e2e-");
 const te = new TextEncoder();
@@ -184,7 +184,7 @@ async function connectCollector(c: Collector, port: number): Promise<NatsConnect
     inboxPrefix: c.settings.inboxPrefix,
     // OpenSSL (Node) only anchors at a self-signed certificate, so the platform root is added to
     // the tenant CA here; the collectors' own TLS stacks (Go, rustls) anchor at ca.pem itself, and
-    // test/pki-chains.test.ts proves that ca.pem alone refuses every other tenant's certificates.
+    // test/e2e/pki-chains.test.ts proves that ca.pem alone refuses every other tenant's certificates.
     tls: { ca: [read(c.settings.ca), rootCaPem()], cert: read(c.settings.cert), key: read(c.settings.key), servername: new URL(c.settings.url).hostname } as never,
     reconnect: false,
     timeout: 3_000,

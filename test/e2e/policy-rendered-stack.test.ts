@@ -11,13 +11,13 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Policy } from "@pulumi/policy";
-import { runOffline, unwrapSecrets, type OfflineRun } from "../engine/offline";
-import { policies } from "../policy/policies";
-import * as checks from "../policy/checks";
-import { credsFile } from "../lib/nats/creds";
-import { decodeJwt } from "../lib/nats/jwt";
-import { nkeyFromRaw, publicOf, seedOf } from "../lib/nats/nkeys";
-import { userJwt } from "../lib/nats/claims";
+import { runOffline, unwrapSecrets, type OfflineRun } from "../../engine/offline";
+import { policies } from "../../policy/policies";
+import * as checks from "../../policy/checks";
+import { credsFile } from "../../lib/nats/creds";
+import { decodeJwt } from "../../lib/nats/jwt";
+import { nkeyFromRaw, publicOf, seedOf } from "../../lib/nats/nkeys";
+import { userJwt } from "../../lib/nats/claims";
 import {
   asApiServerSecret,
   cloneStack,
@@ -29,7 +29,7 @@ import {
   type PackServer,
   type Reported,
   type StackResource,
-} from "./support/policy-harness";
+} from "../support/policy-harness";
 
 const TENANT = "tenancy.serviceradar.io/tenant";
 const byName = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
@@ -314,7 +314,7 @@ describe("each break of the rendered stack is caught by its policy, and only by 
 describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyzer protocol)", () => {
   let server: PackServer;
   beforeAll(async () => {
-    server = await startPackServer(path.join(__dirname, "../policy"));
+    server = await startPackServer(path.join(__dirname, "../../policy"));
   });
   afterAll(() => server?.stop());
 

@@ -17,9 +17,9 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
-import { REPO, readTree } from "./support/fixtures";
-import { render as renderCli } from "./support/render";
-import { openssl, opensslVerify, splitCerts, spki, type VerifyFiles } from "./support/openssl";
+import { REPO, readTree } from "../support/fixtures";
+import { render as renderCli } from "../support/render";
+import { openssl, opensslVerify, splitCerts, spki, type VerifyFiles } from "../support/openssl";
 /** The render's clock, passed explicitly: every certificate starts there. */
 const CLOCK = new Date("2026-01-01T00:00:00Z");
 const HOUR = 3_600_000;
