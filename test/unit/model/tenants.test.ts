@@ -1,13 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadTenants } from "../model/load";
-import { validatePlans } from "../model/plans";
-import { formatProblem, ValidationError, type Problem } from "../model/problems";
-import { validateTenants } from "../model/tenants";
-import type { SourceFile } from "../model/yaml";
-import { configProblems } from "../config/validate";
-import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "./support/fixtures";
+import { loadTenants } from "../../../model/load";
+import { validatePlans } from "../../../model/plans";
+import { formatProblem, ValidationError, type Problem } from "../../../model/problems";
+import { validateTenants } from "../../../model/tenants";
+import type { SourceFile } from "../../../model/yaml";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "../../support/fixtures";
 
 const plansProblems: Problem[] = [];
 const plans = validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8") }, plansProblems)!;
@@ -161,82 +160,6 @@ describe("tenant file validation", () => {
   });
 });
 
-describe("plans file validation", () => {
-  it("accepts the shipped plans: free, basic, pro, enterprise", () => {
-    expect(plansProblems).toEqual([]);
-    expect(Object.keys(plans)).toEqual(["free", "basic", "pro", "enterprise"]);
-  });
-
-  it("refuses an unknown field and a contradictory limit range, naming the plan", () => {
-    const text = fs.readFileSync(PLANS_FILE, "utf8")
-      .replace("description: Small teams; one edge site.", "description: Small teams; one edge site.\n    tier: 2")
-      .replace("defaultRequest: { cpu: 50m, memory: 64Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi }");
-    const problems: Problem[] = [];
-    expect(validatePlans({ file: "plans/plans.yaml", text }, problems)).toBeUndefined();
-    expect(problems.map(formatProblem)).toEqual([
-      "plans/plans.yaml: plans.basic.tier: unknown field; known fields: description, kubernetes, nats, retention",
-    ]);
-    const contradictory: Problem[] = [];
-    validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8").replace("defaultRequest: { cpu: 50m, memory: 64Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi }") }, contradictory);
-    expect(contradictory.map(formatProblem)).toEqual([
-      "plans/plans.yaml: plans.free.kubernetes.limitRange.defaultRequest.cpu: default request 300m exceeds the default limit 200m",
-    ]);
-  });
-
-  it("does not blame tenants for an unknown plan when the plans file itself is bad", () => {
-    const problems: Problem[] = [];
-    validateTenants([{ file: "tenants/acme.yaml", text: yamlOf(goodTenant()) }], undefined, problems);
-    expect(problems).toEqual([]);
-  });
-});
-
-/** Stack config problems for these raw values (as Pulumi hands them, decoded), over a stack that sets its pod network. */
-const stackProblems = (raw: Record<string, unknown>) => configProblems((key) => ({ clusterPodCidrs: ["10.244.0.0/16"], ...raw })[key]);
-
-describe("stack config validation (PKI)", () => {
-  it("accepts the defaults", () => {
-    expect(stackProblems({})).toEqual([]);
-  });
-
-  it("refuses a certificate outliving its issuer, a renewal window longer than the validity, an unknown curve and a negative counter, all at once", () => {
-    const raw = { pkiComponentValidityHours: 43800 + 1, pkiRootEarlyRenewalHours: 87600, pkiTenantCaCurve: "P224", pkiComponentRotation: -1 };
-    expect(stackProblems(raw).map(formatProblem)).toEqual([
-      "stack config: tenancy:pkiRootEarlyRenewalHours: must be a whole number of hours, at least 0 and less than the validity (87600)",
-      "stack config: tenancy:pkiTenantCaCurve: must be one of P256, P384",
-      "stack config: tenancy:pkiComponentValidityHours: must not exceed the tenant CA's validity (43800 hours)",
-      "stack config: tenancy:pkiComponentRotation: must be a whole number, at least 0",
-    ]);
-  });
-
-  it("reports stack config problems together with tenant file problems", () => {
-    const dir = tenantsDir({ "acme.yaml": mutate((t) => (t.plan = "gold")) });
-    let error: unknown;
-    try {
-      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, relativeTo: path.dirname(dir) }, stackProblems({ pkiRootValidityHours: 0 }));
-    } catch (e) {
-      error = e;
-    }
-    const messages = (error as ValidationError).problems.map(formatProblem);
-    expect(messages.some((m) => m.startsWith("stack config: tenancy:pkiRootValidityHours: must be a positive whole number"))).toBe(true);
-    expect(messages.some((m) => m.includes('plan: must be one of'))).toBe(true);
-  });
-});
-
-describe("stack config validation (NATS)", () => {
-  it("accepts the defaults and refuses a bare string for the hub's public names, bad replicas, a non-boolean switch and a bad epoch, all at once", () => {
-    expect(stackProblems({})).toEqual([]);
-    // Pulumi hands config values as strings; "nats.example.com" is not JSON, so it stays a string.
-    const raw: Record<string, unknown> = { natsHubPublicDnsNames: "nats.example.com", natsStreamReplicas: 7, natsDeployHub: "yes", natsClaimsIssuedAt: 1.5 };
-    expect(stackProblems(raw).map(formatProblem)).toEqual([
-      'stack config: tenancy:natsHubPublicDnsNames: must be a list of DNS names, e.g. ["nats.example.com"]',
-      "stack config: tenancy:natsStreamReplicas: must be a whole number from 1 to 5 (JetStream's limit)",
-      "stack config: tenancy:natsClaimsIssuedAt: must be a positive whole number of Unix seconds",
-      "stack config: tenancy:natsDeployHub: must be true or false",
-    ]);
-    expect(stackProblems({ natsHubPublicDnsNames: ["nats.example.com", "Bad_Name"] }).map(formatProblem)).toEqual(['stack config: tenancy:natsHubPublicDnsNames[1]: "Bad_Name" is not a DNS name']);
-  });
-});
-
 describe("edge settings and edge clusters", () => {
   const edgeOptions = { clusters: ["site-a"], publicHubLeafUrl: "nats-leaf://hub.example.net:7422", serviceType: "ClusterIP" as const, edgeClusterPodCidrs: { "site-a": ["10.42.0.0/16"] } };
   const validate = (files: Record<string, string>, options: Parameters<typeof validateTenants>[3]) => {
@@ -272,18 +195,5 @@ describe("edge settings and edge clusters", () => {
     const { tenants, problems } = validate({ "acme.yaml": mutate(() => {}) }, lb);
     expect(problems).toEqual([]);
     expect(tenants[0]!.edge.serviceType).toBe("LoadBalancer");
-  });
-
-  it("reports bad edge stack config, every problem at once", () => {
-    const raw = { edgeServiceType: "NodePort", clusterPodCidrs: ["10.0.0/8"], edgeIngestCidrs: "0.0.0.0/0", edgeLeafImage: "" };
-    expect(stackProblems(raw).map((p) => `${p.path}: ${p.rule}`)).toEqual([
-      "tenancy:edgeServiceType: must be one of ClusterIP, LoadBalancer",
-      'tenancy:edgeIngestCidrs: must be a list of IPv4 CIDRs, e.g. ["10.244.0.0/16"]',
-      'tenancy:clusterPodCidrs[0]: "10.0.0/8" is not an IPv4 CIDR',
-      "tenancy:edgeLeafImage: must be a container image reference",
-    ]);
-    // The platform cluster's pod network has no safe default: it must be set.
-    expect(configProblems(() => undefined).map((p) => p.path)).toEqual(["tenancy:clusterPodCidrs"]);
-    expect(configProblems((key) => (key === "clusterPodCidrs" ? ["10.244.0.0/16"] : undefined))).toEqual([]);
   });
 });
