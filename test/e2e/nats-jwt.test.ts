@@ -1,7 +1,7 @@
 /**
- * lib/nats/ against a real nats-server (Debian's 2.9.10): the operator, accounts and users
- * it signs are loaded through the generated hub fragment, and every isolation claim is checked by
- * what the server actually does. One hub per file (beforeAll/afterAll); the tests run in order and
+ * lib/nats/ against a real nats-server (Debian's 2.9.10): the operator, accounts and users it
+ * signs (test/support/nats-jwt-fixtures.ts) are loaded through the generated hub fragment, and
+ * every isolation claim is checked by what the server actually does. One hub per file (beforeAll/afterAll); the tests run in order and
  * the last one re-signs accounts and reloads the hub.
  *
  * Two clients are used: nats.js (what platform code uses) and a minimal raw-protocol client. The
@@ -9,7 +9,6 @@
  * and then closes the socket; nats.js sometimes reports the resulting EPIPE/ECONNRESET instead of
  * the server's text, and it refuses oversized payloads itself before the server sees them.
  */
-import { createHash } from "node:crypto";
 import {
   connect,
   credsAuthenticator,
@@ -18,109 +17,16 @@ import {
   type Status,
   type Subscription,
 } from "nats";
-import { fromPublic } from "nkeys.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accountJwt, operatorJwt, UNLIMITED_NO_JETSTREAM, userJwt, type AccountLimits, type ConnectionType, type Permissions } from "../lib/nats/claims";
-import { computeJti, decodeJwt, verifyJwt } from "../lib/nats/jwt";
-import { credsFile } from "../lib/nats/creds";
-import { hubConfigFragment } from "../lib/nats/hub-config";
-import { nkeyFromRaw, publicKeyOf, publicOf, seedOf, signWith, type KeyPair } from "../lib/nats/nkeys";
-import { startNatsServer, type NatsServer } from "./support/nats-server";
-import { rawSession as rawSessionWithCreds } from "./support/rendered";
+import { accountJwt } from "../../lib/nats/claims";
+import { decodeJwt } from "../../lib/nats/jwt";
+import { hubConfigFragment } from "../../lib/nats/hub-config";
+import { nkeyFromRaw, seedOf } from "../../lib/nats/nkeys";
+import { ACCOUNT_LIMITS, EPOCH, KIB, TENANT, build, rawKey } from "../support/nats-jwt-fixtures";
+import { startNatsServer, type NatsServer } from "../support/nats-server";
+import { rawSession as rawSessionWithCreds } from "../support/rendered";
 
-// ---------------------------------------------------------------------------------------------
-// Fixtures: everything from fixed bytes and a fixed epoch, built by one pure function
-// ---------------------------------------------------------------------------------------------
-
-/** 2025-01-01T00:00:00Z: the claims epoch every JWT here is issued at. */
-const EPOCH = 1_735_689_600;
 const te = new TextEncoder();
-
-/** Fixed 32 "random" bytes per label (what RandomBytes supplies in the real program). */
-const rawKey = (label: string) => new Uint8Array(createHash("sha256").update(`nats-jwt.test/${label}`).digest());
-
-const KIB = 1024;
-const TENANT: AccountLimits = {
-  connections: 16,
-  leafNodeConnections: 1,
-  subscriptions: -1,
-  data: -1,
-  payload: 4 * KIB,
-  imports: 0,
-  exports: 0,
-  wildcards: false,
-  diskStorage: 16 * KIB,
-  memoryStorage: 0,
-  streams: 4,
-  consumers: 8,
-};
-const NO_JS = { diskStorage: 0, memoryStorage: 0, streams: 0, consumers: 0 } as const;
-
-/** Accounts by name; `gamma`…`leafy` exist to exercise one limit each without disturbing the rest. */
-const ACCOUNT_LIMITS: Record<string, AccountLimits> = {
-  SYS: UNLIMITED_NO_JETSTREAM,
-  alpha: TENANT,
-  beta: TENANT,
-  gamma: { ...TENANT, ...NO_JS, connections: 2 },
-  zero: { ...TENANT, ...NO_JS, connections: 0 },
-  quiet: { ...TENANT, ...NO_JS, payload: 0 },
-  leafy: { ...TENANT, ...NO_JS, connections: 2, leafNodeConnections: 2 },
-};
-
-const USERS: Record<string, { account: string; permissions: Permissions; types?: ConnectionType[] }> = {
-  "alpha-collector": { account: "alpha", permissions: { pub: { allow: ["alpha.>"] }, sub: { allow: ["_INBOX.>"] } } },
-  "alpha-reader": { account: "alpha", permissions: { pub: { deny: [">"] }, sub: { allow: ["alpha.>", "_INBOX.>"] } } },
-  "alpha-admin": { account: "alpha", permissions: { pub: { allow: ["alpha.>", "$JS.API.>"] }, sub: { allow: ["_INBOX.>"] } } },
-  "beta-reader": { account: "beta", permissions: { pub: { allow: ["beta.>"] }, sub: { allow: ["beta.>", "_INBOX.>"] } } },
-  "gamma-user": { account: "gamma", permissions: { pub: { allow: ["gamma.>"] }, sub: { allow: ["_INBOX.>"] } } },
-  "zero-user": { account: "zero", permissions: { pub: { allow: ["zero.>"] }, sub: { allow: ["_INBOX.>"] } } },
-  "quiet-user": { account: "quiet", permissions: { pub: { allow: ["quiet.>", "$JS.API.>"] }, sub: { allow: ["_INBOX.>"] } } },
-  "leafy-leaf": { account: "leafy", permissions: { pub: { allow: ["leafy.>"] }, sub: { allow: ["leafy.>"] } }, types: ["LEAFNODE"] },
-  "leafy-reader": { account: "leafy", permissions: { pub: { deny: [">"] }, sub: { allow: ["leafy.>", "_INBOX.>"] } } },
-};
-
-interface Built {
-  operator: KeyPair;
-  operatorJwt: string;
-  accounts: Record<string, { kp: KeyPair; pub: string; jwt: string }>;
-  users: Record<string, { kp: KeyPair; pub: string; jwt: string; creds: string }>;
-  fragment: string;
-}
-
-function build(limits: Record<string, AccountLimits> = ACCOUNT_LIMITS): Built {
-  const operator = nkeyFromRaw("operator", rawKey("operator"));
-  const accounts: Built["accounts"] = {};
-  for (const [name, l] of Object.entries(limits)) {
-    const kp = nkeyFromRaw("account", rawKey(`account/${name}`));
-    const pub = kp.getPublicKey();
-    accounts[name] = { kp, pub, jwt: accountJwt({ account: pub, operator, name, limits: l, issuedAt: EPOCH }) };
-  }
-  const users: Built["users"] = {};
-  for (const [name, u] of Object.entries(USERS)) {
-    const kp = nkeyFromRaw("user", rawKey(`user/${name}`));
-    const pub = kp.getPublicKey();
-    const jwt = userJwt({
-      user: pub,
-      account: accounts[u.account]!.kp,
-      name,
-      permissions: u.permissions,
-      allowedConnectionTypes: u.types,
-      issuedAt: EPOCH,
-    });
-    users[name] = { kp, pub, jwt, creds: credsFile(jwt, seedOf(kp)) };
-  }
-  const opJwt = operatorJwt({ operator, name: "test-operator", systemAccount: accounts.SYS!.pub, issuedAt: EPOCH });
-  const fragment = hubConfigFragment({
-    operatorJwt: opJwt,
-    systemAccountPub: accounts.SYS!.pub,
-    // Deliberately not in name order: the fragment must sort them.
-    accounts: Object.entries(accounts)
-      .reverse()
-      .map(([name, a]) => ({ name, pub: a.pub, jwt: a.jwt })),
-  });
-  return { operator, operatorJwt: opJwt, accounts, users, fragment };
-}
-
 const B = build();
 
 // ---------------------------------------------------------------------------------------------
@@ -200,120 +106,10 @@ afterAll(async () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Pure properties
+// The encoding as the server reads it (the pure properties are test/unit/lib/nats-jwt.test.ts)
 // ---------------------------------------------------------------------------------------------
 
 describe("nats-jwt encoding", () => {
-  it("builds byte-identical tokens, creds and fragment from the same inputs", () => {
-    const again = build();
-    expect(again.operatorJwt).toBe(B.operatorJwt);
-    for (const name of Object.keys(B.accounts)) expect(again.accounts[name]!.jwt).toBe(B.accounts[name]!.jwt);
-    for (const name of Object.keys(B.users)) expect(again.users[name]!.creds).toBe(B.users[name]!.creds);
-    expect(again.fragment).toBe(B.fragment);
-  });
-
-  it("changes jti and token when one limit changes, and only for that account", () => {
-    const changed = build({ ...ACCOUNT_LIMITS, alpha: { ...TENANT, payload: TENANT.payload + 1 } });
-    const before = decodeJwt(B.accounts.alpha!.jwt).claims;
-    const after = decodeJwt(changed.accounts.alpha!.jwt).claims;
-    expect(after.jti).not.toBe(before.jti);
-    expect(changed.accounts.alpha!.jwt).not.toBe(B.accounts.alpha!.jwt);
-    expect(changed.accounts.beta!.jwt).toBe(B.accounts.beta!.jwt);
-    expect(changed.fragment).not.toBe(B.fragment);
-    // The jti covers the content, not the epoch: re-signing unchanged claims later keeps the id
-    // (and still yields a different token, since iat is signed).
-    const op = nkeyFromRaw("operator", rawKey("operator"));
-    const later = accountJwt({ account: B.accounts.beta!.pub, operator: op, name: "beta", limits: TENANT, issuedAt: EPOCH + 86_400 });
-    expect(decodeJwt(later).claims.jti).toBe(decodeJwt(B.accounts.beta!.jwt).claims.jti);
-    expect(decodeJwt(later).claims.iat).toBe(EPOCH + 86_400);
-    expect(later).not.toBe(B.accounts.beta!.jwt);
-  });
-
-  it("writes the nats JWT v2 layout: header, iat = epoch, content-derived jti, limits by their JWT names", () => {
-    const { header, claims } = decodeJwt(B.accounts.alpha!.jwt);
-    expect(header).toEqual({ typ: "JWT", alg: "ed25519-nkey" });
-    expect(B.accounts.alpha!.jwt.split(".")[0]).toBe(Buffer.from('{"typ":"JWT","alg":"ed25519-nkey"}').toString("base64url"));
-    expect(B.accounts.alpha!.jwt).not.toContain("=");
-    expect(claims.iat).toBe(EPOCH);
-    expect(claims.iss).toBe(B.operator.getPublicKey());
-    expect(claims.sub).toBe(B.accounts.alpha!.pub);
-    expect(claims.name).toBe("alpha");
-    expect(claims.jti).toBe(computeJti(claims));
-    expect(claims.jti).toMatch(/^[A-Z2-7]{52}$/);
-    expect(claims.nats).toEqual({
-      type: "account",
-      version: 2,
-      limits: {
-        conn: 16,
-        leaf: 1,
-        subs: -1,
-        data: -1,
-        payload: 4096,
-        imports: 0,
-        exports: 0,
-        wildcards: false,
-        disk_storage: 16384,
-        mem_storage: 0,
-        streams: 4,
-        consumer: 8,
-      },
-    });
-    const user = decodeJwt(B.users["leafy-leaf"]!.jwt).claims;
-    expect(user.iss).toBe(B.accounts.leafy!.pub);
-    expect(user.nats).toEqual({
-      type: "user",
-      version: 2,
-      pub: { allow: ["leafy.>"] },
-      sub: { allow: ["leafy.>"] },
-      subs: -1,
-      data: -1,
-      payload: -1,
-      allowed_connection_types: ["LEAFNODE"],
-    });
-    const op = decodeJwt(B.operatorJwt).claims;
-    expect(op.iss).toBe(op.sub);
-    expect(op.nats).toEqual({ type: "operator", version: 2, system_account: B.accounts.SYS!.pub });
-  });
-
-  it("signs exactly as nkeys.js would, and nkeys.js verifies the tokens", () => {
-    // The library signs with Node's Ed25519 for speed; nkeys.js (tweetnacl) is the reference.
-    const data = te.encode("same bytes from both implementations");
-    for (const kp of [B.operator, B.accounts.alpha!.kp, B.users["alpha-reader"]!.kp]) {
-      expect(publicOf(kp)).toBe(kp.getPublicKey());
-      expect(Buffer.from(signWith(kp, data)).equals(Buffer.from(kp.sign(data)))).toBe(true);
-    }
-    for (const [token, issuer] of [
-      [B.operatorJwt, B.operator.getPublicKey()],
-      [B.accounts.alpha!.jwt, B.operator.getPublicKey()],
-      [B.users["alpha-reader"]!.jwt, B.accounts.alpha!.kp.getPublicKey()],
-    ] as const) {
-      const { signingInput, signature } = decodeJwt(token);
-      expect(fromPublic(issuer).verify(te.encode(signingInput), signature)).toBe(true);
-    }
-  });
-
-  it("verifies signatures against the issuer only", () => {
-    expect(verifyJwt(B.accounts.alpha!.jwt, B.operator.getPublicKey())).toBe(true);
-    expect(verifyJwt(B.users["alpha-reader"]!.jwt, B.accounts.alpha!.pub)).toBe(true);
-    expect(verifyJwt(B.users["alpha-reader"]!.jwt, B.accounts.beta!.pub)).toBe(false);
-    const [h, p, s] = B.accounts.alpha!.jwt.split(".");
-    const forged = Buffer.from(Buffer.from(p!, "base64url").toString().replace('"conn":16', '"conn":99')).toString("base64url");
-    expect(forged).not.toBe(p);
-    expect(verifyJwt(`${h}.${forged}.${s}`, B.operator.getPublicKey())).toBe(false);
-  });
-
-  it("derives keys from raw bytes and refuses anything but 32 of them", () => {
-    const kp = nkeyFromRaw("user", rawKey("user/alpha-reader"));
-    expect(kp.getPublicKey()).toBe(B.users["alpha-reader"]!.pub);
-    expect(publicKeyOf(seedOf(kp))).toBe(kp.getPublicKey());
-    expect(seedOf(kp)).toMatch(/^SU/);
-    expect(nkeyFromRaw("operator", rawKey("x")).getPublicKey()).toMatch(/^O/);
-    expect(nkeyFromRaw("account", rawKey("x")).getPublicKey()).toMatch(/^A/);
-    expect(() => nkeyFromRaw("account", new Uint8Array(31))).toThrow(/32 raw bytes/);
-    expect(() => accountJwt({ account: B.accounts.alpha!.pub, operator: B.operator, name: "alpha", limits: TENANT, issuedAt: Date.now() })).toThrow(/seconds/);
-    expect(() => userJwt({ user: B.accounts.alpha!.pub, account: B.accounts.alpha!.kp, name: "x", permissions: {}, issuedAt: EPOCH })).toThrow(/user public key/);
-  });
-
   it("writes creds files in the nsc layout, and nats.js authenticates with them", async () => {
     const creds = B.users["alpha-collector"]!.creds;
     const lines = creds.split("\n");
