@@ -36,6 +36,16 @@ export function tenantsDir(files: Record<string, string>): string {
   return dir;
 }
 
+/** A directory in `parent` laid out like the repository: tenants/ (a copy of the examples), plans/, schema/, node_modules. */
+export function repositoryCopy(parent: string): string {
+  const root = fs.mkdtempSync(path.join(parent, "repo-"));
+  fs.cpSync(EXAMPLES_DIR, path.join(root, "tenants"), { recursive: true });
+  fs.cpSync(path.join(REPO, "plans"), path.join(root, "plans"), { recursive: true });
+  fs.cpSync(path.join(REPO, "schema"), path.join(root, "schema"), { recursive: true });
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
+  return root;
+}
+
 export interface ExampleRender {
   run: OfflineRun;
   manifests: RenderedManifest[];

@@ -1,32 +1,24 @@
 /**
- * `npm run new-tenant` (tools/new-tenant.ts): the scaffolded file starts with the schema
- * reference, validates with the repository's loader together with the other tenant files, and
- * round-trips; refusals (bad slug, unknown plan, existing file, a namespace colliding with another
- * tenant's) carry the loader's message and leave the directory exactly as it was.
+ * `npm run new-tenant`'s library (tools/lib-new-tenant.ts): the scaffolded file starts with the
+ * schema reference, validates with the repository's loader together with the other tenant files,
+ * and round-trips; refusals (bad slug, unknown plan, existing file, a namespace colliding with
+ * another tenant's) carry the loader's message and leave the directory exactly as it was. The
+ * command line itself is test/program/new-tenant-cli.test.ts.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadTenants } from "../model/load";
-import { ValidationError } from "../model/problems";
-import { ScaffoldError, parseCollector, scaffoldTenant, tenantDocument, type ScaffoldOptions } from "../tools/lib-new-tenant";
-import { EXAMPLES_DIR, PLANS_FILE, REPO, readTree } from "./support/fixtures";
+import { loadTenants } from "../../../model/load";
+import { ValidationError } from "../../../model/problems";
+import { ScaffoldError, parseCollector, scaffoldTenant, tenantDocument, type ScaffoldOptions } from "../../../tools/lib-new-tenant";
+import { PLANS_FILE, readTree, repositoryCopy } from "../../support/fixtures";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-new-tenant-test-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** A directory laid out like the repository: tenants/ (a copy of the examples), plans/, schema/, node_modules. */
-function checkout(): string {
-  const root = fs.mkdtempSync(path.join(work, "repo-"));
-  fs.cpSync(EXAMPLES_DIR, path.join(root, "tenants"), { recursive: true });
-  fs.cpSync(path.join(REPO, "plans"), path.join(root, "plans"), { recursive: true });
-  fs.cpSync(path.join(REPO, "schema"), path.join(root, "schema"), { recursive: true });
-  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
-  return root;
-}
+const checkout = () => repositoryCopy(work);
 
 const options = (root: string, extra: Partial<ScaffoldOptions> & { slug: string }): ScaffoldOptions => ({
   plan: "pro",
@@ -38,9 +30,6 @@ const options = (root: string, extra: Partial<ScaffoldOptions> & { slug: string 
 });
 
 const tenantsOf = (root: string) => readTree(path.join(root, "tenants"), "utf8");
-
-/** Runs the CLI as `npm run new-tenant` does, in `root`. */
-const cli = (root: string, args: string[]) => spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools/new-tenant.ts"), ...args], { cwd: root, encoding: "utf8" });
 
 describe("scaffolding a tenant", () => {
   it("writes a file with the schema reference that validates with every other tenant and round-trips", () => {
@@ -90,17 +79,6 @@ describe("scaffolding a tenant", () => {
     expect(parseCollector("netflow:core:3")).toEqual({ type: "netflow", partition: "core", replicas: 3 });
     expect(parseCollector("netflow:core:many")).toEqual({ type: "netflow", partition: "core", replicas: "many" });
     for (const bad of ["otel", "otel:", ":hq", "a:b:c:d"]) expect(() => parseCollector(bad)).toThrow(ScaffoldError);
-  });
-
-  it("works from the command line, as npm run new-tenant", () => {
-    const root = checkout();
-    const run = cli(root, ["initrode", "--plan", "basic", "--collector", "otel:office"]);
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain("wrote tenants/initrode.yaml");
-    const text = fs.readFileSync(path.join(root, "tenants/initrode.yaml"), "utf8");
-    expect(text.startsWith("# yaml-language-server: $schema=../schema/tenant.schema.json\nslug: initrode\n")).toBe(true);
-    expect(parse(text).collectors).toEqual([{ type: "otel", partition: "office" }]);
   });
 });
 
@@ -161,15 +139,5 @@ describe("refusals leave the tenants directory as it was", () => {
       fs.writeFileSync(path.join(root, "tenants/x1-org.yaml"), "slug: x1-org\ndisplayName: X\nplan: pro\nstatus: active\naccess: { admins: [x:admins] }\norganizations: [{ id: x }]\n"),
     );
     expect(message).toContain('tenants/x1.yaml: organizations[0].id: namespace of organization "org-x" "tenant-x1-org-org-x" collides with namespace of organization "x" of tenants/x1-org.yaml');
-  });
-
-  it("from the command line: exit status 1 and the loader's message on stderr; 2 for bad usage", () => {
-    const root = checkout();
-    const run = cli(root, ["hooli", "--plan", "gold"]);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('1 problem(s) in the tenant configuration; nothing was declared:\n  tenants/hooli.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")');
-    expect(fs.existsSync(path.join(root, "tenants/hooli.yaml"))).toBe(false);
-    expect(cli(root, ["hooli"]).status).toBe(2);
-    expect(cli(root, ["hooli", "--plan", "pro", "--colour", "red"]).status).toBe(2);
   });
 });
