@@ -2,14 +2,13 @@
  * The GitHub Actions workflows, read as data: triggers, jobs, permissions, pinned actions, the
  * pulumi/actions inputs they rely on, secrets only where they belong. Every check also runs on a
  * deliberately broken copy of the workflow and must report it, so none of them can pass vacuously.
- * The github-script steps are executed against a fake GitHub API, and the certificate-due rule the
- * rotation job uses is tested on state documents.
+ * The github-script steps are executed against a fake GitHub API. (The certificate-due rule the
+ * rotation job uses is test/unit/tools/certificates-due.test.ts.)
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { dueCertificates, dueReport } from "../tools/lib-certificates-due";
 import {
   actionOf,
   copy,
@@ -32,7 +31,7 @@ import {
   writeScopes,
   type Job,
   type Workflow,
-} from "./support/workflow-checks";
+} from "../support/workflow-checks";
 
 const workflows = loadWorkflows();
 const workflow = (file: string): Workflow => {
@@ -347,7 +346,7 @@ describe("workflow files", () => {
     // And there only through the names docs/gitops.md documents.
     const names = new Set([...workflows.values()].flatMap((wf) => JSON.stringify(wf).match(/secrets\.[A-Z_]+/g) ?? []));
     expect([...names].sort()).toEqual(["secrets.KUBECONFIG", "secrets.PULUMI_ACCESS_TOKEN", "secrets.PULUMI_CONFIG_PASSPHRASE"]);
-    const docs = fs.readFileSync(path.resolve(__dirname, "../docs/gitops.md"), "utf8");
+    const docs = fs.readFileSync(path.resolve(__dirname, "../../docs/gitops.md"), "utf8");
     for (const name of [...names, "vars.PULUMI_STACK", "vars.PULUMI_BACKEND_URL", "vars.PULUMI_ORGANIZATION"]) expect(docs).toContain(name.split(".")[1]);
   });
 
@@ -467,46 +466,5 @@ describe("the drift issue step of drift.yml", () => {
     const { calls } = await runGithubScript(script, env, { issues });
     expect(calls.map((c) => c[0])).toEqual(["listForRepo", "createComment"]);
     expect(calls[1][1].issue_number).toBe(5);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// The rotation job's rule for "due".
-
-describe("certificates due for renewal (tools/certificates-due.ts)", () => {
-  const cert = (name: string, end: string, earlyRenewalHours: number, readyForRenewal = false, type = "tls:index/locallySignedCert:LocallySignedCert") => ({
-    urn: `urn:pulumi:prod::tenancy::tenancy:index:Tenant$${type}::${name}`,
-    type,
-    inputs: { earlyRenewalHours },
-    outputs: { validityEndTime: end, readyForRenewal, earlyRenewalHours },
-  });
-  const state = (...resources: unknown[]) => ({ version: 3, deployment: { resources } });
-  const now = new Date("2026-06-01T00:00:00Z");
-
-  it("is due from validityEndTime minus earlyRenewalHours on, as the provider decides", () => {
-    const due = dueCertificates(
-      state(
-        cert("inside-window", "2026-06-20T00:00:00Z", 720), // window opened 2026-05-21
-        cert("outside-window", "2026-08-01T00:00:00Z", 720),
-        cert("window-opens-now", "2026-06-02T00:00:00Z", 24),
-        cert("expired", "2026-05-01T00:00:00Z", 0, false, "tls:index/selfSignedCert:SelfSignedCert"),
-        cert("provider-says-ready", "2030-01-01T00:00:00Z", 1, true),
-        { urn: "urn:x::key", type: "tls:index/privateKey:PrivateKey", outputs: {} },
-      ),
-      now,
-    );
-    expect(due.map((d) => d.urn.split("::").pop()).sort()).toEqual(["expired", "inside-window", "provider-says-ready", "window-opens-now"]);
-    expect(due.find((d) => d.urn.endsWith("inside-window"))!.renewalFrom).toBe("2026-05-21T00:00:00.000Z");
-    expect(dueReport(due, now)).toMatch(/4 certificate\(s\) due/);
-  });
-
-  it("is nothing for fresh certificates, and skips ones pending deletion", () => {
-    expect(dueCertificates(state(cert("fresh", "2027-01-01T00:00:00Z", 720), { ...cert("old", "2026-01-01T00:00:00Z", 1), delete: true }), now)).toEqual([]);
-    expect(dueReport([], now)).toMatch(/No certificate is due/);
-  });
-
-  it("refuses what is not a stack export, and a certificate without validity", () => {
-    expect(() => dueCertificates({ resources: [] }, now)).toThrow(/not a Pulumi stack export/);
-    expect(() => dueCertificates(state({ urn: "urn:c", type: "tls:index/selfSignedCert:SelfSignedCert", outputs: {} }), now)).toThrow(/no validityEndTime/);
   });
 });
