@@ -1,7 +1,8 @@
 /**
  * Every policy of the pack (policy/policies.ts), each with passing and failing inputs, through the
  * real Policy objects' validateResource / validateStack as the engine calls them
- * (test/support/policy-harness.ts: wire form, secrets unwrapped, unknown-checking proxy).
+ * (test/support/policy-harness.ts: wire form, secrets unwrapped, unknown-checking proxy). The
+ * pack as a whole and the checks' helpers, which need no fixture, are test/unit/policy/.
  *
  * The fixture is a small hand-written stack shaped like the program's output: a platform namespace
  * and tenants `a` (root + organization `x`) and `a-b` — whose namespace `tenant-a-b` shares the
@@ -12,7 +13,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Policy } from "@pulumi/policy";
-import * as checks from "../policy/checks";
+import * as checks from "../../policy/checks";
 import {
   networkPolicyNoCrossTenantPeers,
   networkPolicyNoEmptyNamespaceSelector,
@@ -26,17 +27,15 @@ import {
   tenantNamespacePodSecurity,
   tenantNamespaceQuotaAndLimits,
   tenantSecretsInTenantNamespaces,
-} from "../policy/policies";
-import { LABELS as LIB_LABELS } from "../model/names";
-import { COLLECTOR_TYPES as LIB_COLLECTOR_TYPES } from "../model/schema";
-import { CREDS_KEY as LIB_CREDS_KEY, accountName } from "../model/names";
-import { UNLIMITED_NO_JETSTREAM, accountJwt, operatorJwt, userJwt, type Permissions } from "../lib/nats/claims";
-import { credsFile } from "../lib/nats/creds";
-import { decodeJwt } from "../lib/nats/jwt";
-import { hubConfigFragment } from "../lib/nats/hub-config";
-import { nkeyFromRaw, publicOf, seedOf } from "../lib/nats/nkeys";
-import { openssl } from "./support/openssl";
-import { tempDir } from "./support/rendered";
+} from "../../policy/policies";
+import { accountName } from "../../model/names";
+import { UNLIMITED_NO_JETSTREAM, accountJwt, operatorJwt, userJwt, type Permissions } from "../../lib/nats/claims";
+import { credsFile } from "../../lib/nats/creds";
+import { decodeJwt } from "../../lib/nats/jwt";
+import { hubConfigFragment } from "../../lib/nats/hub-config";
+import { nkeyFromRaw, publicOf, seedOf } from "../../lib/nats/nkeys";
+import { openssl } from "../support/openssl";
+import { tempDir } from "../support/rendered";
 import {
   UNKNOWN_STRING,
   UnknownValueError,
@@ -47,7 +46,7 @@ import {
   secret,
   type Reported,
   type StackResource,
-} from "./support/policy-harness";
+} from "../support/policy-harness";
 
 // ---------------------------------------------------------------------------------------------
 // Fixture
@@ -267,38 +266,6 @@ const encodePart = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base
 // ---------------------------------------------------------------------------------------------
 
 describe("the pack", () => {
-  it("has 11 uniquely named policies, all mandatory, each with a description", () => {
-    expect(policies).toHaveLength(11);
-    expect(new Set(policies.map((p) => p.name)).size).toBe(11);
-    for (const p of policies) {
-      expect(p.enforcementLevel, p.name).toBe("mandatory");
-      expect(p.description.length, p.name).toBeGreaterThan(20);
-      expect(p.name).toMatch(/^[a-z0-9-]+$/);
-    }
-  });
-
-  it("uses the program's own label keys and names (the pack cannot import lib/)", () => {
-    expect(checks.LABELS.tenant).toBe(LIB_LABELS.tenant);
-    expect(checks.LABELS.role).toBe(LIB_LABELS.role);
-    expect(checks.LABELS.namespaceName).toBe(LIB_LABELS.namespaceName);
-    expect(checks.CREDS_KEY).toBe(LIB_CREDS_KEY);
-    expect(checks.tenantAccountName("acme-corp")).toBe(accountName("acme-corp"));
-    expect([...checks.COLLECTOR_TYPES]).toEqual([...LIB_COLLECTOR_TYPES]);
-  });
-
-  it("index.ts constructs the PolicyPack with exactly the exported policies (tests never import it: it starts a server)", () => {
-    const text = fs.readFileSync(path.join(__dirname, "../policy/index.ts"), "utf8");
-    expect(text).toMatch(/new PolicyPack\("tenancy-isolation", \{\s*policies,/);
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../policy/package.json"), "utf8"));
-    const root = JSON.parse(fs.readFileSync(path.join(__dirname, "../package.json"), "utf8"));
-    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/); // PolicyPack refuses to start without one
-    expect(pkg.dependencies["@pulumi/policy"]).toBe(root.devDependencies["@pulumi/policy"]);
-    expect(pkg.dependencies["@pulumi/pulumi"]).toBe(root.dependencies["@pulumi/pulumi"]);
-    const lock = JSON.parse(fs.readFileSync(path.join(__dirname, "../policy/package-lock.json"), "utf8"));
-    expect(lock.packages["node_modules/@pulumi/policy"].version).toBe("1.21.0");
-    expect(lock.packages["node_modules/@pulumi/pulumi"].version).toBe("3.248.0");
-  });
-
   it("the fixture passes every policy, and every policy inspects it", async () => {
     for (const p of policies) await expectClean(p);
   });
@@ -659,39 +626,5 @@ describe("tenant-secrets-in-tenant-namespaces", () => {
       { urnOf: find(stack, "Secret", "customer-drop", "onboarding-trapd-campus"), says: ["onboarding-bundle of tenant \"a-b\"", "customer-drop, which this stack does not declare"] },
       { urnOf: stack[stack.length - 1], says: ["Secret tenant-a-b/stray-creds holds nats.creds", 'tenant "a-b"', "without a tenancy.serviceradar.io/tenant label"] },
     ]);
-  });
-});
-
-describe("checks: label selectors (Kubernetes semantics)", () => {
-  const labelsOf = { a: "1", b: "2" };
-  it.each([
-    [{}, true],
-    [{ matchLabels: { a: "1" } }, true],
-    [{ matchLabels: { a: "2" } }, false],
-    [{ matchExpressions: [{ key: "a", operator: "In", values: ["1", "3"] }] }, true],
-    [{ matchExpressions: [{ key: "c", operator: "NotIn", values: ["1"] }] }, true],
-    [{ matchExpressions: [{ key: "a", operator: "NotIn", values: ["1"] }] }, false],
-    [{ matchExpressions: [{ key: "b", operator: "Exists" }] }, true],
-    [{ matchExpressions: [{ key: "b", operator: "DoesNotExist" }] }, false],
-    [{ matchLabels: { a: "1" }, matchExpressions: [{ key: "b", operator: "In", values: ["3"] }] }, false],
-    [{ matchExpressions: [{ key: "a", operator: "Bogus" }] }, false],
-  ])("%j matches {a:1,b:2}: %s", (sel, expected) => {
-    expect(checks.selectorMatches(sel as checks.LabelSelector, labelsOf)).toBe(expected);
-  });
-
-  it("pins names through matchLabels and In, intersected", () => {
-    expect(checks.pinnedValues({ matchLabels: { k: "x" }, matchExpressions: [{ key: "k", operator: "In", values: ["x", "y"] }] }, "k")).toEqual(new Set(["x"]));
-    expect(checks.pinnedValues({ matchExpressions: [{ key: "k", operator: "NotIn", values: ["x"] }] }, "k")).toBeUndefined();
-  });
-
-  it("reveals secrets in wire form and leaves plain values alone", () => {
-    expect(checks.reveal(secret(secret("v")))).toBe("v");
-    expect(checks.reveal({ value: "v" })).toEqual({ value: "v" });
-  });
-
-  it("decodes nkey public keys with their checksum", () => {
-    const pub = publicOf(key("account"));
-    expect(checks.nkeyRawPublic(pub)).toHaveLength(32);
-    expect(checks.nkeyRawPublic(pub.slice(0, -1) + (pub.endsWith("A") ? "B" : "A"))).toBeUndefined();
   });
 });
