@@ -1,10 +1,14 @@
-/** Test helpers: example inputs and one offline render of the example tenants. */
+/**
+ * Test helpers: example inputs and one offline render of the example tenants. Only
+ * {@link renderExamples} loads the engine (and Pulumi's runtime), when it is called: the unit tests
+ * use the rest without it.
+ */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { runOffline, type OfflineRun } from "../../engine/offline";
-import { renderManifests, type RenderedManifest } from "../../engine/render";
+import type { OfflineRun } from "../../engine/offline";
+import type { RenderedManifest } from "../../engine/render";
 
 export const REPO = path.resolve(__dirname, "../..");
 export const PLANS_FILE = path.join(REPO, "plans/plans.yaml");
@@ -32,6 +36,16 @@ export function tenantsDir(files: Record<string, string>): string {
   return dir;
 }
 
+/** A directory in `parent` laid out like the repository: tenants/ (a copy of the examples), plans/, schema/, node_modules. */
+export function repositoryCopy(parent: string): string {
+  const root = fs.mkdtempSync(path.join(parent, "repo-"));
+  fs.cpSync(EXAMPLES_DIR, path.join(root, "tenants"), { recursive: true });
+  fs.cpSync(path.join(REPO, "plans"), path.join(root, "plans"), { recursive: true });
+  fs.cpSync(path.join(REPO, "schema"), path.join(root, "schema"), { recursive: true });
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
+  return root;
+}
+
 export interface ExampleRender {
   run: OfflineRun;
   manifests: RenderedManifest[];
@@ -39,6 +53,7 @@ export interface ExampleRender {
 
 /** Evaluates the program over the example tenants (once per test file: the runtime is global). */
 export async function renderExamples(options: { revealSecrets?: boolean } = {}): Promise<ExampleRender> {
+  const [{ runOffline }, { renderManifests }] = await Promise.all([import("../../engine/offline"), import("../../engine/render")]);
   const run = await runOffline();
   return { run, manifests: renderManifests(run, options) };
 }

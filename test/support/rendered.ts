@@ -1,13 +1,12 @@
 /**
- * Test helpers for checking a render against a real nats-server: run `tools/render.ts` in a
- * subprocess into a temp dir (secrets revealed), load what it wrote (the hub fragment, every creds
- * Secret by tenant and role, the NACK Streams), and talk to the server with those creds.
+ * Test helpers for checking a render against a real nats-server: load what a render with secrets
+ * revealed wrote (`renderSync` of render.ts, into a temp dir: the hub fragment, every creds Secret
+ * by tenant and role, the NACK Streams), and talk to the server with those creds.
  *
  * Expectations are never computed here with the program's own functions: plan/override limits are
  * read from the YAML files with a small independent merge ({@link expectedNats}), durations and
  * byte quantities are parsed here ({@link goDurationNs}, {@link bytesOf}).
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import * as os from "node:os";
@@ -36,21 +35,8 @@ const te = new TextEncoder();
 const td = new TextDecoder();
 
 // ---------------------------------------------------------------------------------------------
-// Rendering and loading
+// Loading a render
 // ---------------------------------------------------------------------------------------------
-
-/** Runs the render CLI in a fresh process (as `npm run render` does) into `out`. */
-export function renderInto(out: string, opts: { tenantsDir?: string; config?: Record<string, string> } = {}): void {
-  const args = [path.join(REPO, "tools/render.ts"), "--out", out, "--reveal-secrets"];
-  if (opts.tenantsDir) args.push("--tenants", opts.tenantsDir);
-  for (const [key, value] of Object.entries(opts.config ?? {})) args.push("--config", `${key}=${value}`);
-  try {
-    execFileSync(process.execPath, ["--import", "tsx", ...args], { cwd: REPO, stdio: "pipe" });
-  } catch (err) {
-    const e = err as { stderr?: Buffer; stdout?: Buffer };
-    throw new Error(`render failed: ${e.stderr?.toString() ?? ""}${e.stdout?.toString() ?? ""}`);
-  }
-}
 
 export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 

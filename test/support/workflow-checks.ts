@@ -1,6 +1,6 @@
 /**
- * Reading GitHub Actions workflow files as data, for test/workflows.test.ts: triggers, jobs, steps,
- * effective permissions, expressions. Each check returns the problems it finds (empty when the
+ * Reading GitHub Actions workflow files as data, for test/unit/workflows.test.ts: triggers, jobs,
+ * steps, effective permissions, expressions. Each check returns the problems it finds (empty when the
  * workflow is right), so a test can run it on the real file and on a deliberately broken copy.
  */
 import * as fs from "node:fs";

@@ -1,0 +1,382 @@
+/**
+ * A tenant's lifecycle on a running hub (a real nats-server 2.9.10): the tenant files change, the
+ * program re-renders, the new hub fragment is written and the server reloads it, exactly as a
+ * config-reloader sidecar would. The subject is a copy of tenants/initech.yaml in a temp tenants
+ * dir, next to a copy of acme-corp (a bystander) and two small override tenants for the storage
+ * limits. Expectations come from the tenant files and plans, never from the program's functions.
+ *
+ * The tests run in order and share the server: suspend → reactivate → change limits → storage.
+ * A reload of this server version closes every client that sent an nkey in CONNECT (nats.js does,
+ * nats-server#8606), so nats.js clients are closed before each reload and reopened after. The raw
+ * client sends no nkey and survives a reload unless the server means to drop it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument, stringify } from "yaml";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { decodeJwt } from "../../lib/nats/jwt";
+import { startNatsServer, type NatsServer } from "../support/nats-server";
+import {
+  Clients,
+  EXAMPLE_TENANTS,
+  credsParts,
+  eventually,
+  expectedNats,
+  hubConfig,
+  hubSizeFor,
+  jwtClaims,
+  loadRendered,
+  rawGreeting,
+  rawSession,
+  record,
+  streamConfigOf,
+  tempDir,
+  until,
+  type Creds,
+  type Rendered,
+  type RenderedTenant,
+} from "../support/rendered";
+import { renderSync } from "../support/render";
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+const SUBJECT = "initech";
+const BYSTANDER = "acme-corp";
+/** diskStorage 1Mi fully reserved by four 256Ki streams (the brief's numbers). */
+const FULL = "hooli";
+/** diskStorage 1Mi, four 128Ki streams: half of the account's storage is left for a fifth stream. */
+const HALF = "pied-piper";
+
+const KI = 1024;
+const CONN_LIMIT = "-ERR 'maximum account active connections exceeded'";
+const AUTH_VIOLATION = "-ERR 'Authorization Violation'";
+const PAYLOAD_VIOLATION = "-ERR 'Maximum Payload Violation'";
+
+const storageTenant = (slug: string, maxBytes: string) =>
+  stringify({
+    slug,
+    displayName: slug,
+    plan: "free",
+    status: "active",
+    access: { admins: [`${slug}:admins`] },
+    overrides: { nats: { jetstream: { diskStorage: "1Mi", streams: 5 } }, retention: { maxBytes } },
+    collectors: [{ type: "flowgger", partition: "office" }],
+  });
+
+let dir: string;
+const outs: string[] = [];
+let hub: NatsServer;
+const clients = new Clients(() => hub.url);
+/** The render the hub currently runs. */
+let R: Rendered;
+/** The first render, to compare the later ones with. */
+let R0: Rendered;
+
+const subjectFile = () => path.join(dir, `${SUBJECT}.yaml`);
+function editSubject(edit: (doc: ReturnType<typeof parseDocument>) => void) {
+  const doc = parseDocument(fs.readFileSync(subjectFile(), "utf8"));
+  edit(doc);
+  fs.writeFileSync(subjectFile(), doc.toString());
+}
+
+function render(): Rendered {
+  const out = tempDir("nats-lifecycle-render-");
+  outs.push(out);
+  renderSync({ out, tenants: dir, revealSecrets: true });
+  return loadRendered(out);
+}
+
+/** Writes the render's fragment beside the server's config and reloads it. */
+async function deploy(next: Rendered) {
+  await clients.closeAll();
+  hub.writeFile("accounts.conf", next.fragment);
+  await hub.reload();
+  R = next;
+}
+
+const T = (r: Rendered, slug: string): RenderedTenant => {
+  const t = r.tenants.get(slug);
+  if (!t) throw new Error(`nothing rendered for ${slug}`);
+  return t;
+};
+const one = <V>(v: V | undefined, what: string): V => {
+  if (v === undefined) throw new Error(`missing ${what}`);
+  return v;
+};
+const collector = (r: Rendered, slug: string) => one(T(r, slug).collectors[0], `${slug} collector`);
+const reader = (r: Rendered, slug: string) => one(T(r, slug).reader, `${slug} reader`);
+const manager = (r: Rendered, slug: string) => one(T(r, slug).manager, `${slug} manager`);
+const allCreds = (r: Rendered, slug: string): Creds[] => {
+  const t = T(r, slug);
+  return [...t.collectors, one(t.leaf, "leaf"), reader(r, slug), manager(r, slug)];
+};
+
+/** The account a tenant's creds are issued by (from the creds, not from the program's naming). */
+const accountOf = (r: Rendered, slug: string) => jwtClaims(credsParts(collector(r, slug).text).jwt).iss as string;
+
+/** The fragment as lines, the preload entries by account public key. */
+function fragmentParts(fragment: string) {
+  const entries = new Map<string, string>();
+  const rest: string[] = [];
+  for (const line of fragment.split("\n")) {
+    const m = /^ {2}(A[A-Z2-7]{55}): "([^"]+)"$/.exec(line);
+    if (m) entries.set(m[1]!, m[2]!);
+    else rest.push(line);
+  }
+  return { entries, rest };
+}
+
+/** Account public keys whose preloaded JWT differs; fails if anything else in the fragment differs. */
+function changedAccounts(before: Rendered, after: Rendered): string[] {
+  const a = fragmentParts(before.fragment);
+  const b = fragmentParts(after.fragment);
+  expect(b.rest).toEqual(a.rest);
+  expect([...b.entries.keys()]).toEqual([...a.entries.keys()]);
+  return [...a.entries].filter(([pub, jwt]) => b.entries.get(pub) !== jwt).map(([pub]) => pub);
+}
+
+const accountClaims = (r: Rendered, slug: string) => decodeJwt(fragmentParts(r.fragment).entries.get(accountOf(r, slug))!).claims;
+const creds = (r: Rendered) => new Map(r.objects.filter((o) => o.metadata.labels?.["tenancy.serviceradar.io/nats-user"]).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.stringData?.["nats.creds"]]));
+
+/** Opens a connection, retrying while the server still counts connections that were just closed. */
+async function connectEventually(c: Creds, name: string) {
+  let last: unknown;
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      return await clients.connect(c, name);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw last;
+}
+
+/** A message from the tenant's collector reaches its reader. */
+async function roundTrip(r: Rendered, slug: string, tag: string) {
+  const rd = await clients.connect(reader(r, slug));
+  const rec = record(rd, `${slug}.>`);
+  await rd.flush();
+  const nc = await clients.connect(collector(r, slug));
+  nc.publish(`${slug}.events.${tag}`, te.encode(tag));
+  await nc.flush();
+  await until(`${slug}'s ${tag} message`, () => rec.messages.length > 0);
+  expect(rec.messages).toEqual([{ subject: `${slug}.events.${tag}`, data: tag }]);
+  expect(rec.errors).toEqual([]);
+}
+
+/** Messages per stream of the subject tenant, and the stored payloads, as its manager sees them. */
+async function storedMessages(r: Rendered) {
+  // Its own connection, closed again: the subject's connection limit gets as low as 3.
+  const nc = await clients.connect(manager(r, SUBJECT));
+  const jsm = await nc.jetstreamManager();
+  const out: Record<string, string[]> = {};
+  for (const spec of T(r, SUBJECT).streams) {
+    const info = await jsm.streams.info(spec.name);
+    const msgs: string[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+      const m = await jsm.streams.getMessage(spec.name, { seq });
+      msgs.push(`${m.subject}=${td.decode(m.data)}`);
+    }
+    expect(msgs.length, spec.name).toBe(info.state.messages);
+    out[spec.name] = msgs;
+  }
+  await nc.close();
+  return out;
+}
+
+beforeAll(async () => {
+  dir = tempDir("nats-lifecycle-tenants-");
+  for (const slug of [SUBJECT, BYSTANDER]) fs.copyFileSync(path.join(EXAMPLE_TENANTS, `${slug}.yaml`), path.join(dir, `${slug}.yaml`));
+  fs.writeFileSync(path.join(dir, `${FULL}.yaml`), storageTenant(FULL, "256Ki"));
+  fs.writeFileSync(path.join(dir, `${HALF}.yaml`), storageTenant(HALF, "128Ki"));
+  R0 = R = render();
+  const expected = fs.readdirSync(dir).map((f) => expectedNats(path.join(dir, f)));
+  hub = await startNatsServer({ files: { "accounts.conf": R0.fragment }, config: hubConfig(hubSizeFor(expected)) });
+}, 60_000);
+
+afterEach(async () => {
+  await clients.closeAll();
+});
+
+afterAll(async () => {
+  await clients.closeAll();
+  await hub?.stop();
+  for (const d of [dir, ...outs]) if (d) fs.rmSync(d, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+let stored: Record<string, string[]>;
+/** What the server logged while reloading the suspension. */
+let suspensionLog = "";
+
+describe("tenant lifecycle on a running hub", () => {
+  it("re-renders unchanged tenant files to a byte-identical hub fragment and identical creds", () => {
+    const again = render();
+    expect(Buffer.from(again.fragment).equals(Buffer.from(R0.fragment))).toBe(true);
+    expect(creds(again)).toEqual(creds(R0));
+    expect(creds(R0).size).toBeGreaterThan(0);
+  });
+
+  it("starts with the subject's streams holding what its collector published", async () => {
+    const jsm = await (await clients.connect(manager(R, SUBJECT))).jetstreamManager();
+    for (const spec of T(R, SUBJECT).streams) await jsm.streams.add(streamConfigOf(spec));
+    const nc = await clients.connect(collector(R, SUBJECT));
+    const sent = [`${SUBJECT}.events.syslog`, `${SUBJECT}.events.syslog`, `${SUBJECT}.events.auth`, `${SUBJECT}.snmp.traps`, `${SUBJECT}.netflow.v9`, `${SUBJECT}.otel.metrics.cpu`];
+    sent.forEach((subject, i) => nc.publish(subject, te.encode(`m${i}`)));
+    await nc.flush();
+    await eventually("all messages stored", async () => {
+      const counts = await Promise.all(T(R, SUBJECT).streams.map(async (s) => (await jsm.streams.info(s.name)).state.messages));
+      return counts.reduce((a, b) => a + b, 0) === sent.length;
+    });
+    stored = await storedMessages(R);
+    expect(Object.values(stored).flat().sort()).toEqual(sent.map((s, i) => `${s}=m${i}`).sort());
+    expect(stored[`${SUBJECT}-events`]).toHaveLength(3);
+    await roundTrip(R, BYSTANDER, "before");
+  });
+
+  it("(a) suspends: the new fragment changes only the subject's account; after reload none of its creds connects, the bystander works", async () => {
+    editSubject((doc) => doc.set("status", "suspended"));
+    const next = render();
+    expect(changedAccounts(R, next)).toEqual([accountOf(R, SUBJECT)]);
+    const before = accountClaims(R, SUBJECT);
+    const after = accountClaims(next, SUBJECT);
+    // Every user revoked ("*"), no leaf admitted; `conn` untouched (lowering it would close the
+    // streams' internal clients too, nats-server#6766).
+    expect(after.nats.limits).toEqual({ ...(before.nats.limits as object), leaf: 0 });
+    expect(after.nats.revocations).toEqual({ "*": before.iat });
+    expect(after.jti).not.toBe(before.jti);
+    expect(after.iat).toBe(before.iat);
+
+    // Raw sessions survive a reload unless the server drops them: the subject's is dropped.
+    const subjectLive = await rawSession(hub.port, collector(R, SUBJECT));
+    const bystanderLive = await rawSession(hub.port, collector(R, BYSTANDER));
+    expect([subjectLive.greeting, bystanderLive.greeting]).toEqual(["+OK", "+OK"]);
+    const mark = hub.logs().length;
+    await deploy(next);
+    suspensionLog = hub.logs().slice(mark);
+    // The revoked user's open connection is closed by the server.
+    let last = await subjectLive.reply();
+    while (last !== "<closed>") {
+      expect(last).toMatch(/^-ERR '(Authorization Violation|User Authentication Revoked)'$/);
+      last = await subjectLive.reply();
+    }
+    bystanderLive.send("PING\r\n");
+    expect(await bystanderLive.reply()).toBe("PONG");
+    bystanderLive.close();
+
+    const refused: string[] = [];
+    for (const c of [...T(R, SUBJECT).collectors, reader(R, SUBJECT), manager(R, SUBJECT)]) {
+      expect(await rawGreeting(hub.port, c), c.secret).toBe(AUTH_VIOLATION);
+      await expect(clients.connect(c), c.secret).rejects.toThrow();
+      refused.push(c.secret);
+    }
+    console.log(`suspended ${SUBJECT}: refused ${refused.length} creds (${refused.join(", ")})`);
+    await roundTrip(R, BYSTANDER, "while-suspended");
+    await roundTrip(R, HALF, "while-suspended");
+  });
+
+  it("(b) reactivates: the fragment is the first one again; connections work and every stored message is still there", async () => {
+    editSubject((doc) => doc.set("status", "active"));
+    const next = render();
+    expect(Buffer.from(next.fragment).equals(Buffer.from(R0.fragment))).toBe(true);
+    await deploy(next);
+    for (const c of allCreds(R, SUBJECT).filter((c) => c.role !== "leaf")) await clients.connect(c);
+    await clients.closeAll();
+    expect(await storedMessages(R)).toEqual(stored);
+    await roundTrip(R, SUBJECT, "after-reactivation");
+  });
+
+  it("(b′) the streams still take messages after suspend → reactivate (their internal clients were never closed)", async () => {
+    // With `conn: 0` as the suspension, nats-server 2.9.10 closed the streams' internal JETSTREAM
+    // clients on reload (nats-server#6766) and the streams answered 503 until a restart. Suspension
+    // by revocation leaves them alone.
+    expect(suspensionLog).not.toContain("JETSTREAM - maximum account active connections exceeded");
+    // The previous test's round trip after reactivation was already stored by the stream.
+    const before = await storedMessages(R);
+    expect(before[`${SUBJECT}-events`]).toContain(`${SUBJECT}.events.after-reactivation=after-reactivation`);
+    const nc = await clients.connect(collector(R, SUBJECT));
+    const ack = await nc.jetstream().publish(`${SUBJECT}.events.syslog`, te.encode("after reactivation"), { timeout: 2_000 });
+    expect(ack.stream).toBe(`${SUBJECT}-events`);
+    await clients.closeAll();
+    const now = await storedMessages(R);
+    expect(now[`${SUBJECT}-events`]).toEqual([...before[`${SUBJECT}-events`]!, `${SUBJECT}.events.syslog=after reactivation`]);
+    stored = now;
+  });
+
+  it("(c) changes limits by override: only the subject's JWT changes (new jti, same iat); the new limits hold and the messages stay", async () => {
+    editSubject((doc) => doc.set("overrides", { nats: { connections: 3, payload: 2048 } }));
+    const next = render();
+    expect(changedAccounts(R0, next)).toEqual([accountOf(R0, SUBJECT)]);
+    const before = accountClaims(R0, SUBJECT);
+    const after = accountClaims(next, SUBJECT);
+    expect(after.nats.limits).toEqual({ ...(before.nats.limits as object), conn: 3, payload: 2048 });
+    expect(after.jti).not.toBe(before.jti);
+    expect(after.iat).toBe(before.iat);
+    // Limits live in the account JWT: no user's creds change.
+    expect(creds(next)).toEqual(creds(R0));
+    await deploy(next);
+
+    expect(await storedMessages(R)).toEqual(stored);
+    await clients.closeAll();
+
+    // payload 2048: accepted; 2049: refused by the server (nats.js would refuse it itself).
+    const raw = await rawSession(hub.port, collector(R, SUBJECT));
+    expect(raw.greeting).toBe("+OK");
+    raw.send(`PUB ${SUBJECT}.events.p ${2048}\r\n${"x".repeat(2048)}\r\n`);
+    expect(await raw.reply()).toBe("+OK");
+    raw.send(`PUB ${SUBJECT}.events.p ${2049}\r\n${"x".repeat(2049)}\r\n`);
+    expect(await raw.reply()).toBe(PAYLOAD_VIOLATION);
+    expect(await raw.reply()).toBe("<closed>");
+
+    // connections 3: three admitted, the fourth refused.
+    const open = [];
+    for (let i = 0; i < 3; i++) open.push(await connectEventually(collector(R, SUBJECT), `c${i}`));
+    expect(open[0]!.info?.max_payload).toBe(2048);
+    expect(await rawGreeting(hub.port, collector(R, SUBJECT))).toBe(CONN_LIMIT);
+    await expect(clients.connect(collector(R, SUBJECT))).rejects.toThrow();
+    console.log(`override: ${SUBJECT} admits 3 connections (4th refused), payload 2048 accepted / 2049 refused; ${Object.values(stored).flat().length} stored messages kept`);
+  });
+
+  it("(d) storage: every stream must reserve its size (max_bytes_required); a reservation past the account's disk storage is refused; the tenant's own streams are never starved", async () => {
+    // Both accounts exist as the files say.
+    for (const slug of [FULL, HALF]) {
+      const e = expectedNats(path.join(dir, `${slug}.yaml`));
+      expect([e.diskStorage, e.streams], slug).toEqual([1024 * KI, 5]);
+    }
+    const MAX_BYTES_REQUIRED = { api_error: { err_code: 10113, description: "account requires a stream config to have max bytes set" } };
+    const INSUFFICIENT = { api_error: { err_code: 10047, description: "insufficient storage resources available" } };
+
+    // FULL: 4 × 256Ki = the whole 1Mi. No stream without max_bytes; no room for even one byte more.
+    const full = await (await clients.connect(manager(R, FULL))).jetstreamManager();
+    for (const spec of T(R, FULL).streams) await full.streams.add(streamConfigOf(spec));
+    await expect(full.streams.add({ name: `${FULL}-extra`, subjects: [`${FULL}.extra.>`], storage: "file" as never })).rejects.toMatchObject(MAX_BYTES_REQUIRED);
+    await expect(full.streams.add({ name: `${FULL}-extra`, subjects: [`${FULL}.extra.>`], storage: "file" as never, max_bytes: 1 })).rejects.toMatchObject(INSUFFICIENT);
+
+    // HALF: 4 × 128Ki leaves 512Ki: an unbounded stream is refused, a 512Ki one fits, 1 byte more not.
+    const half = await (await clients.connect(manager(R, HALF))).jetstreamManager();
+    for (const spec of T(R, HALF).streams) await half.streams.add(streamConfigOf(spec));
+    await expect(half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never })).rejects.toMatchObject(MAX_BYTES_REQUIRED);
+    await expect(half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI + 1 })).rejects.toMatchObject(INSUFFICIENT);
+    await half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI, discard: "new" as never });
+    // Filling the extra stream hits its own reservation, never the account's other streams.
+    const js = (await clients.connect(collector(R, HALF))).jetstream();
+    let accepted = 0;
+    let refusal: unknown;
+    while (!refusal && accepted < 200) {
+      await js.publish(`${HALF}.extra.fill`, new Uint8Array(16 * KI)).then(
+        () => accepted++,
+        (e: unknown) => (refusal = e),
+      );
+    }
+    expect(refusal).toBeDefined();
+    const extraBytes = (await half.streams.info(`${HALF}-extra`)).state.bytes;
+    expect(extraBytes).toBeLessThanOrEqual(512 * KI);
+    // …and the tenant's own events stream still takes its messages.
+    const ack = await js.publish(`${HALF}.events.syslog`, new Uint8Array(16 * KI));
+    expect(ack.stream).toBe(`${HALF}-events`);
+    console.log(`storage: unbounded streams refused (10113); ${FULL} 1 byte past its reservation refused (10047); ${HALF} extra stream took ${accepted} × 16KiB (${extraBytes} B) then refused (${(refusal as Error).message}); ${HALF}-events still accepts`);
+  });
+});

@@ -1,0 +1,224 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
+
+let render: ExampleRender;
+beforeAll(async () => {
+  render = await renderExamples();
+});
+
+const inNamespace = (kind: string, ns: string) =>
+  ofKind(render.manifests, kind).filter((o) => o.metadata.namespace === ns).map((o) => o.metadata.name).sort();
+
+describe("Tenant component over the example tenants", () => {
+  it("declares exactly the expected namespaces", () => {
+    expect(ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).sort()).toEqual([
+      "platform",
+      "tenant-acme-corp",
+      "tenant-acme-corp-edge",
+      "tenant-acme-corp-org-finance",
+      "tenant-acme-corp-org-netops",
+      "tenant-acme-corp-org-secops",
+      "tenant-globex",
+      "tenant-globex-edge",
+      "tenant-globex-org-apac",
+      "tenant-globex-org-emea",
+      "tenant-initech",
+      "tenant-initech-edge",
+      "tenant-umbrella",
+      "tenant-umbrella-edge",
+      "tenant-umbrella-org-labs",
+    ]);
+  });
+
+  it("labels namespaces with tenant, org, plan, manager and Pod Security restricted (enforce, warn, audit)", () => {
+    const ns = ofKind(render.manifests, "Namespace").find((n) => n.metadata.name === "tenant-acme-corp-org-secops")!;
+    expect(ns.metadata.labels).toEqual({
+      "tenancy.serviceradar.io/tenant": "acme-corp",
+      "tenancy.serviceradar.io/plan": "pro",
+      "tenancy.serviceradar.io/status": "active",
+      "app.kubernetes.io/managed-by": "pulumi",
+      "app.kubernetes.io/part-of": "tenancy",
+      "tenancy.serviceradar.io/org": "secops",
+      "tenancy.serviceradar.io/namespace-role": "org",
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "pod-security.kubernetes.io/warn-version": "latest",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/audit-version": "latest",
+    });
+  });
+
+  it("gives every tenant namespace the same policy, quota and role set (edge namespaces: their own policies)", () => {
+    const tenantNamespaces = ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).filter((n) => n.startsWith("tenant-") && !n.endsWith("-edge"));
+    expect(tenantNamespaces).toHaveLength(10);
+    for (const ns of tenantNamespaces) {
+      expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
+      expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
+      const levels = ns === "tenant-initech" ? ["tenant-admin"] : ["tenant-admin", "tenant-viewer"]; // initech has no viewers
+      expect(inNamespace("Role", ns), ns).toEqual(levels);
+      expect(inNamespace("RoleBinding", ns), ns).toEqual(levels);
+    }
+  });
+
+  it("gives each edge namespace default-deny, DNS, collector → leaf, leaf → hub and one ingest policy per collector; read-only roles", () => {
+    const edges = ofKind(render.manifests, "Namespace").filter((n) => n.metadata.labels?.["tenancy.serviceradar.io/namespace-role"] === "edge");
+    expect(edges.map((n) => n.metadata.name).sort()).toEqual(["tenant-acme-corp-edge", "tenant-globex-edge", "tenant-initech-edge", "tenant-umbrella-edge"]);
+    const fixed = ["allow-dns", "collectors-to-leaf", "default-deny", "leaf-from-collectors", "leaf-to-hub"];
+    expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "ingest-flowgger-hq", "ingest-otel-dc-east", "ingest-trapd-hq"].sort());
+    expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "ingest-flowgger-office"].sort());
+    for (const ns of edges.map((n) => n.metadata.name)) {
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
+      expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
+      // Tenant admins may look at their edge, not change it: it is the platform's to run.
+      const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === ns && r.metadata.name === "tenant-admin")!;
+      for (const rule of admin.rules) expect(rule.verbs, ns).toEqual(["get", "list", "watch"]);
+    }
+    expect(inNamespace("Deployment", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
+    expect(inNamespace("Service", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
+  });
+
+  it("lets organizations talk to the root, and to each other only where the file says they share", () => {
+    const peersOf = (ns: string) => {
+      const policy = ofKind(render.manifests, "NetworkPolicy").find((p) => p.metadata.namespace === ns && p.metadata.name === "allow-tenant")!;
+      const selector = policy.spec.ingress[0].from[1]?.namespaceSelector;
+      expect(policy.spec.egress[0].to).toEqual(policy.spec.ingress[0].from);
+      return selector?.matchExpressions?.[0].values ?? (selector ? [selector.matchLabels["kubernetes.io/metadata.name"]] : []);
+    };
+    expect(peersOf("tenant-acme-corp")).toEqual(["tenant-acme-corp-org-finance", "tenant-acme-corp-org-netops", "tenant-acme-corp-org-secops"]);
+    expect(peersOf("tenant-acme-corp-org-netops")).toEqual(["tenant-acme-corp", "tenant-acme-corp-org-secops"]);
+    expect(peersOf("tenant-acme-corp-org-secops")).toEqual(["tenant-acme-corp", "tenant-acme-corp-org-netops"]);
+    expect(peersOf("tenant-acme-corp-org-finance")).toEqual(["tenant-acme-corp"]);
+    expect(peersOf("tenant-initech")).toEqual([]);
+  });
+
+  it("never uses an empty namespaceSelector", () => {
+    const selectors = JSON.stringify(ofKind(render.manifests, "NetworkPolicy")).match(/"namespaceSelector":\{\}/g);
+    expect(selectors).toBeNull();
+  });
+
+  it("sets the edge's exact needs aside, and splits the rest of the tenant quota evenly over its other namespaces, overrides included", () => {
+    const quotaOf = (ns: string) => ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === ns)!.spec.hard;
+    // acme-corp's edge: flowgger ×2, trapd, otel, each collector Deployment with one surge pod, and
+    // the leaf (recreated, never two): 3 + 2 + 2 + 1 = 8 pods at the pro LimitRange defaults
+    // (100m/128Mi requests, 500m/512Mi limits).
+    expect(quotaOf("tenant-acme-corp-edge")).toMatchObject({
+      "requests.cpu": "800m",
+      "requests.memory": "1Gi",
+      "limits.cpu": "4",
+      "limits.memory": "4Gi",
+      pods: "8",
+      services: "4",
+      configmaps: "5",
+      secrets: "11",
+      persistentvolumeclaims: "0",
+      "services.loadbalancers": "0",
+    });
+    // pro plan: 8 CPU, 16Gi, 16 CPU / 32Gi limits; pods overridden to 80; less the edge, over 4 namespaces.
+    expect(quotaOf("tenant-acme-corp-org-netops")).toMatchObject({
+      "requests.cpu": "1800m",
+      "requests.memory": "3840Mi",
+      "limits.cpu": "3",
+      "limits.memory": "7Gi",
+      pods: "18",
+      "services.nodeports": "0",
+    });
+    // enterprise: edge of netflow ×2 (+1), flowgger (+1), leaf = 6 pods at 250m/256Mi; the rest over 3 namespaces.
+    expect(quotaOf("tenant-globex")).toMatchObject({ "requests.cpu": "10166m", "requests.memory": "21333Mi", pods: "98" });
+    const limits = ofKind(render.manifests, "LimitRange").find((q) => q.metadata.namespace === "tenant-initech")!;
+    expect(limits.spec.limits).toEqual([
+      { type: "Container", defaultRequest: { cpu: "50m", memory: "64Mi" }, default: { cpu: "200m", memory: "256Mi" }, max: { cpu: "500m", memory: "512Mi" } },
+    ]);
+  });
+
+  it("admits no new pods for a suspended tenant, and keeps everything else", () => {
+    const quotas = ofKind(render.manifests, "ResourceQuota").filter((q) => q.metadata.namespace.startsWith("tenant-umbrella"));
+    expect(quotas).toHaveLength(3);
+    // basic: 2 CPU and 10 services, less the edge (trapd + surge + leaf: 3 pods at 100m, 2 Services), over 2 namespaces.
+    for (const q of quotas.filter((x) => !x.metadata.namespace.endsWith("-edge"))) expect(q.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "850m", services: "4" });
+    expect(quotas.find((x) => x.metadata.namespace.endsWith("-edge"))!.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "300m", services: "2" });
+    expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+    // Its edge keeps every object, scaled to zero.
+    const deployments = ofKind(render.manifests, "Deployment").filter((d) => d.metadata.namespace === "tenant-umbrella-edge");
+    expect(deployments.map((d) => [d.metadata.name, d.spec.replicas])).toEqual([["nats-leaf", 0], ["trapd-campus", 0]]);
+  });
+
+  it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only", () => {
+    expect(ofKind(render.manifests, "ClusterRoleBinding")).toEqual([]);
+    expect(ofKind(render.manifests, "ClusterRole")).toEqual([]);
+    const binding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp-org-netops" && b.metadata.name === "tenant-admin")!;
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "tenant-admin" });
+    expect(binding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins", "acme-corp:netops-leads"]);
+    const rootBinding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp" && b.metadata.name === "tenant-admin")!;
+    expect(rootBinding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins"]);
+  });
+
+  it("keeps isolation objects read-only for tenant admins, and secrets away from viewers", () => {
+    const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-admin")!;
+    for (const resource of ["networkpolicies", "resourcequotas", "limitranges", "roles", "rolebindings"]) {
+      const rules = admin.rules.filter((r: { resources: string[] }) => r.resources.includes(resource));
+      expect(rules.length, resource).toBeGreaterThan(0);
+      for (const rule of rules) expect(rule.verbs, resource).toEqual(["get", "list", "watch"]);
+    }
+    const viewer = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-viewer")!;
+    expect(viewer.rules.some((r: { resources: string[] }) => r.resources.includes("secrets"))).toBe(false);
+    for (const rule of [...admin.rules, ...viewer.rules]) expect(rule.verbs).not.toContain("*");
+  });
+
+  it("protects namespaces of tenants that are not decommissioned (but the edge's)", () => {
+    const namespaces = render.run.registrations.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+    expect(namespaces).toHaveLength(15);
+    // Edge namespaces hold nothing that cannot be re-created: not protected.
+    for (const ns of namespaces) expect(ns.options.protect, ns.name).toBe(!ns.name.endsWith("-edge"));
+  });
+
+  it("parents every Kubernetes object to its Tenant or the Platform component, with the stack's provider", () => {
+    const components = new Map(render.run.registrations.filter((r) => !r.custom).map((r) => [r.urn, r.type]));
+    for (const r of render.run.registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
+      expect(["tenancy:index:Tenant", "tenancy:index:Platform", "tenancy:index:NatsHubConfig"]).toContain(components.get(r.parent));
+      expect(r.provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
+    }
+  });
+
+  it("deploys no NATS Helm chart unless tenancy:natsDeployHub is on (users who run NATS include the fragment)", () => {
+    expect(render.run.registrations.filter((r) => r.type.startsWith("kubernetes:helm.sh/"))).toEqual([]);
+  });
+
+  it("protects what holds tenant data while the tenant is not decommissioned: account keys, streams", () => {
+    const accountKeys = render.run.registrations.filter((r) => r.type === "random:index/randomBytes:RandomBytes" && r.name.endsWith("/nats-account-key"));
+    expect(accountKeys.map((r) => r.name).sort()).toEqual(["acme-corp/nats-account-key", "globex/nats-account-key", "initech/nats-account-key", "umbrella/nats-account-key"]);
+    for (const key of accountKeys) expect(key.options.protect, key.name).toBe(true);
+    const streams = render.run.registrations.filter((r) => r.type === "kubernetes:jetstream.nats.io/v1beta2:Stream");
+    expect(streams).toHaveLength(16);
+    for (const stream of streams) {
+      expect(stream.options.protect, stream.name).toBe(true);
+      expect(stream.inputs.spec.preventDelete).toBe(true);
+      expect(stream.inputs.spec.storage).toBe("file");
+    }
+  });
+
+  it("keeps each tenant CA key in the platform namespace only, and component keys only in their tenant's edge namespace", () => {
+    const secrets = ofKind(render.manifests, "Secret");
+    const caSecrets = secrets.filter((s) => s.metadata.name.startsWith("tenant-ca-"));
+    expect(caSecrets.map((s) => s.metadata.namespace)).toEqual(["platform", "platform", "platform", "platform"]);
+    const componentSecrets = secrets.filter((s) => s.type === "kubernetes.io/tls" && s.metadata.labels["tenancy.serviceradar.io/tenant"] && !s.metadata.name.startsWith("tenant-ca-"));
+    expect(componentSecrets.length).toBe(11);
+    for (const s of componentSecrets) expect(s.metadata.namespace).toBe(`tenant-${s.metadata.labels["tenancy.serviceradar.io/tenant"]}-edge`);
+  });
+
+  it("exports a per-tenant summary", () => {
+    expect(render.run.outputs.tenants["acme-corp"]).toEqual({
+      plan: "pro",
+      status: "active",
+      namespaces: ["tenant-acme-corp", "tenant-acme-corp-org-netops", "tenant-acme-corp-org-secops", "tenant-acme-corp-org-finance", "tenant-acme-corp-edge"],
+      organizations: ["netops", "secops", "finance"],
+      collectors: ["flowgger/hq", "trapd/hq", "otel/dc-east"],
+      edgeCluster: "platform",
+      certificates: ["flowgger.hq.acme-corp.serviceradar", "trapd.hq.acme-corp.serviceradar", "otel.dc-east.acme-corp.serviceradar", "leaf.edge.acme-corp.serviceradar"],
+      natsUsers: ["collector-flowgger-hq", "collector-trapd-hq", "collector-otel-dc-east", "leaf", "reader", "manager"],
+      streams: ["acme-corp-events", "acme-corp-snmp-traps", "acme-corp-netflow", "acme-corp-otel"],
+    });
+    expect(Object.keys(render.run.outputs.tenants)).toEqual(["acme-corp", "globex", "initech", "umbrella"]);
+  });
+});

@@ -1,0 +1,42 @@
+/** The pack's own helpers (policy/checks/): label selectors with Kubernetes semantics, secrets in wire form, nkey public keys. */
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import * as checks from "../../../policy/checks";
+import { nkeyFromRaw, publicOf } from "../../../lib/nats/nkeys";
+import { secret } from "../../support/policy-harness";
+
+const key = (kind: "operator" | "account" | "user") => nkeyFromRaw(kind, randomBytes(32));
+
+describe("checks: label selectors (Kubernetes semantics)", () => {
+  const labelsOf = { a: "1", b: "2" };
+  it.each([
+    [{}, true],
+    [{ matchLabels: { a: "1" } }, true],
+    [{ matchLabels: { a: "2" } }, false],
+    [{ matchExpressions: [{ key: "a", operator: "In", values: ["1", "3"] }] }, true],
+    [{ matchExpressions: [{ key: "c", operator: "NotIn", values: ["1"] }] }, true],
+    [{ matchExpressions: [{ key: "a", operator: "NotIn", values: ["1"] }] }, false],
+    [{ matchExpressions: [{ key: "b", operator: "Exists" }] }, true],
+    [{ matchExpressions: [{ key: "b", operator: "DoesNotExist" }] }, false],
+    [{ matchLabels: { a: "1" }, matchExpressions: [{ key: "b", operator: "In", values: ["3"] }] }, false],
+    [{ matchExpressions: [{ key: "a", operator: "Bogus" }] }, false],
+  ])("%j matches {a:1,b:2}: %s", (sel, expected) => {
+    expect(checks.selectorMatches(sel as checks.LabelSelector, labelsOf)).toBe(expected);
+  });
+
+  it("pins names through matchLabels and In, intersected", () => {
+    expect(checks.pinnedValues({ matchLabels: { k: "x" }, matchExpressions: [{ key: "k", operator: "In", values: ["x", "y"] }] }, "k")).toEqual(new Set(["x"]));
+    expect(checks.pinnedValues({ matchExpressions: [{ key: "k", operator: "NotIn", values: ["x"] }] }, "k")).toBeUndefined();
+  });
+
+  it("reveals secrets in wire form and leaves plain values alone", () => {
+    expect(checks.reveal(secret(secret("v")))).toBe("v");
+    expect(checks.reveal({ value: "v" })).toEqual({ value: "v" });
+  });
+
+  it("decodes nkey public keys with their checksum", () => {
+    const pub = publicOf(key("account"));
+    expect(checks.nkeyRawPublic(pub)).toHaveLength(32);
+    expect(checks.nkeyRawPublic(pub.slice(0, -1) + (pub.endsWith("A") ? "B" : "A"))).toBeUndefined();
+  });
+});
