@@ -15,7 +15,6 @@ import { configProblems } from "./config/validate";
 import { loadTenants } from "./model/load";
 import { ValidationError } from "./model/problems";
 import { removalProblems, type PreviousTenant } from "./model/lifecycle";
-import type { HubAccount } from "./lib/nats/hub-config";
 import { planHubConfig, planPlatform } from "./plan/platform";
 import { planTenant, type TenantSummary } from "./plan/tenant";
 
@@ -24,7 +23,7 @@ export = async () => {
   const get = (key: string) => config.get(key);
   const settings = readSettings(get, Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants } = loadTenants(settings, configProblems(get));
+  const { tenants } = loadTenants({ ...settings, hub: { servers: settings.nats.hubServers, allowUnlimited: settings.nats.allowUnlimited } }, configProblems(get, Object.keys(pulumi.runtime.allConfig())));
   // No tenant (or organization) disappears without being decommissioned first: compared with what
   // the last update of this very stack left (its `tenants` output).
   if (settings.guardRemovedTenants) {
@@ -41,7 +40,7 @@ export = async () => {
   }
   const platformPlan = planPlatform(settings);
   const tenantPlans = tenants.map((tenant) => planTenant(tenant, settings));
-  const hubPlan = planHubConfig(settings, tenantPlans.map((p) => p.nats.limits));
+  const hubPlan = planHubConfig(settings, tenantPlans.map((p) => p.nats.footprint));
 
   const provider = new k8s.Provider(STACK_RESOURCE_NAMES.provider, { renderYamlToDirectory: settings.renderYamlToDirectory });
   const platform = new Platform(platformPlan.name, { plan: platformPlan }, { providers: [provider] });
@@ -56,17 +55,15 @@ export = async () => {
 
   const summaries: Record<string, TenantSummary> = {};
   const bundles: Record<string, pulumi.Output<Record<string, Record<string, string>>>> = {};
-  const accounts: pulumi.Output<HubAccount>[] = [];
   for (const plan of tenantPlans) {
     const declared = new Tenant(plan.name, { plan, platform: platform.context, edgeProviders }, { providers: [provider] });
     summaries[plan.slug] = declared.summary;
-    accounts.push(declared.natsAccount);
     if (plan.edge) bundles[plan.slug] = declared.onboardingBundles;
     // Let this tenant's registrations go out before declaring the next: with thousands of tenants
     // memory stays flat instead of holding every pending registration at once.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  const hub = new NatsHubConfig(hubPlan.name, { plan: hubPlan, platform: platform.context.nats, namespace: platform.namespace, accounts }, { providers: [provider] });
+  const hub = new NatsHubConfig(hubPlan.name, { plan: hubPlan, platform: platform.context.nats, namespace: platform.namespace }, { providers: [provider] });
   return {
     platformNamespace: platform.namespace,
     natsHubConfigBytes: hub.fragment.apply((f) => Buffer.byteLength(f)),

@@ -1,11 +1,12 @@
 /**
  * The hub's configuration as a component: the include-able nats-server fragment with the operator,
- * the system account, a MEMORY resolver and every account JWT (a ConfigMap, not a Secret: JWTs are
- * signed public claims), and optionally the official NATS Helm chart wired to it.
+ * the system account and the preloaded system and platform accounts, and the hub's resolver and
+ * limits (a ConfigMap, not a Secret: JWTs are signed public claims), and optionally the official
+ * NATS Helm chart wired to it. No tenant is in it: tenant accounts are pushed (components/account-push.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { hubConfigFragment, type HubAccount } from "../lib/nats/hub-config";
+import { hubConfigFragment } from "../lib/nats/hub-config";
 import type { HubConfigPlan } from "../plan/platform";
 import type { PlatformNats } from "./nats";
 
@@ -16,8 +17,6 @@ export interface NatsHubConfigArgs {
   platform: PlatformNats;
   /** Namespace of the hub. */
   namespace: pulumi.Input<string>;
-  /** Every tenant's account. */
-  accounts: pulumi.Input<HubAccount>[];
 }
 
 export class NatsHubConfig extends pulumi.ComponentResource {
@@ -31,15 +30,13 @@ export class NatsHubConfig extends pulumi.ComponentResource {
     if (name !== args.plan.name) throw new Error(`NatsHubConfig "${name}": its plan is for "${args.plan.name}"`);
     const { plan } = args;
     this.fragment = pulumi
-      .all([args.platform.operatorJwt, args.platform.systemAccountPub, args.platform.accounts, pulumi.all(args.accounts)])
-      .apply(([operatorJwt, systemAccountPub, platformAccounts, tenantAccounts]) =>
-        hubConfigFragment({ operatorJwt, systemAccountPub, accounts: [...platformAccounts, ...tenantAccounts] }),
-      );
+      .all([args.platform.operatorJwt, args.platform.systemAccountPub, args.platform.accounts])
+      .apply(([operatorJwt, systemAccountPub, accounts]) => hubConfigFragment({ operatorJwt, systemAccountPub, accounts }));
     this.configMap = new k8s.core.v1.ConfigMap(
       plan.accountsConfigMap.logicalName,
       {
         metadata: { name: plan.accountsConfigMap.name, namespace: args.namespace, labels: plan.accountsConfigMap.labels },
-        data: { [plan.accountsConfigMap.key]: this.fragment },
+        data: { [plan.accountsConfigMap.accountsKey]: this.fragment, [plan.accountsConfigMap.serverKey]: plan.accountsConfigMap.serverConfig },
       },
       { parent: this },
     );

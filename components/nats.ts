@@ -10,7 +10,8 @@ import type { HubAccount } from "../lib/nats/hub-config";
 import { CREDS_KEY } from "../model/names";
 import type { NatsSettings } from "../config/settings";
 import type { TenantNatsPlan } from "../plan/nats";
-import { platformNatsIdentities, signTenantNats } from "../plan/nats-credentials";
+import { claimsPusherSeed, platformNatsIdentities, reviewedClaims, signTenantNats } from "../plan/nats-credentials";
+import { AccountPush } from "./account-push";
 import type { PlatformPlan } from "../plan/platform";
 import type { ChildOptions } from "./namespaces";
 
@@ -21,8 +22,10 @@ function keyBytes(name: string, parent: pulumi.Resource, protect: boolean): rand
 
 /** What tenants need from the platform's NATS identities. */
 export interface PlatformNats {
-  /** Secret: the operator's random bytes (base64), to sign tenant accounts. */
-  operatorKey: pulumi.Output<string>;
+  /** Secret: the operator signing key's random bytes (base64), which sign every account. */
+  operatorSigningKey: pulumi.Output<string>;
+  /** Who pushes account JWTs: the system account and (secret) its scoped signing key's seed. */
+  claimsPusher: { systemAccount: pulumi.Output<string>; signingKeySeed: pulumi.Output<string> };
   /** The system and platform accounts, for the hub configuration. */
   accounts: pulumi.Output<HubAccount[]>;
   /** The system account alone (a leaf node runs it beside its tenant's). */
@@ -35,14 +38,19 @@ export interface PlatformNats {
 export function declarePlatformNats(parent: pulumi.Resource, plan: PlatformPlan["nats"]): PlatformNats {
   // Replacing these would re-key every account: protected, like the data that hangs off them.
   const operator = keyBytes(plan.operatorKey, parent, true);
+  const operatorSigning = keyBytes(plan.operatorSigningKey, parent, true);
   const system = keyBytes(plan.systemAccountKey, parent, true);
   const platformAccount = keyBytes(plan.platformAccountKey, parent, true);
+  // Replacing it only means the next pushes sign their users with the new one.
+  const claimsPusher = keyBytes(plan.claimsPusherKey, parent, false);
   const identities = pulumi
-    .all([operator.base64, system.base64, platformAccount.base64])
-    .apply(([op, sys, plat]) => platformNatsIdentities({ operator: op, system: sys, platform: plat }, plan.settings));
-  // JWTs are signed public claims: only the keys behind them are secret.
+    .all([operator.base64, operatorSigning.base64, system.base64, platformAccount.base64, claimsPusher.base64])
+    .apply(([op, signing, sys, plat, pusher]) => platformNatsIdentities({ operator: op, operatorSigning: signing, system: sys, platform: plat, claimsPusher: pusher }, plan.settings));
+  // JWTs are signed public claims: only the keys behind them are secret. The operator's identity
+  // key stays here: nothing outside this function signs with it.
   return {
-    operatorKey: pulumi.secret(operator.base64),
+    operatorSigningKey: pulumi.secret(operatorSigning.base64),
+    claimsPusher: { systemAccount: pulumi.unsecret(identities.systemAccount.pub), signingKeySeed: pulumi.secret(claimsPusher.base64.apply(claimsPusherSeed)) },
     accounts: pulumi.unsecret(identities.apply((i) => [i.systemAccount, i.platformAccount])),
     systemAccount: pulumi.unsecret(identities.systemAccount),
     operatorJwt: pulumi.unsecret(identities.operatorJwt),
@@ -53,6 +61,8 @@ export function declarePlatformNats(parent: pulumi.Resource, plan: PlatformPlan[
 
 export interface TenantNats {
   account: pulumi.Output<HubAccount>;
+  /** The account's JWT on every resolver of the hub. */
+  push: AccountPush;
   /** By user id. */
   users: Record<string, { secret: k8s.core.v1.Secret; /** Secret: the user's creds file. */ creds: pulumi.Output<string> }>;
 }
@@ -64,12 +74,28 @@ export function declareTenantNats(
   platform: PlatformNats,
   platformNamespace: pulumi.Input<string>,
   edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined,
+  hubCaCertPem: pulumi.Input<string>,
 ): TenantNats {
   const accountKey = keyBytes(plan.accountKey.logicalName, parent, plan.accountKey.protect);
   const userKeys = keyBytes(plan.userKeys.logicalName, parent, false);
   const signed = pulumi
-    .all([platform.operatorKey, accountKey.base64, userKeys.base64])
-    .apply(([operator, account, userRoot]) => signTenantNats(plan, { operator, account, userRoot }));
+    .all([platform.operatorSigningKey, accountKey.base64, userKeys.base64])
+    .apply(([operatorSigning, account, userRoot]) => signTenantNats(plan, { operatorSigning, account, userRoot }));
+  const account = pulumi.unsecret(signed.account);
+  const push = new AccountPush(
+    plan.push.logicalName,
+    {
+      account: account.pub,
+      name: plan.accountName,
+      jwt: account.jwt,
+      claims: account.jwt.apply(reviewedClaims),
+      disablingJwt: pulumi.unsecret(signed.disablingJwt),
+      ...(plan.push.deleteOnRemoval ? { deleteJwt: pulumi.unsecret(signed.deleteJwt) } : {}),
+      target: pulumi.output(hubCaCertPem).apply((tlsCaPem) => ({ servers: plan.push.servers, tlsCaPem, tlsServerName: plan.push.tlsServerName, expectedResolvers: plan.push.expectedResolvers, timeoutMs: plan.push.timeoutMs })),
+      pusher: pulumi.secret(pulumi.all([platform.claimsPusher.systemAccount, platform.claimsPusher.signingKeySeed]).apply(([systemAccount, signingKeySeed]) => ({ systemAccount, signingKeySeed }))),
+    },
+    { parent },
+  );
   const users: TenantNats["users"] = {};
   for (const user of plan.users) {
     const creds = pulumi.secret(signed.creds.apply((c) => c[user.id]));
@@ -89,5 +115,5 @@ export function declareTenantNats(
       ),
     };
   }
-  return { account: pulumi.unsecret(signed.account), users };
+  return { account, push, users };
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
-import { issuedNames } from "../model/names";
+import { HUB_TLS_HUB_CA_KEY, issuedNames } from "../model/names";
 import type { CertificateClass } from "../config/settings";
 import type { CertificateRequestPlan, TenantPkiPlan } from "../plan/pki";
 import type { PlatformPlan, SelfSignedCaPlan } from "../plan/platform";
@@ -88,7 +88,8 @@ export function declarePlatformPki(parent: pulumi.Resource, plan: PlatformPlan["
   // ca.crt: what the hub trusts for client certificates — the tenants' root.
   tlsSecret(
     plan.hubTlsSecret.logicalName,
-    { name: plan.hubTlsSecret.name, namespace: platformNamespace, labels: plan.hubTlsSecret.labels, certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.cert.certPem },
+    // hub-ca.crt: what the hub's servers verify each other's routes with.
+    { name: plan.hubTlsSecret.name, namespace: platformNamespace, labels: plan.hubTlsSecret.labels, certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.cert.certPem, extra: { [HUB_TLS_HUB_CA_KEY]: hubCa.cert.certPem } },
     { parent },
   );
   return { certPem: root.cert.certPem, privateKeyPem: secretKey(root.key), hubCaCertPem: hubCa.cert.certPem };

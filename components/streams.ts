@@ -10,7 +10,7 @@ import { NACK_API_VERSION, type TenantStreamsPlan } from "../plan/streams";
 export function declareTenantStreams(
   parent: pulumi.Resource,
   plan: TenantStreamsPlan,
-  args: { namespace: pulumi.Input<string>; managerCredsSecret: k8s.core.v1.Secret },
+  args: { namespace: pulumi.Input<string>; managerCredsSecret: k8s.core.v1.Secret; accountPush: pulumi.Resource },
 ): k8s.apiextensions.CustomResource[] {
   const { labels } = plan;
   const account = new k8s.apiextensions.CustomResource(
@@ -21,7 +21,7 @@ export function declareTenantStreams(
       metadata: { name: plan.account.name, namespace: args.namespace, labels },
       spec: { ...plan.account.spec, creds: { secret: { name: args.managerCredsSecret.metadata.name }, file: plan.account.credsKey } },
     },
-    { parent },
+    { parent, dependsOn: [args.accountPush] },
   );
   return plan.streams.map(
     (stream) =>

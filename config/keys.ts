@@ -6,6 +6,7 @@
  * from this table (`npm run schema`; a test fails when either is stale).
  */
 import { Type, type TSchema } from "@sinclair/typebox";
+import { DEFAULT_HUB_RULES } from "../model/limits";
 import { EDGE_SERVICE_TYPES } from "../model/model";
 import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
 
@@ -86,7 +87,54 @@ export const CONFIG_KEYS = {
     description: "URL NACK and the platform's readers use to reach the hub's client port",
     group: NATS,
   },
-  natsStreamReplicas: { schema: Type.Integer({ minimum: 1, maximum: 5, rule: "must be a whole number from 1 to 5 (JetStream's limit)" }), default: 1, description: "JetStream replicas of every tenant stream (3 for a clustered hub)", group: NATS },
+  natsHubServers: {
+    schema: Type.Integer({ minimum: 1, maximum: 9, rule: "must be a whole number from 1 to 9 (servers of the hub cluster)" }),
+    default: DEFAULT_HUB_RULES.servers,
+    description: "Servers of the hub cluster: each runs a full account resolver that must acknowledge every account push, and no stream has more replicas",
+    group: NATS,
+  },
+  natsAllowUnlimited: {
+    schema: Type.Boolean({ rule: "must be true or false" }),
+    default: DEFAULT_HUB_RULES.allowUnlimited,
+    description: "Let plans and overrides give a tenant unlimited (-1) connections, subscriptions, data, payload, leaf nodes or storage on the shared hub",
+    group: NATS,
+  },
+  natsHubPlatformConnections: {
+    schema: Type.Integer({ minimum: 0, rule: "must be a whole number, at least 0" }),
+    default: 1000,
+    description: "Connections the hub keeps for the platform's own clients beyond what tenants may open (its max_connections is the tenants' sum plus this)",
+    group: NATS,
+  },
+  natsResolverAllowDelete: {
+    schema: Type.Boolean({ rule: "must be true or false" }),
+    default: true,
+    description: "Let a removed tenant's account be deleted from the hub's resolvers (after a disabling JWT), not only disabled",
+    group: NATS,
+  },
+  natsResolverLimit: {
+    schema: Type.Integer({ minimum: 1, rule: "must be a positive whole number" }),
+    default: 100000,
+    description: "Most account JWTs each hub resolver stores (a hard cap, so pushes cannot fill its disk)",
+    group: NATS,
+  },
+  natsPushUrls: {
+    schema: Type.Array(Type.String({ pattern: "^(nats|tls)://", rule: "{value} is not a nats:// or tls:// URL" }), { minItems: 1, rule: 'must be a list of nats:// or tls:// URLs, e.g. ["tls://127.0.0.1:4222"]' }),
+    computedDefault: "[natsHubUrl]",
+    description: "Where the deploy job reaches the hub's client port to push account JWTs (e.g. through kubectl port-forward; docs/nats.md)",
+    group: NATS,
+  },
+  natsPushTlsServerName: {
+    schema: Type.String({ pattern: DNS_NAME, rule: "must be a DNS name the hub certificate carries" }),
+    computedDefault: "<natsHubServiceName>.<platformNamespace>.svc",
+    description: "The name the push client verifies the hub's certificate against (the URL's host when it is a port-forward)",
+    group: NATS,
+  },
+  natsPushTimeoutMs: {
+    schema: Type.Integer({ minimum: 100, maximum: 600000, rule: "must be a whole number of milliseconds from 100 to 600000" }),
+    default: 10000,
+    description: "How long a push waits for every resolver to answer",
+    group: NATS,
+  },
   natsOperatorName: {
     schema: Type.String({ pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$", rule: "must be a name of letters, digits, '-', '_' or '.' (at most 64)" }),
     default: "serviceradar",

@@ -54,8 +54,16 @@ export interface NatsSettings {
   deployHub: boolean;
   /** Chart version when `deployHub` is on. */
   hubChartVersion: string;
-  /** JetStream replicas of every tenant stream (3 for a clustered hub). */
-  streamReplicas: number;
+  /** Servers of the hub cluster (each a full resolver that must acknowledge every push). */
+  hubServers: number;
+  /** Whether tenants may have unlimited (-1) limits on the shared hub. */
+  allowUnlimited: boolean;
+  /** Connections the hub keeps for the platform's own clients. */
+  platformConnections: number;
+  /** The hub's full resolver. */
+  resolver: { allowDelete: boolean; limit: number };
+  /** How the deploy job pushes account JWTs to the hub. */
+  push: { urls: string[]; tlsServerName: string; timeoutMs: number };
 }
 
 export interface EdgeSettings {
@@ -146,6 +154,7 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
   const hubServiceName = value<string>("natsHubServiceName");
   const clientPort = value<number>("natsClientPort");
   const leafPort = value<number>("natsLeafPort");
+  const hubUrl = value<string | undefined>("natsHubUrl") ?? `tls://${hubServiceName}.${platformNamespace}.svc:${clientPort}`;
   const cls = (name: "Root" | "TenantCa" | "Component"): CertificateClass => ({
     validityHours: value(`pki${name}ValidityHours`),
     earlyRenewalHours: value(`pki${name}EarlyRenewalHours`),
@@ -164,10 +173,18 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
     nats: {
       operatorName: value("natsOperatorName"),
       claimsIssuedAt: value("natsClaimsIssuedAt"),
-      hubUrl: value<string | undefined>("natsHubUrl") ?? `tls://${hubServiceName}.${platformNamespace}.svc:${clientPort}`,
+      hubUrl,
       deployHub: value("natsDeployHub"),
       hubChartVersion: value("natsHubChartVersion"),
-      streamReplicas: value("natsStreamReplicas"),
+      hubServers: value("natsHubServers"),
+      allowUnlimited: value("natsAllowUnlimited"),
+      platformConnections: value("natsHubPlatformConnections"),
+      resolver: { allowDelete: value("natsResolverAllowDelete"), limit: value("natsResolverLimit") },
+      push: {
+        urls: value<string[] | undefined>("natsPushUrls") ?? [hubUrl],
+        tlsServerName: value<string | undefined>("natsPushTlsServerName") ?? `${hubServiceName}.${platformNamespace}.svc`,
+        timeoutMs: value("natsPushTimeoutMs"),
+      },
     },
     pki: {
       root: cls("Root"),

@@ -7,7 +7,7 @@
 import type { ValidateFunction } from "ajv";
 import type { Problem } from "../model/problems";
 import { compileSchema, schemaProblems } from "../model/schema-check";
-import { CONFIG_KEYS, type ConfigKey, type ConfigKeyName } from "./keys";
+import { CONFIG_KEYS, DYNAMIC_KEYS, type ConfigKey, type ConfigKeyName } from "./keys";
 import { decodeConfigValue, readSettings, type ConfigGetter, type StackSettings } from "./settings";
 
 export const CONFIG_SOURCE = "stack config";
@@ -27,10 +27,20 @@ const keyPath = (key: string) => (instancePath: string, extra?: string) =>
     .map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`))
     .join("");
 
-/** Every problem with the stack's config values; empty when the stack config is good. */
-export function configProblems(get: ConfigGetter, source = CONFIG_SOURCE): Problem[] {
+/**
+ * Every problem with the stack's config values; empty when the stack config is good. `configKeys`
+ * are the `tenancy:` keys the stack sets: one the program does not read is a typo or a key this
+ * version removed, and reported rather than ignored.
+ */
+export function configProblems(get: ConfigGetter, configKeys: readonly string[] = [], source = CONFIG_SOURCE): Problem[] {
   const byKey = new Map<ConfigKeyName, Problem[]>();
   const add = (key: ConfigKeyName, problem: Problem) => byKey.set(key, [...(byKey.get(key) ?? []), problem]);
+  const unknown = configKeys
+    .filter((k) => k.startsWith("tenancy:"))
+    .map((k) => k.slice("tenancy:".length))
+    .filter((k) => !(k in CONFIG_KEYS) && !DYNAMIC_KEYS.some((d) => k.startsWith(d.pattern.slice(0, d.pattern.indexOf("<")))))
+    .sort()
+    .map((k): Problem => ({ file: source, path: `tenancy:${k}`, rule: `is not a setting of this program (${closestKey(k)}see docs/configuration.md)` }));
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKeyName[]) {
     const spec: ConfigKey = CONFIG_KEYS[key];
     const value = decodeConfigValue(key, get(key));
@@ -44,7 +54,19 @@ export function configProblems(get: ConfigGetter, source = CONFIG_SOURCE): Probl
   // Relations only between values that are good on their own: one problem per bad value.
   const settings = readSettings(get);
   for (const { key, rule } of relationProblems(settings, (k) => byKey.has(k))) add(key, { file: source, path: `tenancy:${key}`, rule });
-  return (Object.keys(CONFIG_KEYS) as ConfigKeyName[]).flatMap((key) => byKey.get(key) ?? []);
+  return [...unknown, ...(Object.keys(CONFIG_KEYS) as ConfigKeyName[]).flatMap((key) => byKey.get(key) ?? [])];
+}
+
+/** "did you mean tenancy:x? " for a key one or two edits from a known one. */
+function closestKey(key: string): string {
+  const distance = (a: string, b: string) => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
+  };
+  const best = Object.keys(CONFIG_KEYS).map((k) => [k, distance(key.toLowerCase(), k.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 2 ? `did you mean tenancy:${best[0]}? ` : "";
 }
 
 /** Rules between keys: renewal windows inside lifetimes, and no certificate outliving its issuer. */

@@ -7,6 +7,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { FakeArgs, FakeResult } from "./fake-types";
+import { dynamicResource } from "./dynamic-fakes";
 import { FakeTls } from "./tls";
 
 export type { FakeArgs, FakeResult } from "./fake-types";
@@ -44,6 +45,7 @@ export class FakeProviders {
     if (pkg === "kubernetes") return this.kubernetes(args);
     if (pkg === "random") return this.random(args);
     if (pkg === "tls") return this.tls.create(args);
+    if (pkg === "pulumi-nodejs") return dynamicResource(args);
     throw new Error(`offline engine: no fake for resource type ${args.type} (${args.urn})`);
   }
 

@@ -5,6 +5,7 @@
  * placeholder unless `revealSecrets` is set.
  */
 import * as fs from "node:fs";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { isSecretValue, unwrapSecrets, type OfflineRun, type Registration } from "./offline";
@@ -139,9 +140,19 @@ export function declaredResources(run: OfflineRun, options: RenderOptions = {}):
       options: Object.fromEntries(
         Object.entries(r.options).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : v !== false)),
       ),
-      inputs: presentSecrets(r.inputs, !!options.revealSecrets),
+      inputs: presentSecrets(summarizeProvider(r.inputs), !!options.revealSecrets),
     }));
   return stringify(entries, { lineWidth: 0 });
+}
+
+/**
+ * A dynamic resource's inputs carry its provider's serialized code (`__provider`): the same for
+ * every resource, so the render names it by size and digest (a changed provider still shows).
+ */
+function summarizeProvider(inputs: Record<string, any>): Record<string, any> {
+  const code = inputs.__provider;
+  if (typeof code !== "string") return inputs;
+  return { ...inputs, __provider: `[serialized dynamic provider: ${Buffer.byteLength(code)} bytes, sha256 ${createHash("sha256").update(code).digest("hex").slice(0, 16)}]` };
 }
 
 export function summaryText(summary: RenderSummary): string {
@@ -170,12 +181,37 @@ export function writeRender(dir: string, run: OfflineRun, options: RenderOptions
   }
   fs.rmSync(path.join(dir, "bundles"), { recursive: true, force: true });
   if (options.revealSecrets) writeBundles(path.join(dir, "bundles"), manifests);
+  fs.rmSync(path.join(dir, "hub"), { recursive: true, force: true });
+  for (const account of hubAccounts(run)) {
+    const file = path.join(dir, account.file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, stringify(account.document, { lineWidth: 0 }));
+  }
   const summary = summarize(run, manifests);
   fs.writeFileSync(path.join(dir, "resources.yaml"), declaredResources(run, options));
   fs.writeFileSync(path.join(dir, "outputs.yaml"), stringify(presentSecrets(run.outputs, !!options.revealSecrets), { lineWidth: 0 }));
   fs.writeFileSync(path.join(dir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   fs.writeFileSync(path.join(dir, "summary.txt"), summaryText(summary));
   return summary;
+}
+
+/** A resource of the program's dynamic provider that pushes an account JWT (components/account-push.ts). */
+const isAccountPush = (r: Registration) => r.custom && r.type.startsWith("pulumi-nodejs:dynamic:") && typeof r.inputs.jwt === "string" && typeof r.inputs.account === "string";
+
+/**
+ * What each tenant's account push puts on the hub, one file per tenant (`hub/accounts/<slug>.yaml`):
+ * the decoded claims a reviewer reads (limits, tiers, revocations) beside the token pushed. The
+ * render diff compares these too, so a fork's pull request shows account changes as a preview does.
+ */
+export function hubAccounts(run: OfflineRun): { file: string; tenant: string; document: Record<string, unknown> }[] {
+  const owners = tenantOf(run.registrations);
+  return run.registrations
+    .filter(isAccountPush)
+    .map((r) => {
+      const tenant = owners.get(r.urn) ?? "(platform)";
+      return { file: `hub/accounts/${tenant}.yaml`, tenant, document: { tenant, account: r.inputs.account, name: r.inputs.name, claims: r.inputs.claims, jwt: r.inputs.jwt } };
+    })
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 /**

@@ -66,7 +66,7 @@ function quantityProblems(limits: Limits): LimitProblem[] {
  * Contradictions within a set of limits for a tenant with `namespaceCount` namespaces: things
  * Kubernetes or NATS would accept one by one but that cannot work together.
  */
-export function limitProblems(limits: Limits, namespaceCount: number, reserved: QuotaReservation = {}): LimitProblem[] {
+export function limitProblems(limits: Limits, namespaceCount: number, reserved: QuotaReservation = {}, hub: HubRules = DEFAULT_HUB_RULES): LimitProblem[] {
   const malformed = quantityProblems(limits);
   if (malformed.length > 0) return malformed;
   const problems: LimitProblem[] = [];
@@ -149,19 +149,68 @@ export function limitProblems(limits: Limits, namespaceCount: number, reserved: 
     problems.push({ path: ["nats", "jetstream", "consumers"], rule: "0 means unlimited to JetStream; write -1 for unlimited or a positive number" });
   }
   if (js.diskStorage !== -1) {
-    const needed = milli(limits.retention.maxBytes) * BigInt(STREAMS_PER_TENANT);
+    // A stream reserves max_bytes on every replica, and the account's tier counts them all.
+    const needed = milli(limits.retention.maxBytes) * BigInt(STREAMS_PER_TENANT * js.replicas);
     if (milli(js.diskStorage) === 0n) {
       problems.push({ path: ["nats", "jetstream", "diskStorage"], rule: "0 disables file storage, but tenant streams are file-backed" });
     } else if (needed > milli(js.diskStorage)) {
       problems.push({
         path: ["retention", "maxBytes"],
-        related: [["nats", "jetstream", "diskStorage"]],
-        rule: `${STREAMS_PER_TENANT} streams of ${limits.retention.maxBytes} need ${formatQuantity(needed, "bytes")}, more than jetstream.diskStorage ${js.diskStorage}`,
+        related: [["nats", "jetstream", "diskStorage"], ["nats", "jetstream", "replicas"]],
+        rule: `${STREAMS_PER_TENANT} streams of ${limits.retention.maxBytes} with ${js.replicas} replica(s) need ${formatQuantity(needed, "bytes")}, more than jetstream.diskStorage ${js.diskStorage}`,
       });
     }
+  }
+  if (js.replicas > hub.servers) {
+    problems.push({ path: ["nats", "jetstream", "replicas"], rule: `${js.replicas} replicas need a hub of at least ${js.replicas} servers; the stack's hub has ${hub.servers} (tenancy:natsHubServers)` });
   }
   if (limits.nats.payload !== -1 && limits.nats.data !== -1 && milli(limits.nats.payload) > milli(limits.nats.data)) {
     problems.push({ path: ["nats", "payload"], related: [["nats", "data"]], rule: `payload ${limits.nats.payload} exceeds data ${limits.nats.data}` });
   }
+  for (const role of ["collector", "leaf"] as const) {
+    const user = limits.nats.userLimits[role];
+    for (const key of ["subscriptions", "data", "payload"] as const) {
+      const own = user[key];
+      const account = limits.nats[key];
+      if (account !== -1 && (own === -1 || milli(own) > milli(account))) {
+        problems.push({ path: ["nats", "userLimits", role, key], related: [["nats", key]], rule: `${own} exceeds the account's ${key} ${account}` });
+      }
+    }
+  }
+  if (!hub.allowUnlimited) {
+    // One tenant must not be able to exhaust what every tenant shares.
+    const bounded: string[][] = [
+      ["nats", "connections"],
+      ["nats", "leafNodeConnections"],
+      ["nats", "subscriptions"],
+      ["nats", "data"],
+      ["nats", "payload"],
+      ...(["collector", "leaf"] as const).flatMap((role) => ["subscriptions", "data", "payload"].map((key) => ["nats", "userLimits", role, key])),
+      ["nats", "jetstream", "diskStorage"],
+      ["nats", "jetstream", "memoryStorage"],
+      ["nats", "jetstream", "streams"],
+      ["nats", "jetstream", "consumers"],
+    ];
+    for (const path of bounded) {
+      if (valueAt(limits, path) === -1) problems.push({ path, rule: "-1 (unlimited) is not allowed on the shared hub: set a bound (or let the stack allow it with tenancy:natsAllowUnlimited)" });
+    }
+  }
   return problems;
+}
+
+/** What the stack's hub allows of a tenant's NATS limits. */
+export interface HubRules {
+  /** Servers in the hub cluster: the most replicas a stream can have. */
+  servers: number;
+  /** Whether a tenant may have unlimited (-1) NATS limits on the shared hub. */
+  allowUnlimited: boolean;
+}
+
+/** A hub of three servers that bounds every tenant: the stack's defaults (config/keys.ts takes them from here). */
+export const DEFAULT_HUB_RULES: HubRules = Object.freeze({ servers: 3, allowUnlimited: false });
+
+function valueAt(obj: unknown, path: readonly string[]): unknown {
+  let cur = obj;
+  for (const segment of path) cur = (cur as Record<string, unknown> | undefined)?.[segment];
+  return cur;
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { HubRules } from "./limits";
 import type { EdgeOptions, TenantModel } from "./model";
 import { validatePlans } from "./plans";
 import { ValidationError, type Problem } from "./problems";
@@ -20,6 +21,8 @@ export interface LoadOptions {
   relativeTo?: string;
   /** The stack's edge clusters and public hub address (tenants' `edge.cluster` refers to them). */
   edge?: EdgeOptions;
+  /** What the stack's hub allows (replicas, unlimited values). */
+  hub?: HubRules;
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
@@ -27,7 +30,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
   const rel = (p: string) => path.relative(options.relativeTo ?? process.cwd(), p) || p;
   // Stack config problems are reported with the files' problems, all at once.
   const problems: Problem[] = [...settingsProblems];
-  const plans = validatePlans({ file: rel(options.plansFile), text: fs.readFileSync(options.plansFile, "utf8") }, problems);
+  const plans = validatePlans({ file: rel(options.plansFile), text: fs.readFileSync(options.plansFile, "utf8") }, problems, options.hub);
   const sources: SourceFile[] = [];
   for (const entry of fs.readdirSync(options.tenantsDir).sort()) {
     const full = path.join(options.tenantsDir, entry);
@@ -36,7 +39,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, options.edge);
+  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub });
   // A bad plans file is always among the problems.
   if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);
   return { tenants, plans };

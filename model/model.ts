@@ -2,7 +2,7 @@
  * The validated, resolved view of a tenant (what `loadTenants` returns): its file's content with
  * the plan applied and every default filled in. Planning (plan/) starts from here.
  */
-import type { Limits } from "./limits";
+import type { HubRules, Limits } from "./limits";
 import type { Collector, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
@@ -48,4 +48,12 @@ export interface EdgeOptions {
   serviceType: EdgeServiceType;
   /** The pod network of each edge cluster, by name. */
   edgeClusterPodCidrs?: Record<string, string[]>;
+}
+
+/** What the stack's settings decide about tenant files (validation takes them from stack config). */
+export interface StackRules {
+  /** Edge clusters and the hub's public address, which `edge.cluster` refers to. */
+  edge?: EdgeOptions;
+  /** What the shared hub allows (default: three servers, nothing unlimited). */
+  hub?: HubRules;
 }

@@ -178,6 +178,12 @@ export const EDGE_INBOX_PREFIX = "_INBOX_EDGE";
 export const tenantSubjectPrefix = (slug: string) => `${slug}.>`;
 export const HUB_ACCOUNTS_CONFIGMAP = "nats-hub-accounts";
 export const HUB_ACCOUNTS_KEY = "accounts.conf";
+/** The hub's resolver and limits, for a hub not run by the chart. */
+export const HUB_SERVER_KEY = "hub.conf";
+/** The key of the hub CA's certificate in the hub's TLS Secret (its routes verify each other with it). */
+export const HUB_TLS_HUB_CA_KEY = "hub-ca.crt";
+/** The headless Service of the hub's StatefulSet (the chart names it after the Service). */
+export const hubHeadlessServiceName = (hubService: string) => `${hubService}-headless`;
 /** The Helm release of the optional hub chart. */
 export const HUB_RELEASE_NAME = "nats";
 
@@ -240,6 +246,7 @@ export const tenantResourceNames = (tenant: string) => ({
   componentSecret: (component: string, partition: string) => `${tenant}/${component}/${partition}/tls-secret`,
   accountKey: `${tenant}/nats-account-key`,
   userKeys: `${tenant}/nats-user-keys`,
+  accountPush: `${tenant}/nats-account-push`,
   credsSecret: (secretName: string) => `${tenant}/${secretName}`,
   nackAccount: `${tenant}/nack-account`,
   stream: (kind: string) => `${tenant}/stream-${kind}`,
@@ -274,6 +281,8 @@ export const platformResourceNames = (platform: string) => ({
   hubCertificate: (generation: string) => `${platform}-nats-hub${generation}`,
   hubTlsSecret: `${platform}-${HUB_TLS_SECRET}`,
   operatorKey: `${platform}-nats-operator-key`,
+  operatorSigningKey: `${platform}-nats-operator-signing-key`,
+  claimsPusherKey: `${platform}-nats-claims-pusher-key`,
   systemAccountKey: `${platform}-nats-system-account-key`,
   platformAccountKey: `${platform}-nats-platform-account-key`,
 });

@@ -3,7 +3,7 @@
  * (tenants with organizations or an edge are checked against their plan on their own).
  */
 import type { ValidateFunction } from "ajv";
-import { limitProblems, mergeLimits } from "./limits";
+import { DEFAULT_HUB_RULES, limitProblems, mergeLimits, type HubRules } from "./limits";
 import { pathOf, type Problem } from "./problems";
 import { PlansFileSchema, type Plan, type PlansFile } from "./schema";
 import { compileSchema, schemaProblems } from "./schema-check";
@@ -12,7 +12,7 @@ import { parseYaml, type SourceFile } from "./yaml";
 let plansValidator: ValidateFunction | undefined;
 
 /** Validates the plans file; returns the plans by name, or undefined when the file is bad. */
-export function validatePlans(source: SourceFile, problems: Problem[]): Record<string, Plan> | undefined {
+export function validatePlans(source: SourceFile, problems: Problem[], hub: HubRules = DEFAULT_HUB_RULES): Record<string, Plan> | undefined {
   const before = problems.length;
   const data = parseYaml(source, problems);
   if (data === undefined) return undefined;
@@ -23,7 +23,7 @@ export function validatePlans(source: SourceFile, problems: Problem[]): Record<s
   }
   const plans = (data as PlansFile).plans;
   for (const [name, plan] of Object.entries(plans)) {
-    for (const p of limitProblems(mergeLimits(plan, undefined), 1)) {
+    for (const p of limitProblems(mergeLimits(plan, undefined), 1, {}, hub)) {
       problems.push({ file: source.file, path: pathOf(["plans", name, ...p.path]), rule: p.rule });
     }
   }

@@ -67,20 +67,31 @@ function limitGroups(complete: boolean) {
   );
   const jetstream = obj(
     {
-      diskStorage: NatsBytes("JetStream file storage for the account"),
-      memoryStorage: NatsBytes("JetStream memory storage for the account"),
+      diskStorage: NatsBytes("JetStream file storage for the account, every replica counted (4 streams × maxBytes × replicas must fit)"),
+      memoryStorage: NatsBytes("JetStream memory storage for the account, every replica counted"),
       streams: NatsCount("JetStream streams"),
       consumers: NatsCount("JetStream consumers"),
+      replicas: Type.Integer({ minimum: 1, maximum: 5, description: "replicas of each of the tenant's streams (its JetStream tier: R1, R3); at most the hub's servers" }),
     },
     "JetStream limits of the tenant's NATS account",
   );
+  const userLimits = (who: string) =>
+    obj(
+      {
+        subscriptions: NatsCount(`subscriptions of one ${who} connection`),
+        data: NatsBytes(`bytes in flight of one ${who} connection`),
+        payload: NatsBytes(`largest message one ${who} may publish`),
+      },
+      `Limits of each ${who} user (at most the account's)`,
+    );
   const nats = obj(
     {
       connections: NatsCount("client connections to the tenant's account"),
       leafNodeConnections: NatsCount("leaf node connections"),
-      subscriptions: NatsCount("subscriptions"),
+      subscriptions: NatsCount("subscriptions of one connection (nats-server applies the account's limit per connection)"),
       data: NatsBytes("bytes in flight for the account"),
       payload: NatsBytes("largest message payload"),
+      userLimits: obj({ collector: userLimits("collector"), leaf: userLimits("leaf node") }, "Per-user limits of the edge's users"),
       jetstream,
     },
     "NATS account limits",

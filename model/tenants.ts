@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
 import { edgeQuotaNeeds } from "./edge-footprint";
 import { limitProblems, mergeLimits } from "./limits";
-import type { EdgeOptions, OrganizationModel, TenantModel } from "./model";
+import type { OrganizationModel, StackRules, TenantModel } from "./model";
 import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
 import { pathOf, type Problem } from "./problems";
 import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
@@ -21,7 +21,7 @@ const tenantValidators = new Map<string, ValidateFunction>();
  * by slug, when there is no problem at all. With `plans` undefined (the plans file is bad) the
  * files are still checked for everything that does not depend on a plan.
  */
-export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel[] {
+export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules = {}): TenantModel[] {
   const planNames = Object.keys(plans ?? {}).sort();
   const key = planNames.join(",");
   let validate = tenantValidators.get(key);
@@ -40,7 +40,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
     if (data !== undefined) {
       if (!validate(data)) fileProblems.push(...schemaProblems(source.file, validate.errors ?? []));
       else {
-        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, edgeOptions);
+        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, rules);
         if (tenant && fileProblems.length === 0) {
           for (const { what, name, org } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
             const owner = namesSeen.get(name);
@@ -64,7 +64,8 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   return problems.length === before ? tenants.sort((a, b) => a.slug.localeCompare(b.slug)) : [];
 }
 
-function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel | undefined {
+function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules): TenantModel | undefined {
+  const edgeOptions = rules.edge;
   const expectedSlug = path.basename(file).replace(/\.yaml$/, "");
   if (t.slug !== expectedSlug) problems.push({ file, path: "slug", rule: `must equal the file name "${expectedSlug}" (got "${t.slug}")` });
   if (RESERVED_SLUGS.has(t.slug)) problems.push({ file, path: "slug", rule: `"${t.slug}" is reserved` });
@@ -138,7 +139,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
   const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
   const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
-  for (const p of limitProblems(limits, 1 + orgs.length, reserved)) {
+  for (const p of limitProblems(limits, 1 + orgs.length, reserved, rules.hub)) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);

@@ -23,8 +23,9 @@ import {
   tenantResourceNames,
   tenantSubjectPrefix,
 } from "../model/names";
-import type { AccountLimits, ConnectionType } from "../lib/nats/claims";
+import type { AccountLimits, ConnectionType, UserLimits } from "../lib/nats/claims";
 import { bytes } from "../lib/quantity";
+import type { NatsSettings } from "../config/settings";
 import { tenantStreams } from "./streams";
 
 /** The tenant account's limits, in the JWT library's terms (-1 unlimited, 0 none). */
@@ -36,6 +37,7 @@ export type TenantAccountLimits = AccountLimits;
  */
 export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
   const nats = tenant.limits.nats;
+  const js = nats.jetstream;
   // Suspension is a revocation of every user (`revokeAllBefore`), not `conn: 0`: nats-server
   // counts the streams' internal clients against `conn` and closes them when the limit drops
   // (nats-server#6766), leaving the streams deaf until a restart. No leaf node is admitted unless
@@ -50,13 +52,52 @@ export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
     imports: 0,
     exports: 0,
     wildcards: true,
+    // JetStream only in the tenant's own tier (R1 or R3): a stream of other replicas is refused,
+    // and the tier's storage counts every replica.
+    diskStorage: 0,
+    memoryStorage: 0,
+    streams: 0,
+    consumers: 0,
+    tiers: {
+      [jetStreamTier(js.replicas)]: {
+        diskStorage: bytes(js.diskStorage),
+        memoryStorage: bytes(js.memoryStorage),
+        streams: js.streams,
+        consumers: js.consumers,
+        // Without it a stream with no max_bytes could fill the account and starve the tenant's own
+        // streams; with it, a stream must reserve its size at creation or is refused.
+        maxBytesRequired: true,
+      },
+    },
+  };
+}
+
+/** nats-server's tier of a stream: `R<replicas>` (jetstream.go `tierName`). */
+export const jetStreamTier = (replicas: number) => `R${replicas}`;
+
+/** What one tenant may take of the shared hub, for sizing it (plan/hub-chart.ts). */
+export interface HubFootprint {
+  connections: number;
+  leafNodeConnections: number;
+  /** Per connection (nats-server applies account and user `subs` per connection). */
+  subscriptions: number;
+  payload: number;
+  replicas: number;
+  /** Every replica counted, as the account's tier counts it. */
+  diskStorage: number;
+  memoryStorage: number;
+}
+
+export function hubFootprint(tenant: TenantModel): HubFootprint {
+  const nats = tenant.limits.nats;
+  return {
+    connections: nats.connections,
+    leafNodeConnections: nats.leafNodeConnections,
+    subscriptions: nats.subscriptions,
+    payload: bytes(nats.payload),
+    replicas: nats.jetstream.replicas,
     diskStorage: bytes(nats.jetstream.diskStorage),
     memoryStorage: bytes(nats.jetstream.memoryStorage),
-    streams: nats.jetstream.streams,
-    consumers: nats.jetstream.consumers,
-    // Without it a stream with no max_bytes could fill the account and starve the tenant's own
-    // streams; with it, a stream must reserve its size at creation or is refused.
-    maxBytesRequired: true,
   };
 }
 
@@ -73,9 +114,17 @@ export interface NatsUserPlan {
   id: string;
   permissions: SubjectPermissions;
   allowedConnectionTypes?: ConnectionType[];
+  /** Per-connection limits of the user (absent: only the account's). */
+  limits?: UserLimits;
   /** Where the creds Secret lives: the tenant's edge namespace or the platform namespace. */
   namespace: "edge" | "platform";
   secretName: string;
+}
+
+/** A stolen edge credential gets no more than one connection's worth of the account (the plan's `userLimits`). */
+function userLimits(tenant: TenantModel, role: "collector" | "leaf"): UserLimits {
+  const l = tenant.limits.nats.userLimits[role];
+  return { subscriptions: l.subscriptions, data: bytes(l.data), payload: bytes(l.payload) };
 }
 
 /**
@@ -95,6 +144,7 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
         id: collectorUserId(c),
         // Publish its data, receive replies; no JetStream API (storing happens by publishing).
         permissions: { pub: { allow: [prefix] }, sub: { allow: [`${EDGE_INBOX_PREFIX}.>`] } },
+        limits: userLimits(tenant, "collector"),
         namespace: "edge",
         secretName: collectorCredsSecretName(c.type, c.partition),
       });
@@ -106,6 +156,7 @@ export function tenantUsers(tenant: TenantModel): NatsUserPlan[] {
       // forwards out to it (replies to its collectors only: no tenant data flows back to a site).
       permissions: { pub: { allow: [prefix] }, sub: { allow: [`${EDGE_INBOX_PREFIX}.>`] } },
       allowedConnectionTypes: ["LEAFNODE"],
+      limits: userLimits(tenant, "leaf"),
       namespace: "edge",
       secretName: LEAF_CREDS_SECRET,
     });
@@ -200,16 +251,36 @@ export interface TenantNatsPlan {
   accountKey: { logicalName: string; protect: boolean };
   /** One random secret per tenant from which every user key is derived. */
   userKeys: { logicalName: string };
+  /** The account's JWT is pushed to every resolver of the hub (components/account-push.ts). */
+  push: AccountPushPlan;
+  /** What the tenant may take of the shared hub. */
+  footprint: HubFootprint;
+}
+
+export interface AccountPushPlan {
+  logicalName: string;
+  /** The hub's client URLs the deploy job dials, and the name its certificate is verified against. */
+  servers: string[];
+  tlsServerName: string;
+  /** Full resolvers that must each acknowledge the push (the hub's servers). */
+  expectedResolvers: number;
+  timeoutMs: number;
+  /** After the disabling JWT, delete the account from the resolvers (`allow_delete`). */
+  deleteOnRemoval: boolean;
+  /** The account as it is pushed before deletion: every user revoked, no connection admitted. */
+  disabledLimits: TenantAccountLimits;
 }
 
 /** The tenant's NATS account; `name` is the Tenant component's (its children's stem). */
-export function tenantNatsPlan(name: string, tenant: TenantModel, epoch: number): TenantNatsPlan {
+export function tenantNatsPlan(name: string, tenant: TenantModel, nats: NatsSettings): TenantNatsPlan {
   const names = tenantResourceNames(name);
+  const epoch = nats.claimsIssuedAt;
   const revokeAll = revokeAllBefore(tenant, epoch);
+  const limits = tenantAccountLimits(tenant);
   return {
     accountName: accountName(tenant.slug),
     tags: [accountTag(tenant.slug)],
-    limits: tenantAccountLimits(tenant),
+    limits,
     accountIssuedAt: epoch,
     usersIssuedAt: userIssuedAt(tenant, epoch),
     userKeyGeneration: tenant.credentialsRotation === 0 ? "" : `:g${tenant.credentialsRotation}`,
@@ -226,5 +297,15 @@ export function tenantNatsPlan(name: string, tenant: TenantModel, epoch: number)
     })),
     accountKey: { logicalName: names.accountKey, protect: tenant.status !== "decommissioned" },
     userKeys: { logicalName: names.userKeys },
+    push: {
+      logicalName: names.accountPush,
+      servers: nats.push.urls,
+      tlsServerName: nats.push.tlsServerName,
+      expectedResolvers: nats.hubServers,
+      timeoutMs: nats.push.timeoutMs,
+      deleteOnRemoval: nats.resolver.allowDelete,
+      disabledLimits: { ...limits, connections: 0, leafNodeConnections: 0 },
+    },
+    footprint: hubFootprint(tenant),
   };
 }

@@ -27,6 +27,7 @@ import {
   edgeNamespaceName,
   generationSuffix,
   hubCommonName,
+  hubHeadlessServiceName,
   serviceDnsNames,
   tenantCaCommonName,
   tenantCaSecretName,
@@ -156,7 +157,8 @@ export function hubCertificatePlan(pki: PkiSettings, platformNamespace: string, 
   return {
     logicalName,
     subject: { commonName, organization: TRUST_DOMAIN, organizationalUnit: "nats-hub" },
-    dnsNames: [commonName, ...serviceDnsNames(pki.hubServiceName, platformNamespace), ...pki.hubPublicDnsNames],
+    // The cluster's routes dial each server by its pod name under the headless Service.
+    dnsNames: [commonName, ...serviceDnsNames(pki.hubServiceName, platformNamespace), ...serviceDnsNames(`*.${hubHeadlessServiceName(pki.hubServiceName)}`, platformNamespace), ...pki.hubPublicDnsNames],
     // The hub accepts clients and leaf nodes, and dials other hubs in a cluster.
     allowedUses: [...ECDSA_END_ENTITY_USES, "server_auth", "client_auth"],
     cls: pki.component,

@@ -9,6 +9,8 @@ import type { CertificateClass, NatsSettings, StackSettings } from "../config/se
 import {
   HUB_ACCOUNTS_CONFIGMAP,
   HUB_ACCOUNTS_KEY,
+  HUB_SERVER_KEY,
+  HUB_TLS_HUB_CA_KEY,
   HUB_CA_SECRET,
   HUB_RELEASE_NAME,
   HUB_TLS_SECRET,
@@ -20,8 +22,9 @@ import {
   managedLabels,
   platformResourceNames,
 } from "../model/names";
-import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart";
-import type { TenantAccountLimits } from "./nats";
+import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart-values";
+import { hubServerConfig, planHubServer, type HubServerPlan } from "./hub-server";
+import type { HubFootprint } from "./nats";
 import { natsHubIngressPolicy } from "./network";
 import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
 
@@ -49,7 +52,7 @@ export interface PlatformPlan {
     hubCertificate: CertificateRequestPlan;
     hubTlsSecret: { logicalName: string; name: string; labels: Record<string, string> };
   };
-  nats: { operatorKey: string; systemAccountKey: string; platformAccountKey: string; settings: NatsSettings };
+  nats: { operatorKey: string; operatorSigningKey: string; systemAccountKey: string; platformAccountKey: string; claimsPusherKey: string; settings: NatsSettings };
 }
 
 export function planPlatform(settings: StackSettings, name = "platform"): PlatformPlan {
@@ -86,25 +89,47 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
       hubCertificate: hubCertificatePlan(pki, settings.platformNamespace, names.hubCertificate(generationSuffix(pki.rotation.root, pki.rotation.hub))),
       hubTlsSecret: { logicalName: names.hubTlsSecret, name: HUB_TLS_SECRET, labels: componentLabels(undefined, "nats-hub") },
     },
-    nats: { operatorKey: names.operatorKey, systemAccountKey: names.systemAccountKey, platformAccountKey: names.platformAccountKey, settings: settings.nats },
+    nats: {
+      operatorKey: names.operatorKey,
+      operatorSigningKey: names.operatorSigningKey,
+      systemAccountKey: names.systemAccountKey,
+      platformAccountKey: names.platformAccountKey,
+      claimsPusherKey: names.claimsPusherKey,
+      settings: settings.nats,
+    },
   };
 }
 
 export interface HubConfigPlan {
   /** The NatsHubConfig component's name. */
   name: string;
-  accountsConfigMap: { logicalName: string; name: string; key: string; labels: Record<string, string> };
+  /** The hub's servers: cluster size, resolver, limits, JetStream sizes. */
+  server: HubServerPlan;
+  /**
+   * `accounts.conf`: the operator, the system account and the preloaded system and platform
+   * accounts; `hub.conf`: the resolver and the server-wide limits, for a hub not run by the chart.
+   */
+  accountsConfigMap: { logicalName: string; name: string; accountsKey: string; serverKey: string; serverConfig: string; labels: Record<string, string> };
   /** The official NATS Helm chart, when the stack deploys the hub (`natsDeployHub`). */
   chart?: { logicalName: string; releaseName: string; chart: string; version: string; repo: string; values: Record<string, unknown> };
 }
 
-/** The hub's accounts configuration and, optionally, the chart that runs it; sized from every tenant's limits. */
-export function planHubConfig(settings: StackSettings, tenantLimits: readonly TenantAccountLimits[], name = "nats-hub"): HubConfigPlan {
+/** The hub's configuration and, optionally, the chart that runs it; sized from every tenant's footprint. */
+export function planHubConfig(settings: StackSettings, tenants: readonly HubFootprint[], name = "nats-hub"): HubConfigPlan {
   const names = hubResourceNames(name);
   const nats = settings.nats;
+  const server = planHubServer(nats, tenants);
   return {
     name,
-    accountsConfigMap: { logicalName: names.accountsConfigMap, name: HUB_ACCOUNTS_CONFIGMAP, key: HUB_ACCOUNTS_KEY, labels: componentLabels(undefined, "nats-hub") },
+    server,
+    accountsConfigMap: {
+      logicalName: names.accountsConfigMap,
+      name: HUB_ACCOUNTS_CONFIGMAP,
+      accountsKey: HUB_ACCOUNTS_KEY,
+      serverKey: HUB_SERVER_KEY,
+      serverConfig: hubServerConfig(server),
+      labels: componentLabels(undefined, "nats-hub"),
+    },
     ...(nats.deployHub
       ? {
           chart: {
@@ -114,13 +139,13 @@ export function planHubConfig(settings: StackSettings, tenantLimits: readonly Te
             version: nats.hubChartVersion,
             repo: NATS_CHART_REPO,
             values: natsHubChartValues({
-              settings: nats,
+              server,
               clientPort: settings.natsHub.clientPort,
               leafPort: settings.natsHub.leafPort,
               accountsConfigMap: HUB_ACCOUNTS_CONFIGMAP,
               accountsKey: HUB_ACCOUNTS_KEY,
               tlsSecret: HUB_TLS_SECRET,
-              tenants: [...tenantLimits],
+              hubCaKey: HUB_TLS_HUB_CA_KEY,
             }),
           },
         }

@@ -93,7 +93,7 @@ export function tenantStreamsPlan(name: string, tenant: TenantModel, nats: NatsS
         discard: plan.discard,
         maxAge: plan.maxAge,
         maxBytes: plan.maxBytes,
-        replicas: nats.streamReplicas,
+        replicas: tenant.limits.nats.jetstream.replicas,
         // Deleting the resource must never delete the tenant's messages (docs/lifecycle.md).
         preventDelete: true,
       },

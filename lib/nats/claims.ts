@@ -70,6 +70,11 @@ export interface OperatorJwtInput {
   issuedAt: number;
   /** Extra operator public keys allowed to sign account JWTs. */
   signingKeys?: readonly string[];
+  /**
+   * Only the signing keys may sign accounts (`strict_signing_key_usage`): the operator's identity
+   * key then signs nothing but the operator JWT itself.
+   */
+  strictSigningKeyUsage?: boolean;
 }
 
 /** Self-signed operator JWT (`nats.type: "operator"`). */
@@ -86,6 +91,7 @@ export function operatorJwt(input: OperatorJwtInput): string {
       nats: {
         system_account: input.systemAccount,
         signing_keys: input.signingKeys?.length ? [...new Set(input.signingKeys)].sort() : undefined,
+        strict_signing_key_usage: input.strictSigningKeyUsage || undefined,
         type: "operator",
         version: 2,
       },
@@ -135,6 +141,24 @@ export interface AccountLimits {
   maxBytesRequired?: boolean;
   /** `disallow_bearer`: user JWTs of this account may not be bearer tokens. */
   disallowBearer?: boolean;
+  /**
+   * Tiered JetStream limits (`tiered_limits`, by tier name: `R1`, `R3` — a stream's tier is
+   * `R<replicas>`). The Go library refuses tiered and untiered JetStream limits together, so when
+   * tiers are given the account-level JetStream fields above must be 0 and are not written.
+   */
+  tiers?: Readonly<Record<string, JetStreamLimits>>;
+}
+
+/** JetStream limits of one tier; storage counts every replica (a stream's max_bytes × replicas). */
+export interface JetStreamLimits {
+  diskStorage: number;
+  memoryStorage: number;
+  streams: number;
+  consumers: number;
+  maxAckPending?: number;
+  diskMaxStreamBytes?: number;
+  memoryMaxStreamBytes?: number;
+  maxBytesRequired?: boolean;
 }
 
 /** Everything unlimited and JetStream off: what the system account gets. */
@@ -158,8 +182,13 @@ export const UNLIMITED_NO_JETSTREAM: AccountLimits = Object.freeze({
  * omits zeros (`omitempty`), which decodes the same, but an explicit 0 makes the rendered claim
  * say what it means.
  */
-export function accountLimitsClaim(l: AccountLimits): Record<string, number | boolean | undefined> {
+export function accountLimitsClaim(l: AccountLimits): Record<string, unknown> {
   const w = "accountJwt.limits";
+  const tiers = Object.keys(l.tiers ?? {}).sort();
+  if (tiers.length > 0 && (l.diskStorage !== 0 || l.memoryStorage !== 0)) {
+    throw new Error(`${w}: tiered and untiered JetStream limits are mutually exclusive (set diskStorage and memoryStorage to 0)`);
+  }
+  for (const tier of tiers) if (!/^R[1-9]$/.test(tier)) throw new Error(`${w}.tiers: ${JSON.stringify(tier)} is not a tier name (R1…R9)`);
   return {
     conn: limit(l.connections, `${w}.connections`),
     leaf: limit(l.leafNodeConnections, `${w}.leafNodeConnections`),
@@ -169,18 +198,72 @@ export function accountLimitsClaim(l: AccountLimits): Record<string, number | bo
     imports: limit(l.imports, `${w}.imports`),
     exports: limit(l.exports, `${w}.exports`),
     wildcards: Boolean(l.wildcards),
+    ...(tiers.length > 0 ? {} : jetStreamLimitsClaim(l, w)),
+    disallow_bearer: l.disallowBearer || undefined,
+    tiered_limits: tiers.length > 0 ? Object.fromEntries(tiers.map((t) => [t, jetStreamLimitsClaim(l.tiers![t], `${w}.tiers.${t}`)])) : undefined,
+  };
+}
+
+function jetStreamLimitsClaim(l: JetStreamLimits, w: string): Record<string, number | boolean | undefined> {
+  return {
     disk_storage: limit(l.diskStorage, `${w}.diskStorage`),
     mem_storage: limit(l.memoryStorage, `${w}.memoryStorage`),
     streams: limit(l.streams, `${w}.streams`),
     consumer: limit(l.consumers, `${w}.consumers`),
     max_ack_pending: l.maxAckPending === undefined ? undefined : limit(l.maxAckPending, `${w}.maxAckPending`),
-    disk_max_stream_bytes:
-      l.diskMaxStreamBytes === undefined ? undefined : limit(l.diskMaxStreamBytes, `${w}.diskMaxStreamBytes`),
-    mem_max_stream_bytes:
-      l.memoryMaxStreamBytes === undefined ? undefined : limit(l.memoryMaxStreamBytes, `${w}.memoryMaxStreamBytes`),
+    disk_max_stream_bytes: l.diskMaxStreamBytes === undefined ? undefined : limit(l.diskMaxStreamBytes, `${w}.diskMaxStreamBytes`),
+    mem_max_stream_bytes: l.memoryMaxStreamBytes === undefined ? undefined : limit(l.memoryMaxStreamBytes, `${w}.memoryMaxStreamBytes`),
     max_bytes_required: l.maxBytesRequired || undefined,
-    disallow_bearer: l.disallowBearer || undefined,
   };
+}
+
+/**
+ * A scoped signing key of an account (`kind: user_scope`): every user it signs gets exactly the
+ * template's permissions and limits, whatever its own JWT says (nats-server auth.go).
+ */
+export interface UserScope {
+  /** The signing key's public key ("A…": account signing keys are account-type nkeys). */
+  key: string;
+  role: string;
+  description?: string;
+  permissions: Permissions;
+  limits: UserLimits;
+  allowedConnectionTypes?: readonly ConnectionType[];
+}
+
+function signingKeysClaim(keys: readonly (string | UserScope)[] | undefined, what: string): unknown[] | undefined {
+  if (!keys?.length) return undefined;
+  const entries = keys.map((k) => {
+    const key = typeof k === "string" ? k : k.key;
+    assertPublicKey("account", key, what);
+    if (typeof k === "string") return { key, claim: key as unknown };
+    const p = permissionsClaim(k.permissions, `${what}.template`);
+    const types = k.allowedConnectionTypes?.length ? [...new Set(k.allowedConnectionTypes)].sort() : undefined;
+    return {
+      key,
+      claim: {
+        kind: "user_scope",
+        key,
+        role: checkName(k.role, what),
+        template: {
+          pub: p.pub ?? {},
+          sub: p.sub ?? {},
+          resp: p.resp,
+          subs: limit(k.limits.subscriptions ?? -1, `${what}.template.subscriptions`),
+          data: limit(k.limits.data ?? -1, `${what}.template.data`),
+          payload: limit(k.limits.payload ?? -1, `${what}.template.payload`),
+          allowed_connection_types: types,
+        },
+        description: k.description ?? "",
+      } as unknown,
+    };
+  });
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.key)) throw new Error(`${what}: signing key ${e.key} listed twice`);
+    seen.add(e.key);
+  }
+  return entries.sort((a, b) => cmp(a.key, b.key)).map((e) => e.claim);
 }
 
 export interface AccountExport {
@@ -225,6 +308,8 @@ export interface AccountJwtInput {
    * or before the time (`nats.revocations`).
    */
   revocations?: Readonly<Record<string, number>>;
+  /** Keys that may sign the account's users besides the account itself, plain or scoped. */
+  signingKeys?: readonly (string | UserScope)[];
 }
 
 /** Account JWT (`nats.type: "account"`) signed by the operator. */
@@ -270,6 +355,7 @@ export function accountJwt(input: AccountJwtInput): string {
         imports: imports.length ? imports : undefined,
         tags,
         revocations: revocationsClaim(input.revocations),
+        signing_keys: signingKeysClaim(input.signingKeys, "accountJwt.signingKeys"),
         type: "account",
         version: 2,
       },
@@ -302,8 +388,15 @@ export interface UserLimits {
 export interface UserJwtInput {
   /** Public key of the user ("U…"). */
   user: string;
-  /** The account key pair that signs the user (the user belongs to this account). */
+  /** The account key pair that signs the user (the user belongs to this account), or one of its signing keys. */
   account: KeyPair;
+  /** When `account` is a signing key: the account the user belongs to (`issuer_account`). */
+  issuerAccount?: string;
+  /**
+   * Signed by a scoped signing key: the user's JWT must then carry no permissions and no limits at
+   * all (jwt v2 `HasEmptyPermissions`: even the -1s must be absent), the scope's apply.
+   */
+  scoped?: boolean;
   name: string;
   /**
    * Publish/subscribe permissions. An empty allow list means "everything" to the server, so a
@@ -314,32 +407,59 @@ export interface UserJwtInput {
   allowedConnectionTypes?: readonly ConnectionType[];
   limits?: UserLimits;
   issuedAt: number;
+  /** Unix seconds after which the server refuses the credential (`exp`), for short-lived users. */
+  expiresAt?: number;
+}
+
+function userLimitsClaim(l: UserLimits): Record<string, number> {
+  return {
+    subs: limit(l.subscriptions ?? -1, "userJwt.limits.subscriptions"),
+    data: limit(l.data ?? -1, "userJwt.limits.data"),
+    payload: limit(l.payload ?? -1, "userJwt.limits.payload"),
+  };
 }
 
 /** User JWT (`nats.type: "user"`) signed by its account. */
 export function userJwt(input: UserJwtInput): string {
   assertPublicKey("user", input.user, "userJwt.user");
   assertPublicKey("account", publicOf(input.account), "userJwt.account");
+  if (input.issuerAccount !== undefined) assertPublicKey("account", input.issuerAccount, "userJwt.issuerAccount");
   const p = permissionsClaim(input.permissions, "userJwt.permissions");
   const l = input.limits ?? {};
+  if (input.scoped && (p.pub || p.sub || p.resp || input.limits || input.allowedConnectionTypes)) throw new Error("userJwt: a scoped user carries no permissions, limits or connection types of its own");
   const types = input.allowedConnectionTypes?.length ? [...new Set(input.allowedConnectionTypes)].sort() : undefined;
   return encodeJwt(
     {
       iat: input.issuedAt,
+      exp: input.expiresAt,
       sub: input.user,
       name: checkName(input.name, "userJwt"),
       nats: {
-        pub: p.pub ?? {},
-        sub: p.sub ?? {},
+        issuer_account: input.issuerAccount,
+        pub: input.scoped ? undefined : (p.pub ?? {}),
+        sub: input.scoped ? undefined : (p.sub ?? {}),
         resp: p.resp,
-        subs: limit(l.subscriptions ?? -1, "userJwt.limits.subscriptions"),
-        data: limit(l.data ?? -1, "userJwt.limits.data"),
-        payload: limit(l.payload ?? -1, "userJwt.limits.payload"),
+        ...(input.scoped ? {} : userLimitsClaim(l)),
         allowed_connection_types: types,
         type: "user",
         version: 2,
       },
     } satisfies JwtClaims,
     input.account,
+  );
+}
+
+/**
+ * The claim `$SYS.REQ.CLAIMS.DELETE` takes: a generic JWT self-signed by an operator key (identity
+ * or signing key) listing the accounts to delete (nats-server accounts.go `handleDeleteRequest`).
+ */
+export function deleteAccountsJwt(input: { operator: KeyPair; accounts: readonly string[]; issuedAt: number }): string {
+  const sub = publicOf(input.operator);
+  assertPublicKey("operator", sub, "deleteAccountsJwt.operator");
+  if (input.accounts.length === 0) throw new Error("deleteAccountsJwt: no account to delete");
+  for (const a of input.accounts) assertPublicKey("account", a, "deleteAccountsJwt.accounts");
+  return encodeJwt(
+    { iat: input.issuedAt, sub, name: "delete accounts", nats: { accounts: [...new Set(input.accounts)].sort(), type: "generic", version: 2 } } satisfies JwtClaims,
+    input.operator,
   );
 }

@@ -45,6 +45,11 @@ export function nkeyFromRaw(kind: NKeyKind, raw32: Uint8Array): KeyPair {
   return fromSeed(Codec.encodeSeed(PREFIX[kind], Uint8Array.from(raw32)));
 }
 
+/** The key pair of an encoded seed ("SO…", "SA…", "SU…"). */
+export function keyPairFromSeed(seed: string): KeyPair {
+  return fromSeed(te.encode(seed.trim()));
+}
+
 /** The public key ("O…", "A…" or "U…") of an encoded seed ("SO…", "SA…", "SU…"). */
 export function publicKeyOf(seed: string): string {
   return nodeKey(fromSeed(te.encode(seed.trim()))).pub;

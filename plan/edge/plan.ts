@@ -7,7 +7,7 @@ import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { EdgeSettings } from "../../config/settings";
 import type { TenantModel } from "../../model/model";
 import { BUNDLE_ANNOTATION, LEAF_COMPONENT, bundleLocation, componentLabels, edgeNamespaceName, onboardingSecretName, tenantResourceNames } from "../../model/names";
-import { MAX_SERVER_PAYLOAD } from "../hub-chart";
+import { MAX_SERVER_PAYLOAD } from "../hub-server";
 import { tenantAccountLimits } from "../nats";
 import type { NetworkPolicySpec, PlatformNetwork } from "../network";
 import type { BundleInputs } from "./bundle";

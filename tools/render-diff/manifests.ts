@@ -7,7 +7,10 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { LABELS } from "../../model/names";
 
-/** Every file under `<renderDir>/manifests`, keyed `manifests/<namespace>/<file>`. */
+/**
+ * Every file under `<renderDir>/manifests`, keyed `manifests/<namespace>/<file>`, and the accounts
+ * pushed to the hub, `hub/accounts/<slug>.yaml` (renders before the full resolver have none).
+ */
 export function readManifests(renderDir: string): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (dir: string) => {
@@ -20,6 +23,8 @@ export function readManifests(renderDir: string): Map<string, string> {
   const manifests = path.join(renderDir, "manifests");
   if (!fs.existsSync(manifests)) throw new Error(`${manifests} was not written by the render`);
   walk(manifests);
+  const hub = path.join(renderDir, "hub");
+  if (fs.existsSync(hub)) walk(hub);
   return files;
 }
 
@@ -52,7 +57,7 @@ export function namespaceTenants(trees: Map<string, string>[]): Map<string, stri
 /** The tenant of one rendered object: its tenant label, else its namespace's, else PLATFORM. */
 export function tenantOfManifest(text: string, namespaces: Map<string, string>): string {
   const object = parseManifest(text);
-  const label = object?.metadata?.labels?.[LABELS.tenant];
+  const label = object?.metadata?.labels?.[LABELS.tenant] ?? object?.tenant;
   if (typeof label === "string") return label;
   const namespace = object?.metadata?.namespace;
   return (typeof namespace === "string" && namespaces.get(namespace)) || PLATFORM;

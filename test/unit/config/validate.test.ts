@@ -47,10 +47,10 @@ describe("stack config validation (NATS)", () => {
   it("accepts the defaults and refuses a bare string for the hub's public names, bad replicas, a non-boolean switch and a bad epoch, all at once", () => {
     expect(stackProblems({})).toEqual([]);
     // Pulumi hands config values as strings; "nats.example.com" is not JSON, so it stays a string.
-    const raw: Record<string, unknown> = { natsHubPublicDnsNames: "nats.example.com", natsStreamReplicas: 7, natsDeployHub: "yes", natsClaimsIssuedAt: 1.5 };
+    const raw: Record<string, unknown> = { natsHubPublicDnsNames: "nats.example.com", natsHubServers: 12, natsDeployHub: "yes", natsClaimsIssuedAt: 1.5 };
     expect(stackProblems(raw).map(formatProblem)).toEqual([
       'stack config: tenancy:natsHubPublicDnsNames: must be a list of DNS names, e.g. ["nats.example.com"]',
-      "stack config: tenancy:natsStreamReplicas: must be a whole number from 1 to 5 (JetStream's limit)",
+      "stack config: tenancy:natsHubServers: must be a whole number from 1 to 9 (servers of the hub cluster)",
       "stack config: tenancy:natsClaimsIssuedAt: must be a positive whole number of Unix seconds",
       "stack config: tenancy:natsDeployHub: must be true or false",
     ]);

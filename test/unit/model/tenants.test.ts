@@ -5,6 +5,7 @@ import { loadTenants } from "../../../model/load";
 import { validatePlans } from "../../../model/plans";
 import { formatProblem, ValidationError, type Problem } from "../../../model/problems";
 import { validateTenants } from "../../../model/tenants";
+import type { EdgeOptions } from "../../../model/model";
 import type { SourceFile } from "../../../model/yaml";
 import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "../../support/fixtures";
 
@@ -162,10 +163,10 @@ describe("tenant file validation", () => {
 
 describe("edge settings and edge clusters", () => {
   const edgeOptions = { clusters: ["site-a"], publicHubLeafUrl: "nats-leaf://hub.example.net:7422", serviceType: "ClusterIP" as const, edgeClusterPodCidrs: { "site-a": ["10.42.0.0/16"] } };
-  const validate = (files: Record<string, string>, options: Parameters<typeof validateTenants>[3]) => {
+  const validate = (files: Record<string, string>, options: EdgeOptions) => {
     const problems: Problem[] = [];
     const sources: SourceFile[] = Object.entries(files).map(([name, text]) => ({ file: `tenants/${name}`, text }));
-    const tenants = validateTenants(sources, plans, problems, options);
+    const tenants = validateTenants(sources, plans, problems, { edge: options });
     return { tenants, problems: problems.map(formatProblem) };
   };
 

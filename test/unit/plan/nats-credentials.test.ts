@@ -9,8 +9,8 @@ import type { TenantNatsPlan } from "../../../plan/nats";
 import { platformNatsIdentities, signTenantNats } from "../../../plan/nats-credentials";
 
 const key = (label: string) => createHash("sha256").update(label).digest().toString("base64");
-const keys = { operator: key("operator"), account: key("account"), userRoot: key("users") };
-const platform = platformNatsIdentities({ operator: keys.operator, system: key("system"), platform: key("platform") }, { operatorName: "op", claimsIssuedAt: 1767225600 });
+const keys = { operatorSigning: key("operator-signing"), account: key("account"), userRoot: key("users") };
+const platform = platformNatsIdentities({ operator: key("operator"), operatorSigning: keys.operatorSigning, system: key("system"), platform: key("platform"), claimsPusher: key("pusher") }, { operatorName: "op", claimsIssuedAt: 1767225600 });
 
 const plan = (over: Partial<TenantNatsPlan> = {}): TenantNatsPlan => ({
   accountName: "TENANT_acme",
@@ -26,17 +26,22 @@ const plan = (over: Partial<TenantNatsPlan> = {}): TenantNatsPlan => ({
   ],
   accountKey: { logicalName: "k", protect: true },
   userKeys: { logicalName: "u" },
+  push: { logicalName: "p", servers: ["tls://hub:4222"], tlsServerName: "hub", expectedResolvers: 3, timeoutMs: 1000, deleteOnRemoval: true, disabledLimits: { connections: 0, leafNodeConnections: 0, subscriptions: 100, data: 1024, payload: 512, imports: 0, exports: 0, wildcards: true, diskStorage: 1 << 20, memoryStorage: 0, streams: 4, consumers: 8 } },
+  footprint: { connections: 10, leafNodeConnections: 1, subscriptions: 100, payload: 512, replicas: 1, diskStorage: 1 << 20, memoryStorage: 0 },
   ...over,
 });
 
 const userJwtOf = (creds: string) => /-----BEGIN NATS USER JWT-----\n(.+)\n/.exec(creds)![1];
 
 describe("signTenantNats", () => {
-  it("is deterministic, signs the account with the operator and each user with the account", () => {
+  it("is deterministic, signs the account with the operator's signing key and each user with the account", () => {
     const a = signTenantNats(plan(), keys);
     expect(signTenantNats(plan(), keys)).toEqual(a);
-    const operatorPub = decodeJwt(platform.operatorJwt).claims.sub;
-    expect(verifyJwt(a.account.jwt, operatorPub)).toBe(true);
+    const operator = decodeJwt(platform.operatorJwt).claims;
+    expect(operator.nats.signing_keys).toEqual([platform.operatorSigningKeyPub]);
+    expect(operator.nats.strict_signing_key_usage).toBe(true);
+    expect(verifyJwt(a.account.jwt, platform.operatorSigningKeyPub)).toBe(true);
+    expect(verifyJwt(a.account.jwt, operator.sub)).toBe(false);
     for (const id of ["collector-a", "reader"]) expect(verifyJwt(userJwtOf(a.creds[id]), a.account.pub), id).toBe(true);
     expect(Object.keys(a.creds).sort()).toEqual(["collector-a", "reader"]);
   });
@@ -56,7 +61,33 @@ describe("signTenantNats", () => {
   });
 });
 
+describe("signTenantNats: the JWTs that remove an account", () => {
+  it("disables the same account (same iat, every user revoked, no connection) and deletes it by the operator's signing key", () => {
+    const signed = signTenantNats(plan(), keys);
+    const live = decodeJwt(signed.account.jwt).claims;
+    const off = decodeJwt(signed.disablingJwt).claims;
+    expect([off.sub, off.iat, off.iss]).toEqual([live.sub, live.iat, live.iss]);
+    expect(off.jti).not.toBe(live.jti);
+    expect((off.nats.limits as Record<string, number>).conn).toBe(0);
+    expect((off.nats.limits as Record<string, number>).leaf).toBe(0);
+    expect((off.nats.revocations as Record<string, number>)["*"]).toBe(1767225600);
+    const del = decodeJwt(signed.deleteJwt).claims;
+    expect([del.sub, del.iss]).toEqual([platform.operatorSigningKeyPub, platform.operatorSigningKeyPub]);
+    expect(del.nats.accounts).toEqual([live.sub]);
+    expect(verifyJwt(signed.deleteJwt, platform.operatorSigningKeyPub)).toBe(true);
+  });
+});
+
 describe("platformNatsIdentities", () => {
+  it("gives the system account one scoped signing key: the claims pusher's, limited to the claims subjects", () => {
+    const keysOfSys = decodeJwt(platform.systemAccount.jwt).claims.nats.signing_keys as { kind: string; key: string; template: { pub: { allow: string[] }; sub: { allow: string[] } } }[];
+    expect(keysOfSys).toHaveLength(1);
+    expect(keysOfSys[0].kind).toBe("user_scope");
+    expect(keysOfSys[0].key).toBe(platform.claimsPusherPub);
+    expect(keysOfSys[0].template.pub.allow.every((s) => s.startsWith("$SYS.REQ."))).toBe(true);
+    expect(keysOfSys[0].template.sub.allow).toEqual(["_INBOX.>"]);
+  });
+
   it("names the system account in the operator and gives neither platform account JetStream", () => {
     expect(decodeJwt(platform.operatorJwt).claims.nats.system_account).toBe(platform.systemAccount.pub);
     for (const account of [platform.systemAccount, platform.platformAccount]) {

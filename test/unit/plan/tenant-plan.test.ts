@@ -31,7 +31,7 @@ function models(overrides: (doc: Record<string, any>) => void = () => {}): Tenan
       overrides(doc);
       return { file: `tenants/${f}`, text: JSON.stringify(doc) };
     });
-  const tenants = validateTenants(sources, plans, problems, settings.edge);
+  const tenants = validateTenants(sources, plans, problems, { edge: settings.edge });
   expect(problems).toEqual([]);
   return tenants;
 }
@@ -116,7 +116,7 @@ describe("a tenant's plan is joined", () => {
 describe("names", () => {
   it("are unique across the whole stack, per kind of resource (the engine refuses a duplicate URN)", () => {
     const platform = planPlatform(settings);
-    const hub = planHubConfig(settings, plans.map((p) => p.nats.limits));
+    const hub = planHubConfig(settings, plans.map((p) => p.nats.footprint));
     const all = [
       ...plans.flatMap(logicalNames),
       `Namespace ${platform.namespace.logicalName}`,
