@@ -4,9 +4,10 @@
  * disable and delete it), and its users' creds. Pure and deterministic (fixed claims epoch,
  * Ed25519), so unchanged inputs give byte-identical tokens and no spurious diff.
  *
- * Account JWTs are signed by the operator's signing key, never by its identity key: the operator JWT
- * sets `strict_signing_key_usage`, so the identity key signs only the operator JWT itself and can
- * stay in the platform's state alone.
+ * Account JWTs are signed by the operator's signing key, never by its identity key, which signs only
+ * the operator JWT itself and so never leaves the platform's state. (Not `strict_signing_key_usage`:
+ * nats-server 2.9 then also refuses users signed by an account's own key — accounts.go
+ * `updateAccountClaims` — which would need a signing key per account for nothing gained here.)
  */
 import { createHmac } from "node:crypto";
 import { UNLIMITED_NO_JETSTREAM, accountJwt, deleteAccountsJwt, operatorJwt, userJwt, type UserScope } from "../lib/nats/claims";
@@ -80,7 +81,7 @@ export function platformNatsIdentities(keys: PlatformNatsKeys, settings: { opera
   });
   const signingPub = publicOf(signingKp);
   return {
-    operatorJwt: operatorJwt({ operator: operatorKp, name: settings.operatorName, systemAccount: systemPub, issuedAt, signingKeys: [signingPub], strictSigningKeyUsage: true }),
+    operatorJwt: operatorJwt({ operator: operatorKp, name: settings.operatorName, systemAccount: systemPub, issuedAt, signingKeys: [signingPub] }),
     systemAccount: account(systemPub, SYSTEM_ACCOUNT_NAME, [claimsPusherScope(pusherPub)]),
     platformAccount: account(platformPub, PLATFORM_ACCOUNT_NAME),
     operatorSigningKeyPub: signingPub,

@@ -37,6 +37,12 @@ export interface StartOptions {
   leafnodes?: boolean;
   /** How long to wait for readiness (default 10 s). */
   readyTimeoutMs?: number;
+  /** Use this client port instead of a free one (a cluster's configs name each other's ports). */
+  port?: number;
+  /** Environment of the server process, on top of this one's (the chart's config reads $SERVER_NAME). */
+  env?: Record<string, string>;
+  /** The config file's path relative to the server directory (default server.conf), for configs with relative includes. */
+  configName?: string;
 }
 
 export interface NatsServer extends ServerContext {
@@ -52,6 +58,8 @@ export interface NatsServer extends ServerContext {
   reload(config?: ConfigSource): Promise<void>;
   /** SIGTERM, wait for exit (SIGKILL after 5 s), remove the temp dir. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crashed server or a lost node: nothing is flushed or removed. */
+  kill(): Promise<void>;
   /** Everything the server logged so far. */
   logs(): string;
 }
@@ -83,11 +91,12 @@ export async function startNatsServer(opts: StartOptions): Promise<NatsServer> {
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), "nats-test-")));
   mkdirSync(dir, { recursive: true });
   const ctx: ServerContext = {
-    port: await freePort(),
+    port: opts.port ?? (await freePort()),
     leafPort: opts.leafnodes ? await freePort() : undefined,
     dir,
   };
-  const configPath = join(dir, CONFIG_NAME);
+  const configPath = join(dir, opts.configName ?? CONFIG_NAME);
+  mkdirSync(dirname(configPath), { recursive: true });
 
   const writeFile = (name: string, text: string) => {
     const path = resolve(dir, name);
@@ -107,7 +116,7 @@ export async function startNatsServer(opts: StartOptions): Promise<NatsServer> {
     for (const w of [...waiters]) w();
   };
 
-  const child = spawn(bin, ["-c", configPath], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, ["-c", configPath], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
   running.add(child);
   const onData = (chunk: Buffer) => {
     log += chunk.toString("utf8");
@@ -186,6 +195,13 @@ export async function startNatsServer(opts: StartOptions): Promise<NatsServer> {
       const after = log.slice(from);
       if (!after.includes("Reloaded server configuration")) {
         throw new Error(describe(`reload rejected: ${after.trim()}`));
+      }
+    },
+    async kill() {
+      stopped = true;
+      if (!exited) {
+        child.kill("SIGKILL");
+        await exitPromise;
       }
     },
     async stop() {
