@@ -58,7 +58,7 @@ const badCases: [string, Record<string, string>, string][] = [
   ["container maximum above the namespace share", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { limitRange: { max: { cpu: "8" } } } })) }, "tenants/acme.yaml: overrides.kubernetes.limitRange.max.cpu: a container may use 8 but each of the 3 namespace(s) gets only 4833m of limits.cpu 16 after the edge's 1500m"],
   ["plan quota cannot cover the namespaces", { "acme.yaml": mutate((t) => { t.plan = "free"; t.organizations = Array.from({ length: 10 }, (_, i) => ({ id: `org${i}` })); }) }, 'tenants/acme.yaml: plan: kubernetes.quota.pods: 10 after the edge\'s 3 leaves 7, which cannot give each of the 11 namespaces at least one (plan "free"; override it at overrides.kubernetes.quota.pods)'],
   ["too few JetStream streams", { "acme.yaml": mutate((t) => (t.overrides = { nats: { jetstream: { streams: 2 } } })) }, "tenants/acme.yaml: overrides.nats.jetstream.streams: 2 is fewer than the 4 streams every tenant has"],
-  ["retention larger than the account's storage", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxBytes: "20Gi" } })) }, "tenants/acme.yaml: overrides.retention.maxBytes: 4 streams of 20Gi need 80Gi, more than jetstream.diskStorage 64Gi"],
+  ["retention larger than the account's storage", { "acme.yaml": mutate((t) => (t.overrides = { retention: { maxBytes: "20Gi" } })) }, "tenants/acme.yaml: overrides.retention.maxBytes: 4 streams of 20Gi with 3 replica(s) need 240Gi, more than jetstream.diskStorage 96Gi"],
   ["bad NATS byte limit", { "acme.yaml": mutate((t) => (t.overrides = { nats: { payload: "lots" } })) }, 'tenants/acme.yaml: overrides.nats.payload: expected largest message payload: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none (got "lots")'],
   ["NATS count below -1", { "acme.yaml": mutate((t) => (t.overrides = { nats: { connections: -2 } })) }, "tenants/acme.yaml: overrides.nats.connections: must be >= -1 (got -2)"],
   ["quantity finer than a milli-unit", { "acme.yaml": mutate((t) => (t.overrides = { kubernetes: { quota: { "requests.cpu": "0.0001" } } })) }, 'tenants/acme.yaml: overrides.kubernetes.quota["requests.cpu"]: 0.0001 is finer than one milli-unit'],
@@ -128,7 +128,11 @@ describe("tenant file validation", () => {
   it("merges overrides over the plan, leaving the rest of the plan", () => {
     const problems: Problem[] = [];
     const text = mutate((t) => (t.overrides = { kubernetes: { quota: { pods: 90 } }, nats: { jetstream: { consumers: -1 } } }));
-    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems);
+    // -1 (unlimited) needs a stack that allows it on the shared hub; by default it is refused.
+    const refused: Problem[] = [];
+    validateTenants([{ file: "tenants/acme.yaml", text }], plans, refused);
+    expect(refused.map(formatProblem)).toEqual(["tenants/acme.yaml: overrides.nats.jetstream.consumers: -1 (unlimited) is not allowed on the shared hub: set a bound (or let the stack allow it with tenancy:natsAllowUnlimited)"]);
+    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems, { hub: { servers: 3, allowUnlimited: true } });
     expect(problems).toEqual([]);
     expect(tenant.limits.kubernetes.quota.pods).toBe(90);
     expect(tenant.limits.kubernetes.quota["requests.cpu"]).toBe(plans.pro.kubernetes.quota["requests.cpu"]);
