@@ -64,10 +64,15 @@ function runDiff(args: string[]): Promise<Run> {
   });
 }
 
-/** The oracle: the clone's program rendered on a tenants directory, read back byte for byte. */
+/**
+ * The oracle: the clone's program rendered on a tenants directory, read back byte for byte — the
+ * manifests, and the account JWTs pushed to the hub (`hub/accounts/<slug>.yaml`), which the diff
+ * reviews too since no manifest carries them any more.
+ */
 async function renderManifests(tenantsDir: string, options: { revealSecrets?: boolean } = {}): Promise<Map<string, string>> {
   const out = await render({ root: clone, out: fs.mkdtempSync(path.join(work, "render-")), tenants: tenantsDir, ...options });
-  return new Map([...readTree(path.join(out, "manifests"), "utf8")].map(([file, text]) => [`manifests/${file.split(path.sep).join("/")}`, text]));
+  const tree = (dir: string) => [...readTree(path.join(out, dir), "utf8")].map(([file, text]) => [`${dir}/${file.split(path.sep).join("/")}`, text] as const);
+  return new Map([...tree("manifests"), ...tree("hub")]);
 }
 
 /** The tenant files of a commit, written to a fresh directory. */
@@ -141,6 +146,9 @@ describe("npm run diff on known commits", () => {
     expect(expected.added).toContain("manifests/tenant-hooli-org-netops/networkpolicy-default-deny.yaml");
     expect(expected.changed).toContain("manifests/tenant-initech/resourcequota-tenant-quota.yaml");
     expect(expected.changed).toContain("manifests/platform/configmap-nats-hub-accounts.yaml");
+    // The account JWTs the hub is pushed: initech's changes with its plan, hooli's is new.
+    expect(expected.changed).toContain("hub/accounts/initech.yaml");
+    expect(expected.added).toContain("hub/accounts/hooli.yaml");
     // Other tenants' objects are untouched by either commit.
     expect([...expected.added, ...expected.changed].filter((f) => /acme-corp|globex|umbrella/.test(f))).toEqual([]);
   });
@@ -195,7 +203,7 @@ describe("npm run diff on known commits", () => {
     // cut says so.
     expect(md.length).toBeLessThanOrEqual(60_000);
     const shown = md.match(/<details>/g)?.length ?? 0;
-    const listed = md.match(/^- `manifests\//gm)?.length ?? 0;
+    const listed = md.match(/^- `(manifests|hub)\//gm)?.length ?? 0;
     const more = Number(/… and (\d+) more files/.exec(md)?.[1] ?? 0);
     expect(shown + listed + more).toBe(expected.added.length + expected.changed.length);
     if (shown < expected.added.length + expected.changed.length) expect(md).toContain(`${shown} of ${expected.added.length + expected.changed.length} files shown with their diff`);
