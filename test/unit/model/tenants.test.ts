@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadTenants } from "../../../model/load";
 import { validatePlans } from "../../../model/plans";
+import { DEFAULT_HUB_RULES } from "../../../model/limits";
 import { formatProblem, ValidationError, type Problem } from "../../../model/problems";
 import { validateTenants } from "../../../model/tenants";
 import type { EdgeOptions } from "../../../model/model";
@@ -132,7 +133,7 @@ describe("tenant file validation", () => {
     const refused: Problem[] = [];
     validateTenants([{ file: "tenants/acme.yaml", text }], plans, refused);
     expect(refused.map(formatProblem)).toEqual(["tenants/acme.yaml: overrides.nats.jetstream.consumers: -1 (unlimited) is not allowed on the shared hub: set a bound (or let the stack allow it with tenancy:natsAllowUnlimited)"]);
-    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems, { hub: { servers: 3, allowUnlimited: true } });
+    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems, { hub: { ...DEFAULT_HUB_RULES, allowUnlimited: true } });
     expect(problems).toEqual([]);
     expect(tenant.limits.kubernetes.quota.pods).toBe(90);
     expect(tenant.limits.kubernetes.quota["requests.cpu"]).toBe(plans.pro.kubernetes.quota["requests.cpu"]);
