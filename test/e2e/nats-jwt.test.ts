@@ -1,7 +1,10 @@
 /**
  * lib/nats/ against a real nats-server (Debian's 2.9.10): the operator, accounts and users it
- * signs (test/support/nats-jwt-fixtures.ts) are loaded through the generated hub fragment, and
- * every isolation claim is checked by what the server actually does. One hub per file (beforeAll/afterAll); the tests run in order and
+ * signs (test/support/nats-jwt-fixtures.ts) are loaded through the generated hub fragment with
+ * the memory resolver (`resolver: "memory"`: the preload is the resolver's whole truth, so re-signed
+ * accounts arrive by a reload), and every isolation claim is checked by what the server actually
+ * does. The program's own hub runs the full resolver instead, its tenant accounts pushed
+ * (test/e2e/hub-cluster.test.ts, test/e2e/nats-isolation.test.ts). One hub per file (beforeAll/afterAll); the tests run in order and
  * the last one re-signs accounts and reloads the hub.
  *
  * Two clients are used: nats.js (what platform code uses) and a minimal raw-protocol client. The
@@ -140,6 +143,10 @@ describe("nats-jwt encoding", () => {
     expect(B.fragment).toContain(`operator: "${B.operatorJwt}"\n`);
     expect(B.fragment).toContain(`system_account: ${B.accounts.SYS!.pub}\n`);
     expect(B.fragment).toContain("resolver: MEMORY\n");
+    // Without the option the fragment configures no resolver: the hub's full resolver is beside it.
+    const beside = hubConfigFragment({ operatorJwt: B.operatorJwt, systemAccountPub: B.accounts.SYS!.pub, accounts: Object.entries(B.accounts).map(([name, a]) => ({ name, pub: a.pub, jwt: a.jwt })) });
+    expect(beside).not.toMatch(/^\s*resolver\s*[:{=]/m);
+    expect(beside).toBe(B.fragment.replace("resolver: MEMORY\n", ""));
     expect(B.fragment).toContain(`  ${B.accounts.alpha!.pub}: "${B.accounts.alpha!.jwt}"\n`);
     expect(hub.logs()).toContain('Operator: "test-operator"');
 

@@ -1,5 +1,5 @@
 /**
- * The operator, accounts, users and hub fragment the lib/nats/ tests sign (test/unit/lib/nats-jwt
+ * The operator, accounts, users and hub fragment (memory resolver) the lib/nats/ tests sign (test/unit/lib/nats-jwt
  * without a server, test/e2e/nats-jwt on a real nats-server): everything from fixed bytes and a
  * fixed epoch, built by one pure function.
  */
@@ -89,6 +89,10 @@ export function build(limits: Record<string, AccountLimits> = ACCOUNT_LIMITS): B
   const fragment = hubConfigFragment({
     operatorJwt: opJwt,
     systemAccountPub: accounts.SYS!.pub,
+    // A hub with the memory resolver: the preload is the whole truth, and a reload re-reads it
+    // (these tests re-sign accounts and reload; the program's hub runs the full resolver and is
+    // pushed its accounts, test/e2e/hub-cluster.test.ts).
+    resolver: "memory",
     // Deliberately not in name order: the fragment must sort them.
     accounts: Object.entries(accounts)
       .reverse()
