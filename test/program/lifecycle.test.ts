@@ -54,12 +54,20 @@ const ofTenant = (r: Render, slug: string) => [...r.resources.values()].filter((
 const byKind = (r: Render, kind: string, ns?: string) =>
   [...r.resources.values()].filter((x) => x.inputs?.kind === kind && (ns === undefined || x.inputs.metadata?.namespace === ns || (kind === "Namespace" && x.inputs.metadata?.name === ns)));
 const tenantNs = (r: Render, slug: string) => byKind(r, "Namespace").filter((n) => n.inputs.metadata.labels["tenancy.serviceradar.io/tenant"] === slug);
+/**
+ * The claims of a tenant's account JWT as the hub is given it: the input `jwt` of the tenant's
+ * `nats-account-push` dynamic resource (no configuration file holds tenant accounts any more).
+ */
 const accountJwtClaims = (r: Render, slug: string) => {
+  const pushes = [...r.resources.values()].filter((x) => x.urn.includes("pulumi-nodejs:dynamic:Resource") && x.urn.endsWith(`::${slug}/nats-account-push`));
+  expect(pushes, `${slug}'s account push`).toHaveLength(1);
+  const jwt = pushes[0]!.inputs.jwt as string;
   const fragment = byKind(r, "ConfigMap", "platform").find((c) => c.inputs.metadata.name === "nats-hub-accounts")!.inputs.data["accounts.conf"] as string;
-  const lines = fragment.split("\n");
-  const at = lines.findIndex((l) => l.trim() === `# TENANT_${slug}`);
-  const jwt = /"([^"]+)"/.exec(lines[at + 1]!)![1]!;
-  return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8"));
+  expect(fragment).not.toContain(jwt);
+  const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8"));
+  expect(claims.sub).toBe(pushes[0]!.inputs.account);
+  expect(claims.name).toBe(`TENANT_${slug}`);
+  return claims;
 };
 
 let base: Render, planChange: Render, suspended: Render, decommissioned: Render, removedAfterDecommission: Render;
