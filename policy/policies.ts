@@ -213,26 +213,31 @@ export const natsUserPermissionsWithinTenant: ResourceValidationPolicy = {
 export const natsUserInTenantAccount: StackValidationPolicy = {
   name: "nats-user-in-tenant-account",
   description:
-    "Every tenant NATS user is issued and signed by its tenant's account (TENANT_<slug> in the hub configuration), and tenant accounts declare no imports or exports.",
+    "Every tenant NATS user is issued and signed by its tenant's account (TENANT_<slug>, as the stack's account pushes give it to the hub, or as the hub configuration holds it), and tenant accounts declare no imports or exports.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {
     const objects = objectsOf(args.resources, { Namespace: [], Secret: SECRET_VALUES, ConfigMap: ["data", "binaryData"] });
-    const index = new checks.NamespaceIndex(objects);
+    const pushes = accountPushesOf(args.resources);
     inspected("nats-user-in-tenant-account", {
       ...checks.countKinds(objects),
       tenantCredsSecrets: objects.filter((o) => o.kind === "Secret" && o.metadata.labels[checks.LABELS.tenant] !== undefined && checks.keysOf(o).includes(checks.CREDS_KEY)).length,
-      tenantAccounts: new Set(
-        objects
-          .filter((o) => (o.kind === "ConfigMap" || o.kind === "Secret") && index.tenantOf(checks.namespaceOf(o)) === undefined)
-          .flatMap(checks.accountJwtsIn)
-          .filter((j) => String(j.claims.name).startsWith("TENANT_"))
-          .map((j) => j.claims.sub),
-      ).size,
+      accountPushes: pushes.length,
+      tenantAccounts: checks.tenantAccountKeys(objects, pushes).size,
     });
-    report(checks.checkNatsAccounts(objects), reportViolation);
+    report(checks.checkNatsAccounts(objects, pushes), reportViolation);
   },
 };
+
+/** The stack's account pushes (dynamic resources with account JWT inputs), only those inputs read. */
+function accountPushesOf(resources: readonly PolicyResource[]): checks.AccountPush[] {
+  const pushes: checks.AccountPush[] = [];
+  for (const r of resources) {
+    const p = checks.toAccountPush(r.type, r.urn, r.name, r.props);
+    if (p) pushes.push(p);
+  }
+  return pushes;
+}
 
 export const tenantSecretsInTenantNamespaces: StackValidationPolicy = {
   name: "tenant-secrets-in-tenant-namespaces",

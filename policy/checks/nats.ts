@@ -1,12 +1,14 @@
 /**
  * NATS users and accounts: the account, not a permission, is what separates tenants, so a tenant
- * user's creds are decoded (JWT, nkey, signature) and checked against the account JWTs of the hub
- * configuration, and its subjects must stay within its tenant. The decoding is written here
- * because the pack imports nothing from the program (lib/nats/).
+ * user's creds are decoded (JWT, nkey, signature) and checked against the tenant account JWTs the
+ * stack gives the hub — the inputs of its account pushes (the `nats-account-push` dynamic
+ * resources, whose JWTs the hub's full resolvers are sent) and anything in the hub configuration
+ * (Secrets and ConfigMaps outside tenant namespaces) — and its subjects must stay within its tenant.
+ * The decoding is written here because the pack imports nothing from the program (lib/nats/).
  */
 import { createPublicKey, verify as verifySignature } from "node:crypto";
 import { CREDS_KEY, LABELS, tenantAccountName } from "./names";
-import { NamespaceIndex, describe, keysOf, namespaceOf, valuesOf, type K8sObject, type Violation } from "./objects";
+import { NamespaceIndex, describe, keysOf, namespaceOf, plain, valuesOf, type K8sObject, type Violation } from "./objects";
 
 export interface DecodedJwt {
   header: Record<string, unknown>;
@@ -119,50 +121,132 @@ export function natsCredsProblems(secret: K8sObject): string[] {
   return problems.map((p) => `${where}: user ${JSON.stringify(claims.name)}: ${p}; ${rule}`);
 }
 
-/** Account JWTs found in the values of Secrets and ConfigMaps (the hub's resolver preload). */
-export function accountJwtsIn(o: K8sObject): DecodedJwt[] {
+/** Account JWTs in a text (anything that decodes as a JWT of `nats.type` "account"). */
+export function accountJwtsInText(text: string): DecodedJwt[] {
   const found: DecodedJwt[] = [];
-  for (const value of valuesOf(o).values()) {
-    for (const m of value.matchAll(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g)) {
-      try {
-        const jwt = decodeJwt(m[0]);
-        if (jwt.claims.nats?.type === "account") found.push(jwt);
-      } catch {
-        // not a JWT
-      }
+  for (const m of text.matchAll(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g)) {
+    try {
+      const jwt = decodeJwt(m[0]);
+      if (jwt.claims.nats?.type === "account") found.push(jwt);
+    } catch {
+      // not a JWT
     }
   }
   return found;
 }
 
+/** Account JWTs found in the values of Secrets and ConfigMaps (a resolver preload, or one smuggled in). */
+export function accountJwtsIn(o: K8sObject): DecodedJwt[] {
+  return [...valuesOf(o).values()].flatMap(accountJwtsInText);
+}
+
+/** The Pulumi type of every dynamic provider's resources, the hub's account pushes among them (components/account-push.ts). */
+export const DYNAMIC_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+/** The inputs of an account push that hold account JWTs: what create and update push, and what a deletion pushes first. */
+export const ACCOUNT_PUSH_JWT_FIELDS = ["jwt", "disablingJwt"] as const;
+
+/** An account push as the checks see it: a dynamic resource with account JWT inputs. */
+export interface AccountPush {
+  urn: string;
+  /** The resource's name (`<slug>/nats-account-push`), for messages. */
+  name: string;
+  /** Its `account` input: the account the push is for (a new one replaces the resource). */
+  account?: string;
+  /** Its account JWT inputs by field, `jwt` first. */
+  jwts: { field: string; jwt: DecodedJwt }[];
+}
+
+/**
+ * The account push a resource is, if any: a dynamic resource with a `jwt` or `disablingJwt` input
+ * holding an account JWT. Only those inputs (and `account`) are read, never the pusher's seed; an
+ * unknown JWT (preview) throws the engine's UnknownValueError, as an unknown ConfigMap value does.
+ */
+export function toAccountPush(type: string, urn: string, name: string, props: Record<string, any>): AccountPush | undefined {
+  if (type !== DYNAMIC_RESOURCE_TYPE) return undefined;
+  const jwts: AccountPush["jwts"] = [];
+  for (const field of ACCOUNT_PUSH_JWT_FIELDS) {
+    if (props[field] === undefined) continue;
+    const value = plain(props[field]);
+    if (typeof value === "string") for (const jwt of accountJwtsInText(value)) jwts.push({ field, jwt });
+  }
+  if (jwts.length === 0) return undefined;
+  const account = props.account === undefined ? undefined : plain(props.account);
+  return { urn, name, account: typeof account === "string" ? account : undefined, jwts };
+}
+
+/** Where a tenant account JWT was found: an account push's input, or a Secret's or ConfigMap's values. */
+interface FoundAccount {
+  jwt: DecodedJwt;
+  urn: string;
+  /** The resource, for messages: `account push <name>`, `ConfigMap <namespace>/<name>`. */
+  source: string;
+  /** The resource and, for a push, the input: `account push <name> (input jwt)`. */
+  where: string;
+}
+
+/**
+ * Every account JWT the stack gives the hub, by account name: the account pushes' first (the `jwt`
+ * input before `disablingJwt`), then those in Secrets and ConfigMaps outside tenant namespaces.
+ * The same token found twice counts once.
+ */
+export function stackAccountJwts(objects: readonly K8sObject[], pushes: readonly AccountPush[]): Map<string, FoundAccount[]> {
+  const index = new NamespaceIndex(objects);
+  const accounts = new Map<string, FoundAccount[]>();
+  const seen = new Set<string>();
+  const add = (jwt: DecodedJwt, urn: string, source: string, where = source) => {
+    const token = `${jwt.signingInput}.${jwt.signature.toString("base64url")}`;
+    if (seen.has(token)) return;
+    seen.add(token);
+    const name = String(jwt.claims.name ?? "");
+    if (!accounts.has(name)) accounts.set(name, []);
+    accounts.get(name)!.push({ jwt, urn, source, where });
+  };
+  for (const p of pushes) for (const { field, jwt } of p.jwts) add(jwt, p.urn, `account push ${p.name}`, `account push ${p.name} (input ${field})`);
+  for (const o of objects) {
+    if ((o.kind !== "ConfigMap" && o.kind !== "Secret") || index.tenantOf(namespaceOf(o)) !== undefined) continue;
+    for (const jwt of accountJwtsIn(o)) add(jwt, o.urn, describe(o));
+  }
+  return accounts;
+}
+
+/** The distinct tenant accounts (by public key) the stack gives the hub. */
+export function tenantAccountKeys(objects: readonly K8sObject[], pushes: readonly AccountPush[]): Set<string> {
+  const keys = new Set<string>();
+  for (const [name, list] of stackAccountJwts(objects, pushes)) if (name.startsWith("TENANT_")) for (const a of list) keys.add(String(a.jwt.claims.sub));
+  return keys;
+}
+
 /**
  * Every tenant user is issued by its tenant's account — the account, not a permission, is what
  * separates tenants — and tenant accounts neither export nor import (no channel into another
- * account). Accounts are read from the hub configuration: Secrets and ConfigMaps outside tenant
- * namespaces holding account JWTs, matched by name (`TENANT_<slug>`).
+ * account). Accounts are the stack's account pushes (their JWT inputs) and any account JWT in
+ * Secrets and ConfigMaps outside tenant namespaces (the hub configuration), matched by name
+ * (`TENANT_<slug>`): one name is one account, and every JWT found for it is checked.
  */
-export function checkNatsAccounts(objects: readonly K8sObject[]): Violation[] {
-  const index = new NamespaceIndex(objects);
+export function checkNatsAccounts(objects: readonly K8sObject[], pushes: readonly AccountPush[] = []): Violation[] {
   const violations: Violation[] = [];
-  const accounts = new Map<string, { jwt: DecodedJwt; from: K8sObject }[]>();
-  for (const o of objects) {
-    if ((o.kind !== "ConfigMap" && o.kind !== "Secret") || index.tenantOf(namespaceOf(o)) !== undefined) continue;
-    for (const jwt of accountJwtsIn(o)) {
-      const name = String(jwt.claims.name ?? "");
-      if (!accounts.has(name)) accounts.set(name, []);
-      if (!accounts.get(name)!.some((a) => a.jwt.claims.sub === jwt.claims.sub)) accounts.get(name)!.push({ jwt, from: o });
+  for (const p of pushes) {
+    const other = p.jwts.find((j) => p.account !== undefined && j.jwt.claims.sub !== p.account);
+    if (other) {
+      violations.push({ urn: p.urn, message: `account push ${p.name}: its ${other.field} is account ${other.jwt.claims.sub} (${other.jwt.claims.name}), but the push is declared for account ${p.account}: a push carries its own account's JWTs only` });
     }
   }
+  const accounts = stackAccountJwts(objects, pushes);
   for (const [name, list] of accounts) {
     if (!name.startsWith("TENANT_")) continue;
-    if (list.length > 1) {
-      violations.push({ urn: list[1].from.urn, message: `Account name ${name} names ${list.length} different accounts (${list.map((a) => a.jwt.claims.sub).join(", ")}): a tenant has exactly one account` });
+    const keys = [...new Set(list.map((a) => String(a.jwt.claims.sub)))];
+    if (keys.length > 1) {
+      const second = list.find((a) => a.jwt.claims.sub !== list[0].jwt.claims.sub)!;
+      violations.push({
+        urn: second.urn,
+        message: `Account name ${name} names ${keys.length} different accounts (${keys.join(", ")}; in ${[...new Set(list.map((a) => a.source))].join(", ")}): a tenant has exactly one account`,
+      });
     }
-    for (const { jwt, from } of list) {
+    for (const { jwt, urn, where } of list) {
       for (const field of ["imports", "exports"] as const) {
         const entries = jwt.claims.nats?.[field];
         if (Array.isArray(entries) && entries.length > 0) {
-          violations.push({ urn: from.urn, message: `${describe(from)}: tenant account ${name} (${jwt.claims.sub}) declares ${entries.length} ${field}: tenant accounts exchange nothing with other accounts` });
+          violations.push({ urn, message: `${where}: tenant account ${name} (${jwt.claims.sub}) declares ${entries.length} ${field}: tenant accounts exchange nothing with other accounts` });
         }
       }
     }
@@ -182,7 +266,7 @@ export function checkNatsAccounts(objects: readonly K8sObject[]): Violation[] {
     }
     if (!jwt) continue; // reported by the permissions policy
     if (expected.length === 0) {
-      violations.push({ urn: secret.urn, message: `${where}: the stack's hub configuration has no account ${tenantAccountName(slug)} for this user; every tenant user must belong to its tenant's account` });
+      violations.push({ urn: secret.urn, message: `${where}: the stack gives the hub no account ${tenantAccountName(slug)} for this user (no account push, nor the hub configuration, holds one); every tenant user must belong to its tenant's account` });
       continue;
     }
     const account = expected[0].jwt.claims;

@@ -44,6 +44,7 @@ import {
   k8s,
   runPolicy,
   secret,
+  urnOf,
   type Reported,
   type StackResource,
 } from "../support/policy-harness";
@@ -128,11 +129,23 @@ function makePki(): Pki {
 
 const key = (kind: "operator" | "account" | "user") => nkeyFromRaw(kind, randomBytes(32));
 const IAT = 1767225600;
+/** The Pulumi type of the program's account pushes (dynamic provider resources). */
+const ACCOUNT_PUSH_TYPE = "pulumi-nodejs:dynamic:Resource";
+const findPush = (stack: StackResource[], tenant: string) => {
+  const r = stack.find((x) => x.type === ACCOUNT_PUSH_TYPE && x.name === `${tenant}/nats-account-push`);
+  if (!r) throw new Error(`fixture has no account push for ${tenant}`);
+  return r;
+};
 
 interface Nats {
   operator: ReturnType<typeof key>;
   accounts: Record<string, ReturnType<typeof key>>;
+  /** The hub's accounts.conf: the operator and the system account, no tenant (they are pushed). */
   hubConfig: string;
+  /** Each tenant's account JWT. */
+  accountJwts: Record<string, string>;
+  /** A tenant's account push, as components/account-push.ts declares it (a dynamic resource). */
+  push(tenant: string): StackResource;
   user(tenant: string, id: string, permissions: Permissions, opts?: { account?: ReturnType<typeof key>; name?: string }): string;
 }
 
@@ -148,12 +161,35 @@ function makeNats(tenants: string[], accountOptions: Record<string, { exports?: 
   const hubConfig = hubConfigFragment({
     operatorJwt: operatorJwt({ operator, name: "test", systemAccount: publicOf(system), issuedAt: IAT }),
     systemAccountPub: publicOf(system),
-    accounts: [acct(system, "SYS"), ...tenants.map((t) => acct(accounts[t], accountName(t), accountOptions[t] ?? {}))],
+    accounts: [acct(system, "SYS")],
   });
+  const tenantAccounts = Object.fromEntries(tenants.map((t) => [t, acct(accounts[t], accountName(t), accountOptions[t] ?? {})]));
+  const pusherSeed = seedOf(key("account"));
   return {
     operator,
     accounts,
     hubConfig,
+    accountJwts: Object.fromEntries(tenants.map((t) => [t, tenantAccounts[t].jwt])),
+    push(tenant) {
+      const a = tenantAccounts[tenant];
+      const name = `${tenant}/nats-account-push`;
+      // Pushed before a deletion: every user revoked.
+      const disablingJwt = accountJwt({ account: a.pub, operator, name: a.name, limits: UNLIMITED_NO_JETSTREAM, issuedAt: IAT + 1, revocations: { "*": IAT + 1 } });
+      return {
+        type: ACCOUNT_PUSH_TYPE,
+        name,
+        urn: urnOf(ACCOUNT_PUSH_TYPE, name),
+        props: {
+          account: a.pub,
+          name: a.name,
+          jwt: a.jwt,
+          claims: decodeJwt(a.jwt).claims,
+          disablingJwt,
+          target: { servers: ["tls://nats.platform.svc:4222"], expectedResolvers: 3, timeoutMs: 10_000 },
+          pusher: secret({ systemAccount: publicOf(system), signingKeySeed: pusherSeed }),
+        },
+      };
+    },
     user(tenant, id, permissions, opts = {}) {
       const u = key("user");
       const jwt = userJwt({ user: publicOf(u), account: opts.account ?? accounts[tenant], name: opts.name ?? `${tenant}-${id}`, permissions, issuedAt: IAT });
@@ -205,8 +241,10 @@ function buildStack(): StackResource[] {
     tlsSecret("platform", "tenant-ca-a", labels("a", "tenant-ca"), { "tls.crt": pki.caCert, "tls.key": pki.caKey, "ca.crt": pki.caCert }),
     tlsSecret("tenant-a", "flowgger-hq-tls", labels("a", "flowgger"), { "tls.crt": pki.leafCert + pki.caCert, "tls.key": pki.leafKey, "ca.crt": pki.caCert }),
     k8s("v1", "ConfigMap", { metadata: { name: "tenant-ca", namespace: "tenant-a", labels: { [T]: "a" } }, data: { "ca.crt": pki.caCert } }),
-    // NATS: the hub's accounts, and each tenant's users where they are used.
+    // NATS: the hub's configuration (no tenant account), each tenant's account push, and each tenant's users where they are used.
     k8s("v1", "ConfigMap", { metadata: { name: "nats-hub-accounts", namespace: "platform" }, data: { "accounts.conf": nats.hubConfig } }),
+    nats.push("a"),
+    nats.push("a-b"),
     credsSecret("tenant-a", "flowgger-hq-nats-creds", "a", "collector", nats.user("a", "collector-flowgger-hq", a.collector)),
     credsSecret("tenant-a", "nats-leaf-creds", "a", "leaf", nats.user("a", "leaf", a.leaf)),
     credsSecret("platform", "nats-a-reader-creds", "a", "reader", nats.user("a", "reader", a.reader)),
@@ -564,9 +602,10 @@ describe("nats-user-permissions-within-tenant", () => {
 });
 
 describe("nats-user-in-tenant-account", () => {
-  it("passes users signed by their tenant's account", async () => {
+  it("passes users signed by their tenant's account, which the stack pushes to the hub (its configuration holds none)", async () => {
+    expect(checks.accountJwtsIn(checks.toObject("kubernetes:core/v1:ConfigMap", "hub", find(good, "ConfigMap", "platform", "nats-hub-accounts").props)!).map((j) => j.claims.name)).toEqual(["SYS"]);
     const run = await expectClean(natsUserInTenantAccount);
-    expect(run.inspected).toMatchObject({ tenantCredsSecrets: 5, tenantAccounts: 2 });
+    expect(run.inspected).toMatchObject({ tenantCredsSecrets: 5, accountPushes: 2, tenantAccounts: 2 });
   });
 
   it("refuses a user of tenant a issued by tenant a-b's account (permissions alone cannot tell)", async () => {
@@ -579,19 +618,67 @@ describe("nats-user-in-tenant-account", () => {
     ]);
   });
 
-  it("refuses a tenant account with exports, and users of a tenant the hub has no account for", async () => {
+  it("refuses a pushed tenant account with exports, and users of a tenant the stack pushes no account for", async () => {
     const other = makeNats(["a"], { a: { exports: [{ subject: "a.>", type: "stream" }] } });
     const stack = mutate((s) => {
       find(s, "ConfigMap", "platform", "nats-hub-accounts").props.data["accounts.conf"] = other.hubConfig;
+      s.splice(s.indexOf(findPush(s, "a")), 1, other.push("a"));
+      s.splice(s.indexOf(findPush(s, "a-b")), 1);
       find(s, "Secret", "tenant-a", "flowgger-hq-nats-creds").props.stringData = { "nats.creds": secret(other.user("a", "collector-flowgger-hq", COLLECTOR)) };
     });
-    const found = (await violations(natsUserInTenantAccount, stack)).map((v) => v.message);
-    expect(found).toContainEqual(expect.stringContaining("ConfigMap platform/nats-hub-accounts: tenant account TENANT_a"));
-    expect(found).toContainEqual(expect.stringContaining("declares 1 exports"));
-    expect(found).toContainEqual(expect.stringContaining('Secret tenant-a-b/trapd-campus-nats-creds (tenant "a-b"): the stack\'s hub configuration has no account TENANT_a-b'));
+    const found = await violations(natsUserInTenantAccount, stack);
+    const messages = found.map((v) => v.message);
+    expect(found.filter((v) => v.urn === findPush(stack, "a").urn).map((v) => v.message)).toEqual([
+      expect.stringContaining(`account push a/nats-account-push (input jwt): tenant account TENANT_a (${publicOf(other.accounts.a)}) declares 1 exports`),
+    ]);
+    expect(messages).toContainEqual(expect.stringContaining('Secret tenant-a-b/trapd-campus-nats-creds (tenant "a-b"): the stack gives the hub no account TENANT_a-b'));
     // a's other users were signed by the old account: refused too.
-    expect(found.filter((m) => m.includes("not by tenant account TENANT_a"))).toHaveLength(3);
-    expect(found).toHaveLength(5);
+    expect(messages.filter((m) => m.includes("not by tenant account TENANT_a"))).toHaveLength(3);
+    expect(messages).toHaveLength(5);
+  });
+
+  it("also reads the JWT a deletion pushes (disablingJwt)", async () => {
+    const stack = mutate((s) => {
+      const push = findPush(s, "a-b");
+      const claims = decodeJwt(push.props.disablingJwt).claims as Record<string, any>;
+      claims.nats.imports = [{ subject: "a.>", account: publicOf(nats.accounts.a), type: "stream" }];
+      const [h, , sig] = (push.props.disablingJwt as string).split(".");
+      push.props.disablingJwt = `${h}.${encodePart(claims)}.${sig}`;
+    });
+    await expectViolations(natsUserInTenantAccount, stack, [{ urnOf: findPush(stack, "a-b"), says: ["account push a-b/nats-account-push (input disablingJwt)", "tenant account TENANT_a-b", "declares 1 imports"] }]);
+  });
+
+  it("refuses a push whose JWT is another account's than the one it is declared for", async () => {
+    const stack = mutate((s) => (findPush(s, "a").props.jwt = nats.accountJwts["a-b"]));
+    const found = await violations(natsUserInTenantAccount, stack);
+    expect(found.filter((v) => v.urn === findPush(stack, "a").urn).map((v) => v.message)).toContainEqual(
+      expect.stringContaining(`account push a/nats-account-push: its jwt is account ${publicOf(nats.accounts["a-b"])} (TENANT_a-b), but the push is declared for account ${publicOf(nats.accounts.a)}`),
+    );
+  });
+
+  it("still finds a tenant account smuggled into a ConfigMap or Secret of the platform: one that exports, another key under a tenant's name; not in a tenant's own namespace", async () => {
+    const exporting = makeNats(["a"], { a: { exports: [{ subject: "a.>", type: "service" }] } });
+    const impostor = makeNats(["a-b"]);
+    const stack = mutate((s) => {
+      const hub = find(s, "ConfigMap", "platform", "nats-hub-accounts");
+      hub.props.data["accounts.conf"] += `resolver_preload: { ${publicOf(exporting.accounts.a)}: "${exporting.accountJwts.a}" }\n`;
+      s.push(k8s("v1", "Secret", { metadata: { name: "hub-extra", namespace: "platform" }, stringData: secret({ "extra.conf": impostor.accountJwts["a-b"] }) }));
+      // In a tenant namespace it configures no hub: not read.
+      s.push(k8s("v1", "ConfigMap", { metadata: { name: "notes", namespace: "tenant-a", labels: { [T]: "a" } }, data: { "x.conf": exporting.accountJwts.a } }));
+    });
+    const found = await violations(natsUserInTenantAccount, stack);
+    expect(found.map((v) => [v.urn, v.message]), JSON.stringify(found, null, 2)).toEqual([
+      [find(stack, "ConfigMap", "platform", "nats-hub-accounts").urn, expect.stringContaining("Account name TENANT_a names 2 different accounts")],
+      [find(stack, "ConfigMap", "platform", "nats-hub-accounts").urn, expect.stringContaining("ConfigMap platform/nats-hub-accounts: tenant account TENANT_a")],
+      [find(stack, "Secret", "platform", "hub-extra").urn, expect.stringContaining("Account name TENANT_a-b names 2 different accounts")],
+    ]);
+    expect(found[0]!.message).toContain("in account push a/nats-account-push, ConfigMap platform/nats-hub-accounts)");
+    expect(found[1]!.message).toContain("declares 1 exports");
+  });
+
+  it("during preview an unknown account JWT of a push makes the policy throw the engine's UnknownValueError (reported as advisory)", async () => {
+    const stack = mutate((s) => (findPush(s, "a").props.jwt = UNKNOWN_STRING));
+    await expect(runPolicy(natsUserInTenantAccount, stack)).rejects.toBeInstanceOf(UnknownValueError);
   });
 });
 

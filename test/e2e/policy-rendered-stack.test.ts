@@ -3,8 +3,9 @@
  * every policy passes and says it inspected everything it should (counted here independently from
  * the registrations, so no policy can pass by looking at nothing); then one break at a time — a
  * dropped default deny, an empty or cross-tenant namespace selector, a Secret in the wrong
- * namespace, a CA key copied out, a widened NATS user, a cluster binding — and exactly the
- * matching policies fire. Last, the pack as the Pulumi CLI runs it: policy/index.ts serving the
+ * namespace, a CA key copied out, a widened NATS user, a cluster binding, an exporting tenant
+ * account (as its push gives it to the hub, or smuggled into the hub configuration) — and exactly
+ * the matching policies fire. Last, the pack as the Pulumi CLI runs it: policy/index.ts serving the
  * analyzer gRPC protocol, called with the same resources.
  */
 import * as path from "node:path";
@@ -53,6 +54,8 @@ interface Census {
   caCertificates: number;
   tenants: number;
   configMaps: number;
+  /** The tenants' account pushes (`<slug>/nats-account-push`, dynamic resources). */
+  accountPushes: number;
 }
 let census: Census;
 
@@ -83,6 +86,7 @@ beforeAll(async () => {
     caCertificates: stack.filter((r) => r.type.startsWith("tls:") && plainInputs(r).isCaCertificate === true).length,
     tenants: stack.filter((r) => r.type === "tenancy:index:Tenant").length,
     configMaps: ofKind(stack, "ConfigMap").length,
+    accountPushes: stack.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.urn.endsWith("/nats-account-push")).length,
   };
 });
 
@@ -124,6 +128,7 @@ describe("the rendered example stack passes the pack", () => {
     expect(census.networkPolicies).toBeGreaterThanOrEqual(3 * census.tenantNamespaces.length);
     expect(census.credsSecrets).toBeGreaterThanOrEqual(4 * 4);
     expect(census.caCertificates).toBe(2 + census.tenants);
+    expect(census.accountPushes).toBe(census.tenants);
   });
 
   const expectations: Record<string, (c: Census) => Record<string, number>> = {
@@ -136,7 +141,7 @@ describe("the rendered example stack passes the pack", () => {
     "signing-keys-in-platform-namespace": (c) => ({ Secret: c.secrets, withPrivateKey: c.secretsWithPrivateKey }),
     "signing-keys-in-platform-namespace-stack": (c) => ({ Secret: c.secrets, ConfigMap: c.configMaps, caCertificates: c.caCertificates, secretsWithPrivateKey: c.secretsWithPrivateKey }),
     "nats-user-permissions-within-tenant": (c) => ({ Secret: c.secrets, credsSecrets: c.credsSecrets, tenantCredsSecrets: c.credsSecrets }),
-    "nats-user-in-tenant-account": (c) => ({ tenantCredsSecrets: c.credsSecrets, tenantAccounts: c.tenants }),
+    "nats-user-in-tenant-account": (c) => ({ tenantCredsSecrets: c.credsSecrets, accountPushes: c.accountPushes, tenantAccounts: c.tenants }),
     "tenant-secrets-in-tenant-namespaces": (c) => ({ Namespace: c.namespaces, Secret: c.secrets, tenantSecrets: c.tenantSecrets }),
   };
 
@@ -296,18 +301,42 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     });
   });
 
-  it("a tenant account in the hub configuration that exports", async () => {
+  it("a tenant account that exports, as its push gives it to the hub", async () => {
+    const s = cloneStack(stack);
+    const push = s.find((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.urn.endsWith("::umbrella/nats-account-push"))!;
+    const jwt: string = plainInputs(push).jwt;
+    expect(decodeJwt(jwt).claims.name).toBe("TENANT_umbrella");
+    push.props.jwt = withExports(jwt);
+    await expectOnly(s, { "nats-user-in-tenant-account": [{ on: push, says: ["account push umbrella/nats-account-push (input jwt)", "tenant account TENANT_umbrella", "declares 1 exports"] }] });
+  });
+
+  it("a tenant account smuggled into the hub configuration: one that exports, and another account under a tenant's name", async () => {
     const s = cloneStack(stack);
     const hub = ofKind(s, "ConfigMap").find((r) => Object.keys(r.props.data ?? {}).includes("accounts.conf"))!;
     const conf: string = plainInputs(hub).data["accounts.conf"];
-    const account = [...conf.matchAll(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g)].map((m) => m[0]).find((t) => decodeJwt(t).claims.name === "TENANT_umbrella")!;
-    const [h, , sig] = account.split(".");
-    const claims = decodeJwt(account).claims as Record<string, any>;
-    claims.nats.exports = [{ subject: "umbrella.>", type: "stream" }];
-    hub.props.data = { ...hub.props.data, "accounts.conf": conf.replace(account, `${h}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${sig}`) };
-    await expectOnly(s, { "nats-user-in-tenant-account": [{ on: hub, says: ["tenant account TENANT_umbrella", "declares 1 exports"] }] });
+    // The rendered hub configuration holds no tenant account: they are all pushed.
+    expect([...conf.matchAll(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g)].map((m) => String(decodeJwt(m[0]).claims.name)).filter((n) => n.startsWith("TENANT_"))).toEqual([]);
+    const pushed = (slug: string) => plainInputs(s.find((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.urn.endsWith(`::${slug}/nats-account-push`))!).jwt as string;
+    // initech's own account, with an export, preloaded; and globex's account renamed TENANT_acme-corp.
+    const renamed = resigned(pushed("globex"), (c) => (c.name = "TENANT_acme-corp"));
+    hub.props.data = { ...hub.props.data, "accounts.conf": `${conf}\n# smuggled\nresolver_preload: { X: "${withExports(pushed("initech"))}", Y: "${renamed}" }\n` };
+    await expectOnly(s, {
+      "nats-user-in-tenant-account": [
+        { on: hub, says: ["ConfigMap platform/nats-hub-accounts", "tenant account TENANT_initech", "declares 1 exports"] },
+        { on: hub, says: ["Account name TENANT_acme-corp names 2 different accounts", "in account push acme-corp/nats-account-push, ConfigMap platform/nats-hub-accounts)"] },
+      ],
+    });
   });
 });
+
+/** The JWT with its claims edited (the signature no longer matches: the checks read the claims as the server would before verifying). */
+function resigned(jwt: string, edit: (claims: Record<string, any>) => void): string {
+  const [h, , sig] = jwt.split(".");
+  const claims = decodeJwt(jwt).claims as Record<string, any>;
+  edit(claims);
+  return `${h}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${sig}`;
+}
+const withExports = (jwt: string) => resigned(jwt, (c) => (c.nats.exports = [{ subject: `${String(c.name).replace(/^TENANT_/, "")}.>`, type: "stream" }]));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -347,5 +376,14 @@ describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyz
     const perResource = await server.analyze(copy);
     expect(perResource.map((d) => [d.policyName, d.enforcementLevel])).toEqual([["signing-keys-in-platform-namespace", "mandatory"]]);
     expect(perResource[0].message).toContain("the private key of CA certificate");
+  });
+
+  it("reads account JWTs from the push resources it is sent: an exporting tenant account is a mandatory diagnostic on the push", async () => {
+    const s = cloneStack(stack);
+    const push = s.find((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.urn.endsWith("::globex/nats-account-push"))!;
+    push.props.jwt = withExports(plainInputs(push).jwt);
+    const diagnostics = await server.analyzeStack(s);
+    expect(diagnostics.map((d) => [d.policyName, d.enforcementLevel, d.urn])).toEqual([["nats-user-in-tenant-account", "mandatory", push.urn]]);
+    expect(diagnostics[0].message).toContain("account push globex/nats-account-push (input jwt): tenant account TENANT_globex");
   });
 });

@@ -1,7 +1,8 @@
-/** The pack's own helpers (policy/checks/): label selectors with Kubernetes semantics, secrets in wire form, nkey public keys. */
+/** The pack's own helpers (policy/checks/): label selectors with Kubernetes semantics, secrets in wire form, nkey public keys, account pushes. */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import * as checks from "../../../policy/checks";
+import { UNLIMITED_NO_JETSTREAM, accountJwt } from "../../../lib/nats/claims";
 import { nkeyFromRaw, publicOf } from "../../../lib/nats/nkeys";
 import { secret } from "../../support/policy-harness";
 
@@ -38,5 +39,19 @@ describe("checks: label selectors (Kubernetes semantics)", () => {
     const pub = publicOf(key("account"));
     expect(checks.nkeyRawPublic(pub)).toHaveLength(32);
     expect(checks.nkeyRawPublic(pub.slice(0, -1) + (pub.endsWith("A") ? "B" : "A"))).toBeUndefined();
+  });
+
+  it("knows an account push by its type and its account JWT inputs, reading no other input (the pusher's seed)", () => {
+    const operator = key("operator");
+    const account = publicOf(key("account"));
+    const jwt = accountJwt({ account, operator, name: "TENANT_t", limits: UNLIMITED_NO_JETSTREAM, issuedAt: 1 });
+    const disablingJwt = accountJwt({ account, operator, name: "TENANT_t", limits: UNLIMITED_NO_JETSTREAM, issuedAt: 2, revocations: { "*": 2 } });
+    const props = { account, disablingJwt, jwt, get pusher(): never { throw new Error("read the pusher"); } };
+    const push = checks.toAccountPush(checks.DYNAMIC_RESOURCE_TYPE, "urn:x", "t/nats-account-push", props)!;
+    expect(push).toMatchObject({ urn: "urn:x", name: "t/nats-account-push", account });
+    expect(push.jwts.map((j) => [j.field, j.jwt.claims.iat])).toEqual([["jwt", 1], ["disablingJwt", 2]]);
+    expect(checks.toAccountPush("kubernetes:core/v1:ConfigMap", "urn:y", "cm", { jwt })).toBeUndefined();
+    expect(checks.toAccountPush(checks.DYNAMIC_RESOURCE_TYPE, "urn:z", "other", { jwt: "not a token", value: jwt })).toBeUndefined();
+    expect(checks.tenantAccountKeys([], [push])).toEqual(new Set([account]));
   });
 });
