@@ -10,8 +10,8 @@ import { NatsHubConfig } from "./components/nats-hub";
 import { Platform } from "./components/platform";
 import { Tenant } from "./components/tenant";
 import { EDGE_KUBECONFIG_PREFIX, STACK_RESOURCE_NAMES } from "./model/names";
-import { readSettings } from "./config/settings";
-import { configProblems } from "./config/validate";
+import { hubRules, readSettings } from "./config/settings";
+import { CONFIG_SOURCE, configProblems } from "./config/validate";
 import { loadTenants } from "./model/load";
 import { ValidationError } from "./model/problems";
 import { removalProblems, type PreviousTenant } from "./model/lifecycle";
@@ -23,7 +23,7 @@ export = async () => {
   const get = (key: string) => config.get(key);
   const settings = readSettings(get, Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants } = loadTenants({ ...settings, hub: { servers: settings.nats.hubServers, allowUnlimited: settings.nats.allowUnlimited } }, configProblems(get, Object.keys(pulumi.runtime.allConfig())));
+  const { tenants, plans } = loadTenants({ ...settings, hub: hubRules(settings.nats), configSource: CONFIG_SOURCE }, configProblems(get, Object.keys(pulumi.runtime.allConfig())));
   // No tenant (or organization) disappears without being decommissioned first: compared with what
   // the last update of this very stack left (its `tenants` output).
   if (settings.guardRemovedTenants) {
@@ -40,7 +40,7 @@ export = async () => {
   }
   const platformPlan = planPlatform(settings);
   const tenantPlans = tenants.map((tenant) => planTenant(tenant, settings));
-  const hubPlan = planHubConfig(settings, tenantPlans.map((p) => p.nats.footprint));
+  const hubPlan = planHubConfig(settings, plans);
 
   const provider = new k8s.Provider(STACK_RESOURCE_NAMES.provider, { renderYamlToDirectory: settings.renderYamlToDirectory });
   const platform = new Platform(platformPlan.name, { plan: platformPlan }, { providers: [provider] });

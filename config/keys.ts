@@ -6,6 +6,7 @@
  * from this table (`npm run schema`; a test fails when either is stale).
  */
 import { Type, type TSchema } from "@sinclair/typebox";
+import { QUANTITY_PATTERN } from "../lib/quantity";
 import { DEFAULT_HUB_RULES } from "../model/limits";
 import { EDGE_SERVICE_TYPES } from "../model/model";
 import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
@@ -99,10 +100,28 @@ export const CONFIG_KEYS = {
     description: "Let plans and overrides give a tenant unlimited (-1) connections, subscriptions, data, payload, leaf nodes or storage on the shared hub",
     group: NATS,
   },
+  natsHubMaxConnections: {
+    schema: Type.Integer({ minimum: 1, rule: "must be a positive whole number" }),
+    default: DEFAULT_HUB_RULES.maxConnections,
+    description: "Client connections each hub server admits (max_connections); every tenant's connections together, plus the platform's, must fit, since all of them may land on one server",
+    group: NATS,
+  },
   natsHubPlatformConnections: {
     schema: Type.Integer({ minimum: 0, rule: "must be a whole number, at least 0" }),
-    default: 1000,
-    description: "Connections the hub keeps for the platform's own clients beyond what tenants may open (its max_connections is the tenants' sum plus this)",
+    default: DEFAULT_HUB_RULES.platformConnections,
+    description: "Of natsHubMaxConnections, the connections kept for the platform's own clients (readers, NACK, pushes): tenants may not promise them away",
+    group: NATS,
+  },
+  natsHubFileStore: {
+    schema: Type.String({ pattern: QUANTITY_PATTERN, rule: 'must be a byte quantity, e.g. "2Ti"' }),
+    default: "2Ti",
+    description: "JetStream file storage of each hub server (max_file_store); every tenant's reservation on one server (R1 whole, R3 a third) together must fit",
+    group: NATS,
+  },
+  natsHubMemoryStore: {
+    schema: Type.String({ pattern: QUANTITY_PATTERN, rule: 'must be a byte quantity, e.g. "64Gi"' }),
+    default: "64Gi",
+    description: "JetStream memory storage of each hub server (max_memory_store), filled the same way",
     group: NATS,
   },
   natsResolverAllowDelete: {

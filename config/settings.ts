@@ -5,6 +5,8 @@
 import type { EdgeServiceType } from "../model/model";
 import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
 import type { CollectorType } from "../model/schema";
+import { parseQuantityMilli } from "../lib/quantity";
+import type { HubRules } from "../model/limits";
 import { CONFIG_KEYS, type ConfigKeyName } from "./keys";
 
 export interface StackSettings {
@@ -58,8 +60,13 @@ export interface NatsSettings {
   hubServers: number;
   /** Whether tenants may have unlimited (-1) limits on the shared hub. */
   allowUnlimited: boolean;
-  /** Connections the hub keeps for the platform's own clients. */
+  /** Client connections each hub server admits. */
+  maxConnections: number;
+  /** Of those, the connections kept for the platform's own clients. */
   platformConnections: number;
+  /** JetStream storage of each hub server (quantities, e.g. "2Ti"). */
+  fileStore: string;
+  memoryStore: string;
   /** The hub's full resolver. */
   resolver: { allowDelete: boolean; limit: number };
   /** How the deploy job pushes account JWTs to the hub. */
@@ -178,7 +185,10 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
       hubChartVersion: value("natsHubChartVersion"),
       hubServers: value("natsHubServers"),
       allowUnlimited: value("natsAllowUnlimited"),
+      maxConnections: value("natsHubMaxConnections"),
       platformConnections: value("natsHubPlatformConnections"),
+      fileStore: value("natsHubFileStore"),
+      memoryStore: value("natsHubMemoryStore"),
       resolver: { allowDelete: value("natsResolverAllowDelete"), limit: value("natsResolverLimit") },
       push: {
         urls: value<string[] | undefined>("natsPushUrls") ?? [hubUrl],
@@ -220,4 +230,20 @@ export function edgeClusters(configKeys: readonly string[]): string[] {
     .filter((k) => k.startsWith(EDGE_KUBECONFIG_PREFIX))
     .map((k) => k.slice(EDGE_KUBECONFIG_PREFIX.length))
     .sort();
+}
+
+/** What tenant validation must know of the hub (a malformed size is NaN: config validation reports it). */
+export function hubRules(nats: NatsSettings): HubRules {
+  const size = (q: string) => {
+    const milli = typeof q === "string" ? parseQuantityMilli(q) : undefined;
+    return milli === undefined ? Number.NaN : Number(milli / 1000n);
+  };
+  return {
+    servers: nats.hubServers,
+    allowUnlimited: nats.allowUnlimited,
+    maxConnections: nats.maxConnections,
+    platformConnections: nats.platformConnections,
+    fileStorePerServer: size(nats.fileStore),
+    memoryStorePerServer: size(nats.memoryStore),
+  };
 }

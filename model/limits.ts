@@ -198,16 +198,61 @@ export function limitProblems(limits: Limits, namespaceCount: number, reserved: 
   return problems;
 }
 
-/** What the stack's hub allows of a tenant's NATS limits. */
+/** What the stack's hub allows of a tenant's NATS limits, and what every tenant together may take of it. */
 export interface HubRules {
   /** Servers in the hub cluster: the most replicas a stream can have. */
   servers: number;
   /** Whether a tenant may have unlimited (-1) NATS limits on the shared hub. */
   allowUnlimited: boolean;
+  /** Client connections each server admits, and how many of them the platform keeps for itself. */
+  maxConnections: number;
+  platformConnections: number;
+  /** JetStream storage of each server, in bytes (NaN when the stack's value is malformed: config problems report it). */
+  fileStorePerServer: number;
+  memoryStorePerServer: number;
 }
 
 /** A hub of three servers that bounds every tenant: the stack's defaults (config/keys.ts takes them from here). */
-export const DEFAULT_HUB_RULES: HubRules = Object.freeze({ servers: 3, allowUnlimited: false });
+export const DEFAULT_HUB_RULES: HubRules = Object.freeze({
+  servers: 3,
+  allowUnlimited: false,
+  maxConnections: 65536,
+  platformConnections: 1000,
+  fileStorePerServer: 2 * 2 ** 40,
+  memoryStorePerServer: 64 * 2 ** 30,
+});
+
+/**
+ * What one connection may do on the hub whoever it belongs to (the server's max_subscriptions and
+ * max_payload): the most any plan grants, so the hub's own configuration changes with the plans
+ * file, never with a tenant file. -1 when a plan is unlimited (the stack allows it).
+ */
+export interface HubConnectionCaps {
+  subscriptions: number;
+  payload: number;
+}
+
+export function hubConnectionCaps(plans: Record<string, Pick<Plan, "nats">>): HubConnectionCaps {
+  const most = (values: number[]) => (values.length === 0 ? 0 : values.some((v) => v < 0) ? -1 : Math.max(...values));
+  const all = Object.values(plans);
+  return {
+    subscriptions: most(all.map((p) => p.nats.subscriptions)),
+    payload: most(all.map((p) => (p.nats.payload === -1 ? -1 : Number(parseQuantityMilli(p.nats.payload)! / 1000n)))),
+  };
+}
+
+/** An override beyond what the hub lets any connection do would be cut down by the server without a word. */
+export function connectionCapProblems(limits: Limits, caps: HubConnectionCaps): LimitProblem[] {
+  const problems: LimitProblem[] = [];
+  const check = (path: string[], value: number | string, cap: number, what: string) => {
+    if (cap < 0) return;
+    const n = value === -1 ? Infinity : typeof value === "number" ? value : Number(parseQuantityMilli(value)! / 1000n);
+    if (n > cap) problems.push({ path, rule: `${value} exceeds the hub's ${what} ${cap}, the most any plan grants (raise a plan in the plans file, not one tenant)` });
+  };
+  check(["nats", "subscriptions"], limits.nats.subscriptions, caps.subscriptions, "max_subscriptions");
+  check(["nats", "payload"], limits.nats.payload, caps.payload, "max_payload");
+  return problems;
+}
 
 function valueAt(obj: unknown, path: readonly string[]): unknown {
   let cur = obj;

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { hubCapacityProblems } from "./hub-capacity";
 import type { HubRules } from "./limits";
 import type { EdgeOptions, TenantModel } from "./model";
 import { validatePlans } from "./plans";
@@ -21,8 +22,10 @@ export interface LoadOptions {
   relativeTo?: string;
   /** The stack's edge clusters and public hub address (tenants' `edge.cluster` refers to them). */
   edge?: EdgeOptions;
-  /** What the stack's hub allows (replicas, unlimited values). */
+  /** What the stack's hub allows (replicas, unlimited values) and holds (connections, storage). */
   hub?: HubRules;
+  /** How stack config is named in problems (config/validate.ts CONFIG_SOURCE). */
+  configSource?: string;
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
@@ -40,6 +43,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
     }
   }
   const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub });
+  if (options.hub) problems.push(...hubCapacityProblems(tenants, options.hub, options.configSource ?? "stack config"));
   // A bad plans file is always among the problems.
   if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);
   return { tenants, plans };

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
 import { edgeQuotaNeeds } from "./edge-footprint";
-import { limitProblems, mergeLimits } from "./limits";
+import { connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
 import type { OrganizationModel, StackRules, TenantModel } from "./model";
 import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
 import { pathOf, type Problem } from "./problems";
@@ -139,7 +139,8 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
   const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
   const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
-  for (const p of limitProblems(limits, 1 + orgs.length, reserved, rules.hub)) {
+  const caps = plans ? hubConnectionCaps(plans) : undefined;
+  for (const p of [...limitProblems(limits, 1 + orgs.length, reserved, rules.hub), ...(caps ? connectionCapProblems(limits, caps) : [])]) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);

@@ -1,12 +1,15 @@
 /**
  * The hub's servers as data: a cluster of `natsHubServers` nats-server processes, each with the
  * `full` account resolver (every tenant account arrives by push, none is in the configuration),
- * server-wide limits sized from what the plans promise every tenant, and JetStream sized per
- * server. The same settings become the official chart's values (plan/hub-chart-values.ts) and, for
+ * per-connection limits no higher than the most any plan grants, and a capacity (connections,
+ * JetStream storage) from stack config that the tenants together must fit (model/hub-capacity.ts).
+ * Nothing here depends on which tenants exist, so no tenant change touches the servers' files. The same settings become the official chart's values (plan/hub-chart-values.ts) and, for
  * a hub run by other means, an include-able `hub.conf` (lib/nats/hub-config.ts).
  */
 import type { NatsSettings } from "../config/settings";
-import type { HubFootprint } from "./nats";
+import { bytes } from "../lib/quantity";
+import { hubConnectionCaps } from "../model/limits";
+import type { Plan } from "../model/schema";
 
 /** nats-server refuses a max_payload above 64 MiB. */
 export const MAX_SERVER_PAYLOAD = 64 * 1024 * 1024;
@@ -31,7 +34,7 @@ export interface HubServerPlan {
     /** The resolver volume of each server. */
     volumeBytes: number;
   };
-  /** Server-wide limits: no tenant takes more than the plans promise, and their sum fits. */
+  /** Server-wide limits: no connection takes more than a plan promises; the tenants' sum must fit (validation). */
   limits: {
     /** Client connections (nats-server counts leaf nodes apart). */
     maxConnections: number;
@@ -39,15 +42,12 @@ export interface HubServerPlan {
     maxSubscriptions: number;
     maxPayload: number;
   };
-  /** JetStream storage each server must have for every tenant's tier (R1 may all land on one server). */
+  /** JetStream storage of each server, which every tenant's reservation together must fit (R1 may all land on one server). */
   jetstream: { maxFileStore: number; maxMemoryStore: number };
 }
 
-export function planHubServer(nats: NatsSettings, tenants: readonly HubFootprint[]): HubServerPlan {
-  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-  // A stream of R replicas keeps one copy on each of R servers; an R1 stream may land anywhere.
-  const perServer = (bytes: number, replicas: number) => (replicas <= 1 ? bytes : Math.ceil(bytes / replicas));
-  const finite = (values: number[], fallback: number) => (values.length === 0 || values.some((v) => v < 0) ? fallback : Math.max(...values));
+export function planHubServer(nats: NatsSettings, plans: Record<string, Pick<Plan, "nats">>): HubServerPlan {
+  const caps = hubConnectionCaps(plans);
   return {
     servers: nats.hubServers,
     resolver: {
@@ -60,15 +60,12 @@ export function planHubServer(nats: NatsSettings, tenants: readonly HubFootprint
       volumeBytes: Math.max(1 << 30, nats.resolver.limit * BYTES_PER_STORED_ACCOUNT),
     },
     limits: {
-      // Unlimited tenants (a stack that allows them) leave the server's own default in place.
-      maxConnections: tenants.some((t) => t.connections < 0) ? 0 : sum(tenants.map((t) => t.connections)) + nats.platformConnections,
-      maxSubscriptions: finite(tenants.map((t) => t.subscriptions), 0),
-      maxPayload: Math.min(finite(tenants.map((t) => t.payload), MAX_SERVER_PAYLOAD), MAX_SERVER_PAYLOAD),
+      maxConnections: nats.maxConnections,
+      // An unlimited plan (a stack that allows them) leaves the server's own default in place.
+      maxSubscriptions: Math.max(caps.subscriptions, 0),
+      maxPayload: caps.payload < 0 ? MAX_SERVER_PAYLOAD : Math.min(caps.payload, MAX_SERVER_PAYLOAD),
     },
-    jetstream: {
-      maxFileStore: tenants.some((t) => t.diskStorage < 0) ? 0 : sum(tenants.map((t) => perServer(t.diskStorage, t.replicas))),
-      maxMemoryStore: tenants.some((t) => t.memoryStorage < 0) ? 0 : sum(tenants.map((t) => perServer(t.memoryStorage, t.replicas))),
-    },
+    jetstream: { maxFileStore: bytes(nats.fileStore), maxMemoryStore: bytes(nats.memoryStore) },
   };
 }
 
@@ -91,9 +88,9 @@ export function hubServerConfig(server: HubServerPlan): string {
     `max_payload: ${server.limits.maxPayload}`,
     ...(server.limits.maxConnections > 0 ? [`max_connections: ${server.limits.maxConnections}`] : []),
     ...(server.limits.maxSubscriptions > 0 ? [`max_subscriptions: ${server.limits.maxSubscriptions}`] : []),
-    "# Give each server's jetstream block at least what every tenant's tier may reserve on it:",
-    `#   max_file_store: ${server.jetstream.maxFileStore || "(unbounded tenants: size it yourself)"}`,
-    `#   max_memory_store: ${server.jetstream.maxMemoryStore || "(none needed, or unbounded tenants)"}`,
+    "# Give each server's jetstream block this much (the stack's natsHubFileStore / natsHubMemoryStore):",
+    `#   max_file_store: ${server.jetstream.maxFileStore}`,
+    `#   max_memory_store: ${server.jetstream.maxMemoryStore}`,
     "",
   ];
   return lines.join("\n");

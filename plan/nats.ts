@@ -75,32 +75,6 @@ export function tenantAccountLimits(tenant: TenantModel): TenantAccountLimits {
 /** nats-server's tier of a stream: `R<replicas>` (jetstream.go `tierName`). */
 export const jetStreamTier = (replicas: number) => `R${replicas}`;
 
-/** What one tenant may take of the shared hub, for sizing it (plan/hub-chart.ts). */
-export interface HubFootprint {
-  connections: number;
-  leafNodeConnections: number;
-  /** Per connection (nats-server applies account and user `subs` per connection). */
-  subscriptions: number;
-  payload: number;
-  replicas: number;
-  /** Every replica counted, as the account's tier counts it. */
-  diskStorage: number;
-  memoryStorage: number;
-}
-
-export function hubFootprint(tenant: TenantModel): HubFootprint {
-  const nats = tenant.limits.nats;
-  return {
-    connections: nats.connections,
-    leafNodeConnections: nats.leafNodeConnections,
-    subscriptions: nats.subscriptions,
-    payload: bytes(nats.payload),
-    replicas: nats.jetstream.replicas,
-    diskStorage: bytes(nats.jetstream.diskStorage),
-    memoryStorage: bytes(nats.jetstream.memoryStorage),
-  };
-}
-
 export interface SubjectPermissions {
   pub: { allow?: string[]; deny?: string[] };
   sub: { allow?: string[]; deny?: string[] };
@@ -253,8 +227,7 @@ export interface TenantNatsPlan {
   userKeys: { logicalName: string };
   /** The account's JWT is pushed to every resolver of the hub (components/account-push.ts). */
   push: AccountPushPlan;
-  /** What the tenant may take of the shared hub. */
-  footprint: HubFootprint;
+
 }
 
 export interface AccountPushPlan {
@@ -306,6 +279,5 @@ export function tenantNatsPlan(name: string, tenant: TenantModel, nats: NatsSett
       deleteOnRemoval: nats.resolver.allowDelete,
       disabledLimits: { ...limits, connections: 0, leafNodeConnections: 0 },
     },
-    footprint: hubFootprint(tenant),
   };
 }

@@ -24,7 +24,7 @@ import {
 } from "../model/names";
 import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart-values";
 import { hubServerConfig, planHubServer, type HubServerPlan } from "./hub-server";
-import type { HubFootprint } from "./nats";
+import type { Plan } from "../model/schema";
 import { natsHubIngressPolicy } from "./network";
 import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
 
@@ -114,11 +114,11 @@ export interface HubConfigPlan {
   chart?: { logicalName: string; releaseName: string; chart: string; version: string; repo: string; values: Record<string, unknown> };
 }
 
-/** The hub's configuration and, optionally, the chart that runs it; sized from every tenant's footprint. */
-export function planHubConfig(settings: StackSettings, tenants: readonly HubFootprint[], name = "nats-hub"): HubConfigPlan {
+/** The hub's configuration and, optionally, the chart that runs it: from stack config and the plans, never from the tenants. */
+export function planHubConfig(settings: StackSettings, plans: Record<string, Pick<Plan, "nats">>, name = "nats-hub"): HubConfigPlan {
   const names = hubResourceNames(name);
   const nats = settings.nats;
-  const server = planHubServer(nats, tenants);
+  const server = planHubServer(nats, plans);
   return {
     name,
     server,

@@ -27,7 +27,6 @@ const plan = (over: Partial<TenantNatsPlan> = {}): TenantNatsPlan => ({
   accountKey: { logicalName: "k", protect: true },
   userKeys: { logicalName: "u" },
   push: { logicalName: "p", servers: ["tls://hub:4222"], tlsServerName: "hub", expectedResolvers: 3, timeoutMs: 1000, deleteOnRemoval: true, disabledLimits: { connections: 0, leafNodeConnections: 0, subscriptions: 100, data: 1024, payload: 512, imports: 0, exports: 0, wildcards: true, diskStorage: 1 << 20, memoryStorage: 0, streams: 4, consumers: 8 } },
-  footprint: { connections: 10, leafNodeConnections: 1, subscriptions: 100, payload: 512, replicas: 1, diskStorage: 1 << 20, memoryStorage: 0 },
   ...over,
 });
 
