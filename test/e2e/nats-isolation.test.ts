@@ -1,21 +1,27 @@
 /**
- * Tenant isolation on a real nats-server (Debian's 2.9.10), started from what the program renders
- * for the example tenants: the hub fragment of ConfigMap platform/nats-hub-accounts, the creds of
- * every Secret labelled tenancy.serviceradar.io/nats-user, and the NACK Streams.
+ * Tenant isolation on a real hub of nats-servers (Debian's 2.9.10), started from what the program
+ * renders for the example tenants: three servers with the full account resolver, each including the
+ * rendered accounts.conf and hub.conf of ConfigMap platform/nats-hub-accounts, every tenant's
+ * account JWT pushed to them by the program's own push code (test/support/hub-cluster.ts); the
+ * creds of every Secret labelled tenancy.serviceradar.io/nats-user, and the NACK Streams. Three
+ * servers because the pro and enterprise tenants' JetStream tier is R3: their streams have three
+ * replicas, which one server refuses.
  *
  * Expectations come from the tenant files, the plans and the brief's rules (collectors publish
  * `<slug>.>` only, leaf creds are leaf-only, readers read their own tenant, a suspended tenant
  * admits no connection), never from the program's own functions.
  *
- * One server for the file (beforeAll/afterAll). The tests run in order: the JetStream tests create
- * the streams the later ones use. Every test closes its connections (afterEach), since the
- * account connection limits count them.
+ * One hub for the file (beforeAll/afterAll); clients connect to its first server. The tests run in
+ * order: the JetStream tests create the streams the later ones use. Every test closes its
+ * connections (afterEach), since the account connection limits count them.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AckPolicy, type NatsConnection, type NatsError } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServer } from "../support/nats-server";
+import { listAccounts, lookupAccount, withPusher } from "../../lib/nats/push";
+import type { HubCluster, RenderedHub } from "../support/hub-cluster";
+import { startMeshedPushedHub } from "../support/pushed-hub-tls";
 import {
   Clients,
   EXAMPLE_TENANTS,
@@ -23,9 +29,9 @@ import {
   eventually,
   expectedNats,
   goDurationNs,
-  hubConfig,
   hubSizeFor,
   jwtClaims,
+  loadHubAccounts,
   loadRendered,
   rawGreeting,
   rawSession,
@@ -37,6 +43,7 @@ import {
   until,
   type Creds,
   type ExpectedNats,
+  type HubAccountFile,
   type Rendered,
   type RenderedTenant,
 } from "../support/rendered";
@@ -76,8 +83,9 @@ const SAMPLE_PUBLISHES = (slug: string) => [`${slug}.events.syslog`, `${slug}.sn
 const CONN_LIMIT = "-ERR 'maximum account active connections exceeded'";
 const AUTH_VIOLATION = "-ERR 'Authorization Violation'";
 const PAYLOAD_VIOLATION = "-ERR 'Maximum Payload Violation'";
-/** nats-server's default max_payload (the hub config does not set one). */
-const SERVER_MAX_PAYLOAD = 1024 * 1024;
+const SUBS_LIMIT = "-ERR 'maximum subscriptions exceeded'";
+/** nats-server's own ceiling for max_payload. */
+const MAX_SERVER_PAYLOAD = 64 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Server and render
@@ -85,8 +93,14 @@ const SERVER_MAX_PAYLOAD = 1024 * 1024;
 
 let out: string;
 let R: Rendered;
-let hub: NatsServer;
-const clients = new Clients(() => hub.url);
+/** `hub/accounts/<slug>.yaml` of the render, by slug. */
+let ACCOUNTS: Map<string, HubAccountFile>;
+/** What the render gives the hub: its configuration files and the account pushes. */
+let pushed: RenderedHub;
+let cluster: HubCluster;
+/** The client port of the hub's first server, where the raw sessions go. */
+let hubPort: number;
+const clients = new Clients(() => cluster.servers[0]!.server.url);
 const T = (slug: string): RenderedTenant => {
   const t = R.tenants.get(slug);
   if (!t) throw new Error(`nothing rendered for tenant ${slug}`);
@@ -104,8 +118,10 @@ beforeAll(async () => {
   out = tempDir("nats-isolation-");
   renderSync({ out, tenants: EXAMPLE_TENANTS, revealSecrets: true });
   R = loadRendered(out);
-  hub = await startNatsServer({ files: { "accounts.conf": R.fragment }, config: hubConfig(hubSizeFor(EXPECTED.values())) });
-}, 60_000);
+  ACCOUNTS = loadHubAccounts(out);
+  ({ cluster, hub: pushed } = await startMeshedPushedHub(out, { servers: 3, jetstream: hubSizeFor(EXPECTED.values()) }));
+  hubPort = cluster.servers[0]!.server.port;
+}, 120_000);
 
 afterEach(async () => {
   await clients.closeAll();
@@ -113,7 +129,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await clients.closeAll();
-  await hub?.stop();
+  await cluster?.stop();
   if (out) fs.rmSync(out, { recursive: true, force: true });
 });
 
@@ -157,26 +173,80 @@ describe("the rendered NATS objects", () => {
     expect(new Set(streamObjects.map((o) => `${o.apiVersion} ${o.metadata.namespace}`))).toEqual(new Set(["jetstream.nats.io/v1beta2 platform"]));
   });
 
-  it("issues each tenant's creds from one account of its own, preloaded in the hub fragment", () => {
+  it("issues each tenant's creds from one account of its own, pushed to the hub (its JWT signed by the operator's signing key, its JetStream limits one tier), never in accounts.conf", () => {
+    // accounts.conf preloads the system and platform accounts only.
     const preloaded = new Map<string, string>();
     for (const m of R.fragment.matchAll(/^ {2}(A[A-Z2-7]{55}): "([^"]+)"$/gm)) preloaded.set(m[1]!, m[2]!);
+    expect([...R.fragment.matchAll(/^ {2}# (.+)$/gm)].map((m) => m[1]).sort()).toEqual(["PLATFORM", "SYS"]);
+    expect(preloaded.size).toBe(2);
+    expect(R.fragment).not.toMatch(/resolver: MEMORY/);
+    expect(pushed.hubConf).toMatch(/^resolver \{\n {2}type: full\n/m);
+    const operator = jwtClaims(/^operator: "([^"]+)"$/m.exec(R.fragment)![1]!);
+    const signers = (operator.nats.signing_keys ?? []) as string[];
+    expect(signers.length).toBeGreaterThan(0);
+
     const accountOf = new Map<string, string>();
     for (const slug of SLUGS) {
       const t = T(slug);
+      const e = EXPECTED.get(slug)!;
       const all: Creds[] = [...t.collectors, leaf(slug), reader(slug), manager(slug)];
       const issuers = new Set(all.map((c) => jwtClaims(credsParts(c.text).jwt).iss as string));
       expect(issuers.size).toBe(1);
       const account = [...issuers][0]!;
-      expect(preloaded.has(account)).toBe(true);
+      expect(preloaded.has(account), slug).toBe(false);
+      expect(R.fragment).not.toContain(account);
       accountOf.set(slug, account);
+
+      // The tenant's one account push, and the render's review copy of it, carry that account.
+      const pushes = pushed.pushes.filter((p) => p.tenant === slug);
+      expect(pushes, slug).toHaveLength(1);
+      const push = pushes[0]!.inputs;
+      const claims = jwtClaims(push.jwt);
+      expect(push.account).toBe(account);
+      expect(push.name).toBe(`TENANT_${slug}`);
+      expect(claims).toMatchObject({ sub: account, name: `TENANT_${slug}`, nats: { type: "account" } });
+      expect(signers, slug).toContain(claims.iss);
+      expect(claims.iss).not.toBe(operator.sub);
+      expect(push.claims).toMatchObject({ jti: claims.jti, iat: claims.iat, issuer: claims.iss, limits: claims.nats.limits });
+      expect(ACCOUNTS.get(slug)).toMatchObject({ tenant: slug, account, name: `TENANT_${slug}`, jwt: push.jwt, claims: push.claims });
+
+      // The plan's limits: JetStream as the one tier of the plan's replicas, nothing untiered.
+      const limits = claims.nats.limits;
+      expect(limits, slug).toMatchObject({ conn: e.connections, subs: e.subscriptions, payload: e.payload });
+      expect(Object.keys(limits.tiered_limits ?? {}), slug).toEqual([`R${e.replicas}`]);
+      expect(limits.tiered_limits[`R${e.replicas}`]).toMatchObject({ disk_storage: e.diskStorage, mem_storage: e.memoryStorage, streams: e.streams, consumer: e.consumers });
+      for (const untiered of ["disk_storage", "mem_storage", "streams", "consumer"]) expect(limits[untiered], `${slug} ${untiered}`).toBeUndefined();
+
+      // Edge users carry the plan's per-connection limits in their own JWTs.
+      for (const [role, creds] of [...t.collectors.map((c) => ["collector", c] as const), ["leaf", leaf(slug)] as const]) {
+        const u = jwtClaims(credsParts(creds.text).jwt).nats;
+        const want = e.userLimits[role];
+        expect({ subs: u.subs, data: u.data, payload: u.payload }, creds.secret).toEqual({ subs: want.subscriptions, data: want.data, payload: want.payload });
+      }
     }
     expect(new Set(accountOf.values()).size).toBe(SLUGS.length);
+    expect(pushed.pushes.map((p) => p.tenant).sort()).toEqual([...SLUGS].sort());
+    expect([...ACCOUNTS.keys()].sort()).toEqual([...SLUGS].sort());
 
-    // Sizes of the preload entries, for the report.
-    const sizes: string[] = [];
-    for (const m of R.fragment.matchAll(/^ {2}# (.+)\n( {2}A[A-Z2-7]{55}: "[^"]+"\n)/gm)) sizes.push(`${m[1]}=${Buffer.byteLength(m[2]!)}B`);
-    console.log(`accounts.conf: ${Buffer.byteLength(R.fragment)} bytes; preload entries: ${sizes.join(", ")}`);
-    expect(sizes.length).toBe(preloaded.size);
+    console.log(
+      `accounts.conf: ${Buffer.byteLength(R.fragment)} bytes, ${preloaded.size} preloaded accounts (system, platform); ` +
+        `pushed account JWTs: ${pushed.pushes.map((p) => `${p.tenant}=${Buffer.byteLength(p.inputs.jwt)}B`).join(", ")}`,
+    );
+  });
+
+  it("on the running hub: every resolver holds exactly each tenant's pushed JWT, and no account but those and the preloaded ones", async () => {
+    const target = cluster.target();
+    expect(target.expectedResolvers).toBe(3);
+    const pusher = pushed.pushes[0]!.inputs.pusher;
+    const held = await withPusher(target, pusher, (nc) => Promise.all(pushed.pushes.map((p) => lookupAccount(nc, p.inputs.account, target))));
+    held.forEach((copies, i) => {
+      expect(copies, pushed.pushes[i]!.tenant).toHaveLength(3);
+      expect(new Set(copies)).toEqual(new Set([pushed.pushes[i]!.inputs.jwt]));
+    });
+    const lists = await withPusher(target, pusher, (nc) => listAccounts(nc, target));
+    expect(lists).toHaveLength(3);
+    const preloaded = [...R.fragment.matchAll(/^ {2}(A[A-Z2-7]{55}): "/gm)].map((m) => m[1]!);
+    for (const list of lists) expect([...list].sort()).toEqual([...preloaded, ...pushed.pushes.map((p) => p.inputs.account)].sort());
   });
 });
 
@@ -211,7 +281,7 @@ describe("isolation between tenants", () => {
     for (const slug of SUSPENDED) {
       const problems: string[] = [];
       for (const c of [...T(slug).collectors, reader(slug), manager(slug)]) {
-        const greeting = await rawGreeting(hub.port, c);
+        const greeting = await rawGreeting(hubPort, c);
         if (greeting !== AUTH_VIOLATION) problems.push(`${c.secret} got ${greeting}`);
         // nats.js reports the refusal as the server's text or as the EPIPE of the closed socket.
         const viaClient = await clients.connect(c).then(
@@ -220,7 +290,7 @@ describe("isolation between tenants", () => {
         );
         if (viaClient !== "refused") problems.push(`${c.secret} connected with nats.js`);
       }
-      const leafGreeting = await rawGreeting(hub.port, leaf(slug));
+      const leafGreeting = await rawGreeting(hubPort, leaf(slug));
       if (leafGreeting !== AUTH_VIOLATION) problems.push(`${leaf(slug).secret} got ${leafGreeting}`);
       suspendedRefusals.set(slug, problems);
     }
@@ -257,7 +327,7 @@ describe("isolation between tenants", () => {
             bRec = await trySubscribe(readers.get(b)!, `${b}.>`);
             if (bRec.errors.length) problems.push(`${b}'s reader cannot subscribe to its own subjects`);
           } else {
-            const g = await rawGreeting(hub.port, reader(b));
+            const g = await rawGreeting(hubPort, reader(b));
             if (g !== AUTH_VIOLATION) problems.push(`suspended ${b}'s reader connected: ${g}`);
           }
           for (const { creds, nc, status } of collectors.get(a)!) {
@@ -318,7 +388,7 @@ describe("isolation between tenants", () => {
       expect(nc.isClosed()).toBe(false);
     }
     for (const slug of SLUGS) {
-      expect(await rawGreeting(hub.port, leaf(slug)), `${slug} leaf`).toBe(AUTH_VIOLATION);
+      expect(await rawGreeting(hubPort, leaf(slug)), `${slug} leaf`).toBe(AUTH_VIOLATION);
       await expect(clients.connect(leaf(slug))).rejects.toMatchObject({ code: "AUTHORIZATION_VIOLATION" });
     }
     // The leaf JWT says why: only LEAFNODE connections.
@@ -336,10 +406,17 @@ describe("JetStream streams", () => {
       const t = T(slug);
       const e = EXPECTED.get(slug)!;
       const jsm = await (await clients.connect(manager(slug))).jetstreamManager();
-      const limits = (await jsm.getAccountInfo()).limits;
-      expect(limits, slug).toMatchObject({ max_storage: e.diskStorage, max_memory: e.memoryStorage, max_streams: e.streams, max_consumers: e.consumers });
+      // The account's JetStream is its plan's tier alone: R1 or R3 as the plan's replicas; nothing untiered.
+      const account = await jsm.getAccountInfo();
+      const tier = `R${e.replicas}` as "R1" | "R3";
+      expect(Object.keys(account.tiers ?? {}), slug).toEqual([tier]);
+      expect(account.tiers![tier]!.limits, slug).toMatchObject({ max_storage: e.diskStorage, max_memory: e.memoryStorage, max_streams: e.streams, max_consumers: e.consumers });
+      expect(account.limits, slug).toMatchObject({ max_storage: 0, max_memory: 0, max_streams: 0, max_consumers: 0 });
       for (const spec of t.streams) {
+        expect(spec.replicas, spec.name).toBe(e.replicas);
         const info = await jsm.streams.add(streamConfigOf(spec));
+        // Placed on as many servers as it has replicas: the leader and its peers.
+        expect([info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)].filter(Boolean).length, spec.name).toBe(e.replicas);
         expect(info.config).toMatchObject({
           name: spec.name,
           subjects: spec.subjects,
@@ -348,7 +425,7 @@ describe("JetStream streams", () => {
           discard: "old",
           max_bytes: e.retention.maxBytes,
           max_age: goDurationNs(e.retention.maxAge),
-          num_replicas: 1,
+          num_replicas: e.replicas,
         });
       }
 
@@ -396,24 +473,47 @@ describe("JetStream streams", () => {
     }
   });
 
-  it("reserves the account's storage with the rendered streams: a fifth stream needs what is left", async () => {
+  it("reserves the account's tier with the rendered streams, every replica counted: a fifth stream needs what is left, and a stream of another tier has no limits at all", async () => {
     const seen: string[] = [];
     for (const slug of ACTIVE) {
       const e = EXPECTED.get(slug)!;
       const jsm = await (await clients.connect(manager(slug))).jetstreamManager();
-      const left = e.diskStorage - 4 * e.retention.maxBytes;
-      const fifth = (maxBytes: number) => jsm.streams.add({ name: `${slug}-fifth`, subjects: [`${slug}.fifth.>`], storage: "file" as never, max_bytes: maxBytes });
+      const stream = (name: string, maxBytes: number, replicas = e.replicas) =>
+        jsm.streams.add({ name: `${slug}-${name}`, subjects: [`${slug}.${name}.>`], storage: "file" as never, max_bytes: maxBytes, num_replicas: replicas });
+      // A stream of the other replica count falls in a tier the account does not have.
+      const otherReplicas = e.replicas === 1 ? 3 : 1;
+      await expect(stream("other-tier", 1, otherReplicas), slug).rejects.toMatchObject({ api_error: { err_code: 10120, description: "no JetStream default or applicable tiered limit present" } });
+      // What the rendered streams leave of the tier: each reserves max_bytes on each replica.
+      let left = e.diskStorage - 4 * e.retention.maxBytes * e.replicas;
       if (e.streams !== -1 && e.streams <= 4) {
         // The plan allows only the four rendered streams: a fifth is refused before any size check.
-        await expect(fifth(1)).rejects.toMatchObject({ api_error: { err_code: 10027, description: "maximum number of streams reached" } });
-        seen.push(`${slug}: 10027 (streams ${e.streams}, ${left} B left)`);
+        await expect(stream("fifth", 1)).rejects.toMatchObject({ api_error: { err_code: 10027, description: "maximum number of streams reached" } });
+        seen.push(`${slug}: 10027 (streams ${e.streams}, ${left} B left), R${otherReplicas} 10120`);
         continue;
       }
-      await expect(fifth(left + 1)).rejects.toMatchObject({ api_error: { err_code: 10047, description: "insufficient storage resources available" } });
-      const info = await fifth(left);
-      expect(info.config.max_bytes).toBe(left);
+      expect(left, slug).toBeGreaterThanOrEqual(0);
+      const shrunk = `${slug}-events`;
+      // A plan whose rendered streams fill the tier exactly (pro, enterprise) leaves no room for
+      // even a one-byte stream; then one rendered stream gives back some, and exactly that fits.
+      const giveBack = left < e.replicas ? 1 << 20 : 0;
+      if (giveBack) {
+        await expect(stream("fifth", 1)).rejects.toMatchObject({ api_error: { err_code: 10047, description: "insufficient storage resources available" } });
+        const before = (await jsm.streams.info(shrunk)).config;
+        await jsm.streams.update(shrunk, { ...before, max_bytes: before.max_bytes - giveBack });
+        left += giveBack * e.replicas;
+      }
+      const fits = Math.floor(left / e.replicas);
+      await expect(stream("fifth", fits + 1)).rejects.toMatchObject({ api_error: { err_code: 10047, description: "insufficient storage resources available" } });
+      const info = await stream("fifth", fits);
+      expect(info.config.max_bytes).toBe(fits);
+      expect(info.config.num_replicas).toBe(e.replicas);
       await jsm.streams.delete(`${slug}-fifth`);
-      seen.push(`${slug}: ${left + 1} B → 10047, ${left} B accepted`);
+      if (giveBack) {
+        const now = (await jsm.streams.info(shrunk)).config;
+        await jsm.streams.update(shrunk, { ...now, max_bytes: e.retention.maxBytes });
+        expect((await jsm.streams.info(shrunk)).config.max_bytes).toBe(e.retention.maxBytes);
+      }
+      seen.push(`${slug}: R${e.replicas} tier ${e.diskStorage} B, rendered streams leave ${e.diskStorage - 4 * e.retention.maxBytes * e.replicas} B; ${giveBack ? `${shrunk} gave back ${giveBack} B × ${e.replicas}; ` : ""}fifth of ${fits + 1} B → 10047, ${fits} B accepted; R${otherReplicas} → 10120`);
     }
     console.log(`fifth stream: ${seen.join("; ")}`);
   });
@@ -444,10 +544,26 @@ describe("account limits from the plan", () => {
       }
       expect(opened, `connection ${i + 1} of ${e.connections}`).toBe(true);
     }
-    expect(await rawGreeting(hub.port, creds)).toBe(CONN_LIMIT);
-    expect(await rawGreeting(hub.port, reader(SUBJECT))).toBe(CONN_LIMIT); // the limit is the account's
+    expect(await rawGreeting(hubPort, creds)).toBe(CONN_LIMIT);
+    expect(await rawGreeting(hubPort, reader(SUBJECT))).toBe(CONN_LIMIT); // the limit is the account's
     await expect(clients.connect(creds)).rejects.toThrow();
     console.log(`connections: ${SUBJECT} admitted ${e.connections}, refused connection ${e.connections + 1} ("${CONN_LIMIT.slice(6, -1)}")`);
+  });
+
+  it("enforces the plan's per-connection subscription limit of an edge user, in its own JWT: the limit is admitted, one more is refused", async () => {
+    const e = EXPECTED.get(SUBJECT)!;
+    const n = e.userLimits.collector.subscriptions;
+    expect(n).toBeLessThan(e.subscriptions); // the user's own limit, below the account's
+    const raw = await rawSession(hubPort, T(SUBJECT).collectors[0]!);
+    expect(raw.greeting).toBe("+OK");
+    for (let i = 1; i <= n; i++) raw.send(`SUB _INBOX_EDGE.limit.${i} ${i}\r\n`);
+    const replies: string[] = [];
+    for (let i = 1; i <= n; i++) replies.push(await raw.reply());
+    expect(replies.filter((r) => r !== "+OK")).toEqual([]);
+    raw.send(`SUB _INBOX_EDGE.limit.${n + 1} ${n + 1}\r\n`);
+    expect(await raw.reply()).toBe(SUBS_LIMIT);
+    raw.close();
+    console.log(`subscriptions: a ${SUBJECT} collector held ${n}, subscription ${n + 1} refused ("${SUBS_LIMIT.slice(6, -1)}")`);
   });
 
   it("enforces the plan's payload: the limit is accepted, one byte more is refused", async () => {
@@ -457,7 +573,7 @@ describe("account limits from the plan", () => {
     expect(nc.info?.max_payload).toBe(e.payload);
     expect(() => nc.publish(`${SUBJECT}.events.big`, new Uint8Array(e.payload + 1))).toThrow(/MAX_PAYLOAD_EXCEEDED/);
 
-    const raw = await rawSession(hub.port, creds);
+    const raw = await rawSession(hubPort, creds);
     expect(raw.greeting).toBe("+OK");
     raw.send("PING\r\n");
     expect(await raw.reply()).toBe("PONG");
@@ -468,12 +584,15 @@ describe("account limits from the plan", () => {
     expect(await raw.reply()).toBe(PAYLOAD_VIOLATION);
     expect(await raw.reply()).toBe("<closed>");
 
-    // Every active tenant is told min(plan payload, the server's max_payload): a plan above the
-    // hub's max_payload (1 MiB by default) is silently capped.
+    // The hub's max_payload (hub.conf) holds every tenant's payload, so none is silently capped;
+    // each collector is told min(account payload, its own user payload, the server's max_payload).
+    const serverMaxPayload = Number(/^max_payload: (\d+)$/m.exec(pushed.hubConf)?.[1]);
+    expect(serverMaxPayload).toBeLessThanOrEqual(MAX_SERVER_PAYLOAD);
+    expect(serverMaxPayload).toBeGreaterThanOrEqual(Math.max(...[...EXPECTED.values()].map((x) => x.payload)));
     const told: string[] = [];
     for (const slug of ACTIVE) {
       const conn = await clients.connect(T(slug).collectors[0]!);
-      const want = Math.min(EXPECTED.get(slug)!.payload, SERVER_MAX_PAYLOAD);
+      const want = Math.min(EXPECTED.get(slug)!.payload, EXPECTED.get(slug)!.userLimits.collector.payload, serverMaxPayload);
       expect(conn.info?.max_payload, slug).toBe(want);
       told.push(`${slug} ${EXPECTED.get(slug)!.payload}→${conn.info?.max_payload}`);
       await conn.close();

@@ -1,7 +1,9 @@
 /**
  * Test helpers for checking a render against a real nats-server: load what a render with secrets
- * revealed wrote (`renderSync` of render.ts, into a temp dir: the hub fragment, every creds Secret
- * by tenant and role, the NACK Streams), and talk to the server with those creds.
+ * revealed wrote (`renderSync` of render.ts, into a temp dir: the hub's accounts.conf, every creds
+ * Secret by tenant and role, the NACK Streams, the account JWTs pushed to the hub as
+ * `hub/accounts/<slug>.yaml` lists them), and talk to the server with those creds. The hub itself
+ * (servers with the full resolver, the accounts pushed) is test/support/hub-cluster.ts.
  *
  * Expectations are never computed here with the program's own functions: plan/override limits are
  * read from the YAML files with a small independent merge ({@link expectedNats}), durations and
@@ -25,7 +27,6 @@ import {
 } from "nats";
 import { fromSeed } from "nkeys.js";
 import { parse } from "yaml";
-import type { ServerContext } from "./nats-server";
 
 export const REPO = path.resolve(__dirname, "../..");
 export const EXAMPLE_TENANTS = path.join(REPO, "tenants");
@@ -82,7 +83,7 @@ export interface RenderedTenant {
 
 export interface Rendered {
   out: string;
-  /** `accounts.conf` of ConfigMap platform/nats-hub-accounts. */
+  /** `accounts.conf` of ConfigMap platform/nats-hub-accounts: the operator, the system and platform accounts (no tenant: they are pushed). */
   fragment: string;
   objects: K8sObject[];
   tenants: Map<string, RenderedTenant>;
@@ -133,35 +134,46 @@ export function loadRendered(out: string): Rendered {
 }
 
 /**
- * The hub config the tests use: the rendered fragment, a port and a store dir, plus the hub's
- * JetStream size. The size is explicit because nats-server's default is 75% of the free disk (and
- * memory) of the machine at start-up, and an account whose `disk_storage` does not fit in what is
- * left of it gets no JetStream at all ("Error configuring jetstream for account …: insufficient
- * storage resources available (10047)"): with the default, whether the pro and enterprise tenants
- * had JetStream would depend on the test machine's free disk.
+ * JetStream storage each hub server needs so that every tenant's tier can be reserved in full
+ * whatever the placement: a tier counts every replica (a stream of R replicas and max_bytes B takes
+ * R×B of it), and each of the R copies is on a different server, so one server holds at most
+ * 1/R of an R-replica tier — all of an R1 tier. The size is explicit because nats-server's default
+ * is 75% of the machine's free disk (and memory) at start-up: with it, whether a stream fits would
+ * depend on the test machine. (On a single server an account whose tiers do not fit gets no
+ * JetStream at all, "insufficient storage resources available (10047)".)
  */
-export const hubConfig =
-  (size: { maxFileStore: number; maxMemoryStore: number }) =>
-  (ctx: ServerContext) =>
-    [
-      'include "accounts.conf"',
-      `port: ${ctx.port}`,
-      `jetstream { store_dir: "${ctx.dir}/jetstream", max_file_store: ${size.maxFileStore}, max_memory_store: ${size.maxMemoryStore} }`,
-      "",
-    ].join("\n");
-
-/** The smallest hub that can enable JetStream for every one of these accounts at once. */
 export const hubSizeFor = (tenants: Iterable<ExpectedNats>) => {
   let maxFileStore = 0;
   let maxMemoryStore = 0;
   for (const t of tenants) {
     if (t.diskStorage < 0 || t.memoryStorage < 0) throw new Error(`${t.slug}: unlimited JetStream storage cannot be sized`);
-    maxFileStore += t.diskStorage;
-    maxMemoryStore += t.memoryStorage;
+    maxFileStore += Math.ceil(t.diskStorage / t.replicas);
+    maxMemoryStore += Math.ceil(t.memoryStorage / t.replicas);
   }
   // max_memory_store 0 would fall back to the machine's default; 1 byte reserves nothing usable.
   return { maxFileStore, maxMemoryStore: Math.max(maxMemoryStore, 1) };
 };
+
+/** A tenant's account as the render lists it for review (`hub/accounts/<slug>.yaml`): its claims decoded, and the JWT pushed. */
+export interface HubAccountFile {
+  tenant: string;
+  account: string;
+  name: string;
+  claims: Record<string, any>;
+  jwt: string;
+}
+
+/** Every `hub/accounts/<slug>.yaml` of a render, by slug. */
+export function loadHubAccounts(out: string): Map<string, HubAccountFile> {
+  const dir = path.join(out, "hub", "accounts");
+  const files = new Map<string, HubAccountFile>();
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".yaml")).sort()) {
+    const doc = parse(fs.readFileSync(path.join(dir, f), "utf8")) as HubAccountFile;
+    if (`${doc.tenant}.yaml` !== f) throw new Error(`${dir}/${f}: tenant ${doc.tenant}`);
+    files.set(doc.tenant, doc);
+  }
+  return files;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Expectations from the YAML files (independent of lib/)
@@ -224,15 +236,26 @@ function deepMerge(base: unknown, over: unknown): unknown {
   return over;
 }
 
+export interface UserLimitsExpected {
+  subscriptions: number;
+  data: number;
+  payload: number;
+}
+
 export interface ExpectedNats {
   slug: string;
   status: string;
   connections: number;
+  subscriptions: number;
   payload: number;
   diskStorage: number;
   memoryStorage: number;
   streams: number;
   consumers: number;
+  /** Replicas of each stream: the account's one JetStream tier is `R<replicas>`. */
+  replicas: number;
+  /** What one connection of an edge user may do (its user JWT's limits). */
+  userLimits: { collector: UserLimitsExpected; leaf: UserLimitsExpected };
   retention: { maxAge: string; maxBytes: number };
 }
 
@@ -241,17 +264,28 @@ export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): Expect
   const doc = readTenantFile(tenantFile);
   const plan = (parse(fs.readFileSync(plansFile, "utf8")) as { plans: Record<string, { nats: unknown; retention: unknown }> }).plans[doc.plan];
   if (!plan) throw new Error(`${tenantFile}: unknown plan ${doc.plan}`);
-  const nats = deepMerge(plan.nats, doc.overrides?.nats) as { connections: number; payload: string | number; jetstream: { diskStorage: string | number; memoryStorage: string | number; streams: number; consumers: number } };
+  type User = { subscriptions: number; data: string | number; payload: string | number };
+  const nats = deepMerge(plan.nats, doc.overrides?.nats) as {
+    connections: number;
+    subscriptions: number;
+    payload: string | number;
+    userLimits: { collector: User; leaf: User };
+    jetstream: { diskStorage: string | number; memoryStorage: string | number; streams: number; consumers: number; replicas: number };
+  };
+  const user = (u: User): UserLimitsExpected => ({ subscriptions: u.subscriptions, data: bytesOf(u.data), payload: bytesOf(u.payload) });
   const retention = deepMerge(plan.retention, doc.overrides?.retention) as { maxAge: string; maxBytes: string | number };
   return {
     slug: doc.slug,
     status: doc.status,
     connections: nats.connections,
+    subscriptions: nats.subscriptions,
     payload: bytesOf(nats.payload),
     diskStorage: bytesOf(nats.jetstream.diskStorage),
     memoryStorage: bytesOf(nats.jetstream.memoryStorage),
     streams: nats.jetstream.streams,
     consumers: nats.jetstream.consumers,
+    replicas: nats.jetstream.replicas,
+    userLimits: { collector: user(nats.userLimits.collector), leaf: user(nats.userLimits.leaf) },
     retention: { maxAge: retention.maxAge, maxBytes: bytesOf(retention.maxBytes) },
   };
 }

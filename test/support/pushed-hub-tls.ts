@@ -1,0 +1,190 @@
+/**
+ * Pushed hubs for the tests whose subject is not the cluster itself, on top of
+ * test/support/hub-cluster.ts (whose servers, conf mode and push code they use as they are):
+ *
+ *   - {@link startMeshedPushedHub}: startPushedHub's hub, but the accounts are pushed only once
+ *     every server has a route to every other one. A JetStream meta leader (what hub-cluster waits
+ *     for) needs only a quorum of routes, and a push from a server without a route to some
+ *     resolver never reaches it ("only 2 of 3 resolvers acknowledged"), which a loaded machine
+ *     makes likely;
+ *   - {@link startTlsPushedHub}: the same servers with the leaf listener as the NATS chart is
+ *     configured by this program (TLS with the rendered hub certificate, client certificates
+ *     verified under the platform root, ca.crt of the same Secret), for the edge tests.
+ */
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { accountPushProvider, type AccountPushInputs } from "../../components/account-push";
+import { loadRenderedHub, startHubCluster, type HubCluster, type HubOptions, type RenderedHub, type RenderedPush } from "./hub-cluster";
+import { freePort, startNatsServer, type NatsServer } from "./nats-server";
+
+/** GET a monitoring endpoint of a server as JSON (undefined while it does not answer). */
+function monitor(port: number, endpoint: string): Promise<Record<string, any> | undefined> {
+  return new Promise((resolve) => {
+    http
+      .get({ host: "127.0.0.1", port, path: endpoint }, (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch {
+            resolve(undefined);
+          }
+        });
+      })
+      .on("error", () => resolve(undefined));
+  });
+}
+
+/** Every server has a route to each of the others (GET /routez on the monitoring ports). */
+export async function waitForFullMesh(monitorPorts: number[], timeoutMs = 30_000): Promise<void> {
+  if (monitorPorts.length < 2) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const routes = await Promise.all(monitorPorts.map((p) => monitor(p, "/routez")));
+    const peers = routes.map((r) => new Set(((r?.routes ?? []) as { remote_id?: string }[]).map((x) => x.remote_id)).size);
+    if (peers.every((n) => n >= monitorPorts.length - 1)) return;
+    if (Date.now() > deadline) throw new Error(`the hub's routes did not form a full mesh within ${timeoutMs} ms: routes per server ${JSON.stringify(peers)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** startPushedHub (conf mode, `servers` default 1), the pushes waiting for a full mesh of routes. */
+export async function startMeshedPushedHub(out: string, opts: Omit<HubOptions, "mode"> = {}): Promise<{ cluster: HubCluster; hub: RenderedHub }> {
+  const hub = loadRenderedHub(out);
+  const cluster = await startHubCluster(hub, { ...opts, mode: "conf", servers: opts.servers ?? 1 });
+  try {
+    await waitForFullMesh(cluster.servers.map((s) => s.ports.monitor));
+    for (const p of hub.pushes) await cluster.push(p);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return { cluster, hub };
+}
+
+/** One server of a TLS-leaf hub. */
+export interface TlsHubServer {
+  index: number;
+  server: NatsServer;
+  /** The leaf listener (TLS, client certificates verified). */
+  leafPort: number;
+  monitorPort: number;
+}
+
+export interface TlsPushedHub {
+  servers: TlsHubServer[];
+  /** Plaintext client URLs (the platform's clients in these tests). */
+  urls(): string[];
+  hub: RenderedHub;
+  /** Pushes with the dynamic provider's own code (create, or update when `previous` is given). */
+  push(p: RenderedPush, previous?: RenderedPush): Promise<{ jti: string; resolvers: number }>;
+  remove(p: RenderedPush): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TlsHubOptions {
+  /** Servers of the cluster (default 3: R3 tenants' streams need three). */
+  servers?: number;
+  /** Per-server JetStream sizes (see hubSizeFor in rendered.ts). */
+  jetstream: { maxFileStore: number; maxMemoryStore: number };
+}
+
+/**
+ * A cluster started from a revealed render's accounts.conf and hub.conf, each server with a
+ * plaintext client port, routes to the others and the leaf listener the chart gets (the hub's TLS
+ * Secret: tls.crt/tls.key served, client certificates verified under ca.crt); then every tenant's
+ * account pushed as `pulumi up` would create it.
+ */
+export async function startTlsPushedHub(out: string, opts: TlsHubOptions): Promise<TlsPushedHub> {
+  const hub = loadRenderedHub(out);
+  const count = opts.servers ?? 3;
+  const ports = await Promise.all(Array.from({ length: count }, async () => ({ client: await freePort(), cluster: await freePort(), leaf: await freePort(), monitor: await freePort() })));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-tls-hub-"));
+  const servers: TlsHubServer[] = [];
+  const start = async (i: number) => {
+    const dir = path.join(root, `server-${i}`);
+    const p = ports[i]!;
+    const server = await startNatsServer({
+      dir,
+      port: p.client,
+      readyTimeoutMs: 20_000,
+      files: {
+        "accounts.conf": hub.accountsConf,
+        "hub.conf": hub.hubConf.replace(/dir: "[^"]*"/, `dir: "${dir}/resolver"`),
+        "tls/tls.crt": hub.tls["tls.crt"]!,
+        "tls/tls.key": hub.tls["tls.key"]!,
+        "tls/ca.crt": hub.tls["ca.crt"]!,
+      },
+      config: [
+        `server_name: hub-${i}`,
+        'include "accounts.conf"',
+        'include "hub.conf"',
+        `port: ${p.client}`,
+        `http_port: ${p.monitor}`,
+        ...(count > 1 ? [`cluster { name: hub, port: ${p.cluster}, routes: [${ports.map((q) => `"nats://127.0.0.1:${q.cluster}"`).join(", ")}] }`] : []),
+        `jetstream { store_dir: "${dir}/js", max_file_store: ${opts.jetstream.maxFileStore}, max_memory_store: ${opts.jetstream.maxMemoryStore} }`,
+        // As the program configures the chart: the leaf listener serves the hub certificate and
+        // verifies client certificates under ca.crt of the same Secret (the platform root).
+        "leafnodes {",
+        `  port: ${p.leaf}`,
+        `  tls { cert_file: "${dir}/tls/tls.crt", key_file: "${dir}/tls/tls.key", ca_file: "${dir}/tls/ca.crt", verify: true, timeout: 2 }`,
+        "}",
+        "",
+      ].join("\n"),
+    });
+    servers[i] = { index: i, server, leafPort: p.leaf, monitorPort: p.monitor };
+  };
+  const stopAll = async () => {
+    await Promise.allSettled(servers.filter(Boolean).map((s) => s.server.stop()));
+    fs.rmSync(root, { recursive: true, force: true });
+  };
+  const urls = () => servers.map((s) => s.server.url);
+  const withTarget = (inputs: AccountPushInputs): AccountPushInputs => ({
+    ...inputs,
+    target: { ...inputs.target, servers: urls(), expectedResolvers: servers.length, tlsCaPem: undefined, tlsServerName: undefined },
+  });
+  const result: TlsPushedHub = {
+    servers,
+    urls,
+    hub,
+    async push(p, previous) {
+      if (previous) {
+        const r = await accountPushProvider.update!("id", { ...withTarget(previous.inputs), jti: "", resolvers: 0 }, withTarget(p.inputs));
+        return { jti: r.outs!.jti, resolvers: r.outs!.resolvers };
+      }
+      const r = await accountPushProvider.create(withTarget(p.inputs));
+      return { jti: r.outs!.jti, resolvers: r.outs!.resolvers };
+    },
+    async remove(p) {
+      await accountPushProvider.delete!("id", { ...withTarget(p.inputs), jti: "", resolvers: 0 });
+    },
+    stop: stopAll,
+  };
+  try {
+    await Promise.all(Array.from({ length: count }, (_, i) => start(i)));
+    await waitForFullMesh(ports.map((p) => p.monitor));
+    if (count > 1) await waitForJetStreamMeta(ports.map((p) => p.monitor));
+    for (const p of hub.pushes) {
+      const pushed = await result.push(p);
+      if (pushed.resolvers !== count) throw new Error(`${p.tenant}: ${pushed.resolvers} of ${count} resolvers acknowledged its account`);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return result;
+}
+
+/** Every server knows the JetStream meta leader of a cluster of all of them (GET /jsz). */
+async function waitForJetStreamMeta(monitorPorts: number[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(monitorPorts.map((p) => monitor(p, "/jsz")));
+    if (states.every((s) => s?.meta_cluster?.leader && (s.meta_cluster.cluster_size ?? 0) >= monitorPorts.length)) return;
+    if (Date.now() > deadline) throw new Error(`the hub's JetStream cluster did not form: ${JSON.stringify(states.map((s) => s?.meta_cluster))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
