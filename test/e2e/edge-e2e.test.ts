@@ -1,9 +1,13 @@
 /**
  * End to end on real processes: collector → leaf node → hub → tenant stream.
  *
- * The hub is a real nats-server started from the rendered accounts fragment, with the leaf
- * listener as the NATS chart is configured by this program (TLS with the rendered hub
- * certificate, client certificates verified under the platform root). Every tenant's leaf node is
+ * The hub is three real nats-servers with the full account resolver, each including the rendered
+ * accounts.conf and hub.conf, with the leaf listener as the NATS chart is configured by this program
+ * (TLS with the rendered hub certificate, client certificates verified under the platform root),
+ * every tenant's account pushed to them by the program's own push code
+ * (test/support/pushed-hub-tls.ts); three because the pro and enterprise tenants' streams have
+ * three replicas (their JetStream tier is R3). The tenants' leaves dial different servers of it, so
+ * what they deliver crosses the cluster's routes into the streams. Every tenant's leaf node is
  * a real nats-server started from its rendered ConfigMap, with the files its Deployment mounts laid
  * out as the kubelet would (test/support/edge-pods.ts); only what cannot hold outside a cluster is
  * rewritten: the `/etc/nats` prefix (to a temp dir), the listen ports (to free ones) and the hub's
@@ -21,13 +25,14 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startNatsServer, type NatsServer } from "../support/nats-server";
+import { startTlsPushedHub, type TlsPushedHub } from "../support/pushed-hub-tls";
 import { layOutPod, type PodFiles } from "../support/edge-pods";
 import {
   EXAMPLE_TENANTS,
   Clients,
+  addStream,
   eventually,
   expectedNats,
-  hubConfig,
   hubSizeFor,
   loadRendered,
   readTenantFile,
@@ -73,7 +78,10 @@ const streamFor = (slug: string, subject: string) =>
   subject.startsWith(`${slug}.events.`) ? `${slug}-events` : subject === `${slug}.snmp.traps` ? `${slug}-snmp-traps` : subject.startsWith(`${slug}.netflow.`) ? `${slug}-netflow` : subject.startsWith(`${slug}.otel.`) ? `${slug}-otel` : undefined;
 
 let R: Rendered;
+let cluster: TlsPushedHub;
+/** The hub's first server: the platform's clients, and the probing leaves, connect to it. */
 let hub: NatsServer;
+const hubLeafPort = (i = 0) => cluster.servers[i % cluster.servers.length]!.leafPort;
 const hubClients = new Clients(() => hub.url);
 const leaves = new Map<string, NatsServer>();
 const servers: NatsServer[] = [];
@@ -82,7 +90,6 @@ const counts = { delivered: 0, crossPublishRefused: 0, crossSubscribeRefused: 0,
 
 const objectsOf = (kind: string, namespace: string) => R.objects.filter((o) => o.kind === kind && o.metadata.namespace === namespace);
 const deployment = (slug: string, name: string) => objectsOf("Deployment", `tenant-${slug}-edge`).find((d) => d.metadata.name === name)!;
-const hubTls = () => R.objects.find((o) => o.kind === "Secret" && o.metadata.namespace === "platform" && o.metadata.name === "nats-hub-tls")!.stringData!;
 
 function replaceOnce(text: string, from: string | RegExp, to: string, what: string): string {
   const matches = typeof from === "string" ? text.split(from).length - 1 : [...text.matchAll(new RegExp(from.source, from.flags.includes("g") ? from.flags : from.flags + "g"))].length;
@@ -106,7 +113,8 @@ async function startLeaf(slug: string): Promise<NatsServer> {
   const root = tempDir(`leaf-${slug}-`);
   const pod = layOutPod(d, R.objects, root);
   const configPath = (d as any).spec.template.spec.containers[0].args[1] as string;
-  const server = await startNatsServer({ config: await leafConfigFor(fs.readFileSync(pod.at(configPath), "utf8"), root, hub.leafPort!) });
+  // Each tenant's leaf dials its own server of the hub.
+  const server = await startNatsServer({ config: await leafConfigFor(fs.readFileSync(pod.at(configPath), "utf8"), root, hubLeafPort(WITH_EDGE.findIndex((t) => t.slug === slug))) });
   servers.push(server);
   return server;
 }
@@ -121,7 +129,7 @@ const siteTls = (pod: PodFiles) =>
  */
 async function startOpenLeaf(creds: string, tlsBlock: string): Promise<{ server: NatsServer; local: NatsConnection }> {
   const server = await startNatsServer({
-    config: (ctx) => [`port: ${ctx.port}`, "leafnodes {", `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${creds}"${tlsBlock} } ]`, "}", ""].join("\n"),
+    config: (ctx) => [`port: ${ctx.port}`, "leafnodes {", `  remotes: [ { url: "nats-leaf://localhost:${hubLeafPort()}", credentials: "${creds}"${tlsBlock} } ]`, "}", ""].join("\n"),
   });
   servers.push(server);
   const local = await connect({ servers: server.url, reconnect: false, timeout: 3_000 });
@@ -249,28 +257,18 @@ async function deliver(nc: NatsConnection, slug: string, subject: string, payloa
 beforeAll(async () => {
   renderSync({ out: OUT, revealSecrets: true, config: { natsHubPublicDnsNames: '["localhost"]' } });
   R = loadRendered(OUT);
-  const tls = hubTls();
-  const size = hubSizeFor(TENANTS.map((t) => expectedNats(path.join(EXAMPLE_TENANTS, `${t.slug}.yaml`))));
-  hub = await startNatsServer({
-    leafnodes: true,
-    files: { "accounts.conf": R.fragment, "tls/tls.crt": tls["tls.crt"]!, "tls/tls.key": tls["tls.key"]!, "tls/ca.crt": tls["ca.crt"]! },
-    // As natsHubChartValues configures the chart: the leaf listener serves the hub certificate and
-    // verifies client certificates under ca.crt of the same Secret (the platform root).
-    config: (ctx) =>
-      hubConfig(size)(ctx) +
-      [
-        "leafnodes {",
-        `  port: ${ctx.leafPort}`,
-        `  tls { cert_file: "${ctx.dir}/tls/tls.crt", key_file: "${ctx.dir}/tls/tls.key", ca_file: "${ctx.dir}/tls/ca.crt", verify: true, timeout: 2 }`,
-        "}",
-        "",
-      ].join("\n"),
-  });
+  cluster = await startTlsPushedHub(OUT, { servers: 3, jetstream: hubSizeFor(TENANTS.map((t) => expectedNats(path.join(EXAMPLE_TENANTS, `${t.slug}.yaml`)))) });
+  hub = cluster.servers[0]!.server;
   // The tenants' streams, as NACK would create them with each tenant's manager creds (a suspended
   // tenant's users are all revoked, its manager included).
   for (const t of TENANTS.filter((x) => x.status === "active")) {
     const jsm = await (await hubClients.connect(credsOf(t.slug, "manager"))).jetstreamManager();
-    for (const spec of R.tenants.get(t.slug)!.streams) await jsm.streams.add(streamConfigOf(spec));
+    for (const spec of R.tenants.get(t.slug)!.streams) {
+      const info = await addStream(jsm, streamConfigOf(spec));
+      // On as many servers of the hub as the plan's replicas (the tenant's JetStream tier).
+      const placed = [info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)].filter(Boolean);
+      if (info.config.num_replicas !== spec.replicas || placed.length !== spec.replicas) throw new Error(`${spec.name}: ${info.config.num_replicas} replicas on ${JSON.stringify(placed)}, the render says ${spec.replicas}`);
+    }
   }
   // Whether an active tenant's leaf is connected shows in delivery (`deliver` waits for it).
   for (const t of WITH_EDGE) leaves.set(t.slug, await startLeaf(t.slug));
@@ -280,7 +278,7 @@ afterAll(async () => {
   await Promise.allSettled(connections.map((nc) => nc.close()));
   await hubClients.closeAll();
   for (const s of servers) await s.stop();
-  await hub?.stop();
+  await cluster?.stop();
   console.log(
     `edge e2e: ${counts.delivered} messages delivered collector → leaf → hub → stream (${ACTIVE.length} active tenants, every collector and subject); ` +
       `cross-tenant refused: ${counts.crossPublishRefused} publishes and ${counts.crossSubscribeRefused} subscriptions at the leaf, ${counts.crossJsRefused} JetStream API reads, ` +
@@ -578,7 +576,7 @@ describe("onboarding bundles (render --reveal-secrets writes them as directories
     const httpPort = await freePort();
     const leaf = await startNatsServer({
       config: (ctx) =>
-        replaceOnce(replaceOnce(replaceOnce(leafText, /^port: 4222$/m, `port: ${ctx.port}`, "client port"), /^http_port: 8222$/m, `http_port: ${httpPort}`, "monitoring port"), "nats-leaf://localhost:7422", `nats-leaf://localhost:${hub.leafPort}`, "hub URL"),
+        replaceOnce(replaceOnce(replaceOnce(leafText, /^port: 4222$/m, `port: ${ctx.port}`, "client port"), /^http_port: 8222$/m, `http_port: ${httpPort}`, "monitoring port"), "nats-leaf://localhost:7422", `nats-leaf://localhost:${hubLeafPort()}`, "hub URL"),
     });
     servers.push(leaf);
     const configArg = /--config (\/etc\/serviceradar\/\S+)$/m.exec(fs.readFileSync(path.join(dir, "install.sh"), "utf8"))![1]!;

@@ -25,6 +25,7 @@ import { startMeshedPushedHub } from "../support/pushed-hub-tls";
 import {
   Clients,
   EXAMPLE_TENANTS,
+  addStream,
   credsParts,
   eventually,
   expectedNats,
@@ -414,7 +415,7 @@ describe("JetStream streams", () => {
       expect(account.limits, slug).toMatchObject({ max_storage: 0, max_memory: 0, max_streams: 0, max_consumers: 0 });
       for (const spec of t.streams) {
         expect(spec.replicas, spec.name).toBe(e.replicas);
-        const info = await jsm.streams.add(streamConfigOf(spec));
+        const info = await addStream(jsm, streamConfigOf(spec));
         // Placed on as many servers as it has replicas: the leader and its peers.
         expect([info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)].filter(Boolean).length, spec.name).toBe(e.replicas);
         expect(info.config).toMatchObject({

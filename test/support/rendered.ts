@@ -19,10 +19,12 @@ import {
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
+  type JetStreamManager,
   type NatsConnection,
   type NatsError,
   type Status,
   type StreamConfig,
+  type StreamInfo,
   type Subscription,
 } from "nats";
 import { fromSeed } from "nkeys.js";
@@ -307,6 +309,23 @@ export function streamConfigOf(spec: NackStreamSpec): Partial<StreamConfig> & { 
     max_bytes: spec.maxBytes,
     num_replicas: spec.replicas,
   };
+}
+
+/**
+ * Adds a stream as NACK would, which reconciles until it exists: nats-server 2.9 answers a stream
+ * create on a busy cluster now and then with 10049 "error creating store for stream" (the cause only
+ * in its log) and creates it when asked again. Only that answer is retried; any other refusal, and
+ * the config the server returns, are the caller's to check.
+ */
+export async function addStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }, attempts = 4): Promise<StreamInfo> {
+  for (let i = 1; ; i++) {
+    try {
+      return await jsm.streams.add(cfg);
+    } catch (err) {
+      if (i >= attempts || (err as { api_error?: { err_code?: number } }).api_error?.err_code !== 10049) throw err;
+      await sleep(500 * i);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
