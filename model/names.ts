@@ -184,6 +184,8 @@ export const HUB_SERVER_KEY = "hub.conf";
 export const HUB_TLS_HUB_CA_KEY = "hub-ca.crt";
 /** The headless Service of the hub's StatefulSet (the chart names it after the Service). */
 export const hubHeadlessServiceName = (hubService: string) => `${hubService}-headless`;
+/** The hub's i-th server pod (the chart's StatefulSet is named after the Service). */
+export const hubPodName = (hubService: string, index: number) => `${hubService}-${index}`;
 /** The Helm release of the optional hub chart. */
 export const HUB_RELEASE_NAME = "nats";
 

@@ -28,6 +28,7 @@ import {
   generationSuffix,
   hubCommonName,
   hubHeadlessServiceName,
+  hubPodName,
   serviceDnsNames,
   tenantCaCommonName,
   tenantCaSecretName,
@@ -152,13 +153,16 @@ export function hubCaSubject(): SubjectPlan {
 }
 
 /** The hub's server certificate, signed by the hub CA; `logicalName` is the caller's. */
-export function hubCertificatePlan(pki: PkiSettings, platformNamespace: string, logicalName: string): CertificateRequestPlan {
+export function hubCertificatePlan(pki: PkiSettings, platformNamespace: string, logicalName: string, hubServers: number): CertificateRequestPlan {
   const commonName = hubCommonName(platformNamespace);
+  // The cluster's routes dial each server by its pod name under the headless Service
+  // (`nats-0.nats-headless`): each name spelled out, not a wildcard, which OpenSSL refuses over a
+  // single label and which would vouch for any pod that took such a name.
+  const podNames = Array.from({ length: hubServers }, (_, i) => serviceDnsNames(`${hubPodName(pki.hubServiceName, i)}.${hubHeadlessServiceName(pki.hubServiceName)}`, platformNamespace)).flat();
   return {
     logicalName,
     subject: { commonName, organization: TRUST_DOMAIN, organizationalUnit: "nats-hub" },
-    // The cluster's routes dial each server by its pod name under the headless Service.
-    dnsNames: [commonName, ...serviceDnsNames(pki.hubServiceName, platformNamespace), ...serviceDnsNames(`*.${hubHeadlessServiceName(pki.hubServiceName)}`, platformNamespace), ...pki.hubPublicDnsNames],
+    dnsNames: [commonName, ...serviceDnsNames(pki.hubServiceName, platformNamespace), ...podNames, ...pki.hubPublicDnsNames],
     // The hub accepts clients and leaf nodes, and dials other hubs in a cluster.
     allowedUses: [...ECDSA_END_ENTITY_USES, "server_auth", "client_auth"],
     cls: pki.component,

@@ -86,7 +86,7 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
       // The hub's own CA (see plan/pki.ts): rotates with the root; the hub certificate also on its own.
       hubCa: { keyLogicalName: names.hubCaKey(rootGeneration), logicalName: names.hubCa(rootGeneration), subject: hubCaSubject(), cls: pki.root, allowedUses: CA_USES },
       hubCaSecret: { logicalName: names.hubCaSecret, name: HUB_CA_SECRET, labels: componentLabels(undefined, "nats-hub") },
-      hubCertificate: hubCertificatePlan(pki, settings.platformNamespace, names.hubCertificate(generationSuffix(pki.rotation.root, pki.rotation.hub))),
+      hubCertificate: hubCertificatePlan(pki, settings.platformNamespace, names.hubCertificate(generationSuffix(pki.rotation.root, pki.rotation.hub)), settings.nats.hubServers),
       hubTlsSecret: { logicalName: names.hubTlsSecret, name: HUB_TLS_SECRET, labels: componentLabels(undefined, "nats-hub") },
     },
     nats: {

@@ -109,6 +109,16 @@ describe("pushing every tenant's account to a three-server cluster", () => {
   });
 });
 
+describe("a push the cluster does not fully take", () => {
+  it("fails with the servers' answers when fewer resolvers acknowledge than the hub has", async () => {
+    const p = hub.pushes[0]!;
+    const target = cluster.target(cluster.servers.length + 1);
+    const inputs = { ...p.inputs, target: { ...p.inputs.target, servers: target.servers, expectedResolvers: target.expectedResolvers, timeoutMs: 1_500 } };
+    const { accountPushProvider } = await import("../../components/account-push");
+    await expect(accountPushProvider.create(inputs)).rejects.toThrow(new RegExp(`only 3 of 4 resolvers acknowledged account ${p.inputs.name} .*within 1500 ms`));
+  });
+});
+
 describe("every ordered pair of tenants, across the cluster", () => {
   it("keeps A's users out of B's subjects, whichever server each connects to", async () => {
     const active = [...R.tenants.values()].filter((t) => t.reader && t.collectors.length > 0 && t.slug !== "umbrella");
@@ -136,5 +146,24 @@ describe("every ordered pair of tenants, across the cluster", () => {
     }
     expect(refusals).toBe(active.length * (active.length - 1) * 2);
     console.log(`hub: ${refusals} cross-tenant attempts refused over ${active.length * (active.length - 1)} ordered pairs`);
+  });
+});
+
+describe("removing a tenant's account", () => {
+  it("disables it first (its open connections closed), then deletes it from every resolver; pushed again, it works again", async () => {
+    const t = R.tenants.get("initech")!;
+    const p = hub.pushes.find((x) => x.tenant === "initech")!;
+    const live = await client(t.collectors[0]!.text, 1, "_INBOX_EDGE");
+    const closed = live.closed();
+    await cluster.remove(p);
+    await closed;
+    const target = cluster.target();
+    const [held, lists] = await withPusher(target, p.inputs.pusher, async (nc) => [await lookupAccount(nc, p.inputs.account, { ...target, timeoutMs: 1_000 }), await listAccounts(nc, target)] as const);
+    expect(held).toEqual([]);
+    for (const list of lists) expect(list).not.toContain(p.inputs.account);
+    for (const i of cluster.servers.keys()) await expect(client(t.collectors[0]!.text, i, "_INBOX_EDGE")).rejects.toThrow();
+    await cluster.push(p);
+    await (await client(t.collectors[0]!.text, 2, "_INBOX_EDGE")).flush();
+    console.log(`hub: initech removed (disabling JWT, then deleted on ${lists.length} resolvers; its open connection closed), pushed back and connecting again`);
   });
 });
