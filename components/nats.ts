@@ -16,7 +16,7 @@ import type { PlatformPlan } from "../plan/platform";
 import type { ChildOptions } from "./namespaces";
 
 /** 32 random bytes kept in state (secret); `protect` where losing them would orphan data. */
-function keyBytes(name: string, parent: pulumi.Resource, protect: boolean): random.RandomBytes {
+export function keyBytes(name: string, parent: pulumi.Resource, protect: boolean): random.RandomBytes {
   return new random.RandomBytes(name, { length: 32 }, { parent, protect });
 }
 
@@ -45,7 +45,7 @@ export function declarePlatformNats(parent: pulumi.Resource, plan: PlatformPlan[
   const claimsPusher = keyBytes(plan.claimsPusherKey, parent, false);
   const identities = pulumi
     .all([operator.base64, operatorSigning.base64, system.base64, platformAccount.base64, claimsPusher.base64])
-    .apply(([op, signing, sys, plat, pusher]) => platformNatsIdentities({ operator: op, operatorSigning: signing, system: sys, platform: plat, claimsPusher: pusher }, plan.settings));
+    .apply(([op, signing, sys, plat, pusher]) => platformNatsIdentities({ operator: op, operatorSigning: signing, system: sys, platform: plat, claimsPusher: pusher }, plan.settings, plan.cells));
   // JWTs are signed public claims: only the keys behind them are secret. The operator's identity
   // key stays here: nothing outside this function signs with it.
   return {

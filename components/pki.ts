@@ -14,11 +14,20 @@ import type { ChildOptions } from "./namespaces";
 
 /** What tenants need from the platform's PKI to get their intermediate CA signed. */
 export interface PlatformCa {
+  /** The CA that signs tenant CAs: the root, or in a cell the cell's CA. */
   certPem: pulumi.Output<string>;
   /** Secret. */
   privateKeyPem: pulumi.Output<string>;
+  /** That CA's certificate and those above it, up to and including the root. */
+  chainPem: pulumi.Output<string>;
+  rootCertPem: pulumi.Output<string>;
   /** The CA that signs only the NATS hub's certificate: what everything dialling the hub trusts. */
   hubCaCertPem: pulumi.Output<string>;
+}
+
+/** The platform's PKI: what tenants in the same stack need, and each endorsed cell's CA certificate. */
+export interface PlatformPki extends PlatformCa {
+  cellCaCertPems: Record<string, pulumi.Output<string>>;
 }
 
 /** Issued certificate material, ready for a `kubernetes.io/tls` Secret. */
@@ -71,7 +80,7 @@ function selfSignedCa(plan: SelfSignedCaPlan, parent: pulumi.Resource): { cert: 
 }
 
 /** The platform root CA, the hub CA and the NATS hub's server certificate. */
-export function declarePlatformPki(parent: pulumi.Resource, plan: PlatformPlan["pki"], platformNamespace: pulumi.Output<string>): PlatformCa {
+export function declarePlatformPki(parent: pulumi.Resource, plan: PlatformPlan["pki"], cells: PlatformPlan["cells"], platformNamespace: pulumi.Output<string>): PlatformPki {
   const root = selfSignedCa(plan.root, parent);
   new k8s.core.v1.ConfigMap(
     plan.rootConfigMap.logicalName,
@@ -85,14 +94,37 @@ export function declarePlatformPki(parent: pulumi.Resource, plan: PlatformPlan["
     { parent },
   );
   const hubCert = issue(plan.hubCertificate, { certPem: hubCa.cert.certPem, privateKeyPem: secretKey(hubCa.key) }, parent);
-  // ca.crt: what the hub trusts for client certificates — the tenants' root.
+  // Each endorsed cell's CA, signed by the root from the request the cell published: the cell's key
+  // never leaves its stack.
+  const cellCaCertPems: Record<string, pulumi.Output<string>> = {};
+  for (const cell of cells) {
+    const cert = new tls.LocallySignedCert(
+      cell.certificate.logicalName,
+      {
+        certRequestPem: cell.identity.caCsrPem,
+        caCertPem: root.cert.certPem,
+        caPrivateKeyPem: secretKey(root.key),
+        allowedUses: cell.certificate.allowedUses,
+        isCaCertificate: true,
+        maxPathLength: cell.certificate.maxPathLength,
+        setSubjectKeyId: true,
+        validityPeriodHours: cell.certificate.cls.validityHours,
+        earlyRenewalHours: cell.certificate.cls.earlyRenewalHours,
+      },
+      { parent },
+    );
+    cellCaCertPems[cell.cell] = cert.certPem;
+  }
+  // ca.crt: what the hub trusts for leaf nodes' certificates — the tenants' root; with cells, each
+  // endorsed cell's CA and not the root, so a cell dropped from the cells file is no longer trusted.
+  const clientTrust = plan.trustCellCas && cells.length > 0 ? pulumi.all(Object.values(cellCaCertPems)).apply((pems) => pems.join("")) : root.cert.certPem;
   tlsSecret(
     plan.hubTlsSecret.logicalName,
     // hub-ca.crt: what the hub's servers verify each other's routes with.
-    { name: plan.hubTlsSecret.name, namespace: platformNamespace, labels: plan.hubTlsSecret.labels, certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: root.cert.certPem, extra: { [HUB_TLS_HUB_CA_KEY]: hubCa.cert.certPem } },
+    { name: plan.hubTlsSecret.name, namespace: platformNamespace, labels: plan.hubTlsSecret.labels, certPem: hubCert.certPem, keyPem: hubCert.privateKeyPem, caPem: clientTrust, extra: { [HUB_TLS_HUB_CA_KEY]: hubCa.cert.certPem } },
     { parent },
   );
-  return { certPem: root.cert.certPem, privateKeyPem: secretKey(root.key), hubCaCertPem: hubCa.cert.certPem };
+  return { certPem: root.cert.certPem, privateKeyPem: secretKey(root.key), chainPem: root.cert.certPem, rootCertPem: root.cert.certPem, hubCaCertPem: hubCa.cert.certPem, cellCaCertPems };
 }
 
 /** Key, certificate request and certificate signed by `issuer`, all named after the plan's stem. */
@@ -167,8 +199,8 @@ export function declareTenantPki(
         // Trust anchor for connections inside the tenant: only this tenant's certificates chain to it.
         "ca.crt": ca.certPem,
         // The full chain up to the platform root, for tools that want a self-signed anchor.
-        "ca-chain.crt": pulumi.interpolate`${ca.certPem}${platform.ca.certPem}`,
-        "root-ca.crt": platform.ca.certPem,
+        "ca-chain.crt": pulumi.interpolate`${ca.certPem}${platform.ca.chainPem}`,
+        "root-ca.crt": platform.ca.rootCertPem,
         "hub-ca.crt": platform.ca.hubCaCertPem,
       },
     },
@@ -198,5 +230,5 @@ export function declareTenantPki(
       components[component.id] = { secret, certChainPem, keyPem: cert.privateKeyPem };
     }
   }
-  return { caCertPem: ca.certPem, components, rootCertPem: platform.ca.certPem, hubCaCertPem: platform.ca.hubCaCertPem };
+  return { caCertPem: ca.certPem, components, rootCertPem: platform.ca.rootCertPem, hubCaCertPem: platform.ca.hubCaCertPem };
 }

@@ -25,6 +25,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** Handed to every Tenant. */
   public readonly context: PlatformContext;
+  /** Each endorsed cell's CA certificate (a platform stack of cells). */
+  public readonly cellCaCertPems: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     // No inputs for the engine: @pulumi/pulumi 3.x records a component's args in state, and the
@@ -40,9 +42,10 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this },
     );
     this.namespace = namespace.metadata.name;
-    const ca = declarePlatformPki(this, plan.pki, this.namespace);
+    const ca = declarePlatformPki(this, plan.pki, plan.cells, this.namespace);
     const nats = declarePlatformNats(this, plan.nats);
     this.context = { namespace: this.namespace, ca, nats };
+    this.cellCaCertPems = ca.cellCaCertPems;
     this.registerOutputs({ namespace: this.namespace, rootCaCertPem: ca.certPem });
   }
 }

@@ -57,6 +57,18 @@ const OUTPUT = "Output";
 export const CONFIG_KEYS = {
   tenantsDir: { schema: Type.String({ minLength: 1 }), default: "tenants", description: "Directory holding tenants/<slug>.yaml", group: FILES },
   plansFile: { schema: Type.String({ minLength: 1 }), default: "plans/plans.yaml", description: "The plans file", group: FILES },
+  cellsFile: { schema: Type.String({ minLength: 1 }), default: "cells/cells.yaml", description: "The cells file: which stacks hold the fleet (docs/cells.md); none there, no cells", group: FILES },
+  stackRole: {
+    schema: Type.Union([Type.Literal("all"), Type.Literal("platform"), Type.Literal("cell")], { rule: 'must be "all", "platform" or "cell"' }),
+    default: "all",
+    description: 'What this stack declares: "all" (the platform and every tenant), "platform" (what the cells share), or "cell" (the tenants of tenancy:cell)',
+    group: FILES,
+  },
+  cell: {
+    schema: Type.String({ pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLength: 30, rule: "must be a cell name from the cells file" }),
+    description: 'The cell this stack declares (with stackRole "cell")',
+    group: FILES,
+  },
 
   platformNamespace: {
     schema: Type.String({ pattern: DNS_LABEL, maxLength: 63, rule: "must be a namespace name (DNS label)" }),

@@ -14,6 +14,11 @@ export interface StackSettings {
   tenantsDir: string;
   /** The plans file. */
   plansFile: string;
+  cellsFile: string;
+  /** What this stack declares (docs/cells.md). */
+  stackRole: "all" | "platform" | "cell";
+  /** With stackRole "cell": which. */
+  cell?: string;
   /** Namespace of the shared platform (NATS hub, platform services, CA keys). */
   platformNamespace: string;
   natsHub: {
@@ -174,6 +179,9 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
   return {
     tenantsDir: value("tenantsDir"),
     plansFile: value("plansFile"),
+    cellsFile: value("cellsFile"),
+    stackRole: value("stackRole"),
+    cell: value<string | undefined>("cell"),
     platformNamespace,
     natsHub: { podLabels: value("natsHubPodLabels"), clientPort, leafPort },
     dns: { namespace: value("dnsNamespace"), podLabels: value("dnsPodLabels") },

@@ -92,5 +92,9 @@ function relationProblems(settings: StackSettings, isBad: (key: ConfigKeyName) =
   if (!isBad("pkiComponentValidityHours") && !isBad("pkiTenantCaValidityHours") && pki.component.validityHours > pki.tenantCa.validityHours) {
     problems.push({ key: "pkiComponentValidityHours", rule: `must not exceed the tenant CA's validity (${pki.tenantCa.validityHours} hours)` });
   }
+  if (!isBad("stackRole") && !isBad("cell")) {
+    if (settings.stackRole === "cell" && settings.cell === undefined) problems.push({ key: "cell", rule: 'is required with tenancy:stackRole "cell": the cell this stack declares' });
+    if (settings.stackRole !== "cell" && settings.cell !== undefined) problems.push({ key: "cell", rule: `is only read with tenancy:stackRole "cell" (this stack's is "${settings.stackRole}")` });
+  }
   return problems;
 }

@@ -25,8 +25,13 @@ export class FakeProviders {
     this.tls = new FakeTls((identity, length) => this.bytes(identity, length), clock);
   }
 
-  /** Deterministic pseudo-random bytes for a resource: HMAC-SHA256 in counter mode. */
+  /**
+   * Deterministic pseudo-random bytes for a resource: HMAC-SHA256 in counter mode. The stack's name
+   * is left out of the URN: a resource keeps its value when its state moves to another stack
+   * (`pulumi state move`, a tenant changing cells), and so does its offline stand-in.
+   */
   bytes(identity: string, length: number): Buffer {
+    identity = identity.replace(/^urn:pulumi:[^:]*::/, "urn:pulumi:::");
     const chunks: Buffer[] = [];
     for (let counter = 0; chunks.length * 32 < length; counter++) {
       chunks.push(createHmac("sha256", this.seed).update(`${identity}\0${counter}`).digest());

@@ -77,11 +77,18 @@ export interface OfflineOptions {
   /** The providers' clock (certificate validity, renewal); default DEFAULT_CLOCK in fakes.ts. */
   clock?: Date;
   stack?: string;
+  /** Whose Pulumi.<stack>.yaml holds the stack config (default: `stack`'s own). */
+  configStack?: string;
   preview?: boolean;
   /** The program's entry point (default: the repository's index.ts). */
   program?: string;
   /** The stack's outputs as the last update left them (what a StackReference to itself reads); none by default. */
   previousOutputs?: Record<string, unknown>;
+  /**
+   * Other stacks' outputs by the name a StackReference gives (a cell reads the platform's, the
+   * platform the cells'): `{}` for a stack that exists and never ran; a name not here does not exist.
+   */
+  stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 class OfflineMonitor extends EngineMonitor {
@@ -90,22 +97,28 @@ class OfflineMonitor extends EngineMonitor {
   constructor(
     private readonly fakes: FakeProviders,
     private readonly previousOutputs: Record<string, unknown> = {},
-    /** The only StackReference name that resolves: this stack's own, as the service names it. */
+    /** The StackReference name of this stack, as the service names it. */
     private readonly ownStackName = "",
+    /** Other stacks, by name: a name missing here is a stack that never ran (no outputs). */
+    private readonly otherStacks: Record<string, Record<string, unknown>> = {},
   ) {
     super();
   }
 
-  // Reads: only a StackReference to this stack (the program's lifecycle guard). Its outputs are the
-  // previous update's; a stack that never ran has none.
+  // Reads: only StackReferences — to this stack (the lifecycle guard: the previous update's outputs)
+  // or to another stack of the fleet (its last outputs, given by the caller). A stack that never
+  // ran has none.
   override async readResource(message: ReadResourceRequest, callback: MonitorCallback): Promise<void> {
     try {
       const req = readResourceFields(message);
       if (req.type !== "pulumi:pulumi:StackReference") throw new Error(`offline engine: cannot read ${req.type} ${req.name}`);
       const name = req.properties().name as string;
-      if (name !== this.ownStackName) throw new Error(`offline engine: no stack "${name}" (only this stack, "${this.ownStackName}", can be read)`);
+      if (name !== this.ownStackName && !(name in this.otherStacks)) {
+        throw new Error(`offline engine: no stack "${name}" (known: this stack "${this.ownStackName}"${Object.keys(this.otherStacks).map((n) => `, "${n}"`).join("")})`);
+      }
+      const outputs = name === this.ownStackName ? this.previousOutputs : this.otherStacks[name]!;
       const urn = this.urn(req.parent, req.type, req.name);
-      const state = { name, outputs: this.previousOutputs, secretOutputNames: [] };
+      const state = { name, outputs, secretOutputNames: [] };
       callback(null, readResourceResponse(urn, await serializeProperties(state)));
     } catch (err) {
       callback(err, undefined);
@@ -223,9 +236,9 @@ let used = false;
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
   if (used) throw new Error("offline engine: one run per process (Pulumi's runtime state is global)");
   used = true;
-  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock), options.previousOutputs, `organization/${PROJECT}/${options.stack ?? "dev"}`);
+  const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock), options.previousOutputs, `organization/${PROJECT}/${options.stack ?? "dev"}`, options.stackOutputs);
   connectMonitor(monitor, { project: PROJECT, stack: options.stack ?? "dev", preview: options.preview ?? false, organization: "organization" });
-  setAllConfig({ ...stackConfig(options.stack ?? "dev"), ...options.config });
+  setAllConfig({ ...stackConfig(options.configStack ?? options.stack ?? "dev"), ...options.config });
 
   // The runtime captures a stack trace for every promise and resource (for leak reports and
   // source positions). Offline nobody reads them, and at thousands of resources they dominate.

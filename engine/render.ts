@@ -173,6 +173,7 @@ export function summaryText(summary: RenderSummary): string {
 /** Writes the render under `dir` (replacing a previous render there) and returns the summary. */
 export function writeRender(dir: string, run: OfflineRun, options: RenderOptions = {}): RenderSummary {
   const manifests = renderManifests(run, options);
+  fs.mkdirSync(dir, { recursive: true });
   fs.rmSync(path.join(dir, "manifests"), { recursive: true, force: true });
   for (const m of manifests) {
     const file = path.join(dir, m.file);

@@ -37,7 +37,7 @@ export function tenantHubShare(tenant: TenantModel): TenantHubShare {
  * largest shares are named: they are where a change helps most). Unlimited tenants are not summed:
  * a stack that allows them has given up this bound on purpose.
  */
-export function hubCapacityProblems(tenants: readonly TenantModel[], hub: HubRules, source: string): Problem[] {
+export function hubCapacityProblems(tenants: readonly TenantModel[], hub: HubRules, source: string, share = ""): Problem[] {
   const shares = tenants.map(tenantHubShare);
   const problems: Problem[] = [];
   const check = (key: string, pick: (s: TenantHubShare) => number, capacity: number, reserved: number, unit: (n: number) => string) => {
@@ -50,7 +50,7 @@ export function hubCapacityProblems(tenants: readonly TenantModel[], hub: HubRul
     problems.push({
       file: source,
       path: `tenancy:${key}`,
-      rule: `${unit(capacity)} per hub server is less than the ${bounded.length} tenants' ${unit(total)}${platform} (largest: ${largest.join(", ")}): raise it, or move tenants to another cell`,
+      rule: `${share}${unit(capacity)} per hub server is less than the ${bounded.length} tenants' ${unit(total)}${platform} (largest: ${largest.join(", ")}): raise it, or move tenants to another cell`,
     });
   };
   const count = (n: number) => `${n}`;
@@ -59,4 +59,17 @@ export function hubCapacityProblems(tenants: readonly TenantModel[], hub: HubRul
   check("natsHubFileStore", (s) => s.fileStore, hub.fileStorePerServer, 0, size);
   check("natsHubMemoryStore", (s) => s.memoryStore, hub.memoryStorePerServer, 0, size);
   return problems;
+}
+
+/**
+ * One cell's share of the hub: an even part of every capacity (the platform's connections kept
+ * apart), so each cell checks its own tenants alone and the cells together still fit.
+ */
+export function cellHubRules(hub: HubRules, cellCount: number): HubRules {
+  return {
+    ...hub,
+    maxConnections: hub.platformConnections + Math.floor((hub.maxConnections - hub.platformConnections) / cellCount),
+    fileStorePerServer: Math.floor(hub.fileStorePerServer / cellCount),
+    memoryStorePerServer: Math.floor(hub.memoryStorePerServer / cellCount),
+  };
 }

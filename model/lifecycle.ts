@@ -15,13 +15,40 @@ export interface PreviousTenant {
 }
 
 /** `fileOf(slug)`: the tenant file's name as messages show it. */
-export function removalProblems(previous: Record<string, PreviousTenant> | undefined, tenants: readonly TenantModel[], fileOf: (slug: string) => string): Problem[] {
+/**
+ * A tenant gone from a cell's stack because its file now names another cell: where it went, and
+ * whether that cell's last update holds it (its state was moved there and applied).
+ */
+export interface CellMove {
+  to: string;
+  arrived: boolean;
+}
+
+export function removalProblems(
+  previous: Record<string, PreviousTenant> | undefined,
+  tenants: readonly TenantModel[],
+  fileOf: (slug: string) => string,
+  movedTo: (slug: string) => CellMove | undefined = () => undefined,
+): Problem[] {
   if (!previous) return [];
   const problems: Problem[] = [];
   const current = new Map(tenants.map((t) => [t.slug, t]));
   for (const [slug, before] of Object.entries(previous).sort(([a], [b]) => a.localeCompare(b))) {
     const now = current.get(slug);
     if (!now) {
+      const move = movedTo(slug);
+      // Only the destination holding it makes leaving safe: until then this update would delete it.
+      if (move?.arrived) continue;
+      if (move) {
+        problems.push({
+          file: fileOf(slug),
+          path: "cell",
+          rule:
+            `tenant "${slug}" now names cell "${move.to}", whose last update does not hold it: this update would delete it here. ` +
+            `Move its state to cell "${move.to}" and update that cell first (docs/cells.md, "Moving a tenant between cells")`,
+        });
+        continue;
+      }
       if (before.status === "decommissioned") continue;
       problems.push({
         file: fileOf(slug),
@@ -42,6 +69,28 @@ export function removalProblems(previous: Record<string, PreviousTenant> | undef
         rule: `organization "${org}" was in the last update and is gone: its namespace and everything in it would be deleted. Keep it, or decommission the tenant first (README, "Removing an organization")`,
       });
     }
+  }
+  return problems;
+}
+
+/**
+ * A tenant new to this cell that another cell's last update still holds: declaring it here would
+ * create it a second time, with new keys, unless its state was moved here first — which the file
+ * acknowledges with `movedFrom: <that cell>`.
+ */
+export function arrivalProblems(previous: Record<string, PreviousTenant> | undefined, tenants: readonly TenantModel[], heldElsewhere: (slug: string) => string | undefined): Problem[] {
+  const problems: Problem[] = [];
+  for (const t of tenants) {
+    if (previous?.[t.slug]) continue;
+    const other = heldElsewhere(t.slug);
+    if (other === undefined || t.movedFrom === other) continue;
+    problems.push({
+      file: t.file,
+      path: "cell",
+      rule:
+        `tenant "${t.slug}" is still held by cell "${other}" (its last update): declaring it here would create it again with new keys. ` +
+        `Move its state here first and say so with \`movedFrom: ${other}\` (docs/cells.md, "Moving a tenant between cells")`,
+    });
   }
   return problems;
 }

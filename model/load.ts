@@ -5,7 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { hubCapacityProblems } from "./hub-capacity";
+import { cellLine, validateCells, type CellsModel } from "./cells";
+import { cellHubRules, hubCapacityProblems } from "./hub-capacity";
 import type { HubRules } from "./limits";
 import type { EdgeOptions, TenantModel } from "./model";
 import { validatePlans } from "./plans";
@@ -26,25 +27,50 @@ export interface LoadOptions {
   hub?: HubRules;
   /** How stack config is named in problems (config/validate.ts CONFIG_SOURCE). */
   configSource?: string;
+  /** The cells file (cells/cells.yaml); none there means the fleet has no cells. */
+  cellsFile?: string;
+  /** Read only this cell's tenant files (a cell's stack). */
+  cell?: string;
+  /** Read no tenant file at all (the platform stack of a fleet with cells declares none). */
+  skipTenants?: boolean;
 }
 
-/** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
-export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = []): { tenants: TenantModel[]; plans: Record<string, Plan> } {
+/** What the loader found: the tenants (of `cell`, when given), the plans and the cells. */
+export interface Loaded {
+  tenants: TenantModel[];
+  plans: Record<string, Plan>;
+  cells?: CellsModel;
+}
+
+/** Reads the plans, the cells file and every tenant file (of one cell); throws a ValidationError listing every problem. */
+export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = []): Loaded {
   const rel = (p: string) => path.relative(options.relativeTo ?? process.cwd(), p) || p;
   // Stack config problems are reported with the files' problems, all at once.
   const problems: Problem[] = [...settingsProblems];
   const plans = validatePlans({ file: rel(options.plansFile), text: fs.readFileSync(options.plansFile, "utf8") }, problems, options.hub);
+  const cells = options.cellsFile && fs.existsSync(options.cellsFile) ? validateCells({ file: rel(options.cellsFile), text: fs.readFileSync(options.cellsFile, "utf8") }, problems) : undefined;
+  if (options.cell !== undefined && cells && !cells.cells.some((c) => c.name === options.cell)) {
+    problems.push({ file: options.configSource ?? "stack config", path: "tenancy:cell", rule: `no cell "${options.cell}" in ${cells.file} (known: ${cells.cells.map((c) => c.name).join(", ")})` });
+  }
   const sources: SourceFile[] = [];
-  for (const entry of fs.readdirSync(options.tenantsDir).sort()) {
+  for (const entry of options.skipTenants ? [] : fs.readdirSync(options.tenantsDir).sort()) {
     const full = path.join(options.tenantsDir, entry);
-    if (entry.endsWith(".yaml")) sources.push({ file: rel(full), text: fs.readFileSync(full, "utf8") });
-    else if (entry.endsWith(".yml") || entry.endsWith(".json")) {
+    if (entry.endsWith(".yaml")) {
+      const text = fs.readFileSync(full, "utf8");
+      // A cell's stack reads its own files only, picked by their `cell:` line without parsing the
+      // fleet (validation then checks the parsed file agrees).
+      if (options.cell !== undefined && cells && (cellLine(text) ?? cells.defaultCell) !== options.cell) continue;
+      sources.push({ file: rel(full), text });
+    } else if (entry.endsWith(".yml") || entry.endsWith(".json")) {
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub });
-  if (options.hub) problems.push(...hubCapacityProblems(tenants, options.hub, options.configSource ?? "stack config"));
+  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, cells, cell: options.cell });
+  if (options.hub) {
+    const rules = cells && options.cell !== undefined ? cellHubRules(options.hub, cells.cells.length) : options.hub;
+    problems.push(...hubCapacityProblems(tenants, rules, options.configSource ?? "stack config", cells && options.cell !== undefined ? `cell ${options.cell}'s share (1/${cells.cells.length}) of ` : ""));
+  }
   // A bad plans file is always among the problems.
   if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);
-  return { tenants, plans };
+  return { tenants, plans, ...(cells ? { cells } : {}) };
 }

@@ -2,6 +2,7 @@
  * The validated, resolved view of a tenant (what `loadTenants` returns): its file's content with
  * the plan applied and every default filled in. Planning (plan/) starts from here.
  */
+import type { CellsModel } from "./cells";
 import type { HubRules, Limits } from "./limits";
 import type { Collector, TenantStatus } from "./schema";
 
@@ -37,6 +38,10 @@ export interface TenantModel {
   credentialsRotation: number;
   /** Where the leaf node and collectors run: the platform cluster unless `cluster` names an edge cluster. */
   edge: { cluster?: string; serviceType: EdgeServiceType };
+  /** The cell whose stack declares the tenant (cells configured only). */
+  cell?: string;
+  /** The cell its state was moved from, as the file acknowledges. */
+  movedFrom?: string;
 }
 
 /** What tenant files may refer to in the stack's edge settings (edge clusters, the hub's public address). */
@@ -56,4 +61,8 @@ export interface StackRules {
   edge?: EdgeOptions;
   /** What the shared hub allows (default: three servers, nothing unlimited). */
   hub?: HubRules;
+  /** The fleet's cells (cells/cells.yaml), when it has them. */
+  cells?: CellsModel;
+  /** Read for this cell's stack: every file must be this cell's. */
+  cell?: string;
 }

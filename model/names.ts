@@ -289,6 +289,19 @@ export const platformResourceNames = (platform: string) => ({
   platformAccountKey: `${platform}-nats-platform-account-key`,
 });
 
+/** The platform stack's endorsement of cell `cell`: its intermediate CA certificate. */
+export const cellEndorsementNames = (platform: string, cell: string) => ({ caCertificate: `${platform}-cell-${cell}-ca` });
+
+/** Children of the CellIdentity component named `identity` (a cell stack's own keys). */
+export const cellIdentityNames = (identity: string) => ({
+  caKey: `${identity}-ca-key`,
+  caRequest: `${identity}-ca-request`,
+  operatorSigningKey: `${identity}-nats-operator-signing-key`,
+  claimsPusherKey: `${identity}-nats-claims-pusher-key`,
+});
+
+export const cellCaCommonName = (cell: string) => `${TRUST_DOMAIN} cell ${cell} CA`;
+
 /** Children of the hub configuration component named `hub`. */
 export const hubResourceNames = (hub: string) => ({ accountsConfigMap: `${hub}-accounts`, chart: `${hub}-chart` });
 
@@ -298,5 +311,10 @@ export const STACK_RESOURCE_NAMES = {
   platform: "platform",
   hub: "nats-hub",
   previousUpdate: "previous-update",
+  /** A cell stack's own keys, and its reference to the platform stack. */
+  cellIdentity: "cell",
+  platformStack: "platform-stack",
+  /** Another cell's stack (moves between cells are checked against it). */
+  cellStack: (cell: string) => `cell-${cell}-stack`,
   edgeProvider: (cluster: string) => `${EDGE_PROVIDER_PREFIX}${cluster}`,
 } as const;

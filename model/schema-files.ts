@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { PlansFileSchema, buildTenantSchema } from "./schema";
+import { CellsFileSchema, PlansFileSchema, buildTenantSchema } from "./schema";
 
 export function schemaFiles(repoRoot: string): Record<string, string> {
   const plans = parse(fs.readFileSync(path.join(repoRoot, "plans/plans.yaml"), "utf8")) as { plans: Record<string, unknown> };
@@ -12,5 +12,6 @@ export function schemaFiles(repoRoot: string): Record<string, string> {
   return {
     [path.join(repoRoot, "schema/tenant.schema.json")]: asJson(buildTenantSchema(planNames)),
     [path.join(repoRoot, "schema/plans.schema.json")]: asJson(PlansFileSchema),
+    [path.join(repoRoot, "schema/cells.schema.json")]: asJson(CellsFileSchema),
   };
 }

@@ -10,6 +10,8 @@ import { DURATION_PATTERN, QUANTITY_PATTERN } from "../lib/quantity";
 export const MAX_SLUG_LENGTH = 40;
 export const MAX_ORG_ID_LENGTH = 30;
 export const MAX_PARTITION_LENGTH = 30;
+/** A cell's name is a DNS label of its own (it names the cell's CA and its stack's outputs). */
+export const MAX_CELL_LENGTH = 30;
 
 const DNS_LABEL = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 
@@ -269,6 +271,12 @@ export function buildTenantSchema(planNames?: readonly string[]) {
       certificates: Type.Optional(CertificatesSchema),
       credentials: Type.Optional(CredentialsSchema),
       edge: Type.Optional(EdgeSchema),
+      cell: Type.Optional(
+        Type.String({ pattern: DNS_LABEL, maxLength: MAX_CELL_LENGTH, description: "The cell (stack) that holds this tenant, from cells/cells.yaml; its defaultCell when absent" }),
+      ),
+      movedFrom: Type.Optional(
+        Type.String({ pattern: DNS_LABEL, maxLength: MAX_CELL_LENGTH, description: "The cell this tenant's state was moved from (docs/cells.md, \"Moving a tenant between cells\")" }),
+      ),
     },
     {
       additionalProperties: false,
@@ -284,3 +292,26 @@ export type Organization = Static<typeof OrganizationSchema>;
 export type Collector = Static<typeof CollectorSchema>;
 export type CollectorType = (typeof COLLECTOR_TYPES)[number];
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/** cells/cells.yaml: which stacks hold the fleet (docs/cells.md). */
+export const CellsFileSchema = Type.Object(
+  {
+    platform: Type.Object(
+      { stack: Type.String({ minLength: 1, maxLength: 200, description: "The platform stack, as a StackReference names it (org/project/stack, or the bare name on a DIY backend)" }) },
+      { additionalProperties: false },
+    ),
+    defaultCell: Type.String({ pattern: DNS_LABEL, maxLength: MAX_CELL_LENGTH, description: "The cell of a tenant file that names none" }),
+    cells: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ pattern: DNS_LABEL, maxLength: MAX_CELL_LENGTH, description: "The cell's name, which tenant files give as `cell:`" }),
+          stack: Type.String({ minLength: 1, maxLength: 200, description: "The cell's stack, as a StackReference names it" }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, description: "Every cell; a tenant file names one of them" },
+    ),
+  },
+  { additionalProperties: false, $id: "https://tenancy.serviceradar.dev/cells.schema.json", title: "Cells" },
+);
+export type CellsFile = Static<typeof CellsFileSchema>;

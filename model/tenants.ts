@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
 import { edgeQuotaNeeds } from "./edge-footprint";
+import { cellOf } from "./cells";
 import { connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
 import type { OrganizationModel, StackRules, TenantModel } from "./model";
 import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
@@ -89,6 +90,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     if ((t.collectors ?? []).length === 0) problems.push({ file, path: "edge.cluster", rule: "names an edge cluster but the tenant lists no collectors" });
   }
   if (t.access.admins.length === 0) problems.push({ file, path: "access.admins", rule: "at least one admin group is required" });
+  problems.push(...cellProblems(file, t.cell, t.movedFrom, rules));
 
   const orgs = t.organizations ?? [];
   const ids = new Map<string, number>();
@@ -168,6 +170,8 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
     edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },
+    ...(rules.cells ? { cell: cellOf(rules.cells, t.cell) } : {}),
+    ...(t.movedFrom !== undefined ? { movedFrom: t.movedFrom } : {}),
   };
 }
 
@@ -178,4 +182,22 @@ function getPath(obj: unknown, segments: string[]): unknown {
     cur = (cur as Record<string, unknown>)[segment];
   }
   return cur;
+}
+
+/**
+ * A tenant's cell must be one the cells file lists; read for one cell's stack, the file must be that
+ * cell's as parsed (the stack picked it by its `cell:` line, `cellLine`).
+ */
+function cellProblems(file: string, named: string | undefined, movedFrom: string | undefined, rules: StackRules): Problem[] {
+  const cells = rules.cells;
+  if (!cells) {
+    const none = (path: string, what: string) => ({ file, path, rule: `${what} but the stack has no cells file (cells/cells.yaml)` });
+    return [...(named !== undefined ? [none("cell", `names cell "${named}"`)] : []), ...(movedFrom !== undefined ? [none("movedFrom", `names cell "${movedFrom}"`)] : [])];
+  }
+  if (movedFrom !== undefined && movedFrom === cellOf(cells, named)) return [{ file, path: "movedFrom", rule: `is the tenant's own cell "${movedFrom}": a move is from another cell` }];
+  if (movedFrom !== undefined && !cells.cells.some((c) => c.name === movedFrom)) return [{ file, path: "movedFrom", rule: `no cell "${movedFrom}" in ${cells.file}` }];
+  const cell = cellOf(cells, named);
+  if (!cells.cells.some((c) => c.name === cell)) return [{ file, path: "cell", rule: `no cell "${cell}" in ${cells.file} (known: ${cells.cells.map((c) => c.name).join(", ")})` }];
+  if (rules.cell !== undefined && cell !== rules.cell) return [{ file, path: "cell", rule: `is cell "${cell}"'s, yet was read as cell "${rules.cell}"'s: write the cell as one top-level line \`cell: ${cell}\`` }];
+  return [];
 }

@@ -65,8 +65,18 @@ export interface PlatformNatsKeys {
   claimsPusher: string;
 }
 
-/** The operator and the system and platform accounts, from their keys (base64 of 32 random bytes). */
-export function platformNatsIdentities(keys: PlatformNatsKeys, settings: { operatorName: string; claimsIssuedAt: number }): PlatformNatsIdentities {
+/** A cell's keys the platform trusts (plan/cells.ts): its operator signing key and its claims pusher. */
+export interface TrustedCellKeys {
+  operatorSigningKeyPub: string;
+  claimsPusherPub: string;
+}
+
+/**
+ * The operator and the system and platform accounts, from their keys (base64 of 32 random bytes);
+ * with cells, the operator also trusts each cell's signing key and the system account each cell's
+ * pusher, so a cell signs its own accounts and removing it from the list revokes it alone.
+ */
+export function platformNatsIdentities(keys: PlatformNatsKeys, settings: { operatorName: string; claimsIssuedAt: number }, cells: readonly TrustedCellKeys[] = []): PlatformNatsIdentities {
   const operatorKp = keyPair("operator", keys.operator);
   const signingKp = keyPair("operator", keys.operatorSigning);
   const systemPub = publicOf(keyPair("account", keys.system));
@@ -81,8 +91,8 @@ export function platformNatsIdentities(keys: PlatformNatsKeys, settings: { opera
   });
   const signingPub = publicOf(signingKp);
   return {
-    operatorJwt: operatorJwt({ operator: operatorKp, name: settings.operatorName, systemAccount: systemPub, issuedAt, signingKeys: [signingPub] }),
-    systemAccount: account(systemPub, SYSTEM_ACCOUNT_NAME, [claimsPusherScope(pusherPub)]),
+    operatorJwt: operatorJwt({ operator: operatorKp, name: settings.operatorName, systemAccount: systemPub, issuedAt, signingKeys: [signingPub, ...cells.map((c) => c.operatorSigningKeyPub)] }),
+    systemAccount: account(systemPub, SYSTEM_ACCOUNT_NAME, [claimsPusherScope(pusherPub), ...cells.map((c) => claimsPusherScope(c.claimsPusherPub))]),
     platformAccount: account(platformPub, PLATFORM_ACCOUNT_NAME),
     operatorSigningKeyPub: signingPub,
     claimsPusherPub: pusherPub,

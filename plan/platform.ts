@@ -25,6 +25,8 @@ import {
 import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart-values";
 import { hubServerConfig, planHubServer, type HubServerPlan } from "./hub-server";
 import type { Plan } from "../model/schema";
+import type { CellEndorsementPlan } from "./cells";
+import type { TrustedCellKeys } from "./nats-credentials";
 import { natsHubIngressPolicy } from "./network";
 import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
 
@@ -51,11 +53,15 @@ export interface PlatformPlan {
     hubCaSecret: { logicalName: string; name: string; labels: Record<string, string> };
     hubCertificate: CertificateRequestPlan;
     hubTlsSecret: { logicalName: string; name: string; labels: Record<string, string> };
+    /** The hub trusts the cells' CAs for leaf certificates, not the root (a platform stack of cells). */
+    trustCellCas: boolean;
   };
-  nats: { operatorKey: string; operatorSigningKey: string; systemAccountKey: string; platformAccountKey: string; claimsPusherKey: string; settings: NatsSettings };
+  nats: { operatorKey: string; operatorSigningKey: string; systemAccountKey: string; platformAccountKey: string; claimsPusherKey: string; settings: NatsSettings; cells: TrustedCellKeys[] };
+  /** The platform stack of a fleet with cells: the cells it endorses (none in a stack that holds everything). */
+  cells: CellEndorsementPlan[];
 }
 
-export function planPlatform(settings: StackSettings, name = "platform"): PlatformPlan {
+export function planPlatform(settings: StackSettings, name = "platform", cells: readonly CellEndorsementPlan[] = []): PlatformPlan {
   const names = platformResourceNames(name);
   const { pki, edge } = settings;
   const rootGeneration = generationSuffix(pki.rotation.root, 0);
@@ -81,13 +87,15 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
     hubIngressPolicy: { logicalName: names.hubIngressPolicy, name: hubPolicy.name, labels: managedLabels(), spec: hubPolicy.spec },
     pki: {
       // The root key never enters the cluster: it lives in Pulumi state (a secret) and signs tenant CAs there.
-      root: { keyLogicalName: names.rootCaKey(rootGeneration), logicalName: names.rootCa(rootGeneration), subject: rootCaSubject(), cls: pki.root, maxPathLength: 1, allowedUses: CA_USES },
+      // Root → tenant CA → component; in a platform stack root → cell CA → tenant CA → component.
+      root: { keyLogicalName: names.rootCaKey(rootGeneration), logicalName: names.rootCa(rootGeneration), subject: rootCaSubject(), cls: pki.root, maxPathLength: settings.stackRole === "platform" ? 2 : 1, allowedUses: CA_USES },
       rootConfigMap: { logicalName: names.rootCaConfigMap, name: ROOT_CA_CONFIGMAP, labels: componentLabels(undefined, "root-ca") },
       // The hub's own CA (see plan/pki.ts): rotates with the root; the hub certificate also on its own.
       hubCa: { keyLogicalName: names.hubCaKey(rootGeneration), logicalName: names.hubCa(rootGeneration), subject: hubCaSubject(), cls: pki.root, allowedUses: CA_USES },
       hubCaSecret: { logicalName: names.hubCaSecret, name: HUB_CA_SECRET, labels: componentLabels(undefined, "nats-hub") },
       hubCertificate: hubCertificatePlan(pki, settings.platformNamespace, names.hubCertificate(generationSuffix(pki.rotation.root, pki.rotation.hub)), settings.nats.hubServers),
       hubTlsSecret: { logicalName: names.hubTlsSecret, name: HUB_TLS_SECRET, labels: componentLabels(undefined, "nats-hub") },
+      trustCellCas: settings.stackRole === "platform",
     },
     nats: {
       operatorKey: names.operatorKey,
@@ -96,7 +104,9 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
       platformAccountKey: names.platformAccountKey,
       claimsPusherKey: names.claimsPusherKey,
       settings: settings.nats,
+      cells: cells.map((c) => ({ operatorSigningKeyPub: c.identity.operatorSigningKeyPub, claimsPusherPub: c.identity.claimsPusherPub })),
     },
+    cells: [...cells],
   };
 }
 

@@ -2,18 +2,27 @@
  * npm run render -- [--out DIR] [--seed S] [--clock RFC3339] [--reveal-secrets] [--tenants DIR] [--stack NAME]
  *                    [--config key=value …]   (stack config, `tenancy:` prefix optional; JSON values allowed)
  *                    [--previous FILE]        (outputs.yaml of an earlier render: the last update's outputs)
- * Evaluates the program offline and writes DIR/manifests/… (default out/).
+ *                    [--platform | --cell NAME | --all-cells]   (a fleet with cells: docs/cells.md)
+ * Evaluates the program offline and writes DIR/manifests/… (default out/). With cells: the platform
+ * stack into DIR/platform/, a cell's stack into DIR/cells/<name>/, each reading the other stacks'
+ * outputs from there as a StackReference would; `--all-cells` renders every stack, cells in
+ * parallel processes (cells first for their identities, the platform, then the cells again).
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { parseArgs } from "node:util";
-import { DEFAULT_SEED, OfflineRunError, runOffline } from "../engine/offline";
+import { parseArgs, promisify } from "node:util";
+import { DEFAULT_SEED, ENGINE_NODE_FLAGS, OfflineRunError, runOffline } from "../engine/offline";
 import { summaryText, writeRender } from "../engine/render";
-import { ValidationError } from "../model/problems";
+import { validateCells, type CellsModel } from "../model/cells";
+import { ValidationError, type Problem } from "../model/problems";
 
-async function main() {
-  const { values } = parseArgs({
+const run = promisify(execFile);
+
+function options() {
+  return parseArgs({
     options: {
       out: { type: "string", default: "out" },
       seed: { type: "string", default: DEFAULT_SEED },
@@ -23,8 +32,20 @@ async function main() {
       stack: { type: "string", default: "dev" },
       config: { type: "string", multiple: true, default: [] },
       previous: { type: "string" },
+      platform: { type: "boolean", default: false },
+      cell: { type: "string" },
+      "all-cells": { type: "boolean", default: false },
+      "cells-file": { type: "string", default: "cells/cells.yaml" },
+      /** Internal (--all-cells): other stacks' outputs, JSON by StackReference name. */
+      "stack-outputs": { type: "string" },
+      quiet: { type: "boolean", default: false },
     },
-  });
+  }).values;
+}
+
+type Options = ReturnType<typeof options>;
+
+function configOf(values: Options): Record<string, string> {
   const config: Record<string, string> = {};
   if (values.tenants) config["tenancy:tenantsDir"] = values.tenants;
   for (const pair of values.config!) {
@@ -33,14 +54,124 @@ async function main() {
     const key = pair.slice(0, at);
     config[key.includes(":") ? key : `tenancy:${key}`] = pair.slice(at + 1);
   }
+  return config;
+}
+
+function loadCells(file: string): CellsModel {
+  if (!fs.existsSync(file)) throw new Error(`${file}: no cells file, so no cells to render (a plain \`npm run render\` renders the one stack)`);
+  const problems: Problem[] = [];
+  const cells = validateCells({ file, text: fs.readFileSync(file, "utf8") }, problems);
+  if (!cells) throw new ValidationError(problems);
+  return cells;
+}
+
+/** The outputs a render left in `dir` (a stack that exists and never ran when there are none). */
+function outputsIn(dir: string): Record<string, unknown> {
+  const file = path.join(dir, "outputs.yaml");
+  return fs.existsSync(file) ? ((parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>) : {};
+}
+
+/** Every stack of the fleet as a StackReference names it, with what its last render left. */
+function fleetOutputs(cells: CellsModel, out: string): Record<string, Record<string, unknown>> {
+  return {
+    [cells.platformStack]: outputsIn(path.join(out, "platform")),
+    ...Object.fromEntries(cells.cells.map((c) => [c.stack, outputsIn(path.join(out, "cells", c.name))])),
+  };
+}
+
+/** The stack name of a StackReference name (`org/project/stack` → `stack`), for the URNs. */
+const bareStack = (name: string) => name.split("/").pop()!;
+
+/** One stack, in this process. */
+async function renderOne(values: Options, config: Record<string, string>, out: string, stack: string, stackOutputs?: Record<string, Record<string, unknown>>): Promise<void> {
   // As the last update would have left them: the lifecycle guard compares the tenants with these.
   const previousOutputs = values.previous === undefined ? undefined : (parseYaml(fs.readFileSync(values.previous, "utf8")) as Record<string, unknown>);
-  const run = await runOffline({ config, seed: values.seed, clock: values.clock === undefined ? undefined : parseClock(values.clock), stack: values.stack, previousOutputs });
-  const out = path.resolve(values.out!);
-  const summary = writeRender(out, run, { revealSecrets: values["reveal-secrets"] });
+  const result = await runOffline({
+    config,
+    seed: values.seed,
+    clock: values.clock === undefined ? undefined : parseClock(values.clock),
+    stack,
+    configStack: values.stack,
+    previousOutputs,
+    stackOutputs,
+  });
+  const summary = writeRender(out, result, { revealSecrets: values["reveal-secrets"] });
+  if (values.quiet) return;
   process.stdout.write(summaryText(summary));
-  process.stdout.write(`\nwrote ${path.relative(process.cwd(), out) || "."}/manifests (${summary.kubernetesObjects} files)` +
-    `${values["reveal-secrets"] ? " WITH SECRETS REVEALED" : ""}\n`);
+  process.stdout.write(`\nwrote ${path.relative(process.cwd(), out) || "."}/manifests (${summary.kubernetesObjects} files)` + `${values["reveal-secrets"] ? " WITH SECRETS REVEALED" : ""}\n`);
+}
+
+/** Runs this script for one stack in a process of its own (the offline engine runs once per process). */
+async function child(args: string[], stackOutputs: Record<string, Record<string, unknown>>, scratch: string, label: string): Promise<void> {
+  const file = path.join(scratch, `${label}.json`);
+  fs.writeFileSync(file, JSON.stringify(stackOutputs));
+  try {
+    await run(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", __filename, ...args, "--stack-outputs", file, "--quiet"], { cwd: process.cwd(), maxBuffer: 1 << 26 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${label}: ${(e.stderr ?? "").trim() || e.message}`);
+  }
+}
+
+/** `limit` at a time, in order of `items`. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+async function allCells(values: Options, cells: CellsModel, out: string): Promise<void> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-cells-"));
+  const passOn = process.argv.slice(2).filter((a, i, all) => !["--all-cells", "--out"].includes(a) && all[i - 1] !== "--out");
+  const parallel = Math.max(1, os.cpus().length);
+  const cellArgs = (name: string) => [...passOn, "--cell", name, "--out", out];
+  try {
+    fs.rmSync(path.join(out, "platform"), { recursive: true, force: true });
+    fs.rmSync(path.join(out, "cells"), { recursive: true, force: true });
+    const started = Date.now();
+    // 1. Each cell keys itself and publishes its identity (no platform outputs yet: nothing else).
+    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), fleetOutputs(cells, out), scratch, `cell-${c.name}-identity`));
+    // 2. The platform endorses the cells it can read.
+    await child([...passOn, "--platform", "--out", out], fleetOutputs(cells, out), scratch, "platform");
+    // 3. Each cell declares its tenants with what the platform published.
+    const fleet = fleetOutputs(cells, out);
+    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), fleet, scratch, `cell-${c.name}`));
+    if (!values.quiet) {
+      for (const dir of [path.join(out, "platform"), ...cells.cells.map((c) => path.join(out, "cells", c.name))]) {
+        const summary = JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as { resources?: number; kubernetesObjects?: number };
+        process.stdout.write(`${path.relative(process.cwd(), dir)}: ${summary.resources ?? "?"} resources, ${summary.kubernetesObjects ?? "?"} Kubernetes objects\n`);
+      }
+      process.stdout.write(`rendered the platform and ${cells.cells.length} cells in ${((Date.now() - started) / 1000).toFixed(1)} s (${parallel} at a time)\n`);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const values = options();
+  const config = configOf(values);
+  const out = path.resolve(values.out!);
+  const modes = [values.platform, values.cell !== undefined, values["all-cells"]].filter(Boolean).length;
+  if (modes > 1) throw new Error("--platform, --cell and --all-cells: one at a time");
+  if (modes === 0) return renderOne(values, config, out, values.stack!);
+
+  const cells = loadCells(path.resolve(config["tenancy:cellsFile"] ?? values["cells-file"]!));
+  if (values["all-cells"]) return allCells(values, cells, out);
+  const given = values["stack-outputs"] ? (JSON.parse(fs.readFileSync(values["stack-outputs"], "utf8")) as Record<string, Record<string, unknown>>) : fleetOutputs(cells, out);
+  if (values.platform) {
+    return renderOne(values, { ...config, "tenancy:stackRole": "platform", "tenancy:guardStackName": `organization/tenancy/${bareStack(cells.platformStack)}` }, path.join(out, "platform"), bareStack(cells.platformStack), given);
+  }
+  const cell = cells.cells.find((c) => c.name === values.cell);
+  if (!cell) throw new Error(`--cell ${values.cell}: no such cell in ${cells.file} (known: ${cells.cells.map((c) => c.name).join(", ")})`);
+  return renderOne(
+    values,
+    { ...config, "tenancy:stackRole": "cell", "tenancy:cell": cell.name, "tenancy:guardStackName": `organization/tenancy/${bareStack(cell.stack)}` },
+    path.join(out, "cells", cell.name),
+    bareStack(cell.stack),
+    given,
+  );
 }
 
 /** --clock: an RFC 3339 timestamp with a zone, e.g. 2026-06-01T00:00:00Z. */

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../support/fixtures";
 
-const SOURCE_DIRS = ["model", "config", "plan", "lib", "components", "engine", "tools", "policy"];
+const SOURCE_DIRS = ["model", "config", "plan", "lib", "components", "stacks", "engine", "tools", "policy"];
 
 function sourceFiles(): string[] {
   const files = ["index.ts"];
@@ -60,13 +60,14 @@ describe("source layout", () => {
   it("only imports forwards along tenant file → model → config → plan → components", () => {
     const layer = (f: string) => f.split(path.sep)[0];
     const forbidden: Record<string, string[]> = {
-      lib: ["model", "config", "plan", "components", "engine", "tools", "policy"],
-      model: ["config", "plan", "components", "engine", "tools", "policy"],
-      config: ["plan", "components", "engine", "tools", "policy"],
-      plan: ["components", "engine", "tools", "policy"],
-      components: ["engine", "tools", "policy"],
+      lib: ["model", "config", "plan", "components", "stacks", "engine", "tools", "policy"],
+      model: ["config", "plan", "components", "stacks", "engine", "tools", "policy"],
+      config: ["plan", "components", "stacks", "engine", "tools", "policy"],
+      plan: ["components", "stacks", "engine", "tools", "policy"],
+      components: ["stacks", "engine", "tools", "policy"],
+      stacks: ["engine", "tools", "policy"],
       // The policy pack is its own package: it imports nothing of the program.
-      policy: ["lib", "model", "config", "plan", "components", "engine", "tools", "index.ts"],
+      policy: ["lib", "model", "config", "plan", "components", "stacks", "engine", "tools", "index.ts"],
     };
     const wrong: string[] = [];
     for (const [file, deps] of graph) {

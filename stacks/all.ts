@@ -1,0 +1,30 @@
+/**
+ * A stack that holds everything (no cells, or stackRole "all"): the platform, the hub's
+ * configuration and every tenant, the root CA signing tenant CAs directly.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NatsHubConfig } from "../components/nats-hub";
+import { Platform } from "../components/platform";
+import { planHubConfig, planPlatform } from "../plan/platform";
+import { planTenant } from "../plan/tenant";
+import { declareTenants, guardRemovals, kubernetesProvider, type StackInputs } from "./shared";
+
+export async function allInOneStack({ config, settings, loaded }: StackInputs) {
+  const { tenants, plans } = loaded;
+  await guardRemovals(settings, tenants);
+  const platformPlan = planPlatform(settings);
+  const tenantPlans = tenants.map((tenant) => planTenant(tenant, settings));
+  const hubPlan = planHubConfig(settings, plans);
+
+  const provider = kubernetesProvider(settings);
+  const platform = new Platform(platformPlan.name, { plan: platformPlan }, { providers: [provider] });
+  const { summaries, bundles } = await declareTenants(tenantPlans, platform.context, { config, settings, provider });
+  const hub = new NatsHubConfig(hubPlan.name, { plan: hubPlan, platform: platform.context.nats, namespace: platform.namespace }, { providers: [provider] });
+  return {
+    platformNamespace: platform.namespace,
+    natsHubConfigBytes: hub.fragment.apply((f) => Buffer.byteLength(f)),
+    tenants: summaries,
+    // Secret: `pulumi stack output --show-secrets onboardingBundles` hands a site its files.
+    onboardingBundles: pulumi.secret(pulumi.all(bundles)),
+  };
+}
