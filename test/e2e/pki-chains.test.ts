@@ -502,16 +502,18 @@ describe("component certificates", () => {
 });
 
 describe("the NATS hub certificate", () => {
-  const hubNames = () => [HUB_CN, ...serviceDns(HUB_SERVICE, PLATFORM_NS)];
+  /** README: the chart's StatefulSet pods under its headless Service, which the routes dial (natsHubServers = 3). */
+  const podNames = () => [0, 1, 2].flatMap((i) => serviceDns(`${HUB_SERVICE}-${i}.${HUB_SERVICE}-headless`, PLATFORM_NS));
+  const hubNames = () => [HUB_CN, ...serviceDns(HUB_SERVICE, PLATFORM_NS), ...podNames()];
 
-  it("is issued by the hub CA and verifies under it as a TLS server and client, and as a server for each of its DNS names: its CN and Service nats in namespace platform", () => {
+  it("is issued by the hub CA and verifies under it as a TLS server and client, and as a server for each of its DNS names: its CN, Service nats in namespace platform, and each server's pod", () => {
     const cert = peculiar(hubPem);
     expect(cert.issuer).toBe(peculiar(hubCaPem).subject);
     for (const purpose of ["sslserver", "sslclient"]) {
       const v = verify(hubFile, { caFile: hubCaFile, purpose });
       expect(v.ok, `${purpose}: ${v.out}`).toBe(true);
     }
-    // No tenancy:natsHubPublicDnsNames in the stack: exactly the CN and the Service names.
+    // No tenancy:natsHubPublicDnsNames in the stack: exactly the CN, the Service names and the pods'.
     expect(dnsSans(cert).sort()).toEqual(hubNames().sort());
     for (const name of hubNames()) {
       const v = verify(hubFile, { caFile: hubCaFile, purpose: "sslserver", hostname: name });
@@ -549,11 +551,12 @@ describe("the NATS hub certificate", () => {
     expect(cert.notAfter.getTime() - cert.notBefore.getTime()).toBe(VALIDITY_HOURS.component * HOUR);
   });
 
-  it("Secret nats-hub-tls holds the hub certificate alone as tls.crt, its key (only there), and the platform root as ca.crt (what the hub trusts for client certificates)", () => {
+  it("Secret nats-hub-tls holds the hub certificate alone as tls.crt, its key (only there), the platform root as ca.crt (what the hub trusts for client certificates) and the hub CA as hub-ca.crt (what its servers verify each other's routes with)", () => {
     const secret = manifest(HUB_TLS_FILE);
     const s = secret.stringData;
     expect(secret.type).toBe("kubernetes.io/tls");
-    expect(Object.keys(s).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+    expect(Object.keys(s).sort()).toEqual(["ca.crt", "hub-ca.crt", "tls.crt", "tls.key"]);
+    expect(s["hub-ca.crt"]).toBe(hubCaPem);
     expect(splitCerts(s["tls.crt"])).toEqual([hubPem]);
     expect(s["ca.crt"]).toBe(rootPem);
     expect(keyMatches(hubPem, s["tls.key"])).toBe(true);
