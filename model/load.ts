@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EdgeOptions, TenantModel } from "./model";
+import type { DatabaseOptions, EdgeOptions, TenantModel } from "./model";
 import { validatePlans } from "./plans";
 import { ValidationError, type Problem } from "./problems";
 import type { Plan } from "./schema";
@@ -20,6 +20,8 @@ export interface LoadOptions {
   relativeTo?: string;
   /** The stack's edge clusters and public hub address (tenants' `edge.cluster` refers to them). */
   edge?: EdgeOptions;
+  /** The stack's PostgreSQL (tenants' database levels need it); unset, the files are checked on their own (tools, tests). */
+  database?: DatabaseOptions;
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
@@ -36,7 +38,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, options.edge);
+  const tenants = validateTenants(sources, plans, problems, options.edge, options.database);
   // A bad plans file is always among the problems.
   if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);
   return { tenants, plans };

@@ -20,6 +20,7 @@ import {
   managedLabels,
   platformResourceNames,
 } from "../model/names";
+import { platformDatabasePlan, type PlatformDatabasePlan } from "./database";
 import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart";
 import type { TenantAccountLimits } from "./nats";
 import { natsHubIngressPolicy } from "./network";
@@ -50,6 +51,8 @@ export interface PlatformPlan {
     hubTlsSecret: { logicalName: string; name: string; labels: Record<string, string> };
   };
   nats: { operatorKey: string; systemAccountKey: string; platformAccountKey: string; settings: NatsSettings };
+  /** The platform's database, when the stack has a PostgreSQL. */
+  database?: PlatformDatabasePlan;
 }
 
 export function planPlatform(settings: StackSettings, name = "platform"): PlatformPlan {
@@ -59,6 +62,7 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
   // Leaves outside the cluster exist once the hub has a public address (bundles use it).
   const external = edge.publicHubLeafUrl !== undefined ? { cidrs: edge.leafSourceCidrs, except: edge.clusterPodCidrs ?? [] } : undefined;
   const hubPolicy = natsHubIngressPolicy(settings, external);
+  const database = platformDatabasePlan(name, settings.postgres);
   return {
     name,
     namespace: {
@@ -87,6 +91,7 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
       hubTlsSecret: { logicalName: names.hubTlsSecret, name: HUB_TLS_SECRET, labels: componentLabels(undefined, "nats-hub") },
     },
     nats: { operatorKey: names.operatorKey, systemAccountKey: names.systemAccountKey, platformAccountKey: names.platformAccountKey, settings: settings.nats },
+    ...(database ? { database } : {}),
   };
 }
 
