@@ -28,6 +28,31 @@ import type { FakeArgs, FakeResult } from "./fake-types";
 
 const IDENTIFIER_BYTES = 63;
 
+/**
+ * postgresql_role's schema defaults (resourcePostgreSQLRole), which its read also reports when the
+ * catalog has nothing else: an unset search_path, timeout or assume_role reads back empty or 0.
+ * The provider oracle (test/oracles/postgresql-provider.ts) takes them from here too.
+ */
+export const ROLE_DEFAULTS = {
+  superuser: false,
+  createDatabase: false,
+  createRole: false,
+  inherit: true,
+  login: false,
+  replication: false,
+  bypassRowLevelSecurity: false,
+  connectionLimit: -1,
+  validUntil: "infinity",
+  encryptedPassword: true,
+  skipDropRole: false,
+  skipReassignOwned: false,
+  roles: [] as string[],
+  searchPaths: [] as string[],
+  statementTimeout: 0,
+  idleInTransactionSessionTimeout: 0,
+  assumeRole: "",
+};
+
 /** validatePrivileges' allowed privileges per object type (helpers.go `allowedPrivileges`, PostgreSQL < 17: no MAINTAIN). */
 const ALLOWED_PRIVILEGES: Record<string, string[]> = {
   database: ["ALL", "CREATE", "CONNECT", "TEMPORARY"],
@@ -80,27 +105,7 @@ export class FakePostgresql {
         for (const key of ["statementTimeout", "idleInTransactionSessionTimeout"]) if (Number(i[key] ?? 0) < 0) fail(`${key}: expected to be at least (0)`);
         if (i.password !== undefined && i.passwordWo !== undefined) fail('"password": conflicts with password_wo');
         for (const part of i.searchPaths ?? []) if (String(part).includes(", ")) fail(`search_path cannot contain \`, \`: ${part}`);
-        const state = {
-          superuser: false,
-          createDatabase: false,
-          createRole: false,
-          inherit: true,
-          login: false,
-          replication: false,
-          bypassRowLevelSecurity: false,
-          connectionLimit: -1,
-          validUntil: "infinity",
-          encryptedPassword: true,
-          skipDropRole: false,
-          skipReassignOwned: false,
-          roles: [],
-          searchPaths: [],
-          statementTimeout: 0,
-          idleInTransactionSessionTimeout: 0,
-          assumeRole: "",
-          ...i,
-        };
-        return { id: i.name, state };
+        return { id: i.name, state: { ...ROLE_DEFAULTS, ...i } };
       }
       case "Schema": {
         checkIdentifier(i.name, "schema", fail);

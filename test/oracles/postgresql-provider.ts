@@ -9,6 +9,7 @@
  * withRolesGranted is its no-op branch; the applier refuses to go on if it is not. Features are
  * those of PostgreSQL ≥ 13 (the provider's feature table: CREATE ROLE … WITH, BYPASSRLS,
  * REPLICATION, ALLOW_CONNECTIONS, IS_TEMPLATE, CREATE SCHEMA IF NOT EXISTS, DROP DATABASE … FORCE).
+ * The role's schema defaults are the provider's as transcribed once, in engine/postgresql.ts.
  *
  * Like the Pulumi engine it stands beside, it keeps a state (URN → inputs, protect) between
  * applies: a resource gone from the declaration is deleted (refused while its state says
@@ -16,6 +17,7 @@
  * is not needed by this program's lifecycle and is not emulated).
  */
 import pg from "pg";
+import { ROLE_DEFAULTS } from "../../engine/postgresql";
 
 /** One declared resource, as out/resources.yaml lists it (inputs revealed). */
 export interface DeclaredResource {
@@ -42,26 +44,8 @@ const quoteLiteral = (text: string) => text.replace(/\\/g, "\\\\").replace(/'/g,
 
 /** The schema defaults of each resource (what d.Get returns when an input is unset). */
 const DEFAULTS: Record<string, Record<string, unknown>> = {
-  Role: {
-    superuser: false,
-    createDatabase: false,
-    createRole: false,
-    inherit: true,
-    login: false,
-    replication: false,
-    bypassRowLevelSecurity: false,
-    connectionLimit: -1,
-    validUntil: "infinity",
-    encryptedPassword: true,
-    skipDropRole: false,
-    skipReassignOwned: false,
-    roles: [],
-    searchPaths: [],
-    statementTimeout: 0,
-    idleInTransactionSessionTimeout: 0,
-    assumeRole: "",
-    password: "",
-  },
+  // Unset, the password is "" to d.Get.
+  Role: { ...ROLE_DEFAULTS, password: "" },
   Schema: { ifNotExists: true, dropCascade: false, policies: [] },
   Database: { connectionLimit: -1, allowConnections: true, isTemplate: false, alterObjectOwnership: false, template: "", encoding: "", lcCollate: "", lcCtype: "", tablespaceName: "" },
   Grant: { objects: [], columns: [], withGrantOption: false, schema: "" },
