@@ -56,6 +56,8 @@ function tenantsVariant(name: string, change: (slug: string, doc: Record<string,
 const withStatus = (slug: string, status: string) => (s: string, doc: Record<string, any>) => (s === slug ? { ...doc, status } : doc);
 const withoutFile = (slug: string) => (s: string, doc: Record<string, any>) => (s === slug ? undefined : doc);
 const activeUmbrella = withStatus("umbrella", "active");
+const movedUmbrella = (moving: boolean) => (s: string, doc: Record<string, any>) =>
+  s === "umbrella" ? { ...doc, overrides: { ...doc.overrides, database: { isolation: "database" } }, ...(moving ? { database: { moveFrom: "schema" } } : {}) } : doc;
 
 function declared(out: string): DeclaredResource[] {
   return parse(readFileSync(path.join(out, "resources.yaml"), "utf8")) as DeclaredResource[];
@@ -104,6 +106,9 @@ beforeAll(async () => {
     globexSuspended: tenantsVariant("globex-suspended", (s, d) => withStatus("globex", "suspended")(s, activeUmbrella(s, d)!)),
     globexDecommissioned: tenantsVariant("globex-decommissioned", (s, d) => withStatus("globex", "decommissioned")(s, activeUmbrella(s, d)!)),
     globexRemoved: tenantsVariant("globex-removed", (s, d) => withoutFile("globex")(s, activeUmbrella(s, d)!)),
+    // Umbrella moves from schema to database (docs/database.md, "Moving between levels"), globex gone.
+    umbrellaMoving: tenantsVariant("umbrella-moving", (s, d) => withoutFile("globex")(s, movedUmbrella(true)(s, activeUmbrella(s, d)!)!)),
+    umbrellaMoved: tenantsVariant("umbrella-moved", (s, d) => withoutFile("globex")(s, movedUmbrella(false)(s, activeUmbrella(s, d)!)!)),
   };
   const outs = await Promise.all(
     Object.entries(variants).map(async ([name, tenants]) => [name, await render({ out: path.join(work, `out-${name}`), revealSecrets: true, config, ...(tenants ? { tenants } : {}) })] as const),
@@ -366,6 +371,38 @@ describe("the example tenants on a real PostgreSQL", () => {
     expect((await admin.query("SELECT count(*)::int AS n FROM tenant_umbrella.events")).rows[0].n).toBe(2);
     await admin.end();
     log(`globex removed after decommissioning: ${removed.deleted} resources deleted (DROP SCHEMA … CASCADE, DROP ROLE); umbrella and acme-corp untouched`);
+  });
+
+  it("a move between levels: the new database beside the old schema, the data copied, then the old schema dropped", async () => {
+    const moving = await oracle().apply(declared(state.renders.umbrellaMoving));
+    expect(moving.deleted).toBe(0);
+    expect(moving.created).toBeGreaterThan(0);
+    const before = await server.admin(PLATFORM_DB);
+    const rows = (await before.query("SELECT id, body FROM tenant_umbrella.events ORDER BY id")).rows;
+    await before.end();
+    // Step 2: copy the schema's tables into the new database (its schema exists already: skip that entry).
+    const file = path.join(work, "umbrella-move.dump");
+    server.run("pg_dump", ["--format=custom", "--schema=tenant_umbrella", `--file=${file}`, PLATFORM_DB]);
+    const list = server.run("pg_restore", ["--list", file]).toString().split("\n").filter((l) => !/ SCHEMA - tenant_umbrella /.test(l));
+    const listFile = path.join(work, "umbrella-move.list");
+    writeFileSync(listFile, list.join("\n"));
+    server.run("pg_restore", ["--exit-on-error", `--use-list=${listFile}`, "--dbname=tenant_umbrella", file]);
+    // The workers follow the Secret, which now names the new database.
+    expect(credentials(state.renders.umbrellaMoving, "umbrella").database).toBe("tenant_umbrella");
+    const worker = await connectAs(state.renders.umbrellaMoving, "umbrella");
+    expect((await worker.query("SELECT id, body FROM events ORDER BY id")).rows).toEqual(rows);
+    await worker.query("INSERT INTO events (body) VALUES ('after the move')");
+    await worker.end();
+    const moved = await oracle().apply(declared(state.renders.umbrellaMoved));
+    const oldLevel = declared(state.renders.umbrellaMoving).filter((r) => r.urn.includes("::umbrella/postgres-schema/"));
+    expect(moved).toEqual({ created: 0, updated: 0, deleted: oldLevel.length });
+    const admin = await server.admin(PLATFORM_DB);
+    expect((await admin.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'")).rows).toEqual([]);
+    await admin.end();
+    const after = await connectAs(state.renders.umbrellaMoved, "umbrella");
+    expect((await after.query("SELECT count(*)::int AS n FROM events")).rows[0].n).toBe(rows.length + 1);
+    await after.end();
+    log(`umbrella moved schema → database: ${moving.created} resources created beside the old schema, ${rows.length} row(s) copied, then ${moved.deleted} resources of the old level deleted`);
   });
 
   it("the lifecycle guard refuses the removal before anything is declared, naming the file", async () => {
