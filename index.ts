@@ -6,11 +6,13 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as postgresql from "@pulumi/postgresql";
 import { NatsHubConfig } from "./components/nats-hub";
 import { Platform } from "./components/platform";
 import { Tenant } from "./components/tenant";
 import { EDGE_KUBECONFIG_PREFIX, STACK_RESOURCE_NAMES } from "./model/names";
-import { hubRules, readSettings } from "./config/settings";
+import { POSTGRES_ADMIN_PASSWORD_KEY } from "./config/keys";
+import { databaseOptions, hubRules, readSettings } from "./config/settings";
 import { CONFIG_SOURCE, configProblems } from "./config/validate";
 import { loadTenants } from "./model/load";
 import { ValidationError } from "./model/problems";
@@ -23,7 +25,10 @@ export = async () => {
   const get = (key: string) => config.get(key);
   const settings = readSettings(get, Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants, plans } = loadTenants({ ...settings, hub: hubRules(settings.nats), configSource: CONFIG_SOURCE }, configProblems(get, Object.keys(pulumi.runtime.allConfig())));
+  const { tenants, plans } = loadTenants(
+    { ...settings, hub: hubRules(settings.nats), configSource: CONFIG_SOURCE, database: databaseOptions(settings.postgres) },
+    configProblems(get, Object.keys(pulumi.runtime.allConfig())),
+  );
   // No tenant (or organization) disappears without being decommissioned first: compared with what
   // the last update of this very stack left (its `tenants` output).
   if (settings.guardRemovedTenants) {
@@ -43,7 +48,22 @@ export = async () => {
   const hubPlan = planHubConfig(settings, plans);
 
   const provider = new k8s.Provider(STACK_RESOURCE_NAMES.provider, { renderYamlToDirectory: settings.renderYamlToDirectory });
-  const platform = new Platform(platformPlan.name, { plan: platformPlan }, { providers: [provider] });
+  // The platform's PostgreSQL, when the stack names one. Unset, the password comes from PGPASSWORD in
+  // pulumi's environment (the provider's default), never from plain config.
+  const pg = settings.postgres;
+  const postgresProvider =
+    pg.host === undefined
+      ? undefined
+      : new postgresql.Provider(STACK_RESOURCE_NAMES.postgresProvider, {
+          host: pg.host,
+          port: pg.port,
+          database: pg.database,
+          username: pg.adminUser,
+          password: config.getSecret(POSTGRES_ADMIN_PASSWORD_KEY),
+          sslmode: pg.sslMode,
+          superuser: pg.superuser,
+        });
+  const platform = new Platform(platformPlan.name, { plan: platformPlan, postgresProvider }, { providers: [provider] });
   // Edges in their own clusters: one provider per cluster a tenant names; the kubeconfig is secret config.
   const edgeProviders: Record<string, k8s.Provider> = {};
   for (const cluster of [...new Set(tenantPlans.flatMap((p) => (p.edge?.cluster !== undefined ? [p.edge.cluster] : [])))].sort()) {
@@ -56,7 +76,7 @@ export = async () => {
   const summaries: Record<string, TenantSummary> = {};
   const bundles: Record<string, pulumi.Output<Record<string, Record<string, string>>>> = {};
   for (const plan of tenantPlans) {
-    const declared = new Tenant(plan.name, { plan, platform: platform.context, edgeProviders }, { providers: [provider] });
+    const declared = new Tenant(plan.name, { plan, platform: platform.context, edgeProviders, postgresProvider }, { providers: [provider] });
     summaries[plan.slug] = declared.summary;
     if (plan.edge) bundles[plan.slug] = declared.onboardingBundles;
     // Let this tenant's registrations go out before declaring the next: with thousands of tenants

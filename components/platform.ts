@@ -5,13 +5,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import type * as postgresql from "@pulumi/postgresql";
 import type { PlatformPlan } from "../plan/platform";
+import { declarePlatformDatabase } from "./database";
 import { declarePlatformNats, type PlatformNats } from "./nats";
 import { declarePlatformPki, type PlatformCa } from "./pki";
 
 export interface PlatformArgs {
   /** The platform's plan (`planPlatform`). */
   plan: PlatformPlan;
+  /** The platform's PostgreSQL: required when the plan has a database part. */
+  postgresProvider?: postgresql.Provider;
 }
 
 /** What a tenant needs from the platform: where platform-side objects go, the CA that signs its CA, the operator. */
@@ -42,6 +46,10 @@ export class Platform extends pulumi.ComponentResource {
     this.namespace = namespace.metadata.name;
     const ca = declarePlatformPki(this, plan.pki, this.namespace);
     const nats = declarePlatformNats(this, plan.nats);
+    if (plan.database) {
+      if (!args.postgresProvider) throw new Error(`Platform "${name}": its plan has a PostgreSQL part and there is no PostgreSQL provider`);
+      declarePlatformDatabase(this, plan.database, args.postgresProvider);
+    }
     this.context = { namespace: this.namespace, ca, nats };
     this.registerOutputs({ namespace: this.namespace, rootCaCertPem: ca.certPem });
   }

@@ -4,8 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import type * as postgresql from "@pulumi/postgresql";
 import type { HubAccount } from "../lib/nats/hub-config";
 import type { TenantPlan, TenantSummary } from "../plan/tenant";
+import { declareTenantDatabase } from "./database";
 import { declareTenantEdge, type Bundles } from "./edge";
 import { declareNamespace, type ChildOptions } from "./namespaces";
 import { declareTenantNats } from "./nats";
@@ -20,6 +22,8 @@ export interface TenantArgs {
   platform: PlatformContext;
   /** Providers of the edge clusters (by name), for tenants whose edge runs outside the platform cluster. */
   edgeProviders?: Record<string, k8s.Provider>;
+  /** The platform's PostgreSQL, for tenants with a schema or database. */
+  postgresProvider?: postgresql.Provider;
 }
 
 /** Why these arguments cannot make this Tenant, if they cannot (checked before anything is declared). */
@@ -29,6 +33,7 @@ export function tenantArgsProblems(name: string, args: TenantArgs): string[] {
   if (name !== args.plan.name) problems.push(`the plan is for a Tenant named "${args.plan.name}", not "${name}"`);
   const cluster = args.plan.edge?.cluster;
   if (cluster !== undefined && !args.edgeProviders?.[cluster]) problems.push(`no provider for edge cluster "${cluster}"`);
+  if (args.plan.database && !args.postgresProvider) problems.push(`its plan has a PostgreSQL ${args.plan.database.isolation} and there is no PostgreSQL provider`);
   return problems;
 }
 
@@ -63,6 +68,7 @@ export class Tenant extends pulumi.ComponentResource {
     // NACK creates streams in an account the hub must already know; removing the tenant deletes the
     // Stream objects (the data stays, preventDelete) before the account is disabled and deleted.
     declareTenantStreams(this, plan.streams, { namespace: platform.namespace, managerCredsSecret: nats.users[plan.streams.account.credsUserId].secret, accountPush: nats.push });
+    if (plan.database && args.postgresProvider) declareTenantDatabase(this, plan.database, { provider: args.postgresProvider, platformNamespace: platform.namespace });
     const bundles = plan.edge && edge ? declareTenantEdge(this, plan.edge, { edge, pki, nats, platformNats: platform.nats }) : undefined;
 
     this.natsAccount = nats.account;

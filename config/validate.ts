@@ -89,6 +89,10 @@ function relationProblems(settings: StackSettings, isBad: (key: ConfigKeyName) =
   if (!isBad("pkiTenantCaValidityHours") && !isBad("pkiRootValidityHours") && pki.tenantCa.validityHours > pki.root.validityHours) {
     problems.push({ key: "pkiTenantCaValidityHours", rule: `must not exceed the root's validity (${pki.root.validityHours} hours)` });
   }
+  const { postgres } = settings;
+  if (!isBad("postgresReservedConnections") && !isBad("postgresMaxConnections") && postgres.reservedConnections >= postgres.maxConnections) {
+    problems.push({ key: "postgresReservedConnections", rule: `must be less than postgresMaxConnections (${postgres.maxConnections}): tenants need at least one connection` });
+  }
   if (!isBad("pkiComponentValidityHours") && !isBad("pkiTenantCaValidityHours") && pki.component.validityHours > pki.tenantCa.validityHours) {
     problems.push({ key: "pkiComponentValidityHours", rule: `must not exceed the tenant CA's validity (${pki.tenantCa.validityHours} hours)` });
   }

@@ -49,7 +49,7 @@ function quantityProblems(limits: Limits): LimitProblem[] {
   const walk = (value: unknown, path: string[]) => {
     if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-    } else if (typeof value === "string" && path.join(".") !== "retention.maxAge") {
+    } else if (typeof value === "string" && path.join(".") !== "retention.maxAge" && path[0] !== "database") {
       const milli = parseQuantityMilli(value);
       if (milli === undefined) problems.push({ path, rule: `${value} is finer than one milli-unit` });
       else if (milli > MAX_QUANTITY_MILLI) problems.push({ path, rule: `${value} is larger than Kubernetes can represent` });
@@ -62,13 +62,39 @@ function quantityProblems(limits: Limits): LimitProblem[] {
   return problems;
 }
 
+/** PostgreSQL keeps both timeouts as an int of milliseconds, and 0 turns them off. */
+const MAX_POSTGRES_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * The role's timeouts: whole milliseconds (what the provider's statement_timeout and
+ * idle_in_transaction_session_timeout take), more than zero (0 is PostgreSQL's "no timeout": a
+ * tenant's statements would run unbounded on the shared server) and within PostgreSQL's int.
+ */
+function databaseTimeoutProblems(limits: Limits): LimitProblem[] {
+  const problems: LimitProblem[] = [];
+  for (const key of ["statementTimeout", "idleInTransactionTimeout"] as const) {
+    const text = limits.database[key];
+    const ns = parseDurationNs(text) ?? 0;
+    const path = ["database", key];
+    if (ns < 1e6) problems.push({ path, rule: `${text} is less than 1ms: PostgreSQL counts whole milliseconds, and 0 disables the timeout` });
+    else if (ns % 1e6 !== 0) problems.push({ path, rule: `${text} is not a whole number of milliseconds` });
+    else if (ns / 1e6 > MAX_POSTGRES_TIMEOUT_MS) problems.push({ path, rule: `${text} exceeds PostgreSQL's largest timeout (2147483647ms, about 596h)` });
+  }
+  return problems;
+}
+
+/** A duration the limits checks accepted, in the milliseconds PostgreSQL takes. */
+export const durationMs = (text: string): number => Math.round((parseDurationNs(text) ?? 0) / 1e6);
+
 /**
  * Contradictions within a set of limits for a tenant with `namespaceCount` namespaces: things
  * Kubernetes or NATS would accept one by one but that cannot work together.
  */
 export function limitProblems(limits: Limits, namespaceCount: number, reserved: QuotaReservation = {}, hub: HubRules = DEFAULT_HUB_RULES): LimitProblem[] {
+  // The database's timeouts share no value with the rest: reported whatever else is wrong.
+  const database = databaseTimeoutProblems(limits);
   const malformed = quantityProblems(limits);
-  if (malformed.length > 0) return malformed;
+  if (malformed.length > 0) return [...malformed, ...database];
   const problems: LimitProblem[] = [];
   const q = limits.kubernetes.quota;
   // Keys the edge alone exhausts: reported once here, not again as an empty share below.
@@ -195,7 +221,7 @@ export function limitProblems(limits: Limits, namespaceCount: number, reserved: 
       if (valueAt(limits, path) === -1) problems.push({ path, rule: "-1 (unlimited) is not allowed on the shared hub: set a bound (or let the stack allow it with tenancy:natsAllowUnlimited)" });
     }
   }
-  return problems;
+  return [...problems, ...database];
 }
 
 /** What the stack's hub allows of a tenant's NATS limits, and what every tenant together may take of it. */

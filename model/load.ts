@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { hubCapacityProblems } from "./hub-capacity";
 import type { HubRules } from "./limits";
-import type { EdgeOptions, TenantModel } from "./model";
+import type { DatabaseOptions, EdgeOptions, TenantModel } from "./model";
 import { validatePlans } from "./plans";
 import { ValidationError, type Problem } from "./problems";
 import type { Plan } from "./schema";
@@ -26,6 +26,8 @@ export interface LoadOptions {
   hub?: HubRules;
   /** How stack config is named in problems (config/validate.ts CONFIG_SOURCE). */
   configSource?: string;
+  /** The stack's PostgreSQL (tenants' database levels need it); unset, the files are checked on their own (tools, tests). */
+  database?: DatabaseOptions;
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
@@ -42,7 +44,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub });
+  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, database: options.database });
   if (options.hub) problems.push(...hubCapacityProblems(tenants, options.hub, options.configSource ?? "stack config"));
   // A bad plans file is always among the problems.
   if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);

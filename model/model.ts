@@ -3,7 +3,7 @@
  * the plan applied and every default filled in. Planning (plan/) starts from here.
  */
 import type { HubRules, Limits } from "./limits";
-import type { Collector, TenantStatus } from "./schema";
+import type { Collector, DatabaseIsolation, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
   id: string;
@@ -37,6 +37,18 @@ export interface TenantModel {
   credentialsRotation: number;
   /** Where the leaf node and collectors run: the platform cluster unless `cluster` names an edge cluster. */
   edge: { cluster?: string; serviceType: EdgeServiceType };
+  /** The level the tenant is moving away from, kept with its data until the file drops it (`database.moveFrom`). */
+  databaseMoveFrom?: Exclude<DatabaseIsolation, "attribute">;
+}
+
+/** What tenant files' database levels depend on in the stack (its PostgreSQL settings). */
+export interface DatabaseOptions {
+  /** The stack names a PostgreSQL server (`tenancy:postgresHost`): schema and database levels need one. */
+  configured: boolean;
+  /** The largest connection limit a tenant's role may have: the server's max_connections less the platform's reserve. */
+  maxTenantConnections: number;
+  /** Names the platform already holds on the server (admin, migration role, platform database): no tenant's may equal one. */
+  reservedNames: { what: string; name: string }[];
 }
 
 /** What tenant files may refer to in the stack's edge settings (edge clusters, the hub's public address). */
@@ -56,4 +68,6 @@ export interface StackRules {
   edge?: EdgeOptions;
   /** What the shared hub allows (default: three servers, nothing unlimited). */
   hub?: HubRules;
+  /** The stack's PostgreSQL (tenants' database levels need it); unset, the files are checked on their own. */
+  database?: DatabaseOptions;
 }

@@ -80,12 +80,22 @@ export const EDGE_SUFFIX = "-edge";
 /** Slugs may not contain it: it separates organization namespaces. */
 export const ORG_SEPARATOR = "-org-";
 
-/** The longest names a tenant produces; each must be a DNS-1123 label (≤ 63 characters). */
-export function derivedNames(slug: string, orgIds: readonly string[]): { what: string; name: string; org?: string }[] {
+/** A name a tenant produces, and whose rules it must follow. */
+export interface DerivedName {
+  what: string;
+  name: string;
+  org?: string;
+  /** kubernetes: a DNS-1123 label of at most 63 characters; postgresql: an unquoted identifier of at most 63 bytes. */
+  system: "kubernetes" | "postgresql";
+}
+
+/** The longest names a tenant produces, checked for length, form and collisions by validation. */
+export function derivedNames(slug: string, orgIds: readonly string[]): DerivedName[] {
   return [
-    { what: "root namespace", name: rootNamespaceName(slug) },
-    { what: "edge namespace", name: edgeNamespaceName(slug) },
-    ...orgIds.map((org) => ({ what: `namespace of organization "${org}"`, name: orgNamespaceName(slug, org), org })),
+    { what: "root namespace", name: rootNamespaceName(slug), system: "kubernetes" },
+    { what: "edge namespace", name: edgeNamespaceName(slug), system: "kubernetes" },
+    ...orgIds.map((org) => ({ what: `namespace of organization "${org}"`, name: orgNamespaceName(slug, org), org, system: "kubernetes" as const })),
+    { what: "PostgreSQL role, schema and database", name: postgresTenantIdentifier(slug), system: "postgresql" },
   ];
 }
 
@@ -190,6 +200,28 @@ export const hubPodName = (hubService: string, index: number) => `${hubService}-
 export const HUB_RELEASE_NAME = "nats";
 
 // ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+/**
+ * The tenant's role, its schema, and (at level `database`) its database: one identifier, seed
+ * 003's `tenant_<slug>` with `-` as `_`. Slugs are DNS labels, so the mapping is one to one and two
+ * tenants never share it. The role's name equals its schema's, so `"$user"` would find it too.
+ */
+export const postgresTenantIdentifier = (slug: string) => `tenant_${slug.replace(/-/g, "_")}`;
+/** NAMEDATALEN - 1: PostgreSQL truncates longer identifiers (with only a NOTICE). */
+export const POSTGRES_IDENTIFIER_BYTES = 63;
+/** An identifier that needs no quoting (lower case, so `psql` and `pg_dump --schema` patterns match it as typed). */
+export const POSTGRES_UNQUOTED_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
+/** The provider's name for the PUBLIC pseudo-role (every role, present and future). */
+export const POSTGRES_PUBLIC_ROLE = "public";
+/** The schema every database starts with. */
+export const POSTGRES_PUBLIC_SCHEMA = "public";
+/** Where the platform's per-tenant workers find the tenant's database credentials (platform namespace). */
+export const postgresCredsSecretName = (slug: string) => `postgres-${slug}-creds`;
+/** Keys of the credentials Secret: libpq's environment variables, which every PostgreSQL client reads. */
+export const POSTGRES_CREDS_KEYS = { host: "PGHOST", port: "PGPORT", database: "PGDATABASE", user: "PGUSER", password: "PGPASSWORD", sslmode: "PGSSLMODE" } as const;
+
+// ---------------------------------------------------------------------------------------------
 // Edge
 
 export const LEAF_SERVICE_NAME = "nats-leaf";
@@ -252,6 +284,21 @@ export const tenantResourceNames = (tenant: string) => ({
   credsSecret: (secretName: string) => `${tenant}/${secretName}`,
   nackAccount: `${tenant}/nack-account`,
   stream: (kind: string) => `${tenant}/stream-${kind}`,
+  postgres: {
+    password: `${tenant}/postgres-password`,
+    role: `${tenant}/postgres-role`,
+    credsSecret: `${tenant}/postgres-creds`,
+    /**
+     * What a level declares carries the level in its name: during a move between levels both are
+     * declared side by side, and the old level's schema is never replaced by the new one's.
+     */
+    at: (level: string) => ({
+      database: `${tenant}/postgres-${level}/database`,
+      schema: `${tenant}/postgres-${level}/schema`,
+      grant: (what: string) => `${tenant}/postgres-${level}/grant-${what}`,
+      defaultPrivileges: (what: string) => `${tenant}/postgres-${level}/default-${what}`,
+    }),
+  },
   edge: (workload: string) => ({
     configMap: `${tenant}/edge/${workload}/config`,
     deployment: `${tenant}/edge/${workload}/deployment`,
@@ -287,6 +334,7 @@ export const platformResourceNames = (platform: string) => ({
   claimsPusherKey: `${platform}-nats-claims-pusher-key`,
   systemAccountKey: `${platform}-nats-system-account-key`,
   platformAccountKey: `${platform}-nats-platform-account-key`,
+  postgresGrant: (what: string) => `${platform}-postgres-grant-${what}`,
 });
 
 /** Children of the hub configuration component named `hub`. */
@@ -299,4 +347,5 @@ export const STACK_RESOURCE_NAMES = {
   hub: "nats-hub",
   previousUpdate: "previous-update",
   edgeProvider: (cluster: string) => `${EDGE_PROVIDER_PREFIX}${cluster}`,
+  postgresProvider: "postgresql",
 } as const;

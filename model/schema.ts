@@ -26,6 +26,9 @@ const NatsBytes = (description: string) =>
     description: `${description}: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none`,
   });
 
+/** Seed 003's tiered isolation: what the tenant's data gets in PostgreSQL. */
+export const DATABASE_ISOLATION_LEVELS = ["attribute", "schema", "database"] as const;
+
 const Group = Type.String({ pattern: "^[A-Za-z0-9][-A-Za-z0-9._:@/]*$", maxLength: 253 });
 
 /**
@@ -104,7 +107,22 @@ function limitGroups(complete: boolean) {
     "Retention of each of the tenant's JetStream streams",
   );
   const kubernetes = obj({ quota, limitRange }, "Kubernetes quota and limit ranges");
-  return { kubernetes, nats, retention };
+  const database = obj(
+    {
+      isolation: Type.Union(
+        DATABASE_ISOLATION_LEVELS.map((l) => Type.Literal(l)),
+        {
+          description:
+            "attribute: shared tables, rows filtered by the application (nothing provisioned); schema: a schema tenant_<slug> and a role of its own in the platform's database; database: a database of its own in the platform's PostgreSQL",
+        },
+      ),
+      connectionLimit: Type.Integer({ minimum: 1, maximum: 10_000, description: "concurrent connections of the tenant's role (CONNECTION LIMIT)" }),
+      statementTimeout: Duration("statement_timeout the tenant's sessions start with"),
+      idleInTransactionTimeout: Duration("idle_in_transaction_session_timeout the tenant's sessions start with (an open transaction holds back vacuum for everyone)"),
+    },
+    "The tenant's PostgreSQL isolation (seed 003 option E) and the bounds of its role",
+  );
+  return { kubernetes, nats, retention, database };
 }
 
 const planLimits = limitGroups(true);
@@ -116,6 +134,7 @@ export const PlanSchema = Type.Object(
     kubernetes: planLimits.kubernetes,
     nats: planLimits.nats,
     retention: planLimits.retention,
+    database: planLimits.database,
   },
   { additionalProperties: false },
 );
@@ -136,6 +155,7 @@ export const OverridesSchema = Type.Object(
     kubernetes: Type.Optional(overrideLimits.kubernetes),
     nats: Type.Optional(overrideLimits.nats),
     retention: Type.Optional(overrideLimits.retention),
+    database: Type.Optional(overrideLimits.database),
   },
   { additionalProperties: false, description: "Values that replace the plan's for this tenant only" },
 );
@@ -150,6 +170,7 @@ const AccessSchema = Type.Object(
 );
 
 export const COLLECTOR_TYPES = ["flowgger", "trapd", "netflow", "otel"] as const;
+
 export const TENANT_STATUSES = ["active", "suspended", "decommissioned"] as const;
 
 export const OrganizationSchema = Type.Object(
@@ -228,6 +249,21 @@ export const CredentialsSchema = Type.Object(
   { additionalProperties: false, description: "NATS credentials rotation (a user JWT stays valid until revoked)" },
 );
 
+export const DatabaseMoveSchema = Type.Object(
+  {
+    moveFrom: Type.Optional(
+      Type.Union(
+        (["schema", "database"] as const).map((l) => Type.Literal(l)),
+        {
+          description:
+            "Keep the tenant's previous isolation level (its schema or database, with its data) while it moves to the one its plan now gives: copy the data over, then remove this field (docs/database.md, \"Moving between levels\")",
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "The tenant's PostgreSQL data during a move between isolation levels" },
+);
+
 export const EdgeSchema = Type.Object(
   {
     cluster: Type.Optional(
@@ -269,6 +305,7 @@ export function buildTenantSchema(planNames?: readonly string[]) {
       certificates: Type.Optional(CertificatesSchema),
       credentials: Type.Optional(CredentialsSchema),
       edge: Type.Optional(EdgeSchema),
+      database: Type.Optional(DatabaseMoveSchema),
     },
     {
       additionalProperties: false,
@@ -284,3 +321,4 @@ export type Organization = Static<typeof OrganizationSchema>;
 export type Collector = Static<typeof CollectorSchema>;
 export type CollectorType = (typeof COLLECTOR_TYPES)[number];
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
+export type DatabaseIsolation = (typeof DATABASE_ISOLATION_LEVELS)[number];

@@ -7,8 +7,8 @@ import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
 import { edgeQuotaNeeds } from "./edge-footprint";
 import { connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
-import type { OrganizationModel, StackRules, TenantModel } from "./model";
-import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
+import type { DatabaseOptions, OrganizationModel, StackRules, TenantModel } from "./model";
+import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, POSTGRES_IDENTIFIER_BYTES, POSTGRES_UNQUOTED_IDENTIFIER, RESERVED_SLUGS, derivedNames, type DerivedName } from "./names";
 import { pathOf, type Problem } from "./problems";
 import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
 import { compileSchema, schemaProblems } from "./schema-check";
@@ -33,6 +33,8 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const before = problems.length;
   const tenants: TenantModel[] = [];
   const namesSeen = new Map<string, string>(); // derived name → "file (what)"
+  // The platform's own names on the PostgreSQL server are taken before any tenant's.
+  for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, `the stack's ${what}`);
   const clustersSeen = new Map<string, string>(); // edge cluster → file of the tenant it serves
   for (const source of [...sources].sort((a, b) => a.file.localeCompare(b.file))) {
     const fileProblems: Problem[] = [];
@@ -66,6 +68,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
 
 function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules): TenantModel | undefined {
   const edgeOptions = rules.edge;
+  const databaseOptions: DatabaseOptions | undefined = rules.database;
   const expectedSlug = path.basename(file).replace(/\.yaml$/, "");
   if (t.slug !== expectedSlug) problems.push({ file, path: "slug", rule: `must equal the file name "${expectedSlug}" (got "${t.slug}")` });
   if (RESERVED_SLUGS.has(t.slug)) problems.push({ file, path: "slug", rule: `"${t.slug}" is reserved` });
@@ -109,15 +112,9 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     });
   });
 
-  for (const { what, name } of derivedNames(t.slug, orgs.map((o) => o.id))) {
-    if (name.length > 63) {
-      const orgIndex = orgs.findIndex((o) => name.endsWith(`-org-${o.id}`));
-      problems.push({
-        file,
-        path: orgIndex >= 0 ? `organizations[${orgIndex}].id` : "slug",
-        rule: `${what} "${name}" is ${name.length} characters; Kubernetes allows 63`,
-      });
-    }
+  for (const derived of derivedNames(t.slug, orgs.map((o) => o.id))) {
+    const orgIndex = orgs.findIndex((o) => o.id === derived.org);
+    for (const rule of derivedNameProblems(derived)) problems.push({ file, path: orgIndex >= 0 ? `organizations[${orgIndex}].id` : "slug", rule });
   }
 
   const collectors = t.collectors ?? [];
@@ -147,6 +144,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     if (overridden) problems.push({ file, path: pathOf(["overrides", ...overridden]), rule: p.rule });
     else problems.push({ file, path: "plan", rule: `${pathOf(p.path)}: ${p.rule} (plan "${t.plan}"; override it at ${pathOf(["overrides", ...p.path])})` });
   }
+  problems.push(...databaseProblems(file, t, limits.database, databaseOptions));
   const organizations: OrganizationModel[] = orgs.map((o) => ({
     id: o.id,
     displayName: o.displayName ?? o.id,
@@ -168,7 +166,51 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
     edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },
+    ...(t.database?.moveFrom !== undefined ? { databaseMoveFrom: t.database.moveFrom } : {}),
   };
+}
+
+/** Why a derived name breaks its system's rules: Kubernetes' DNS-1123 label length, PostgreSQL's identifiers. */
+export function derivedNameProblems({ what, name, system }: DerivedName): string[] {
+  if (system === "kubernetes") return name.length > 63 ? [`${what} "${name}" is ${name.length} characters; Kubernetes allows 63`] : [];
+  const problems: string[] = [];
+  const bytes = Buffer.byteLength(name);
+  // PostgreSQL would truncate it with a NOTICE, and the provider would then not find what it created.
+  if (bytes > POSTGRES_IDENTIFIER_BYTES) problems.push(`${what} "${name}" is ${bytes} bytes; PostgreSQL allows ${POSTGRES_IDENTIFIER_BYTES}`);
+  if (!POSTGRES_UNQUOTED_IDENTIFIER.test(name)) problems.push(`${what} "${name}" is not a lower-case PostgreSQL identifier (a letter or _, then letters, digits, _ or $)`);
+  // PostgreSQL reserves the prefix for its own roles and schemas and refuses to create them.
+  if (name.startsWith("pg_")) problems.push(`${what} "${name}" starts with "pg_", which PostgreSQL reserves`);
+  return problems;
+}
+
+/**
+ * A tenant's database level against the stack: schema and database levels need a PostgreSQL in
+ * the stack config, its connection limit must leave the platform its reserve, and a move names
+ * the level the tenant leaves. Blamed on the override when the tenant set the value, else on the plan.
+ */
+function databaseProblems(file: string, t: TenantFile, database: Plan["database"], options: DatabaseOptions | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const blame = (key: keyof Plan["database"], rule: string): Problem =>
+    t.overrides?.database?.[key] !== undefined
+      ? { file, path: `overrides.database.${key}`, rule }
+      : { file, path: "plan", rule: `database.${key}: ${rule} (plan "${t.plan}"; override it at overrides.database.${key})` };
+  const provisioned = database.isolation !== "attribute";
+  if (options && provisioned && !options.configured) {
+    problems.push(blame("isolation", `${database.isolation} isolation needs the platform's PostgreSQL, and the stack configures none: set tenancy:postgresHost (docs/database.md)`));
+  }
+  if (options && provisioned && options.configured && database.connectionLimit > options.maxTenantConnections) {
+    problems.push(
+      blame(
+        "connectionLimit",
+        `${database.connectionLimit} connections would leave the platform less than its reserve: at most ${options.maxTenantConnections} (tenancy:postgresMaxConnections less tenancy:postgresReservedConnections)`,
+      ),
+    );
+  }
+  const moveFrom = t.database?.moveFrom;
+  if (moveFrom !== undefined && moveFrom === database.isolation) {
+    problems.push({ file, path: "database.moveFrom", rule: `the tenant is at ${moveFrom} isolation already (plan "${t.plan}"${t.overrides?.database?.isolation ? ", overridden" : ""}): moveFrom names the level it leaves` });
+  }
+  return problems;
 }
 
 function getPath(obj: unknown, segments: string[]): unknown {

@@ -25,6 +25,7 @@ import {
 import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart-values";
 import { hubServerConfig, planHubServer, type HubServerPlan } from "./hub-server";
 import type { Plan } from "../model/schema";
+import { platformDatabasePlan, type PlatformDatabasePlan } from "./database";
 import { natsHubIngressPolicy } from "./network";
 import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
 
@@ -53,6 +54,8 @@ export interface PlatformPlan {
     hubTlsSecret: { logicalName: string; name: string; labels: Record<string, string> };
   };
   nats: { operatorKey: string; operatorSigningKey: string; systemAccountKey: string; platformAccountKey: string; claimsPusherKey: string; settings: NatsSettings };
+  /** The platform's database, when the stack has a PostgreSQL. */
+  database?: PlatformDatabasePlan;
 }
 
 export function planPlatform(settings: StackSettings, name = "platform"): PlatformPlan {
@@ -62,6 +65,7 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
   // Leaves outside the cluster exist once the hub has a public address (bundles use it).
   const external = edge.publicHubLeafUrl !== undefined ? { cidrs: edge.leafSourceCidrs, except: edge.clusterPodCidrs ?? [] } : undefined;
   const hubPolicy = natsHubIngressPolicy(settings, external);
+  const database = platformDatabasePlan(name, settings.postgres);
   return {
     name,
     namespace: {
@@ -97,6 +101,7 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
       claimsPusherKey: names.claimsPusherKey,
       settings: settings.nats,
     },
+    ...(database ? { database } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { StackSettings } from "../config/settings";
 import type { TenantModel } from "../model/model";
 import { NAMESPACE_OBJECTS, namespaceResourceNames, tenantLabels } from "../model/names";
 import type { TenantStatus } from "../model/schema";
+import { tenantDatabasePlan, type TenantDatabasePlan, type TenantDatabaseSummary } from "./database";
 import { edgePlan, type EdgePlan } from "./edge/plan";
 import { namespacePlans, type NamespacePlan } from "./namespaces";
 import { tenantNatsPlan, type TenantNatsPlan } from "./nats";
@@ -57,6 +58,8 @@ export interface TenantSummary {
   natsUsers: string[];
   /** JetStream stream names. */
   streams: string[];
+  /** Its PostgreSQL isolation and what it holds there (the lifecycle guard compares the level). */
+  database: TenantDatabaseSummary;
 }
 
 export interface TenantPlan {
@@ -73,6 +76,8 @@ export interface TenantPlan {
   streams: TenantStreamsPlan;
   /** Present when the tenant lists collectors. */
   edge?: EdgePlan;
+  /** Present when the tenant has a schema or database (or is moving away from one). */
+  database?: TenantDatabasePlan;
   summary: TenantSummary;
 }
 
@@ -83,6 +88,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
   const pki = tenantPkiPlan(name, tenant, settings.pki);
   const nats = tenantNatsPlan(name, tenant, settings.nats);
   const streams = tenantStreamsPlan(name, tenant, settings.nats);
+  const database = tenantDatabasePlan(name, tenant, settings.postgres);
   const protect = tenant.status !== "decommissioned";
   const namespaces = namespacePlans(tenant).map((ns): NamespaceResourcesPlan => {
     const names = namespaceResourceNames(ns.name);
@@ -122,6 +128,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
     nats,
     streams,
     ...(edge ? { edge } : {}),
+    ...(database ? { database } : {}),
     summary: {
       plan: tenant.plan,
       status: tenant.status,
@@ -132,6 +139,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       certificates: pki.components.map((c) => c.subject.commonName),
       natsUsers: nats.users.map((u) => u.id),
       streams: streams.streams.map((s) => s.plan.name),
+      database: database?.summary ?? { isolation: tenant.limits.database.isolation },
     },
   };
 }

@@ -269,6 +269,20 @@ function withKeys(secret: K8sObject, props: Record<string, any>): K8sObject {
   return { ...secret, data: keys("data"), stringData: keys("stringData") };
 }
 
+export const postgresTenantRolesAndGrants: ResourceValidationPolicy = {
+  name: "postgres-tenant-roles-and-grants",
+  description:
+    "No PostgreSQL role with superuser, createdb, createrole, replication, bypassrls or role memberships; no grant or default privilege to PUBLIC, to a tenant's role on another tenant's schema or database, beyond CONNECT outside its own, or with grant option.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: (args, reportViolation) => {
+    const types = [checks.POSTGRES_ROLE_TYPE, checks.POSTGRES_GRANT_TYPE, checks.POSTGRES_DEFAULT_PRIVILEGES_TYPE];
+    if (!types.includes(args.type)) return;
+    inspected("postgres-tenant-roles-and-grants", { [args.type.split(":").pop()!]: 1 });
+    for (const v of checks.checkPostgres([{ type: args.type, urn: args.urn, props: args.props as Record<string, any> }])) reportViolation(v.message);
+  },
+};
+
 export const policies: Policies = [
   tenantNamespacePodSecurity,
   tenantNamespaceDefaultDeny,
@@ -281,4 +295,5 @@ export const policies: Policies = [
   natsUserPermissionsWithinTenant,
   natsUserInTenantAccount,
   tenantSecretsInTenantNamespaces,
+  postgresTenantRolesAndGrants,
 ];

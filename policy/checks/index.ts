@@ -17,3 +17,4 @@ export * from "./rbac";
 export * from "./signing-keys";
 export * from "./nats";
 export * from "./secret-placement";
+export * from "./postgres";

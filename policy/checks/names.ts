@@ -18,3 +18,7 @@ export const DEFAULT_PLATFORM_NAMESPACE = "platform";
 export const CREDS_KEY = "nats.creds";
 export const COLLECTOR_TYPES = ["flowgger", "trapd", "netflow", "otel"] as const;
 export const tenantAccountName = (slug: string) => `TENANT_${slug}`;
+/** A tenant's PostgreSQL role, schema and database: `tenant_<slug>` with `-` as `_` (model/names.ts `postgresTenantIdentifier`). */
+export const POSTGRES_TENANT_PREFIX = "tenant_";
+/** The provider's name for PostgreSQL's PUBLIC pseudo-role. */
+export const POSTGRES_PUBLIC_ROLE = "public";

@@ -56,6 +56,9 @@ interface Census {
   configMaps: number;
   /** The tenants' account pushes (`<slug>/nats-account-push`, dynamic resources). */
   accountPushes: number;
+  postgresRoles: number;
+  postgresGrants: number;
+  postgresDefaultPrivileges: number;
 }
 let census: Census;
 
@@ -87,6 +90,9 @@ beforeAll(async () => {
     tenants: stack.filter((r) => r.type === "tenancy:index:Tenant").length,
     configMaps: ofKind(stack, "ConfigMap").length,
     accountPushes: stack.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.urn.endsWith("/nats-account-push")).length,
+    postgresRoles: stack.filter((r) => r.type === "postgresql:index/role:Role").length,
+    postgresGrants: stack.filter((r) => r.type === "postgresql:index/grant:Grant").length,
+    postgresDefaultPrivileges: stack.filter((r) => r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges").length,
   };
 });
 
@@ -143,6 +149,7 @@ describe("the rendered example stack passes the pack", () => {
     "nats-user-permissions-within-tenant": (c) => ({ Secret: c.secrets, credsSecrets: c.credsSecrets, tenantCredsSecrets: c.credsSecrets }),
     "nats-user-in-tenant-account": (c) => ({ tenantCredsSecrets: c.credsSecrets, accountPushes: c.accountPushes, tenantAccounts: c.tenants }),
     "tenant-secrets-in-tenant-namespaces": (c) => ({ Namespace: c.namespaces, Secret: c.secrets, tenantSecrets: c.tenantSecrets }),
+    "postgres-tenant-roles-and-grants": (c) => ({ Role: c.postgresRoles, Grant: c.postgresGrants, DefaultPrivileges: c.postgresDefaultPrivileges }),
   };
 
   it("covers every policy with an expectation", () => {
@@ -173,6 +180,20 @@ describe("the rendered example stack passes the pack", () => {
 });
 
 describe("each break of the rendered stack is caught by its policy, and only by it", () => {
+  it("a tenant's schema granted to another tenant's role, and a role given createdb", async () => {
+    const s = cloneStack(stack);
+    const usage = s.find((r) => r.type === "postgresql:index/grant:Grant" && r.name === "globex/postgres-schema/grant-usage")!;
+    usage.props = { ...usage.props, role: "tenant_umbrella" };
+    const role = s.find((r) => r.type === "postgresql:index/role:Role" && r.name === "acme-corp/postgres-role")!;
+    role.props = { ...role.props, createDatabase: true };
+    await expectOnly(s, {
+      "postgres-tenant-roles-and-grants": [
+        { on: usage, says: ['schema "tenant_globex"', 'to tenant role "tenant_umbrella"'] },
+        { on: role, says: ['role "tenant_acme_corp" has createDatabase'] },
+      ],
+    });
+  });
+
   it("a tenant namespace without its default deny", async () => {
     const s = cloneStack(stack);
     s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-globex-org-emea", "default-deny")), 1);
@@ -347,7 +368,7 @@ describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyz
   });
   afterAll(() => server?.stop());
 
-  it("announces the pack and its 11 mandatory policies", async () => {
+  it("announces the pack and its 12 mandatory policies", async () => {
     const info = await server.info();
     expect(info.name).toBe("tenancy-isolation");
     expect(info.version).toBe("0.1.0");

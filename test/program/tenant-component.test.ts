@@ -218,7 +218,17 @@ describe("Tenant component over the example tenants", () => {
       certificates: ["flowgger.hq.acme-corp.serviceradar", "trapd.hq.acme-corp.serviceradar", "otel.dc-east.acme-corp.serviceradar", "leaf.edge.acme-corp.serviceradar"],
       natsUsers: ["collector-flowgger-hq", "collector-trapd-hq", "collector-otel-dc-east", "leaf", "reader", "manager"],
       streams: ["acme-corp-events", "acme-corp-snmp-traps", "acme-corp-netflow", "acme-corp-otel"],
+      // overrides.database.isolation: database in tenants/acme-corp.yaml
+      database: {
+        isolation: "database",
+        role: "tenant_acme_corp",
+        database: "tenant_acme_corp",
+        schema: "tenant_acme_corp",
+        credentialsSecret: "postgres-acme-corp-creds",
+        export: "pg_dump --format=custom --file=tenant_acme_corp.dump tenant_acme_corp",
+      },
     });
+    expect(render.run.outputs.tenants.initech.database).toEqual({ isolation: "attribute" });
     expect(Object.keys(render.run.outputs.tenants)).toEqual(["acme-corp", "globex", "initech", "umbrella"]);
   });
 });

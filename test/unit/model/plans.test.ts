@@ -21,7 +21,7 @@ describe("plans file validation", () => {
     const problems: Problem[] = [];
     expect(validatePlans({ file: "plans/plans.yaml", text }, problems)).toBeUndefined();
     expect(problems.map(formatProblem)).toEqual([
-      "plans/plans.yaml: plans.basic.tier: unknown field; known fields: description, kubernetes, nats, retention",
+      "plans/plans.yaml: plans.basic.tier: unknown field; known fields: description, kubernetes, nats, retention, database",
     ]);
     const contradictory: Problem[] = [];
     validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8").replace("defaultRequest: { cpu: 50m, memory: 64Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi }") }, contradictory);

@@ -110,7 +110,7 @@ describe("tenant file validation", () => {
       "gamma.yaml": mutate(() => {}, "gamma"),
     });
     expect(problems).toEqual([
-      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials, edge",
+      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials, edge, database",
       'tenants/acme.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")',
       'tenants/beta.yaml: overrides.retention.maxAge: must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h") (got "7d")',
     ]);
