@@ -2,7 +2,7 @@
  * Stack configuration as plain, typed data: every key of config/keys.ts read through a getter,
  * with the registry's defaults and the defaults computed from other keys.
  */
-import type { EdgeServiceType } from "../model/model";
+import type { EdgeServiceType, TenantRules } from "../model/model";
 import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
 import type { CollectorType } from "../model/schema";
 import { CONFIG_KEYS, type ConfigKeyName } from "./keys";
@@ -30,6 +30,12 @@ export interface StackSettings {
   nats: NatsSettings;
   /** Leaf nodes and collectors: images, where they may be reached from, how they reach the hub. */
   edge: EdgeSettings;
+  /** Whose groups a tenant file may grant, and what the cluster offers that plans may buy. */
+  tenantRules: TenantRules;
+  /** What every tenant container must satisfy at admission. */
+  images: { registries: string[]; requireDigest: boolean };
+  /** Where the API server is, for the platform namespace's egress. */
+  apiServerCidrs: string[];
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
   renderYamlToDirectory?: string;
   /** Refuse an update that drops a tenant (or organization) not decommissioned in the last one. */
@@ -190,6 +196,12 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
       clusters: edgeClusters(configKeys),
       serviceType: value("edgeServiceType"),
     },
+    tenantRules: {
+      groupPrefix: value("tenantGroupPrefix"),
+      offer: { storageClasses: value("clusterStorageClasses"), extendedResources: value("clusterExtendedResources"), hugepageSizes: value("clusterHugepageSizes") },
+    },
+    images: { registries: value("imageRegistries"), requireDigest: value("imageRequireDigest") },
+    apiServerCidrs: value("platformApiServerCidrs"),
     renderYamlToDirectory: value("renderYamlToDirectory"),
     guardRemovedTenants: value("guardRemovedTenants"),
     guardStackName: value("guardStackName"),

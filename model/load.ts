@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EdgeOptions, TenantModel } from "./model";
+import type { EdgeOptions, TenantModel, TenantRules } from "./model";
 import { validatePlans } from "./plans";
 import { ValidationError, type Problem } from "./problems";
 import type { Plan } from "./schema";
@@ -20,6 +20,8 @@ export interface LoadOptions {
   relativeTo?: string;
   /** The stack's edge clusters and public hub address (tenants' `edge.cluster` refers to them). */
   edge?: EdgeOptions;
+  /** Whose groups a file may grant and what the cluster offers (default: `<slug>:` groups, nothing offered). */
+  tenantRules?: TenantRules;
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
@@ -36,7 +38,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, options.edge);
+  const tenants = validateTenants(sources, plans, problems, options.edge, options.tenantRules);
   // A bad plans file is always among the problems.
   if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);
   return { tenants, plans };

@@ -3,6 +3,7 @@
  * the plan applied and every default filled in. Planning (plan/) starts from here.
  */
 import type { Limits } from "./limits";
+import type { ClusterOffer, QuotaTotal } from "./quota-share";
 import type { Collector, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
@@ -31,6 +32,8 @@ export interface TenantModel {
   collectors: Required<Collector>[];
   /** The plan's limits with the tenant's overrides applied. */
   limits: Limits;
+  /** The tenant's whole ResourceQuota total: `limits.kubernetes.quota` plus every StorageClass, extended resource and huge page size. */
+  quota: QuotaTotal;
   /** Rotation counters from the tenant file (0 when absent). */
   certificates: { rotation: number; caRotation: number };
   /** NATS credentials generation from the tenant file (0 when absent). */
@@ -48,4 +51,12 @@ export interface EdgeOptions {
   serviceType: EdgeServiceType;
   /** The pod network of each edge cluster, by name. */
   edgeClusterPodCidrs?: Record<string, string[]>;
+}
+
+/** What the stack decides about every tenant file: whose groups it may grant, what the cluster offers. */
+export interface TenantRules {
+  /** Prefix every group of a tenant starts with; `{slug}` stands for its slug (`tenancy:tenantGroupPrefix`). */
+  groupPrefix: string;
+  /** StorageClasses, extended resources and huge page sizes of the cluster: each gets a quota key, 0 unless the plan buys it. */
+  offer: ClusterOffer;
 }

@@ -92,6 +92,8 @@ export function derivedNames(slug: string, orgIds: readonly string[]): { what: s
 /** Names of the isolation objects in every tenant namespace. */
 export const NAMESPACE_OBJECTS = {
   quota: "tenant-quota",
+  /** The scoped quota that admits no pod of a priority class outside the plan's. */
+  priorityQuota: "tenant-unlisted-priority-classes",
   limitRange: "tenant-limits",
   /** Role and RoleBinding of an access level. */
   access: (level: "admin" | "viewer") => `tenant-${level}`,
@@ -256,6 +258,7 @@ export const namespaceResourceNames = (namespace: string) => ({
   namespace,
   networkPolicy: (policy: string) => `${namespace}-${policy}`,
   quota: `${namespace}-quota`,
+  priorityQuota: `${namespace}-quota-priority-classes`,
   limitRange: `${namespace}-limits`,
   role: (level: string) => `${namespace}-${level}-role`,
   roleBinding: (level: string) => `${namespace}-${level}-binding`,

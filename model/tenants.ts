@@ -5,9 +5,12 @@
  */
 import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
+import { ceilingProblems } from "./ceilings";
 import { edgeQuotaNeeds } from "./edge-footprint";
-import { limitProblems, mergeLimits } from "./limits";
-import type { EdgeOptions, OrganizationModel, TenantModel } from "./model";
+import { DEFAULT_GROUP_PREFIX, groupRule } from "./groups";
+import { NO_CLUSTER_OFFER, limitProblems, mergeLimits } from "./limits";
+import type { EdgeOptions, OrganizationModel, TenantModel, TenantRules } from "./model";
+import { tenantQuota } from "./quota-share";
 import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
 import { pathOf, type Problem } from "./problems";
 import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
@@ -21,7 +24,13 @@ const tenantValidators = new Map<string, ValidateFunction>();
  * by slug, when there is no problem at all. With `plans` undefined (the plans file is bad) the
  * files are still checked for everything that does not depend on a plan.
  */
-export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel[] {
+export function validateTenants(
+  sources: SourceFile[],
+  plans: Record<string, Plan> | undefined,
+  problems: Problem[],
+  edgeOptions?: EdgeOptions,
+  rules: TenantRules = { groupPrefix: DEFAULT_GROUP_PREFIX, offer: NO_CLUSTER_OFFER },
+): TenantModel[] {
   const planNames = Object.keys(plans ?? {}).sort();
   const key = planNames.join(",");
   let validate = tenantValidators.get(key);
@@ -34,13 +43,15 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const tenants: TenantModel[] = [];
   const namesSeen = new Map<string, string>(); // derived name → "file (what)"
   const clustersSeen = new Map<string, string>(); // edge cluster → file of the tenant it serves
+  // Every tenant's slug, from its file name: a group of one of them is never another's to grant.
+  const slugs = sources.map((s) => slugOfFile(s.file));
   for (const source of [...sources].sort((a, b) => a.file.localeCompare(b.file))) {
     const fileProblems: Problem[] = [];
     const data = parseYaml(source, fileProblems);
     if (data !== undefined) {
       if (!validate(data)) fileProblems.push(...schemaProblems(source.file, validate.errors ?? []));
       else {
-        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, edgeOptions);
+        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, edgeOptions, rules, slugs);
         if (tenant && fileProblems.length === 0) {
           for (const { what, name, org } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
             const owner = namesSeen.get(name);
@@ -64,8 +75,18 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   return problems.length === before ? tenants.sort((a, b) => a.slug.localeCompare(b.slug)) : [];
 }
 
-function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], edgeOptions?: EdgeOptions): TenantModel | undefined {
-  const expectedSlug = path.basename(file).replace(/\.yaml$/, "");
+const slugOfFile = (file: string) => path.basename(file).replace(/\.yaml$/, "");
+
+function resolveTenant(
+  file: string,
+  t: TenantFile,
+  plans: Record<string, Plan> | undefined,
+  problems: Problem[],
+  edgeOptions: EdgeOptions | undefined,
+  rules: TenantRules,
+  slugs: readonly string[],
+): TenantModel | undefined {
+  const expectedSlug = slugOfFile(file);
   if (t.slug !== expectedSlug) problems.push({ file, path: "slug", rule: `must equal the file name "${expectedSlug}" (got "${t.slug}")` });
   if (RESERVED_SLUGS.has(t.slug)) problems.push({ file, path: "slug", rule: `"${t.slug}" is reserved` });
   if (t.slug.includes("-org-")) problems.push({ file, path: "slug", rule: `must not contain "-org-", which separates organization namespaces` });
@@ -88,6 +109,20 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     if ((t.collectors ?? []).length === 0) problems.push({ file, path: "edge.cluster", rule: "names an edge cluster but the tenant lists no collectors" });
   }
   if (t.access.admins.length === 0) problems.push({ file, path: "access.admins", rule: "at least one admin group is required" });
+  const grants: [string, string[] | undefined][] = [
+    ["access.admins", t.access.admins],
+    ["access.viewers", t.access.viewers],
+    ...(t.organizations ?? []).flatMap((o, i): [string, string[] | undefined][] => [
+      [`organizations[${i}].access.admins`, o.access?.admins],
+      [`organizations[${i}].access.viewers`, o.access?.viewers],
+    ]),
+  ];
+  for (const [at, groups] of grants) {
+    (groups ?? []).forEach((group, i) => {
+      const rule = groupRule(group, t.slug, rules.groupPrefix, slugs);
+      if (rule) problems.push({ file, path: `${at}[${i}]`, rule });
+    });
+  }
 
   const orgs = t.organizations ?? [];
   const ids = new Map<string, number>();
@@ -133,12 +168,13 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     problems.push({ file, path: "plan", rule: `unknown plan "${t.plan}" (known: ${Object.keys(plans).sort().join(", ")})` });
     return undefined;
   }
+  for (const p of ceilingProblems(t.overrides, plan.ceilings, t.plan)) problems.push({ file, path: pathOf(["overrides", ...p.path]), rule: p.rule });
   const limits = mergeLimits(plan, t.overrides);
   const collectorsOf = t.collectors ?? [];
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
   const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
   const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
-  for (const p of limitProblems(limits, 1 + orgs.length, reserved)) {
+  for (const p of limitProblems(limits, 1 + orgs.length, reserved, rules.offer)) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);
@@ -163,6 +199,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     organizations,
     collectors: collectors.map((c) => ({ type: c.type, partition: c.partition, replicas: c.replicas ?? 1 })),
     limits,
+    quota: tenantQuota(limits.kubernetes, rules.offer),
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
     edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },

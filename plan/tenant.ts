@@ -14,7 +14,7 @@ import { namespacePlans, type NamespacePlan } from "./namespaces";
 import { tenantNatsPlan, type TenantNatsPlan } from "./nats";
 import { tenantNetworkPolicies, type NetworkPolicySpec } from "./network";
 import { tenantPkiPlan, type TenantPkiPlan } from "./pki";
-import { limitRangeSpec, resourceQuotaSpec } from "./quota";
+import { limitRangeSpec, priorityClassQuotaSpec, resourceQuotaSpec } from "./quota";
 import { adminRules, viewerRules, type PolicyRule } from "./rbac";
 import { tenantStreamsPlan, type TenantStreamsPlan } from "./streams";
 
@@ -38,6 +38,8 @@ export interface NamespaceResourcesPlan extends Omit<NamespacePlan, "quota"> {
   protect: boolean;
   networkPolicies: Declared<k8s.networking.v1.NetworkPolicySpec>[];
   quota: Declared<k8s.core.v1.ResourceQuotaSpec>;
+  /** No pod of a priority class outside the plan's. */
+  priorityQuota: Declared<k8s.core.v1.ResourceQuotaSpec>;
   limitRange: Declared<k8s.core.v1.LimitRangeSpec>;
   /** Levels with at least one group. */
   access: AccessPlan[];
@@ -88,9 +90,11 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
     const names = namespaceResourceNames(ns.name);
     const policies: NetworkPolicySpec[] = ns.role === "edge" ? (edge?.networkPolicies ?? []) : tenantNetworkPolicies(ns, settings);
     // The edge is the platform's to run: its admins may look, not change (collector configs,
-    // certificates and creds are this program's).
+    // certificates and creds are this program's). A tenant that is not active has viewers only:
+    // its admins keep reading, but exec, port-forward, Secrets and every write are gone.
+    const adminsManage = ns.role !== "edge" && tenant.status === "active";
     const levels: [AccessPlan["level"], string[], PolicyRule[]][] = [
-      ["admin", ns.admins, ns.role === "edge" ? viewerRules() : adminRules()],
+      ["admin", ns.admins, adminsManage ? adminRules() : viewerRules()],
       ["viewer", ns.viewers, viewerRules()],
     ];
     return {
@@ -101,6 +105,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       protect: protect && ns.role !== "edge",
       networkPolicies: policies.map((p) => ({ logicalName: names.networkPolicy(p.name), name: p.name, spec: p.spec })),
       quota: { logicalName: names.quota, name: NAMESPACE_OBJECTS.quota, spec: resourceQuotaSpec(ns) },
+      priorityQuota: { logicalName: names.priorityQuota, name: NAMESPACE_OBJECTS.priorityQuota, spec: priorityClassQuotaSpec(tenant.limits.kubernetes.admission.priorityClasses) },
       limitRange: { logicalName: names.limitRange, name: NAMESPACE_OBJECTS.limitRange, spec: limitRangeSpec(tenant.limits) },
       access: levels
         .filter(([, groups]) => groups.length > 0)

@@ -74,7 +74,7 @@ beforeAll(async () => {
     render(tenantsWith(edit(SUBJECT, (d) => (d.status = "suspended"))), prev),
     render(tenantsWith(edit(SUBJECT, (d) => (d.status = "decommissioned"))), prev),
     render(tenantsWith((docs) => docs.delete(`${SUBJECT}.yaml`)), prev),
-    render(tenantsWith((docs) => { const d = docs.get(`${SUBJECT}.yaml`); docs.delete(`${SUBJECT}.yaml`); d.slug = "acme"; docs.set("acme.yaml", d); }), prev),
+    render(tenantsWith((docs) => { const d = docs.get(`${SUBJECT}.yaml`); docs.delete(`${SUBJECT}.yaml`); d.slug = "acme"; docs.set("acme.yaml", JSON.parse(JSON.stringify(d).replaceAll(`"${SUBJECT}:`, '"acme:'))); }), prev),
     render(tenantsWith(edit(SUBJECT, (d) => (d.organizations = d.organizations.filter((o: any) => o.id !== "finance")))), prev),
   ]);
   [removedAfterDecommission, removedSuspended, resumed, renewed] = await Promise.all([

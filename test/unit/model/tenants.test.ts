@@ -126,12 +126,12 @@ describe("tenant file validation", () => {
 
   it("merges overrides over the plan, leaving the rest of the plan", () => {
     const problems: Problem[] = [];
-    const text = mutate((t) => (t.overrides = { kubernetes: { quota: { pods: 90 } }, nats: { jetstream: { consumers: -1 } } }));
+    const text = mutate((t) => (t.overrides = { kubernetes: { quota: { pods: 90 } }, nats: { jetstream: { consumers: 128 } } }));
     const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems);
     expect(problems).toEqual([]);
     expect(tenant.limits.kubernetes.quota.pods).toBe(90);
     expect(tenant.limits.kubernetes.quota["requests.cpu"]).toBe(plans.pro.kubernetes.quota["requests.cpu"]);
-    expect(tenant.limits.nats.jetstream).toEqual({ ...plans.pro.nats.jetstream, consumers: -1 });
+    expect(tenant.limits.nats.jetstream).toEqual({ ...plans.pro.nats.jetstream, consumers: 128 });
   });
 
   it("accepts every example tenant, on at least three plans, one with organizations", () => {

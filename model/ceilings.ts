@@ -1,0 +1,76 @@
+/**
+ * How far a tenant file may raise its plan: every value it overrides must have a ceiling in the
+ * plan (`ceilings:`), and may not exceed it. Without this a file could set `pods: 1000000` and take
+ * the cluster from every other tenant; with it, what a tenant can be given is decided by whoever
+ * writes the plans.
+ */
+import { parseDurationNs, parseQuantityMilli } from "../lib/quantity";
+import type { Ceilings, Overrides } from "./schema";
+
+export interface CeilingProblem {
+  /** Path segments inside `overrides`. */
+  path: string[];
+  rule: string;
+}
+
+/** NATS limits read -1 as unlimited: above every number. */
+const UNLIMITED = 1n << 200n;
+
+/** A value's size for comparison: durations in nanoseconds, NATS -1 as unlimited, quantities in milli-units. */
+function magnitude(path: readonly string[], value: unknown): bigint | undefined {
+  if (path.join(".") === "retention.maxAge") {
+    const ns = parseDurationNs(String(value));
+    return ns === undefined ? undefined : BigInt(Math.round(ns));
+  }
+  if (value === -1 && path[0] === "nats") return UNLIMITED;
+  return typeof value === "string" || typeof value === "number" ? parseQuantityMilli(value) : undefined;
+}
+
+function valueAt(obj: unknown, path: readonly string[]): unknown {
+  let cur = obj;
+  for (const segment of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[segment];
+  }
+  return cur;
+}
+
+/** Every overridden value without a ceiling or above it, for a tenant on plan `plan`. */
+export function ceilingProblems(overrides: Overrides | undefined, ceilings: Ceilings, plan: string): CeilingProblem[] {
+  const problems: CeilingProblem[] = [];
+  const walk = (value: unknown, path: string[]) => {
+    if (value !== null && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      return;
+    }
+    const ceiling = valueAt(ceilings, path);
+    if (ceiling === undefined) {
+      problems.push({ path, rule: `plan "${plan}" states no ceiling for ${path.join(".")}: it cannot be overridden (a plan's ceilings: say how far each value may go)` });
+      return;
+    }
+    const got = magnitude(path, value);
+    const most = magnitude(path, ceiling);
+    if (got !== undefined && most !== undefined && got > most) {
+      problems.push({ path, rule: `${JSON.stringify(value)} is above plan "${plan}"'s ceiling ${JSON.stringify(ceiling)}` });
+    }
+  };
+  walk(overrides ?? {}, []);
+  return problems;
+}
+
+/** A plan whose ceiling is below its own value contradicts itself (no override could ever restore it). */
+export function ceilingsBelowPlan(limits: unknown, ceilings: Ceilings): CeilingProblem[] {
+  const problems: CeilingProblem[] = [];
+  const walk = (ceiling: unknown, path: string[]) => {
+    if (ceiling !== null && typeof ceiling === "object") {
+      for (const [k, v] of Object.entries(ceiling)) walk(v, [...path, k]);
+      return;
+    }
+    const own = valueAt(limits, path);
+    const a = magnitude(path, own);
+    const b = magnitude(path, ceiling);
+    if (a !== undefined && b !== undefined && b < a) problems.push({ path, rule: `ceiling ${JSON.stringify(ceiling)} is below the plan's own ${JSON.stringify(own)}` });
+  };
+  walk(ceilings, []);
+  return problems;
+}
