@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { AdmissionPolicies } from "./components/admission";
 import { NatsHubConfig } from "./components/nats-hub";
 import { Platform } from "./components/platform";
 import { Tenant } from "./components/tenant";
@@ -16,6 +17,7 @@ import { loadTenants } from "./model/load";
 import { ValidationError } from "./model/problems";
 import { removalProblems, type PreviousTenant } from "./model/lifecycle";
 import type { HubAccount } from "./lib/nats/hub-config";
+import { planAdmission } from "./plan/admission";
 import { planHubConfig, planPlatform } from "./plan/platform";
 import { planTenant, type TenantSummary } from "./plan/tenant";
 
@@ -24,7 +26,7 @@ export = async () => {
   const get = (key: string) => config.get(key);
   const settings = readSettings(get, Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants } = loadTenants(settings, configProblems(get));
+  const { tenants, plans } = loadTenants(settings, configProblems(get));
   // No tenant (or organization) disappears without being decommissioned first: compared with what
   // the last update of this very stack left (its `tenants` output).
   if (settings.guardRemovedTenants) {
@@ -42,9 +44,12 @@ export = async () => {
   const platformPlan = planPlatform(settings);
   const tenantPlans = tenants.map((tenant) => planTenant(tenant, settings));
   const hubPlan = planHubConfig(settings, tenantPlans.map((p) => p.nats.limits));
+  const admissionPlan = planAdmission(settings, plans, STACK_RESOURCE_NAMES.admission);
 
   const provider = new k8s.Provider(STACK_RESOURCE_NAMES.provider, { renderYamlToDirectory: settings.renderYamlToDirectory });
   const platform = new Platform(platformPlan.name, { plan: platformPlan }, { providers: [provider] });
+  // Before any tenant: a tenant namespace is never without its admission policies.
+  const admission = new AdmissionPolicies(admissionPlan.name, { plan: admissionPlan, namespace: platform.namespace }, { providers: [provider] });
   // Edges in their own clusters: one provider per cluster a tenant names; the kubeconfig is secret config.
   const edgeProviders: Record<string, k8s.Provider> = {};
   for (const cluster of [...new Set(tenantPlans.flatMap((p) => (p.edge?.cluster !== undefined ? [p.edge.cluster] : [])))].sort()) {
@@ -58,7 +63,7 @@ export = async () => {
   const bundles: Record<string, pulumi.Output<Record<string, Record<string, string>>>> = {};
   const accounts: pulumi.Output<HubAccount>[] = [];
   for (const plan of tenantPlans) {
-    const declared = new Tenant(plan.name, { plan, platform: platform.context, edgeProviders }, { providers: [provider] });
+    const declared = new Tenant(plan.name, { plan, platform: platform.context, edgeProviders }, { providers: [provider], dependsOn: [admission] });
     summaries[plan.slug] = declared.summary;
     accounts.push(declared.natsAccount);
     if (plan.edge) bundles[plan.slug] = declared.onboardingBundles;

@@ -206,6 +206,33 @@ export const siteNames = (slug: string, workload: string) => ({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Admission (cluster-wide ValidatingAdmissionPolicies for tenant namespaces)
+
+/** Every ValidatingAdmissionPolicy (and binding) of the program starts with it. */
+export const ADMISSION_PREFIX = "tenancy-";
+/** The policies, by what they guard. */
+export const ADMISSION_POLICIES = {
+  serviceExposure: `${ADMISSION_PREFIX}service-exposure`,
+  podScheduling: `${ADMISSION_PREFIX}pod-scheduling`,
+  volumeClaims: `${ADMISSION_PREFIX}volume-claims`,
+  images: `${ADMISSION_PREFIX}images`,
+  serviceAccountTokens: `${ADMISSION_PREFIX}service-account-tokens`,
+  disruptionBudgets: `${ADMISSION_PREFIX}disruption-budgets`,
+  managedObjects: `${ADMISSION_PREFIX}managed-objects`,
+} as const;
+/** A policy's binding: one for the whole stack, or one per plan for the policies that read the plan's allowances. */
+export const admissionBindingName = (policy: string, plan?: string) => (plan === undefined ? policy : `${policy}-${plan}`);
+/** The ConfigMap (platform namespace) holding a plan's admission allowances: the policies' params. */
+export const admissionParamsName = (plan: string) => `${ADMISSION_PREFIX}admission-${plan}`;
+
+/** Children of the AdmissionPolicies component named `admission`. */
+export const admissionResourceNames = (component: string) => ({
+  policy: (policy: string) => `${component}-${policy}`,
+  binding: (binding: string) => `${component}-${binding}-binding`,
+  params: (plan: string) => `${component}-params-${plan}`,
+});
+
+// ---------------------------------------------------------------------------------------------
 // Stack config keys with a name in them
 
 /** Secret stack config holding an edge cluster's kubeconfig: `tenancy:edgeKubeconfig-<cluster>`. */
@@ -289,6 +316,7 @@ export const STACK_RESOURCE_NAMES = {
   provider: "kubernetes",
   platform: "platform",
   hub: "nats-hub",
+  admission: "admission",
   previousUpdate: "previous-update",
   edgeProvider: (cluster: string) => `${EDGE_PROVIDER_PREFIX}${cluster}`,
 } as const;
