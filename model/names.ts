@@ -131,8 +131,6 @@ export const hubCommonName = (platformNamespace: string) => `nats.${platformName
 
 /** A component's `kubernetes.io/tls` Secret. */
 export const componentSecretName = (component: string, partition: string) => `${component}-${partition}-tls`;
-/** The tenant CA's key: in the platform namespace only, named after the tenant. */
-export const tenantCaSecretName = (slug: string) => `tenant-ca-${slug}`;
 /** Published in the tenant's root namespace: the CA certificates, never a key. */
 export const TENANT_CA_CONFIGMAP = "tenant-ca";
 export const HUB_TLS_SECRET = "nats-hub-tls";
@@ -263,7 +261,6 @@ export const issuedNames = (stem: string) => ({ key: `${stem}/key`, request: `${
  */
 export const tenantResourceNames = (tenant: string) => ({
   caCertificate: (generation: string) => `${tenant}/tenant-ca${generation}`,
-  caSecret: `${tenant}/tenant-ca-secret`,
   caConfigMap: `${tenant}/tenant-ca-configmap`,
   componentCertificate: (component: string, partition: string, generation: string) => `${tenant}/${component}/${partition}${generation}`,
   componentSecret: (component: string, partition: string) => `${tenant}/${component}/${partition}/tls-secret`,

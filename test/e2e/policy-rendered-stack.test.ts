@@ -94,6 +94,29 @@ const find = (s: StackResource[], kind: string, ns: string | undefined, name: st
   return r;
 };
 
+/**
+ * A tenant CA's key as a kubernetes.io/tls Secret would hold it: it is in no Secret of the stack
+ * (it signs in state), so it is taken from the CA's request, its certificate from ConfigMap tenant-ca.
+ */
+const tenantCaSecret = (s: StackResource[], slug: string, namespace: string): StackResource => {
+  const csr = s.find((r) => r.type === "tls:index/certRequest:CertRequest" && plainInputs(r).subject?.commonName === `${slug} tenant CA`)!;
+  const published = plainInputs(find(s, "ConfigMap", `tenant-${slug}`, "tenant-ca")).data;
+  const type = "kubernetes:core/v1:Secret";
+  const name = `${slug}/ca-backup`;
+  return {
+    type,
+    name,
+    urn: urnOf(type, name),
+    props: {
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "kubernetes.io/tls",
+      metadata: { name: `tenant-ca-${slug}`, namespace, labels: { [TENANT]: slug, "app.kubernetes.io/component": "tenant-ca" } },
+      stringData: secret({ "tls.crt": published["ca.crt"], "tls.key": plainInputs(csr).privateKeyPem, "ca.crt": published["root-ca.crt"] }),
+    },
+  };
+};
+
 async function runAll(s: readonly StackResource[]): Promise<Reported[]> {
   const found: Reported[] = [];
   for (const p of policies) found.push(...(await runPolicy(p, s)).violations);
@@ -237,16 +260,16 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     });
   });
 
-  it("the tenant CA's Secret copied into the tenant's namespace", async () => {
+  it("no Secret holds a tenant CA's key: it signs in state, nothing in the cluster reads it", () => {
+    expect(ofKind(stack, "Secret").filter((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca")).toEqual([]);
+  });
+
+  it("the tenant CA copied into a Secret of the tenant's namespace", async () => {
     const s = cloneStack(stack);
-    const original = ofKind(s, "Secret").find((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca" && r.props.metadata.labels?.[TENANT] === "globex")!;
-    const copy: StackResource = JSON.parse(JSON.stringify(original));
-    copy.props.metadata.namespace = "tenant-globex";
-    copy.urn = `${original.urn}-copy`;
-    copy.name = `${original.name}-copy`;
+    const copy = tenantCaSecret(s, "globex", "tenant-globex");
     s.push(copy);
     await expectOnly(s, {
-      "signing-keys-in-platform-namespace": [{ on: copy, says: [`Secret tenant-globex/${original.props.metadata.name} holds tls.key: the private key of CA certificate`, "globex tenant CA"] }],
+      "signing-keys-in-platform-namespace": [{ on: copy, says: ["Secret tenant-globex/tenant-ca-globex holds tls.key: the private key of CA certificate", "globex tenant CA"] }],
       "signing-keys-in-platform-namespace-stack": [{ on: copy, says: ["the private key of CA certificate"] }],
       "tenant-secrets-in-tenant-namespaces": [{ on: copy, says: ['tenant-ca of tenant "globex"', "is a tenant namespace"] }],
     });
@@ -254,13 +277,13 @@ describe("each break of the rendered stack is caught by its policy, and only by 
 
   it("only the tenant CA's key, copied into a Secret of the tenant's namespace", async () => {
     const s = cloneStack(stack);
-    const original = plainInputs(ofKind(s, "Secret").find((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca" && r.props.metadata.labels?.[TENANT] === "initech")!);
+    const key = plainInputs(tenantCaSecret(s, "initech", "platform")).stringData["tls.key"];
     const type = "kubernetes:core/v1:Secret";
     const keyOnly: StackResource = {
       type,
       name: "initech/backup",
       urn: urnOf(type, "initech/backup"),
-      props: { apiVersion: "v1", kind: "Secret", metadata: { name: "backup", namespace: "tenant-initech", labels: { [TENANT]: "initech" } }, stringData: secret({ "key.pem": original.stringData["tls.key"] }) },
+      props: { apiVersion: "v1", kind: "Secret", metadata: { name: "backup", namespace: "tenant-initech", labels: { [TENANT]: "initech" } }, stringData: secret({ "key.pem": key }) },
     };
     s.push(keyOnly);
     await expectOnly(s, { "signing-keys-in-platform-namespace-stack": [{ on: keyOnly, says: ["Secret tenant-initech/backup holds key.pem: the private key of a CA certificate declared elsewhere in the stack"] }] });
@@ -342,8 +365,7 @@ describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyz
     expect(diagnostics[0]).toMatchObject({ policyName: "tenant-namespace-default-deny", policyPackName: "tenancy-isolation", enforcementLevel: "mandatory", urn: ns.urn });
     expect(diagnostics[0].message).toContain('Namespace tenant-acme-corp-org-secops (tenant "acme-corp") has no NetworkPolicy "default-deny"');
 
-    const copy = cloneStack([ofKind(stack, "Secret").find((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca")!])[0];
-    copy.props.metadata.namespace = "default";
+    const copy = tenantCaSecret(cloneStack(stack), "acme-corp", "default");
     const perResource = await server.analyze(copy);
     expect(perResource.map((d) => [d.policyName, d.enforcementLevel])).toEqual([["signing-keys-in-platform-namespace", "mandatory"]]);
     expect(perResource[0].message).toContain("the private key of CA certificate");

@@ -141,7 +141,8 @@ describe("suspension (acme-corp status: suspended) and resumption", () => {
     expect(accountJwtClaims(suspended, SUBJECT).nats.limits.leaf).toBe(0);
     for (const ns of tenantNs(suspended, SUBJECT).filter((n) => !n.inputs.metadata.name.endsWith("-edge"))) expect(ns.options.protect).toBe(true);
     for (const s of byKind(suspended, "Stream").filter((x) => x.inputs.metadata.name.startsWith(`${SUBJECT}-`))) expect(s.options.protect).toBe(true);
-    expect(byKind(suspended, "Secret", "platform").some((s) => s.inputs.metadata.name === `tenant-ca-${SUBJECT}`)).toBe(true);
+    // Its CA stays (the key in state, the certificates published in its root namespace).
+    expect(byKind(suspended, "ConfigMap", `tenant-${SUBJECT}`).some((c) => c.inputs.metadata.name === "tenant-ca")).toBe(true);
   });
 
   it("resumes to exactly the active declaration: status back to active (after the suspended update) gives the base render's bytes", () => {
@@ -189,7 +190,8 @@ describe("decommissioning (acme-corp status: decommissioned)", () => {
     }
     for (const ns of tenantNs(decommissioned, SUBJECT)) expect(ns.options.protect ?? false, ns.inputs.metadata.name).toBe(false);
     const platformSecrets = byKind(decommissioned, "Secret", "platform").map((s) => s.inputs.metadata.name);
-    expect(platformSecrets).toEqual(expect.arrayContaining([`tenant-ca-${SUBJECT}`, `nats-${SUBJECT}-reader-creds`, `nats-${SUBJECT}-manager-creds`]));
+    expect(platformSecrets).toEqual(expect.arrayContaining([`nats-${SUBJECT}-reader-creds`, `nats-${SUBJECT}-manager-creds`]));
+    expect(byKind(decommissioned, "ConfigMap", `tenant-${SUBJECT}`).some((c) => c.inputs.metadata.name === "tenant-ca")).toBe(true);
   });
 
   it("then lets the file go: the next update declares nothing of the tenant", () => {

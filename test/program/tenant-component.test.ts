@@ -206,7 +206,7 @@ describe("Tenant component over the example tenants", () => {
   it("parents every Kubernetes object to its Tenant or the Platform component, with the stack's provider", () => {
     const components = new Map(render.run.registrations.filter((r) => !r.custom).map((r) => [r.urn, r.type]));
     for (const r of render.run.registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
-      expect(["tenancy:index:Tenant", "tenancy:index:Platform", "tenancy:index:NatsHubConfig"]).toContain(components.get(r.parent));
+      expect(["tenancy:index:Tenant", "tenancy:index:Platform", "tenancy:index:NatsHubConfig", "tenancy:index:AdmissionPolicies"]).toContain(components.get(r.parent));
       expect(r.provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
     }
   });
@@ -228,11 +228,10 @@ describe("Tenant component over the example tenants", () => {
     }
   });
 
-  it("keeps each tenant CA key in the platform namespace only, and component keys only in their tenant's edge namespace", () => {
+  it("keeps no tenant CA key in the cluster (it signs in state), and component keys only in their tenant's edge namespace", () => {
     const secrets = ofKind(render.manifests, "Secret");
-    const caSecrets = secrets.filter((s) => s.metadata.name.startsWith("tenant-ca-"));
-    expect(caSecrets.map((s) => s.metadata.namespace)).toEqual(["platform", "platform", "platform", "platform"]);
-    const componentSecrets = secrets.filter((s) => s.type === "kubernetes.io/tls" && s.metadata.labels["tenancy.serviceradar.io/tenant"] && !s.metadata.name.startsWith("tenant-ca-"));
+    expect(secrets.filter((s) => s.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca" || s.metadata.name.startsWith("tenant-ca-"))).toEqual([]);
+    const componentSecrets = secrets.filter((s) => s.type === "kubernetes.io/tls" && s.metadata.labels["tenancy.serviceradar.io/tenant"]);
     expect(componentSecrets.length).toBe(11);
     for (const s of componentSecrets) expect(s.metadata.namespace).toBe(`tenant-${s.metadata.labels["tenancy.serviceradar.io/tenant"]}-edge`);
   });
