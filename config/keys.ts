@@ -192,6 +192,12 @@ export const CONFIG_KEYS = {
     description: "Refuse tenant containers whose image is not pinned by digest (@sha256:…); the edge's images must then be pinned too",
     group: TENANTS,
   },
+  suspenderImage: {
+    schema: image(),
+    default: "registry.k8s.io/kubectl:v1.31.0",
+    description: "kubectl image of the Job that stops a suspended tenant's running pods (its entrypoint is kubectl)",
+    group: TENANTS,
+  },
   platformApiServerCidrs: {
     schema: cidrs(),
     default: ["0.0.0.0/0"],

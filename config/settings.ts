@@ -34,6 +34,8 @@ export interface StackSettings {
   tenantRules: TenantRules;
   /** What every tenant container must satisfy at admission. */
   images: { registries: string[]; requireDigest: boolean };
+  /** kubectl image of the suspension Job. */
+  suspenderImage: string;
   /** Where the API server is, for the platform namespace's egress. */
   apiServerCidrs: string[];
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
@@ -202,6 +204,7 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
     },
     images: { registries: value("imageRegistries"), requireDigest: value("imageRequireDigest") },
     apiServerCidrs: value("platformApiServerCidrs"),
+    suspenderImage: value("suspenderImage"),
     renderYamlToDirectory: value("renderYamlToDirectory"),
     guardRemovedTenants: value("guardRemovedTenants"),
     guardStackName: value("guardStackName"),

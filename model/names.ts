@@ -97,6 +97,8 @@ export const NAMESPACE_OBJECTS = {
   limitRange: "tenant-limits",
   /** Role and RoleBinding of an access level. */
   access: (level: "admin" | "viewer") => `tenant-${level}`,
+  /** Role and RoleBinding that let the platform's suspender stop a suspended tenant's pods. */
+  suspender: "tenancy-suspender",
 } as const;
 
 /** NetworkPolicy names. */
@@ -110,6 +112,9 @@ export const POLICY_NAMES = {
   leafToHub: "leaf-to-hub",
   ingest: (workload: string) => `ingest-${workload}`,
   hubIngress: "nats-hub-ingress",
+  /** The platform namespace: its pods with each other; and out to DNS and the API server. */
+  allowPlatform: "allow-platform",
+  allowPlatformOut: "allow-dns-and-api-server",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -268,6 +273,7 @@ export const tenantResourceNames = (tenant: string) => ({
   userKeys: `${tenant}/nats-user-keys`,
   credsSecret: (secretName: string) => `${tenant}/${secretName}`,
   nackAccount: `${tenant}/nack-account`,
+  suspensionJob: `${tenant}/suspension-job`,
   stream: (kind: string) => `${tenant}/stream-${kind}`,
   edge: (workload: string) => ({
     configMap: `${tenant}/edge/${workload}/config`,
@@ -285,13 +291,22 @@ export const namespaceResourceNames = (namespace: string) => ({
   priorityQuota: `${namespace}-quota-priority-classes`,
   limitRange: `${namespace}-limits`,
   role: (level: string) => `${namespace}-${level}-role`,
+  suspenderRole: `${namespace}-suspender-role`,
+  suspenderBinding: `${namespace}-suspender-binding`,
   roleBinding: (level: string) => `${namespace}-${level}-binding`,
 });
+
+/** The platform's ServiceAccount that stops suspended tenants' pods (platform namespace). */
+export const SUSPENDER_SERVICE_ACCOUNT = "tenancy-suspender";
+/** The Job (platform namespace) that stops a suspended tenant's running pods. */
+export const suspensionJobName = (slug: string) => `suspend-${slug}`;
 
 /** Children of the Platform component named `platform`. */
 export const platformResourceNames = (platform: string) => ({
   namespace: `${platform}-namespace`,
   hubIngressPolicy: `${platform}-${POLICY_NAMES.hubIngress}`,
+  networkPolicy: (policy: string) => `${platform}-${policy}`,
+  suspender: `${platform}-${SUSPENDER_SERVICE_ACCOUNT}`,
   rootCaKey: (generation: string) => `${platform}-root-ca-key${generation}`,
   rootCa: (generation: string) => `${platform}-root-ca${generation}`,
   rootCaConfigMap: `${platform}-${ROOT_CA_CONFIGMAP}`,

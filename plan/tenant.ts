@@ -17,6 +17,7 @@ import { tenantPkiPlan, type TenantPkiPlan } from "./pki";
 import { limitRangeSpec, priorityClassQuotaSpec, resourceQuotaSpec } from "./quota";
 import { adminRules, viewerRules, type PolicyRule } from "./rbac";
 import { tenantStreamsPlan, type TenantStreamsPlan } from "./streams";
+import { suspenderAccess, suspensionJob, type SuspenderAccessPlan, type SuspensionJobPlan } from "./suspension";
 
 /** A namespaced object of the tenant: its logical name, Kubernetes name and spec. */
 export interface Declared<S> {
@@ -43,6 +44,8 @@ export interface NamespaceResourcesPlan extends Omit<NamespacePlan, "quota"> {
   limitRange: Declared<k8s.core.v1.LimitRangeSpec>;
   /** Levels with at least one group. */
   access: AccessPlan[];
+  /** While the tenant is not active: what lets the platform's suspender stop the namespace's pods. */
+  suspender?: SuspenderAccessPlan;
 }
 
 /** What a tenant looks like from the outside: the stack output per tenant. */
@@ -75,6 +78,8 @@ export interface TenantPlan {
   streams: TenantStreamsPlan;
   /** Present when the tenant lists collectors. */
   edge?: EdgePlan;
+  /** While the tenant is not active: the Job that stops its running pods. */
+  suspension?: SuspensionJobPlan;
   summary: TenantSummary;
 }
 
@@ -86,7 +91,10 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
   const nats = tenantNatsPlan(name, tenant, settings.nats.claimsIssuedAt);
   const streams = tenantStreamsPlan(name, tenant, settings.nats);
   const protect = tenant.status !== "decommissioned";
-  const namespaces = namespacePlans(tenant).map((ns): NamespaceResourcesPlan => {
+  const planned = namespacePlans(tenant);
+  // The tenant's own namespaces in the platform cluster; the edge is scaled to zero by its plan.
+  const stopped = tenant.status === "active" ? [] : planned.filter((ns) => ns.role !== "edge").map((ns) => ns.name);
+  const namespaces = planned.map((ns): NamespaceResourcesPlan => {
     const names = namespaceResourceNames(ns.name);
     const policies: NetworkPolicySpec[] = ns.role === "edge" ? (edge?.networkPolicies ?? []) : tenantNetworkPolicies(ns, settings);
     // The edge is the platform's to run: its admins may look, not change (collector configs,
@@ -107,6 +115,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       quota: { logicalName: names.quota, name: NAMESPACE_OBJECTS.quota, spec: resourceQuotaSpec(ns) },
       priorityQuota: { logicalName: names.priorityQuota, name: NAMESPACE_OBJECTS.priorityQuota, spec: priorityClassQuotaSpec(tenant.limits.kubernetes.admission.priorityClasses) },
       limitRange: { logicalName: names.limitRange, name: NAMESPACE_OBJECTS.limitRange, spec: limitRangeSpec(tenant.limits) },
+      ...(stopped.includes(ns.name) ? { suspender: suspenderAccess({ logicalNames: { role: names.suspenderRole, binding: names.suspenderBinding } }, settings.platformNamespace) } : {}),
       access: levels
         .filter(([, groups]) => groups.length > 0)
         .map(([level, groups, rules]) => ({
@@ -116,6 +125,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
         })),
     };
   });
+  const suspension = suspensionJob(tenant, stopped, settings.suspenderImage, name);
   return {
     name,
     slug: tenant.slug,
@@ -127,6 +137,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
     nats,
     streams,
     ...(edge ? { edge } : {}),
+    ...(suspension ? { suspension } : {}),
     summary: {
       plan: tenant.plan,
       status: tenant.status,

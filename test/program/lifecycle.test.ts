@@ -127,9 +127,13 @@ describe("plan change (acme-corp pro → enterprise)", () => {
 });
 
 describe("suspension (acme-corp status: suspended) and resumption", () => {
-  it("scales the edge to zero and admits no new pod, keeping every object", () => {
+  it("scales the edge to zero and admits no new pod, keeping every object; adds only what stops the running pods", () => {
     expect(suspended.ok, suspended.stderr).toBe(true);
-    expect([...suspended.resources.keys()].sort()).toEqual([...base.resources.keys()].sort());
+    const added = [...suspended.resources.keys()].filter((u) => !base.resources.has(u)).map((u) => u.split("::").pop()).sort();
+    expect([...base.resources.keys()].filter((u) => !suspended.resources.has(u))).toEqual([]);
+    // The Job (platform namespace), and the suspender's Role and RoleBinding in each of acme-corp's four namespaces of its own.
+    const own = [`tenant-${SUBJECT}`, ...["netops", "secops", "finance"].map((o) => `tenant-${SUBJECT}-org-${o}`)];
+    expect(added).toEqual([`${SUBJECT}/suspension-job`, ...own.flatMap((ns) => [`${ns}-suspender-binding`, `${ns}-suspender-role`])].sort());
     const deployments = byKind(suspended, "Deployment", `tenant-${SUBJECT}-edge`);
     expect(deployments.length).toBe(4);
     for (const d of deployments) expect(d.inputs.spec.replicas, d.inputs.metadata.name).toBe(0);
