@@ -13,6 +13,7 @@ import { Tenant } from "./components/tenant";
 import { EDGE_KUBECONFIG_PREFIX, STACK_RESOURCE_NAMES } from "./model/names";
 import { readSettings } from "./config/settings";
 import { configProblems } from "./config/validate";
+import { edgeKubeconfigProblems } from "./config/kubeconfig";
 import { loadTenants } from "./model/load";
 import { ValidationError } from "./model/problems";
 import { removalProblems, type PreviousTenant } from "./model/lifecycle";
@@ -26,7 +27,8 @@ export = async () => {
   const get = (key: string) => config.get(key);
   const settings = readSettings(get, Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
-  const { tenants, plans } = loadTenants(settings, configProblems(get));
+  // Edge kubeconfigs are read here, once, to be checked (never printed); the providers still take them as secrets.
+  const { tenants, plans } = loadTenants(settings, [...configProblems(get), ...edgeKubeconfigProblems(get, settings.edge.clusters)]);
   // No tenant (or organization) disappears without being decommissioned first: compared with what
   // the last update of this very stack left (its `tenants` output).
   if (settings.guardRemovedTenants) {
