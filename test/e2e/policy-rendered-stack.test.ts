@@ -53,6 +53,9 @@ interface Census {
   caCertificates: number;
   tenants: number;
   configMaps: number;
+  tenantRoles: number;
+  admissionPolicies: number;
+  admissionBindings: number;
 }
 let census: Census;
 
@@ -83,6 +86,9 @@ beforeAll(async () => {
     caCertificates: stack.filter((r) => r.type.startsWith("tls:") && plainInputs(r).isCaCertificate === true).length,
     tenants: stack.filter((r) => r.type === "tenancy:index:Tenant").length,
     configMaps: ofKind(stack, "ConfigMap").length,
+    tenantRoles: ofKind(stack, "Role").filter(inTenantNs).length,
+    admissionPolicies: ofKind(stack, "ValidatingAdmissionPolicy").length,
+    admissionBindings: ofKind(stack, "ValidatingAdmissionPolicyBinding").length,
   };
 });
 
@@ -161,6 +167,9 @@ describe("the rendered example stack passes the pack", () => {
     "nats-user-permissions-within-tenant": (c) => ({ Secret: c.secrets, credsSecrets: c.credsSecrets, tenantCredsSecrets: c.credsSecrets }),
     "nats-user-in-tenant-account": (c) => ({ tenantCredsSecrets: c.credsSecrets, tenantAccounts: c.tenants }),
     "tenant-secrets-in-tenant-namespaces": (c) => ({ Namespace: c.namespaces, Secret: c.secrets, tenantSecrets: c.tenantSecrets }),
+    "tenant-roles-allow-list": (c) => ({ Namespace: c.namespaces, tenantRoles: c.tenantRoles }),
+    "tenant-namespace-quota-keys": (c) => ({ tenantNamespaces: c.tenantNamespaces.length, ResourceQuota: c.resourceQuotas, Role: c.tenantRoles }),
+    "tenant-admission-policies": (c) => ({ tenantNamespaces: c.tenantNamespaces.length, ValidatingAdmissionPolicy: c.admissionPolicies, ValidatingAdmissionPolicyBinding: c.admissionBindings, ConfigMap: c.configMaps }),
   };
 
   it("covers every policy with an expectation", () => {
@@ -229,6 +238,63 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     await expectOnly(s, {
       "tenant-namespace-pod-security": [{ on: find(s, "Namespace", undefined, "tenant-umbrella"), says: ["Namespace tenant-umbrella", "pod-security.kubernetes.io/enforce is missing"] }],
       "tenant-namespace-quota-and-limits": [{ on: find(s, "Namespace", undefined, "tenant-acme-corp-org-finance"), says: ["Namespace tenant-acme-corp-org-finance", "no ResourceQuota"] }],
+      "tenant-namespace-quota-keys": [{ on: find(s, "Namespace", undefined, "tenant-acme-corp-org-finance"), says: ["has no quota on requests.cpu (every pod)", "count/deployments.apps (Role tenant-acme-corp-org-finance/tenant-admin lets it be created)"] }],
+    });
+  });
+
+  it("a tenant Role widened: a '*' verb, escalate, and a write on network policies", async () => {
+    const s = cloneStack(stack);
+    const role = find(s, "Role", "tenant-globex", "tenant-viewer");
+    role.props.rules = [...plainInputs(role).rules, { apiGroups: [""], resources: ["configmaps"], verbs: ["*"] }, { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["escalate"] }, { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["patch"] }];
+    const n = plainInputs(role).rules.length;
+    await expectOnly(s, {
+      "tenant-roles-allow-list": [
+        { on: role, says: [`Role tenant-globex/tenant-viewer (tenant "globex"): rules[${n - 3}].verbs has "*"`] },
+        { on: role, says: [`rules[${n - 2}] grants "escalate"`] },
+        { on: role, says: [`rules[${n - 1}] may patch networkpolicies.networking.k8s.io`, "read-only to the tenant"] },
+      ],
+    });
+  });
+
+  it("a quota without a count the Roles need, and a namespace without its priority-class quota", async () => {
+    const s = cloneStack(stack);
+    delete find(s, "ResourceQuota", "tenant-initech", "tenant-quota").props.spec.hard["count/jobs.batch"];
+    s.splice(s.indexOf(find(s, "ResourceQuota", "tenant-globex-org-apac", "tenant-unlisted-priority-classes")), 1);
+    await expectOnly(s, {
+      "tenant-namespace-quota-keys": [
+        { on: find(s, "Namespace", undefined, "tenant-initech"), says: ["Namespace tenant-initech", "no quota on count/jobs.batch (Role tenant-initech/tenant-admin lets it be created)"] },
+        { on: find(s, "Namespace", undefined, "tenant-globex-org-apac"), says: ["no scoped quota admitting no pod of a priority class outside its plan"] },
+      ],
+    });
+  });
+
+  it("an admission policy unbound, one failing open, and a plan's params gone", async () => {
+    const s = cloneStack(stack);
+    s.splice(s.indexOf(ofKind(s, "ValidatingAdmissionPolicyBinding").find((b) => b.props.metadata.name === "tenancy-images")!), 1);
+    const open = ofKind(s, "ValidatingAdmissionPolicy").find((p) => p.props.metadata.name === "tenancy-disruption-budgets")!;
+    open.props.spec.failurePolicy = "Ignore";
+    s.splice(s.indexOf(find(s, "ConfigMap", "platform", "tenancy-admission-free")), 1);
+    const initech = ["tenant-initech", "tenant-initech-edge"].map((n) => find(s, "Namespace", undefined, n));
+    await expectOnly(s, {
+      "tenant-admission-policies": [
+        ...census.tenantNamespaces.map((ns) => ({ on: find(s, "Namespace", undefined, ns), says: [`Namespace ${ns}`, "is bound to tenancy-images by no binding"] })),
+        { on: open, says: ["ValidatingAdmissionPolicy tenancy-disruption-budgets has failurePolicy \"Ignore\""] },
+        ...initech.flatMap((on) => ["tenancy-service-exposure", "tenancy-pod-scheduling", "tenancy-volume-claims"].map((p) => ({ on, says: [`is bound to ${p} by no binding`, "params declared"] }))),
+      ],
+    });
+  });
+
+  it("creds widened under another key of a tenant Secret (every creds value is checked, not only nats.creds)", async () => {
+    const s = cloneStack(stack);
+    const r = ofKind(s, "Secret").find((x) => x.props.metadata.labels?.[TENANT] === "acme-corp" && x.props.metadata.labels?.["tenancy.serviceradar.io/nats-user"] === "collector")!;
+    const own = plainInputs(r).stringData["nats.creds"] as string;
+    const user = nkeyFromRaw("user", randomBytes(32));
+    const account = nkeyFromRaw("account", randomBytes(32));
+    const widened = userJwt({ user: publicOf(user), account, name: "acme-corp-backup", permissions: { pub: { allow: ["globex.>"] }, sub: { allow: ["_INBOX.>"] } }, issuedAt: 1767225600 });
+    r.props.stringData = { "nats.creds": secret(own), "backup.creds": secret(credsFile(widened, seedOf(user))) };
+    await expectOnly(s, {
+      "nats-user-permissions-within-tenant": [{ on: r, says: ['backup.creds: user "acme-corp-backup": nats.pub.allow has "globex.>" outside the tenant'] }],
+      "nats-user-in-tenant-account": [{ on: r, says: ["backup.creds", `issued by ${publicOf(account)}, not by tenant account TENANT_acme-corp`] }],
     });
   });
 
@@ -341,7 +407,7 @@ describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyz
   });
   afterAll(() => server?.stop());
 
-  it("announces the pack and its 11 mandatory policies", async () => {
+  it("announces the pack and its 14 mandatory policies", async () => {
     const info = await server.info();
     expect(info.name).toBe("tenancy-isolation");
     expect(info.version).toBe("0.1.0");

@@ -13,9 +13,9 @@ import { COLLECTOR_TYPES as LIB_COLLECTOR_TYPES } from "../../../model/schema";
 import { CREDS_KEY as LIB_CREDS_KEY, LABELS as LIB_LABELS, accountName } from "../../../model/names";
 
 describe("the pack", () => {
-  it("has 11 uniquely named policies, all mandatory, each with a description", () => {
-    expect(policies).toHaveLength(11);
-    expect(new Set(policies.map((p) => p.name)).size).toBe(11);
+  it("has 14 uniquely named policies, all mandatory, each with a description", () => {
+    expect(policies).toHaveLength(14);
+    expect(new Set(policies.map((p) => p.name)).size).toBe(14);
     for (const p of policies) {
       expect(p.enforcementLevel, p.name).toBe("mandatory");
       expect(p.description.length, p.name).toBeGreaterThan(20);
