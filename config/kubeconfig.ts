@@ -68,28 +68,27 @@ export function kubeconfigProblems(cluster: string, text: string): Problem[] {
   const u = list("users");
   const x = list("contexts");
 
-  if (c) {
-    const body = c.cluster;
-    if (!isObj(body)) add(".clusters[0].cluster", "required field is missing");
-    else {
-      for (const field of Object.keys(body).sort()) {
-        if (!CLUSTER_FIELDS.has(field)) add(`.clusters[0].cluster.${field}`, `is refused: ${REFUSED[field] ?? "not a field an edge cluster needs"}`);
-      }
-      if (typeof body.server !== "string" || !/^https:\/\/[^\s/]+/.test(body.server)) add(".clusters[0].cluster.server", "must be an https:// URL");
-      const ca = body["certificate-authority-data"];
-      if (typeof ca !== "string" || ca === "") add(".clusters[0].cluster.certificate-authority-data", "is required: the edge cluster's CA, inline (base64 PEM), so its server is verified");
-      else if (!Buffer.from(ca, "base64").toString("utf8").includes("-----BEGIN CERTIFICATE-----")) add(".clusters[0].cluster.certificate-authority-data", "must be a base64-encoded PEM certificate");
+  /** The entry's body, each field outside `allowed` refused (undefined when the body is missing). */
+  const bodyOf = (entry: Obj | undefined, list: string, field: string, allowed: Set<string>, otherwise: string): Obj | undefined => {
+    if (!entry) return undefined;
+    const body = entry[field];
+    if (!isObj(body)) {
+      add(`.${list}[0].${field}`, "required field is missing");
+      return undefined;
     }
+    for (const key of Object.keys(body).sort()) if (!allowed.has(key)) add(`.${list}[0].${field}.${key}`, `is refused: ${REFUSED[key] ?? otherwise}`);
+    return body;
+  };
+  const server = bodyOf(c, "clusters", "cluster", CLUSTER_FIELDS, "not a field an edge cluster needs");
+  if (server) {
+    if (typeof server.server !== "string" || !/^https:\/\/[^\s/]+/.test(server.server)) add(".clusters[0].cluster.server", "must be an https:// URL");
+    const ca = server["certificate-authority-data"];
+    if (typeof ca !== "string" || ca === "") add(".clusters[0].cluster.certificate-authority-data", "is required: the edge cluster's CA, inline (base64 PEM), so its server is verified");
+    else if (!Buffer.from(ca, "base64").toString("utf8").includes("-----BEGIN CERTIFICATE-----")) add(".clusters[0].cluster.certificate-authority-data", "must be a base64-encoded PEM certificate");
   }
-  if (u) {
-    const body = u.user;
-    if (!isObj(body)) add(".users[0].user", "required field is missing");
-    else {
-      for (const field of Object.keys(body).sort()) {
-        if (!USER_FIELDS.has(field)) add(`.users[0].user.${field}`, `is refused: ${REFUSED[field] ?? "only a bearer token is accepted"}`);
-      }
-      if (typeof body.token !== "string" || body.token.trim() === "") add(".users[0].user.token", "is required: the bearer token of a least-privilege ServiceAccount of the edge cluster (docs/edge.md)");
-    }
+  const credential = bodyOf(u, "users", "user", USER_FIELDS, "only a bearer token is accepted");
+  if (credential && (typeof credential.token !== "string" || credential.token.trim() === "")) {
+    add(".users[0].user.token", "is required: the bearer token of a least-privilege ServiceAccount of the edge cluster (docs/edge.md)");
   }
   if (x) {
     const body = x.context;

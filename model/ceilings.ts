@@ -35,42 +35,39 @@ function valueAt(obj: unknown, path: readonly string[]): unknown {
   return cur;
 }
 
+/** Every scalar of a nested object, with its path. */
+function* leaves(value: unknown, path: string[] = []): Generator<[string[], unknown]> {
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) yield* leaves(v, [...path, k]);
+  } else yield [path, value];
+}
+
 /** Every overridden value without a ceiling or above it, for a tenant on plan `plan`. */
 export function ceilingProblems(overrides: Overrides | undefined, ceilings: Ceilings, plan: string): CeilingProblem[] {
   const problems: CeilingProblem[] = [];
-  const walk = (value: unknown, path: string[]) => {
-    if (value !== null && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-      return;
-    }
+  for (const [path, value] of leaves(overrides ?? {})) {
     const ceiling = valueAt(ceilings, path);
     if (ceiling === undefined) {
       problems.push({ path, rule: `plan "${plan}" states no ceiling for ${path.join(".")}: it cannot be overridden (a plan's ceilings: say how far each value may go)` });
-      return;
+      continue;
     }
     const got = magnitude(path, value);
     const most = magnitude(path, ceiling);
     if (got !== undefined && most !== undefined && got > most) {
       problems.push({ path, rule: `${JSON.stringify(value)} is above plan "${plan}"'s ceiling ${JSON.stringify(ceiling)}` });
     }
-  };
-  walk(overrides ?? {}, []);
+  }
   return problems;
 }
 
 /** A plan whose ceiling is below its own value contradicts itself (no override could ever restore it). */
 export function ceilingsBelowPlan(limits: unknown, ceilings: Ceilings): CeilingProblem[] {
   const problems: CeilingProblem[] = [];
-  const walk = (ceiling: unknown, path: string[]) => {
-    if (ceiling !== null && typeof ceiling === "object") {
-      for (const [k, v] of Object.entries(ceiling)) walk(v, [...path, k]);
-      return;
-    }
+  for (const [path, ceiling] of leaves(ceilings)) {
     const own = valueAt(limits, path);
     const a = magnitude(path, own);
     const b = magnitude(path, ceiling);
     if (a !== undefined && b !== undefined && b < a) problems.push({ path, rule: `ceiling ${JSON.stringify(ceiling)} is below the plan's own ${JSON.stringify(own)}` });
-  };
-  walk(ceilings, []);
+  }
   return problems;
 }
