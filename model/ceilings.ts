@@ -1,6 +1,6 @@
 /**
- * How far a tenant file may raise its plan: every value it overrides must have a ceiling in the
- * plan (`ceilings:`), and may not exceed it. Without this a file could set `pods: 1000000` and take
+ * How far a tenant file may raise its plan: every value it raises must have a ceiling in the plan
+ * (`ceilings:`), and may not exceed it; lowering a value needs none. Without this a file could set `pods: 1000000` and take
  * the cluster from every other tenant; with it, what a tenant can be given is decided by whoever
  * writes the plans.
  */
@@ -42,16 +42,21 @@ function* leaves(value: unknown, path: string[] = []): Generator<[string[], unkn
   } else yield [path, value];
 }
 
-/** Every overridden value without a ceiling or above it, for a tenant on plan `plan`. */
-export function ceilingProblems(overrides: Overrides | undefined, ceilings: Ceilings, plan: string): CeilingProblem[] {
+/**
+ * Every overridden value that raises its plan's without a ceiling, or above it, for a tenant on
+ * plan `plan` (`limits` are the plan's own values). Lowering a value grants less and needs none.
+ */
+export function ceilingProblems(overrides: Overrides | undefined, ceilings: Ceilings, plan: string, limits: unknown): CeilingProblem[] {
   const problems: CeilingProblem[] = [];
   for (const [path, value] of leaves(overrides ?? {})) {
+    const own = magnitude(path, valueAt(limits, path));
+    const got = magnitude(path, value);
+    if (own !== undefined && got !== undefined && got <= own) continue;
     const ceiling = valueAt(ceilings, path);
     if (ceiling === undefined) {
       problems.push({ path, rule: `plan "${plan}" states no ceiling for ${path.join(".")}: it cannot be overridden (a plan's ceilings: say how far each value may go)` });
       continue;
     }
-    const got = magnitude(path, value);
     const most = magnitude(path, ceiling);
     if (got !== undefined && most !== undefined && got > most) {
       problems.push({ path, rule: `${JSON.stringify(value)} is above plan "${plan}"'s ceiling ${JSON.stringify(ceiling)}` });

@@ -201,7 +201,7 @@ export const PlanSchema = Type.Object(
       {
         additionalProperties: false,
         description:
-          "The most a tenant's overrides may set, value by value (NATS: -1, unlimited, is the most); a value without a ceiling here cannot be overridden",
+          "The most a tenant's overrides may raise each value to (NATS: -1, unlimited, is the most); a value without a ceiling here can only be lowered",
       },
     ),
   },

@@ -168,7 +168,7 @@ function resolveTenant(
     problems.push({ file, path: "plan", rule: `unknown plan "${t.plan}" (known: ${Object.keys(plans).sort().join(", ")})` });
     return undefined;
   }
-  for (const p of ceilingProblems(t.overrides, plan.ceilings, t.plan)) problems.push({ file, path: pathOf(["overrides", ...p.path]), rule: p.rule });
+  for (const p of ceilingProblems(t.overrides, plan.ceilings, t.plan, plan)) problems.push({ file, path: pathOf(["overrides", ...p.path]), rule: p.rule });
   const limits = mergeLimits(plan, t.overrides);
   const collectorsOf = t.collectors ?? [];
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.

@@ -61,8 +61,9 @@ describe("groups: a tenant file grants only its own", () => {
 });
 
 describe("overrides: bounded by the plan's ceilings", () => {
-  it("accepts an override up to the ceiling (pro: pods 120)", () => {
+  it("accepts an override up to the ceiling (pro: pods 120), and any lowering without one", () => {
     expect(problemsOf({ "acme.yaml": tenant((t) => (t.overrides = { kubernetes: { quota: { pods: 120 } } })) })).toEqual([]);
+    expect(problemsOf({ "acme.yaml": tenant((t) => (t.overrides = { nats: { jetstream: { diskStorage: "32Gi" } }, kubernetes: { quota: { "count/statefulsets.apps": 5 } } })) })).toEqual([]);
   });
 
   it.each([
@@ -70,7 +71,8 @@ describe("overrides: bounded by the plan's ceilings", () => {
     ["a quantity above the ceiling", { kubernetes: { quota: { "requests.cpu": "17" } } }, 'tenants/acme.yaml: overrides.kubernetes.quota["requests.cpu"]: "17" is above plan "pro"\'s ceiling "16"'],
     ["a duration above the ceiling", { retention: { maxAge: "8760h" } }, 'tenants/acme.yaml: overrides.retention.maxAge: "8760h" is above plan "pro"\'s ceiling "2160h"'],
     ["NATS unlimited where the ceiling is a number", { nats: { connections: -1 } }, 'tenants/acme.yaml: overrides.nats.connections: -1 is above plan "pro"\'s ceiling 200'],
-    ["a value without a ceiling", { kubernetes: { quota: { "count/daemonsets.apps": 3 } } }, 'tenants/acme.yaml: overrides.kubernetes.quota["count/daemonsets.apps"]: plan "pro" states no ceiling for kubernetes.quota.count/daemonsets.apps: it cannot be overridden'],
+    ["a value raised without a ceiling", { kubernetes: { quota: { "count/daemonsets.apps": 3 } } }, 'tenants/acme.yaml: overrides.kubernetes.quota["count/daemonsets.apps"]: plan "pro" states no ceiling for kubernetes.quota.count/daemonsets.apps: it cannot be overridden'],
+    ["NATS storage raised to unlimited without a ceiling", { nats: { jetstream: { diskStorage: -1 } } }, 'tenants/acme.yaml: overrides.nats.jetstream.diskStorage: plan "pro" states no ceiling for nats.jetstream.diskStorage'],
   ])("refuses %s", (_what, overrides, expected) => {
     const problems = problemsOf({ "acme.yaml": tenant((t) => (t.overrides = overrides)) });
     expect(problems.some((p) => p.startsWith(expected)), problems.join("\n")).toBe(true);
