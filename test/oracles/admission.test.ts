@@ -40,7 +40,7 @@ const demoBinding: Binding = {
 
 describe("the documentation's demo policy", () => {
   it("refuses 6 replicas in a namespace labelled environment=test, with the default message", () => {
-    expect(admit(demo, [demoBinding], request(deployment(6)), cluster)).toEqual({ allowed: false, message: "failed expression: object.spec.replicas <= 5", policy: "demo-policy.example.com", binding: "demo-binding-test.example.com" });
+    expect(admit(demo, [demoBinding], request(deployment(6)), cluster)).toEqual({ allowed: false, message: "failed expression: object.spec.replicas <= 5", policy: "demo-policy.example.com", binding: "demo-binding-test.example.com", validation: 0 });
   });
   it("admits 5 replicas, and 6 outside the selected namespaces or for other resources", () => {
     expect(admit(demo, [demoBinding], request(deployment(5)), cluster)).toEqual({ allowed: true, applied: true });

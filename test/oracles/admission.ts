@@ -92,7 +92,7 @@ export interface Cluster {
   params: Record<string, Record<string, unknown>>;
 }
 
-export type Decision = { allowed: true; applied: boolean } | { allowed: false; message: string; policy: string; binding: string };
+export type Decision = { allowed: true; applied: boolean } | { allowed: false; message: string; policy: string; binding: string; validation?: number };
 
 const VAP_VARIABLES = new Set(["object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables"]);
 const TYPE_NAMES = new Set(["int", "uint", "double", "string", "bool", "bytes", "list", "map", "null_type", "type"]);
@@ -213,7 +213,7 @@ export function admit(policy: Policy, bindings: readonly Binding[], req: Admissi
   let applied = false;
   for (const binding of bindings.filter((b) => b.spec.policyName === policy.metadata.name)) {
     if (!resourcesMatch(policy.spec.matchConstraints, req, cluster) || !resourcesMatch(binding.spec.matchResources, req, cluster)) continue;
-    const deny = (message: string): Decision => ({ allowed: false, message, policy: policy.metadata.name, binding: binding.metadata.name });
+    const deny = (message: string, validation?: number): Decision => ({ allowed: false, message, policy: policy.metadata.name, binding: binding.metadata.name, ...(validation !== undefined ? { validation } : {}) });
     const failure = (message: string): Decision | undefined => ((policy.spec.failurePolicy ?? "Fail") === "Fail" ? deny(message) : undefined);
     let params: Record<string, unknown> | null = null;
     if (policy.spec.paramKind && binding.spec.paramRef) {
@@ -269,7 +269,7 @@ export function admit(policy: Policy, bindings: readonly Binding[], req: Admissi
       else variables[v.name] = out.value as CelInput;
     }
     const all = { ...bindingsCel, variables: variables as CelInput };
-    for (const validation of policy.spec.validations ?? []) {
+    for (const [index, validation] of (policy.spec.validations ?? []).entries()) {
       const out = evaluate(validation.expression, all, failedVariables);
       if ("error" in out) {
         const d = failure(`expression '${validation.expression}' resulted in error: ${out.error}`);
@@ -287,7 +287,7 @@ export function admit(policy: Policy, bindings: readonly Binding[], req: Admissi
         const m = evaluate(validation.messageExpression, all, failedVariables);
         if ("value" in m && typeof m.value === "string" && m.value.trim() !== "") message = m.value;
       }
-      if (binding.spec.validationActions.includes("Deny")) return deny(message);
+      if (binding.spec.validationActions.includes("Deny")) return deny(message, index);
     }
   }
   return { allowed: true, applied };
