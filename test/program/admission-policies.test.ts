@@ -302,3 +302,24 @@ describe("coverage", () => {
     expect(all.filter((v) => !fired.has(v))).toEqual([]);
   });
 });
+
+describe("with tenancy:imageRequireDigest", () => {
+  it("the images policy also refuses an image not pinned by digest, and admits a pinned one", async () => {
+    const { planAdmission } = await import("../../plan/admission");
+    const { readSettings } = await import("../../config/settings");
+    const fs = await import("node:fs");
+    const { validatePlans } = await import("../../model/plans");
+    const { PLANS_FILE } = await import("../support/fixtures");
+    const settings = readSettings((key) => ({ imageRequireDigest: true, clusterPodCidrs: ["10.244.0.0/16"] } as Record<string, unknown>)[key]);
+    const plan = planAdmission(settings, validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8") }, [])!);
+    const images = plan.policies.find((p) => p.name === "tenancy-images")!;
+    const policy = { metadata: { name: images.name }, spec: images.spec } as unknown as Policy;
+    const binding = plan.bindings.filter((b) => b.spec.policyName === images.name).map((b) => ({ metadata: { name: b.name }, spec: b.spec }) as unknown as Binding);
+    expect(images.spec.validations).toHaveLength(2);
+    for (const v of images.spec.validations ?? []) expect(checkExpression(v.expression as string)).toBeUndefined();
+    const unpinned = admit(policy, binding, req(pod({ containers: [{ name: "a", image: "ghcr.io/carverauto/serviceradar-trapd:1.0.0" }] })), cluster);
+    expect(unpinned).toMatchObject({ allowed: false, validation: 1, message: "images not pinned by digest (@sha256:…): ghcr.io/carverauto/serviceradar-trapd:1.0.0" });
+    const pinned = admit(policy, binding, req(pod({ containers: [{ name: "a", image: `ghcr.io/carverauto/serviceradar-trapd@sha256:${"0".repeat(64)}` }] })), cluster);
+    expect(pinned).toEqual({ allowed: true, applied: true });
+  });
+});
