@@ -316,7 +316,7 @@ describe("with tenancy:imageRequireDigest", () => {
     const policy = { metadata: { name: images.name }, spec: images.spec } as unknown as Policy;
     const binding = plan.bindings.filter((b) => b.spec.policyName === images.name).map((b) => ({ metadata: { name: b.name }, spec: b.spec }) as unknown as Binding);
     expect(images.spec.validations).toHaveLength(2);
-    for (const v of images.spec.validations ?? []) expect(checkExpression(v.expression as string)).toBeUndefined();
+    for (const v of (images.spec.validations ?? []) as { expression: string }[]) expect(checkExpression(v.expression)).toBeUndefined();
     const unpinned = admit(policy, binding, req(pod({ containers: [{ name: "a", image: "ghcr.io/carverauto/serviceradar-trapd:1.0.0" }] })), cluster);
     expect(unpinned).toMatchObject({ allowed: false, validation: 1, message: "images not pinned by digest (@sha256:…): ghcr.io/carverauto/serviceradar-trapd:1.0.0" });
     const pinned = admit(policy, binding, req(pod({ containers: [{ name: "a", image: `ghcr.io/carverauto/serviceradar-trapd@sha256:${"0".repeat(64)}` }] })), cluster);
