@@ -7,6 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
+import { AdmissionPolicies } from "./components/admission";
 import { NatsHubConfig } from "./components/nats-hub";
 import { Platform } from "./components/platform";
 import { Tenant } from "./components/tenant";
@@ -17,6 +18,8 @@ import { CONFIG_SOURCE, configProblems } from "./config/validate";
 import { loadTenants } from "./model/load";
 import { ValidationError } from "./model/problems";
 import { removalProblems, type PreviousTenant } from "./model/lifecycle";
+import { edgeKubeconfigProblems } from "./config/kubeconfig";
+import { planAdmission } from "./plan/admission";
 import { planHubConfig, planPlatform } from "./plan/platform";
 import { planTenant, type TenantSummary } from "./plan/tenant";
 
@@ -25,9 +28,10 @@ export = async () => {
   const get = (key: string) => config.get(key);
   const settings = readSettings(get, Object.keys(pulumi.runtime.allConfig()));
   // Every file is validated before anything is declared: one bad file stops the whole update.
+  // Edge kubeconfigs are read here, once, to be checked (never printed); the providers still take them as secrets.
   const { tenants, plans } = loadTenants(
     { ...settings, hub: hubRules(settings.nats), configSource: CONFIG_SOURCE, database: databaseOptions(settings.postgres) },
-    configProblems(get, Object.keys(pulumi.runtime.allConfig())),
+    [...configProblems(get, Object.keys(pulumi.runtime.allConfig())), ...edgeKubeconfigProblems(get, settings.edge.clusters)],
   );
   // No tenant (or organization) disappears without being decommissioned first: compared with what
   // the last update of this very stack left (its `tenants` output).
@@ -46,6 +50,7 @@ export = async () => {
   const platformPlan = planPlatform(settings);
   const tenantPlans = tenants.map((tenant) => planTenant(tenant, settings));
   const hubPlan = planHubConfig(settings, plans);
+  const admissionPlan = planAdmission(settings, plans, STACK_RESOURCE_NAMES.admission);
 
   const provider = new k8s.Provider(STACK_RESOURCE_NAMES.provider, { renderYamlToDirectory: settings.renderYamlToDirectory });
   // The platform's PostgreSQL, when the stack names one. Unset, the password comes from PGPASSWORD in
@@ -64,6 +69,8 @@ export = async () => {
           superuser: pg.superuser,
         });
   const platform = new Platform(platformPlan.name, { plan: platformPlan, postgresProvider }, { providers: [provider] });
+  // Before any tenant: a tenant namespace is never without its admission policies.
+  const admission = new AdmissionPolicies(admissionPlan.name, { plan: admissionPlan, namespace: platform.namespace }, { providers: [provider] });
   // Edges in their own clusters: one provider per cluster a tenant names; the kubeconfig is secret config.
   const edgeProviders: Record<string, k8s.Provider> = {};
   for (const cluster of [...new Set(tenantPlans.flatMap((p) => (p.edge?.cluster !== undefined ? [p.edge.cluster] : [])))].sort()) {
@@ -76,7 +83,7 @@ export = async () => {
   const summaries: Record<string, TenantSummary> = {};
   const bundles: Record<string, pulumi.Output<Record<string, Record<string, string>>>> = {};
   for (const plan of tenantPlans) {
-    const declared = new Tenant(plan.name, { plan, platform: platform.context, edgeProviders, postgresProvider }, { providers: [provider] });
+    const declared = new Tenant(plan.name, { plan, platform: platform.context, edgeProviders, postgresProvider }, { providers: [provider], dependsOn: [admission] });
     summaries[plan.slug] = declared.summary;
     if (plan.edge) bundles[plan.slug] = declared.onboardingBundles;
     // Let this tenant's registrations go out before declaring the next: with thousands of tenants

@@ -43,6 +43,10 @@ export class Platform extends pulumi.ComponentResource {
       { metadata: { name: plan.hubIngressPolicy.name, namespace: namespace.metadata.name, labels: plan.hubIngressPolicy.labels }, spec: plan.hubIngressPolicy.spec },
       { parent: this },
     );
+    for (const policy of plan.networkPolicies) {
+      new k8s.networking.v1.NetworkPolicy(policy.logicalName, { metadata: { name: policy.name, namespace: namespace.metadata.name, labels: policy.labels }, spec: policy.spec }, { parent: this });
+    }
+    new k8s.core.v1.ServiceAccount(plan.suspender.logicalName, { metadata: { name: plan.suspender.name, namespace: namespace.metadata.name, labels: plan.suspender.labels } }, { parent: this });
     this.namespace = namespace.metadata.name;
     const ca = declarePlatformPki(this, plan.pki, this.namespace);
     const nats = declarePlatformNats(this, plan.nats);

@@ -14,6 +14,7 @@ import { declareTenantNats } from "./nats";
 import { declareTenantPki } from "./pki";
 import type { PlatformContext } from "./platform";
 import { declareTenantStreams } from "./streams";
+import { declareSuspension } from "./suspension";
 
 export interface TenantArgs {
   /** The tenant's plan (`planTenant`): what it gets and what everything is called. */
@@ -55,10 +56,11 @@ export class Tenant extends pulumi.ComponentResource {
     const edgeProvider = plan.edge?.cluster === undefined ? undefined : args.edgeProviders?.[plan.edge.cluster];
 
     let rootNamespace: pulumi.Output<string> | undefined;
+    const stopping: pulumi.Resource[] = [];
     let edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined;
     for (const ns of plan.namespaces) {
       const childOpts: ChildOptions = ns.role === "edge" && edgeProvider ? { parent: this, provider: edgeProvider } : { parent: this };
-      const namespace = declareNamespace(childOpts, ns, plan.labels);
+      const namespace = declareNamespace(childOpts, ns, plan.labels, stopping);
       if (ns.role === "root") rootNamespace = namespace.metadata.name;
       if (ns.role === "edge") edge = { ...childOpts, namespace: namespace.metadata.name };
     }
@@ -70,6 +72,7 @@ export class Tenant extends pulumi.ComponentResource {
     declareTenantStreams(this, plan.streams, { namespace: platform.namespace, managerCredsSecret: nats.users[plan.streams.account.credsUserId].secret, accountPush: nats.push });
     if (plan.database && args.postgresProvider) declareTenantDatabase(this, plan.database, { provider: args.postgresProvider, platformNamespace: platform.namespace });
     const bundles = plan.edge && edge ? declareTenantEdge(this, plan.edge, { edge, pki, nats, platformNats: platform.nats }) : undefined;
+    if (plan.suspension) declareSuspension(this, plan.suspension, platform.namespace, stopping);
 
     this.natsAccount = nats.account;
     this.onboardingBundles = bundles ?? pulumi.secret(pulumi.output<Record<string, Record<string, string>>>({}));

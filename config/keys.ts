@@ -55,6 +55,7 @@ const PKI = "Certificates";
 const EDGE = "Edge (leaf nodes and collectors)";
 const POSTGRES = "PostgreSQL (tenants at schema or database isolation)";
 const LIFECYCLE = "Lifecycle guard";
+const TENANTS = "What tenants may have";
 const OUTPUT = "Output";
 
 /**
@@ -263,6 +264,54 @@ export const CONFIG_KEYS = {
     default: 20,
     description: "Connections no single tenant's role may take: its connection limit is at most postgresMaxConnections less these",
     group: POSTGRES,
+  },
+  tenantGroupPrefix: {
+    schema: Type.String({ pattern: "^[^{}]*\\{slug\\}[^{}]*$", maxLength: 100, rule: 'must contain {slug} once, e.g. "{slug}:" or "oidc:tenant-{slug}-"' }),
+    default: "{slug}:",
+    description: "Prefix of every identity-provider group a tenant file may grant, {slug} standing for the tenant's slug; system: groups and other tenants' groups are always refused",
+    group: TENANTS,
+  },
+  clusterStorageClasses: {
+    schema: Type.Array(Type.String({ pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", rule: "{value} is not a StorageClass name" }), { uniqueItems: true, rule: 'must be a list of StorageClass names, e.g. ["standard", "fast"]' }),
+    default: ["standard"],
+    description: "The cluster's StorageClasses: each gets a quota of 0 in every tenant namespace unless the tenant's plan buys it (a claim of any other class is refused at admission)",
+    group: TENANTS,
+  },
+  clusterExtendedResources: {
+    schema: Type.Array(Type.String({ pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", rule: "{value} is not an extended resource name (<domain>/<name>)" }), { uniqueItems: true, rule: 'must be a list of extended resource names, e.g. ["nvidia.com/gpu"]' }),
+    default: ["nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915"],
+    description: "Extended resources the cluster's nodes advertise (GPUs and other devices): each gets a quota of 0 unless the tenant's plan buys it",
+    group: TENANTS,
+  },
+  clusterHugepageSizes: {
+    schema: Type.Array(Type.String({ pattern: "^[1-9][0-9]*(Ki|Mi|Gi)$", rule: '{value} is not a huge page size such as "2Mi"' }), { uniqueItems: true, rule: 'must be a list of huge page sizes, e.g. ["2Mi", "1Gi"]' }),
+    default: ["2Mi", "1Gi"],
+    description: "Huge page sizes the cluster's nodes offer: each gets a quota of 0 unless the tenant's plan buys it",
+    group: TENANTS,
+  },
+  imageRegistries: {
+    schema: Type.Array(Type.String({ pattern: "^[a-z0-9][\\w./:@-]*$", rule: "{value} is not an image reference prefix" }), { minItems: 1, uniqueItems: true, rule: 'must be a non-empty list of image prefixes, e.g. ["registry.example.com/", "ghcr.io/carverauto/"]' }),
+    default: ["ghcr.io/carverauto/", "nats:", "docker.io/library/nats:"],
+    description: "Image prefixes a container in a tenant namespace may use (refused at admission otherwise); the edge's images must match too",
+    group: TENANTS,
+  },
+  imageRequireDigest: {
+    schema: Type.Boolean({ rule: "must be true or false" }),
+    default: false,
+    description: "Refuse tenant containers whose image is not pinned by digest (@sha256:…); the edge's images must then be pinned too",
+    group: TENANTS,
+  },
+  suspenderImage: {
+    schema: image(),
+    default: "registry.k8s.io/kubectl:v1.31.0",
+    description: "kubectl image of the Job that stops a suspended tenant's running pods (its entrypoint is kubectl)",
+    group: TENANTS,
+  },
+  platformApiServerCidrs: {
+    schema: cidrs(),
+    default: ["0.0.0.0/0"],
+    description: "Where the Kubernetes API server is, for the platform namespace's egress (NACK, the suspender) on ports 443 and 6443; narrow it to your control plane",
+    group: PLATFORM,
   },
 
   guardRemovedTenants: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Refuse an update that drops a tenant (or organization) not decommissioned in the last one", group: LIFECYCLE },

@@ -2,7 +2,7 @@
  * Stack configuration as plain, typed data: every key of config/keys.ts read through a getter,
  * with the registry's defaults and the defaults computed from other keys.
  */
-import type { DatabaseOptions, EdgeServiceType } from "../model/model";
+import type { DatabaseOptions, EdgeServiceType, TenantRules } from "../model/model";
 import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
 import type { CollectorType } from "../model/schema";
 import { parseQuantityMilli } from "../lib/quantity";
@@ -34,6 +34,14 @@ export interface StackSettings {
   edge: EdgeSettings;
   /** The platform's PostgreSQL, for tenants at schema or database isolation. */
   postgres: PostgresSettings;
+  /** Whose groups a tenant file may grant, and what the cluster offers that plans may buy. */
+  tenantRules: TenantRules;
+  /** What every tenant container must satisfy at admission. */
+  images: { registries: string[]; requireDigest: boolean };
+  /** kubectl image of the suspension Job. */
+  suspenderImage: string;
+  /** Where the API server is, for the platform namespace's egress. */
+  apiServerCidrs: string[];
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
   renderYamlToDirectory?: string;
   /** Refuse an update that drops a tenant (or organization) not decommissioned in the last one. */
@@ -249,6 +257,13 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
       maxConnections: value("postgresMaxConnections"),
       reservedConnections: value("postgresReservedConnections"),
     },
+    tenantRules: {
+      groupPrefix: value("tenantGroupPrefix"),
+      offer: { storageClasses: value("clusterStorageClasses"), extendedResources: value("clusterExtendedResources"), hugepageSizes: value("clusterHugepageSizes") },
+    },
+    images: { registries: value("imageRegistries"), requireDigest: value("imageRequireDigest") },
+    apiServerCidrs: value("platformApiServerCidrs"),
+    suspenderImage: value("suspenderImage"),
     renderYamlToDirectory: value("renderYamlToDirectory"),
     guardRemovedTenants: value("guardRemovedTenants"),
     guardStackName: value("guardStackName"),

@@ -96,5 +96,24 @@ function relationProblems(settings: StackSettings, isBad: (key: ConfigKeyName) =
   if (!isBad("pkiComponentValidityHours") && !isBad("pkiTenantCaValidityHours") && pki.component.validityHours > pki.tenantCa.validityHours) {
     problems.push({ key: "pkiComponentValidityHours", rule: `must not exceed the tenant CA's validity (${pki.tenantCa.validityHours} hours)` });
   }
+  // The edge runs in tenant namespaces: its images pass the same admission policy as the tenant's.
+  if (!isBad("imageRegistries") && !isBad("imageRequireDigest")) {
+    const refused = (image: string) =>
+      !settings.images.registries.some((prefix) => image.startsWith(prefix))
+        ? `is outside tenancy:imageRegistries (${settings.images.registries.join(", ")}), which tenant namespaces admit`
+        : settings.images.requireDigest && !/@sha256:[0-9a-f]{64}$/.test(image)
+          ? "is not pinned by digest (@sha256:…), which tenancy:imageRequireDigest requires"
+          : undefined;
+    if (!isBad("edgeLeafImage")) {
+      const why = refused(settings.edge.leafImage);
+      if (why) problems.push({ key: "edgeLeafImage", rule: `${settings.edge.leafImage} ${why}` });
+    }
+    if (!isBad("edgeCollectorImages")) {
+      for (const [type, image] of Object.entries(settings.edge.collectorImages)) {
+        const why = refused(image);
+        if (why) problems.push({ key: "edgeCollectorImages", rule: `${type}: ${image} ${why}` });
+      }
+    }
+  }
   return problems;
 }

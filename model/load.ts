@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { hubCapacityProblems } from "./hub-capacity";
 import type { HubRules } from "./limits";
-import type { DatabaseOptions, EdgeOptions, TenantModel } from "./model";
+import type { DatabaseOptions, EdgeOptions, TenantModel, TenantRules } from "./model";
 import { validatePlans } from "./plans";
 import { ValidationError, type Problem } from "./problems";
 import type { Plan } from "./schema";
@@ -28,6 +28,8 @@ export interface LoadOptions {
   configSource?: string;
   /** The stack's PostgreSQL (tenants' database levels need it); unset, the files are checked on their own (tools, tests). */
   database?: DatabaseOptions;
+  /** Whose groups a file may grant and what the cluster offers (default: `<slug>:` groups, nothing offered). */
+  tenantRules?: TenantRules;
 }
 
 /** Reads the plans and every tenant file; throws a ValidationError listing every problem. */
@@ -44,7 +46,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, database: options.database });
+  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, database: options.database, tenantRules: options.tenantRules });
   if (options.hub) problems.push(...hubCapacityProblems(tenants, options.hub, options.configSource ?? "stack config"));
   // A bad plans file is always among the problems.
   if (problems.length > 0 || plans === undefined) throw new ValidationError(problems);

@@ -3,6 +3,7 @@
  * the plan applied and every default filled in. Planning (plan/) starts from here.
  */
 import type { HubRules, Limits } from "./limits";
+import type { ClusterOffer, QuotaTotal } from "./quota-share";
 import type { Collector, DatabaseIsolation, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
@@ -31,6 +32,8 @@ export interface TenantModel {
   collectors: Required<Collector>[];
   /** The plan's limits with the tenant's overrides applied. */
   limits: Limits;
+  /** The tenant's whole ResourceQuota total: `limits.kubernetes.quota` plus every StorageClass, extended resource and huge page size. */
+  quota: QuotaTotal;
   /** Rotation counters from the tenant file (0 when absent). */
   certificates: { rotation: number; caRotation: number };
   /** NATS credentials generation from the tenant file (0 when absent). */
@@ -70,4 +73,14 @@ export interface StackRules {
   hub?: HubRules;
   /** The stack's PostgreSQL (tenants' database levels need it); unset, the files are checked on their own. */
   database?: DatabaseOptions;
+  /** Whose groups a file may grant and what the cluster offers (default: `<slug>:` groups, nothing offered). */
+  tenantRules?: TenantRules;
+}
+
+/** What the stack decides about every tenant file: whose groups it may grant, what the cluster offers. */
+export interface TenantRules {
+  /** Prefix every group of a tenant starts with; `{slug}` stands for its slug (`tenancy:tenantGroupPrefix`). */
+  groupPrefix: string;
+  /** StorageClasses, extended resources and huge page sizes of the cluster: each gets a quota key, 0 unless the plan buys it. */
+  offer: ClusterOffer;
 }

@@ -102,9 +102,13 @@ export function derivedNames(slug: string, orgIds: readonly string[]): DerivedNa
 /** Names of the isolation objects in every tenant namespace. */
 export const NAMESPACE_OBJECTS = {
   quota: "tenant-quota",
+  /** The scoped quota that admits no pod of a priority class outside the plan's. */
+  priorityQuota: "tenant-unlisted-priority-classes",
   limitRange: "tenant-limits",
   /** Role and RoleBinding of an access level. */
   access: (level: "admin" | "viewer") => `tenant-${level}`,
+  /** Role and RoleBinding that let the platform's suspender stop a suspended tenant's pods. */
+  suspender: "tenancy-suspender",
 } as const;
 
 /** NetworkPolicy names. */
@@ -118,6 +122,9 @@ export const POLICY_NAMES = {
   leafToHub: "leaf-to-hub",
   ingest: (workload: string) => `ingest-${workload}`,
   hubIngress: "nats-hub-ingress",
+  /** The platform namespace: its pods with each other; and out to DNS and the API server. */
+  allowPlatform: "allow-platform",
+  allowPlatformOut: "allow-dns-and-api-server",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -139,8 +146,6 @@ export const hubCommonName = (platformNamespace: string) => `nats.${platformName
 
 /** A component's `kubernetes.io/tls` Secret. */
 export const componentSecretName = (component: string, partition: string) => `${component}-${partition}-tls`;
-/** The tenant CA's key: in the platform namespace only, named after the tenant. */
-export const tenantCaSecretName = (slug: string) => `tenant-ca-${slug}`;
 /** Published in the tenant's root namespace: the CA certificates, never a key. */
 export const TENANT_CA_CONFIGMAP = "tenant-ca";
 export const HUB_TLS_SECRET = "nats-hub-tls";
@@ -244,6 +249,33 @@ export const siteNames = (slug: string, workload: string) => ({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Admission (cluster-wide ValidatingAdmissionPolicies for tenant namespaces)
+
+/** Every ValidatingAdmissionPolicy (and binding) of the program starts with it. */
+export const ADMISSION_PREFIX = "tenancy-";
+/** The policies, by what they guard. */
+export const ADMISSION_POLICIES = {
+  serviceExposure: `${ADMISSION_PREFIX}service-exposure`,
+  podScheduling: `${ADMISSION_PREFIX}pod-scheduling`,
+  volumeClaims: `${ADMISSION_PREFIX}volume-claims`,
+  images: `${ADMISSION_PREFIX}images`,
+  serviceAccountTokens: `${ADMISSION_PREFIX}service-account-tokens`,
+  disruptionBudgets: `${ADMISSION_PREFIX}disruption-budgets`,
+  managedObjects: `${ADMISSION_PREFIX}managed-objects`,
+} as const;
+/** A policy's binding: one for the whole stack, or one per plan for the policies that read the plan's allowances. */
+export const admissionBindingName = (policy: string, plan?: string) => (plan === undefined ? policy : `${policy}-${plan}`);
+/** The ConfigMap (platform namespace) holding a plan's admission allowances: the policies' params. */
+export const admissionParamsName = (plan: string) => `${ADMISSION_PREFIX}admission-${plan}`;
+
+/** Children of the AdmissionPolicies component named `admission`. */
+export const admissionResourceNames = (component: string) => ({
+  policy: (policy: string) => `${component}-${policy}`,
+  binding: (binding: string) => `${component}-${binding}-binding`,
+  params: (plan: string) => `${component}-params-${plan}`,
+});
+
+// ---------------------------------------------------------------------------------------------
 // Stack config keys with a name in them
 
 /** Secret stack config holding an edge cluster's kubeconfig: `tenancy:edgeKubeconfig-<cluster>`. */
@@ -274,7 +306,6 @@ export const issuedNames = (stem: string) => ({ key: `${stem}/key`, request: `${
  */
 export const tenantResourceNames = (tenant: string) => ({
   caCertificate: (generation: string) => `${tenant}/tenant-ca${generation}`,
-  caSecret: `${tenant}/tenant-ca-secret`,
   caConfigMap: `${tenant}/tenant-ca-configmap`,
   componentCertificate: (component: string, partition: string, generation: string) => `${tenant}/${component}/${partition}${generation}`,
   componentSecret: (component: string, partition: string) => `${tenant}/${component}/${partition}/tls-secret`,
@@ -283,6 +314,7 @@ export const tenantResourceNames = (tenant: string) => ({
   accountPush: `${tenant}/nats-account-push`,
   credsSecret: (secretName: string) => `${tenant}/${secretName}`,
   nackAccount: `${tenant}/nack-account`,
+  suspensionJob: `${tenant}/suspension-job`,
   stream: (kind: string) => `${tenant}/stream-${kind}`,
   postgres: {
     password: `${tenant}/postgres-password`,
@@ -312,15 +344,25 @@ export const namespaceResourceNames = (namespace: string) => ({
   namespace,
   networkPolicy: (policy: string) => `${namespace}-${policy}`,
   quota: `${namespace}-quota`,
+  priorityQuota: `${namespace}-quota-priority-classes`,
   limitRange: `${namespace}-limits`,
   role: (level: string) => `${namespace}-${level}-role`,
+  suspenderRole: `${namespace}-suspender-role`,
+  suspenderBinding: `${namespace}-suspender-binding`,
   roleBinding: (level: string) => `${namespace}-${level}-binding`,
 });
+
+/** The platform's ServiceAccount that stops suspended tenants' pods (platform namespace). */
+export const SUSPENDER_SERVICE_ACCOUNT = "tenancy-suspender";
+/** The Job (platform namespace) that stops a suspended tenant's running pods. */
+export const suspensionJobName = (slug: string) => `suspend-${slug}`;
 
 /** Children of the Platform component named `platform`. */
 export const platformResourceNames = (platform: string) => ({
   namespace: `${platform}-namespace`,
   hubIngressPolicy: `${platform}-${POLICY_NAMES.hubIngress}`,
+  networkPolicy: (policy: string) => `${platform}-${policy}`,
+  suspender: `${platform}-${SUSPENDER_SERVICE_ACCOUNT}`,
   rootCaKey: (generation: string) => `${platform}-root-ca-key${generation}`,
   rootCa: (generation: string) => `${platform}-root-ca${generation}`,
   rootCaConfigMap: `${platform}-${ROOT_CA_CONFIGMAP}`,
@@ -345,6 +387,7 @@ export const STACK_RESOURCE_NAMES = {
   provider: "kubernetes",
   platform: "platform",
   hub: "nats-hub",
+  admission: "admission",
   previousUpdate: "previous-update",
   edgeProvider: (cluster: string) => `${EDGE_PROVIDER_PREFIX}${cluster}`,
   postgresProvider: "postgresql",

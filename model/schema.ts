@@ -28,6 +28,45 @@ const NatsBytes = (description: string) =>
 
 /** Seed 003's tiered isolation: what the tenant's data gets in PostgreSQL. */
 export const DATABASE_ISOLATION_LEVELS = ["attribute", "schema", "database"] as const;
+const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+/** `<domain>/<name>`, as Kubernetes requires of extended resources (never `kubernetes.io/…`). */
+const EXTENDED_RESOURCE = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+const HUGEPAGE_SIZE = "^[1-9][0-9]*(Ki|Mi|Gi)$";
+const LABEL_KEY = "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+
+/**
+ * What the plan lets a tenant's objects ask of the cluster, checked at admission (plan/admission.ts):
+ * everything not listed here is refused in the tenant's namespaces.
+ */
+export const AdmissionSchema = Type.Object(
+  {
+    priorityClasses: Type.Array(Type.String({ pattern: DNS_SUBDOMAIN }), {
+      uniqueItems: true,
+      description: "PriorityClasses a pod may name (a pod without one is always admitted); never system-node-critical or system-cluster-critical",
+    }),
+    tolerations: Type.Array(
+      Type.Object(
+        {
+          key: Type.String({ pattern: LABEL_KEY }),
+          operator: Type.Union([Type.Literal("Equal"), Type.Literal("Exists")]),
+          value: Type.Optional(Type.String({ maxLength: 63 })),
+          effect: Type.Union([Type.Literal("NoSchedule"), Type.Literal("PreferNoSchedule"), Type.Literal("NoExecute")]),
+        },
+        { additionalProperties: false },
+      ),
+      { description: "Tolerations a pod may carry (exactly these key/operator/value/effect); the not-ready/unreachable ones Kubernetes adds itself are always admitted" },
+    ),
+    nodeSelector: Type.Record(Type.String({ pattern: LABEL_KEY }), Type.Array(Type.String({ maxLength: 63 }), { uniqueItems: true }), {
+      description: "Node labels a pod may select on, with the values it may ask for",
+    }),
+    loadBalancerAnnotations: Type.Array(Type.String({ pattern: LABEL_KEY }), {
+      uniqueItems: true,
+      description: "Service annotations of load-balancer and DNS controllers a tenant may set (every other one is refused)",
+    }),
+  },
+  { additionalProperties: false, description: "What the tenant's objects may ask of the cluster; refused at admission otherwise" },
+);
+export type Admission = Static<typeof AdmissionSchema>;
 
 const Group = Type.String({ pattern: "^[A-Za-z0-9][-A-Za-z0-9._:@/]*$", maxLength: 253 });
 
@@ -55,11 +94,31 @@ function limitGroups(complete: boolean) {
       "services.nodeports": Count("NodePort services"),
       configmaps: Count("config maps"),
       secrets: Count("secrets"),
+      "requests.ephemeral-storage": Quantity("node-local scratch storage requested by all containers together"),
+      "limits.ephemeral-storage": Quantity("node-local scratch storage limit of all containers together"),
+      // Every other namespaced kind the tenant's Roles may write (plan/rbac.ts): each object lives in
+      // etcd, which all tenants share, so none is unbounded.
+      "count/serviceaccounts": Count("service accounts (each namespace's `default` one included)"),
+      "count/deployments.apps": Count("Deployments"),
+      "count/replicasets.apps": Count("ReplicaSets (a Deployment keeps up to revisionHistoryLimit + 2)"),
+      "count/statefulsets.apps": Count("StatefulSets"),
+      "count/daemonsets.apps": Count("DaemonSets"),
+      "count/jobs.batch": Count("Jobs"),
+      "count/cronjobs.batch": Count("CronJobs"),
+      "count/horizontalpodautoscalers.autoscaling": Count("HorizontalPodAutoscalers"),
+      "count/poddisruptionbudgets.policy": Count("PodDisruptionBudgets"),
     },
     "ResourceQuota for the whole tenant; it is split evenly over the tenant's namespaces",
   );
   const cpuMemory = (description: string) =>
-    obj({ cpu: Quantity(`${description} CPU`), memory: Quantity(`${description} memory`) }, description);
+    obj(
+      {
+        cpu: Quantity(`${description} CPU`),
+        memory: Quantity(`${description} memory`),
+        "ephemeral-storage": Quantity(`${description} node-local scratch storage`),
+      },
+      description,
+    );
   const limitRange = obj(
     {
       defaultRequest: cpuMemory("per-container default request"),
@@ -128,17 +187,58 @@ function limitGroups(complete: boolean) {
 const planLimits = limitGroups(true);
 const overrideLimits = limitGroups(false);
 
+/**
+ * What a plan buys of the cluster besides the quota: stated by the plan only (a tenant's overrides
+ * cannot widen them), each a quota key or an admission allowance.
+ */
+const PlanKubernetesSchema = Type.Object(
+  {
+    quota: planLimits.kubernetes.properties.quota,
+    limitRange: planLimits.kubernetes.properties.limitRange,
+    storageClasses: Type.Record(
+      Type.String({ pattern: DNS_SUBDOMAIN }),
+      Type.Object(
+        { "requests.storage": Quantity("storage of this class, all claims together"), persistentvolumeclaims: Count("claims of this class") },
+        { additionalProperties: false },
+      ),
+      { description: "StorageClasses the tenant may use, each with its own bound; every other class of the stack (tenancy:clusterStorageClasses) gets 0" },
+    ),
+    extendedResources: Type.Record(Type.String({ pattern: EXTENDED_RESOURCE }), Count("devices"), {
+      description: "Extended resources bought (e.g. nvidia.com/gpu: 2); every other one of the stack (tenancy:clusterExtendedResources) gets 0",
+    }),
+    hugepages: Type.Record(Type.String({ pattern: HUGEPAGE_SIZE }), Quantity("huge pages of this size"), {
+      description: "Huge pages bought, by page size (e.g. 2Mi: 1Gi); every other size of the stack (tenancy:clusterHugepageSizes) gets 0",
+    }),
+    admission: AdmissionSchema,
+  },
+  { additionalProperties: false, description: "Kubernetes quota, limit ranges and what the tenant's objects may ask of the cluster" },
+);
+
 export const PlanSchema = Type.Object(
   {
     description: Type.String({ minLength: 1, description: "What the plan is for" }),
-    kubernetes: planLimits.kubernetes,
+    kubernetes: PlanKubernetesSchema,
     nats: planLimits.nats,
     retention: planLimits.retention,
     database: planLimits.database,
+    ceilings: Type.Object(
+      {
+        kubernetes: Type.Optional(overrideLimits.kubernetes),
+        nats: Type.Optional(overrideLimits.nats),
+        retention: Type.Optional(overrideLimits.retention),
+        database: Type.Optional(overrideLimits.database),
+      },
+      {
+        additionalProperties: false,
+        description:
+          "The most a tenant's overrides may raise each value to (NATS: -1, unlimited, is the most); a value without a ceiling here can only be lowered",
+      },
+    ),
   },
   { additionalProperties: false },
 );
 export type Plan = Static<typeof PlanSchema>;
+export type Ceilings = Plan["ceilings"];
 
 export const PlansFileSchema = Type.Object(
   {

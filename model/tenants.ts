@@ -5,9 +5,12 @@
  */
 import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
+import { ceilingProblems } from "./ceilings";
 import { edgeQuotaNeeds } from "./edge-footprint";
-import { connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
-import type { DatabaseOptions, OrganizationModel, StackRules, TenantModel } from "./model";
+import { DEFAULT_GROUP_PREFIX, groupRule } from "./groups";
+import { NO_CLUSTER_OFFER, connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
+import type { DatabaseOptions, OrganizationModel, StackRules, TenantModel, TenantRules } from "./model";
+import { tenantQuota } from "./quota-share";
 import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, POSTGRES_IDENTIFIER_BYTES, POSTGRES_UNQUOTED_IDENTIFIER, RESERVED_SLUGS, derivedNames, type DerivedName } from "./names";
 import { pathOf, type Problem } from "./problems";
 import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
@@ -36,13 +39,15 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   // The platform's own names on the PostgreSQL server are taken before any tenant's.
   for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, `the stack's ${what}`);
   const clustersSeen = new Map<string, string>(); // edge cluster → file of the tenant it serves
+  // Every tenant's slug, from its file name: a group of one of them is never another's to grant.
+  const slugs = sources.map((s) => slugOfFile(s.file));
   for (const source of [...sources].sort((a, b) => a.file.localeCompare(b.file))) {
     const fileProblems: Problem[] = [];
     const data = parseYaml(source, fileProblems);
     if (data !== undefined) {
       if (!validate(data)) fileProblems.push(...schemaProblems(source.file, validate.errors ?? []));
       else {
-        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, rules);
+        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, rules, slugs);
         if (tenant && fileProblems.length === 0) {
           for (const { what, name, org } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
             const owner = namesSeen.get(name);
@@ -66,10 +71,13 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   return problems.length === before ? tenants.sort((a, b) => a.slug.localeCompare(b.slug)) : [];
 }
 
-function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules): TenantModel | undefined {
+const slugOfFile = (file: string) => path.basename(file).replace(/\.yaml$/, "");
+
+function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules, slugs: readonly string[]): TenantModel | undefined {
   const edgeOptions = rules.edge;
   const databaseOptions: DatabaseOptions | undefined = rules.database;
-  const expectedSlug = path.basename(file).replace(/\.yaml$/, "");
+  const tenantRules: TenantRules = rules.tenantRules ?? { groupPrefix: DEFAULT_GROUP_PREFIX, offer: NO_CLUSTER_OFFER };
+  const expectedSlug = slugOfFile(file);
   if (t.slug !== expectedSlug) problems.push({ file, path: "slug", rule: `must equal the file name "${expectedSlug}" (got "${t.slug}")` });
   if (RESERVED_SLUGS.has(t.slug)) problems.push({ file, path: "slug", rule: `"${t.slug}" is reserved` });
   if (t.slug.includes("-org-")) problems.push({ file, path: "slug", rule: `must not contain "-org-", which separates organization namespaces` });
@@ -92,6 +100,20 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     if ((t.collectors ?? []).length === 0) problems.push({ file, path: "edge.cluster", rule: "names an edge cluster but the tenant lists no collectors" });
   }
   if (t.access.admins.length === 0) problems.push({ file, path: "access.admins", rule: "at least one admin group is required" });
+  const grants: [string, string[] | undefined][] = [
+    ["access.admins", t.access.admins],
+    ["access.viewers", t.access.viewers],
+    ...(t.organizations ?? []).flatMap((o, i): [string, string[] | undefined][] => [
+      [`organizations[${i}].access.admins`, o.access?.admins],
+      [`organizations[${i}].access.viewers`, o.access?.viewers],
+    ]),
+  ];
+  for (const [at, groups] of grants) {
+    (groups ?? []).forEach((group, i) => {
+      const rule = groupRule(group, t.slug, tenantRules.groupPrefix, slugs);
+      if (rule) problems.push({ file, path: `${at}[${i}]`, rule });
+    });
+  }
 
   const orgs = t.organizations ?? [];
   const ids = new Map<string, number>();
@@ -131,13 +153,14 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     problems.push({ file, path: "plan", rule: `unknown plan "${t.plan}" (known: ${Object.keys(plans).sort().join(", ")})` });
     return undefined;
   }
+  for (const p of ceilingProblems(t.overrides, plan.ceilings, t.plan, plan)) problems.push({ file, path: pathOf(["overrides", ...p.path]), rule: p.rule });
   const limits = mergeLimits(plan, t.overrides);
   const collectorsOf = t.collectors ?? [];
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
   const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
   const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
   const caps = plans ? hubConnectionCaps(plans) : undefined;
-  for (const p of [...limitProblems(limits, 1 + orgs.length, reserved, rules.hub), ...(caps ? connectionCapProblems(limits, caps) : [])]) {
+  for (const p of [...limitProblems(limits, 1 + orgs.length, reserved, rules.hub, tenantRules.offer), ...(caps ? connectionCapProblems(limits, caps) : [])]) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);
@@ -163,6 +186,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     organizations,
     collectors: collectors.map((c) => ({ type: c.type, partition: c.partition, replicas: c.replicas ?? 1 })),
     limits,
+    quota: tenantQuota(limits.kubernetes, tenantRules.offer),
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
     edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },

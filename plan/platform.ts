@@ -16,6 +16,7 @@ import {
   HUB_TLS_SECRET,
   LABELS,
   ROOT_CA_CONFIGMAP,
+  SUSPENDER_SERVICE_ACCOUNT,
   componentLabels,
   generationSuffix,
   hubResourceNames,
@@ -26,7 +27,7 @@ import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart-values";
 import { hubServerConfig, planHubServer, type HubServerPlan } from "./hub-server";
 import type { Plan } from "../model/schema";
 import { platformDatabasePlan, type PlatformDatabasePlan } from "./database";
-import { natsHubIngressPolicy } from "./network";
+import { natsHubIngressPolicy, platformNetworkPolicies } from "./network";
 import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
 
 /** A self-signed CA: its key and certificate resources. */
@@ -45,6 +46,10 @@ export interface PlatformPlan {
   name: string;
   namespace: { logicalName: string; name: string; labels: Record<string, string> };
   hubIngressPolicy: { logicalName: string; name: string; labels: Record<string, string>; spec: k8s.networking.v1.NetworkPolicySpec };
+  /** The ServiceAccount suspension Jobs run as (bound only in suspended tenants' namespaces). */
+  suspender: { logicalName: string; name: string; labels: Record<string, string> };
+  /** Default deny in the platform namespace, and the explicit allows. */
+  networkPolicies: { logicalName: string; name: string; labels: Record<string, string>; spec: k8s.networking.v1.NetworkPolicySpec }[];
   pki: {
     root: SelfSignedCaPlan;
     rootConfigMap: { logicalName: string; name: string; labels: Record<string, string> };
@@ -75,14 +80,21 @@ export function planPlatform(settings: StackSettings, name = "platform"): Platfo
         ...managedLabels(),
         // Lets policies (policy/) find the platform namespace from the stack itself.
         [LABELS.role]: "platform",
-        // Platform workloads (the NATS chart among them) are not all `restricted`-ready:
-        // enforce baseline, and report what `restricted` would refuse.
+        // The NATS chart (1.3.16) sets no securityContext on any of its pods (nats, reloader,
+        // nats-box): they run as the images' root user, which `restricted` refuses. They are
+        // `baseline`-clean (no privilege, host namespace, host path or host port), so baseline is
+        // enforced, pinned to the latest policy, and what `restricted` would refuse is reported.
         "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/warn-version": "latest",
         "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": "latest",
       },
     },
     hubIngressPolicy: { logicalName: names.hubIngressPolicy, name: hubPolicy.name, labels: managedLabels(), spec: hubPolicy.spec },
+    suspender: { logicalName: names.suspender, name: SUSPENDER_SERVICE_ACCOUNT, labels: componentLabels(undefined, "suspender") },
+    networkPolicies: platformNetworkPolicies(settings, settings.apiServerCidrs, edge.clusterPodCidrs ?? []).map((p) => ({ logicalName: names.networkPolicy(p.name), name: p.name, labels: managedLabels(), spec: p.spec })),
     pki: {
       // The root key never enters the cluster: it lives in Pulumi state (a secret) and signs tenant CAs there.
       root: { keyLogicalName: names.rootCaKey(rootGeneration), logicalName: names.rootCa(rootGeneration), subject: rootCaSubject(), cls: pki.root, maxPathLength: 1, allowedUses: CA_USES },

@@ -18,3 +18,6 @@ export * from "./signing-keys";
 export * from "./nats";
 export * from "./secret-placement";
 export * from "./postgres";
+export * from "./tenant-roles";
+export * from "./quota-keys";
+export * from "./admission";

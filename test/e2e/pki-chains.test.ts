@@ -152,7 +152,7 @@ interface TenantMaterial {
   slug: string;
   caCertPem: string;
   caKeyPem: string;
-  /** ca.crt of the platform Secret tenant-ca-<slug>. */
+  /** root-ca.crt of the tenant's ConfigMap tenant-ca. */
   caSecretRoot: string;
   configMap: Record<string, string>;
   caFile: string;
@@ -201,16 +201,17 @@ beforeAll(async () => {
   rootKeyPem = selfSigned.find((r) => r.inputs.subject.commonName === ROOT_CN)!.inputs.privateKeyPem;
   hubCaKeyPem = selfSigned.find((r) => r.inputs.subject.commonName === HUB_CA_CN)!.inputs.privateKeyPem;
 
+  // Tenant CA keys are in no manifest either (signing happens in state): their requests' inputs name them.
+  const tenantCaKey = (slug: string) => declared.find((r) => r.urn.includes("tls:index/certRequest:CertRequest::") && r.inputs.subject?.commonName === `${slug} tenant CA`)!.inputs.privateKeyPem as string;
   for (const t of tenants) {
-    const secret = manifest(`manifests/${PLATFORM_NS}/secret-tenant-ca-${t.slug}.yaml`).stringData;
     const configMap = manifest(`manifests/tenant-${t.slug}/configmap-tenant-ca.yaml`).data;
     material.set(t.slug, {
       slug: t.slug,
-      caCertPem: secret["tls.crt"],
-      caKeyPem: secret["tls.key"],
-      caSecretRoot: secret["ca.crt"],
+      caCertPem: configMap["ca.crt"],
+      caKeyPem: tenantCaKey(t.slug),
+      caSecretRoot: configMap["root-ca.crt"],
       configMap,
-      caFile: pemFile(secret["tls.crt"], `${t.slug}-ca.crt`),
+      caFile: pemFile(configMap["ca.crt"], `${t.slug}-ca.crt`),
       chainFile: pemFile(configMap["ca-chain.crt"], `${t.slug}-ca-chain.crt`),
       components: t.components.map((c) => {
         const s = manifest(c.secretFile).stringData;
@@ -368,13 +369,12 @@ describe("tenant CAs", () => {
     expect(counts.tenantCas).toBe(tenants.length);
   });
 
-  it("each CA key matches its certificate and appears only in Secret tenant-ca-<slug> of the platform namespace", () => {
+  it("each CA key matches its certificate and is in no manifest (it signs in state, nothing in the cluster reads it)", () => {
     for (const t of tenants) {
       const m = material.get(t.slug)!;
       expect(keyMatches(m.caCertPem, m.caKeyPem), t.slug).toBe(true);
       expect(m.caSecretRoot).toBe(rootPem);
-      expect(manifest(`manifests/${PLATFORM_NS}/secret-tenant-ca-${t.slug}.yaml`).type).toBe("kubernetes.io/tls");
-      expect(manifestsHolding(m.caKeyPem), t.slug).toEqual([`manifests/${PLATFORM_NS}/secret-tenant-ca-${t.slug}.yaml`]);
+      expect(manifestsHolding(m.caKeyPem), t.slug).toEqual([]);
     }
   });
 

@@ -316,8 +316,13 @@ const encodePart = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base
 // ---------------------------------------------------------------------------------------------
 
 describe("the pack", () => {
-  it("the fixture passes every policy, and every policy inspects it", async () => {
-    for (const p of policies) await expectClean(p);
+  // The quota-key, tenant-Role and admission-policy policies need a whole stack's quotas, Roles and
+  // admission objects, which this hand-made fixture does not spell out: they are proven on the
+  // rendered stack, clean and broken (policy-rendered-stack.test.ts).
+  const WHOLE_STACK = ["tenant-roles-allow-list", "tenant-namespace-quota-keys", "tenant-admission-policies"];
+  it("the fixture passes every policy of its concerns, and every one inspects it", async () => {
+    for (const p of policies.filter((x) => !WHOLE_STACK.includes(x.name))) await expectClean(p);
+    expect(policies.length - WHOLE_STACK.length).toBe(12);
   });
 });
 

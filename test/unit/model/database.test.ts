@@ -56,7 +56,10 @@ describe("database isolation in tenant files", () => {
       "a connection limit that eats the platform's reserve",
       tenant((t) => (t.overrides = { database: { isolation: "schema", connectionLimit: 81 } })),
       configured,
-      ["tenants/acme.yaml: overrides.database.connectionLimit: 81 connections would leave the platform less than its reserve: at most 80 (tenancy:postgresMaxConnections less tenancy:postgresReservedConnections)"],
+      [
+        'tenants/acme.yaml: overrides.database.connectionLimit: 81 is above plan "pro"\'s ceiling 40',
+        "tenants/acme.yaml: overrides.database.connectionLimit: 81 connections would leave the platform less than its reserve: at most 80 (tenancy:postgresMaxConnections less tenancy:postgresReservedConnections)",
+      ],
     ],
     [
       "a move from the level the tenant is at",
@@ -80,7 +83,10 @@ describe("database isolation in tenant files", () => {
       "a timeout beyond PostgreSQL's int of milliseconds",
       tenant((t) => (t.overrides = { database: { statementTimeout: "600h" } })),
       configured,
-      ["tenants/acme.yaml: overrides.database.statementTimeout: 600h exceeds PostgreSQL's largest timeout (2147483647ms, about 596h)"],
+      [
+        'tenants/acme.yaml: overrides.database.statementTimeout: plan "pro" states no ceiling for database.statementTimeout: it cannot be overridden (a plan\'s ceilings: say how far each value may go)',
+        "tenants/acme.yaml: overrides.database.statementTimeout: 600h exceeds PostgreSQL's largest timeout (2147483647ms, about 596h)",
+      ],
     ],
     [
       "a tenant whose identifier is a name the platform holds",

@@ -13,9 +13,9 @@ import { COLLECTOR_TYPES as LIB_COLLECTOR_TYPES } from "../../../model/schema";
 import { CREDS_KEY as LIB_CREDS_KEY, LABELS as LIB_LABELS, POSTGRES_PUBLIC_ROLE, accountName, postgresTenantIdentifier } from "../../../model/names";
 
 describe("the pack", () => {
-  it("has 12 uniquely named policies, all mandatory, each with a description", () => {
-    expect(policies).toHaveLength(12);
-    expect(new Set(policies.map((p) => p.name)).size).toBe(12);
+  it("has 15 uniquely named policies, all mandatory, each with a description", () => {
+    expect(policies).toHaveLength(15);
+    expect(new Set(policies.map((p) => p.name)).size).toBe(15);
     for (const p of policies) {
       expect(p.enforcementLevel, p.name).toBe("mandatory");
       expect(p.description.length, p.name).toBeGreaterThan(20);
