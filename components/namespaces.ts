@@ -16,14 +16,16 @@ export interface ChildOptions {
 /**
  * Deleting or renaming the tenant file (or an organization) fails the update on a protected
  * namespace instead of deleting it and its data. `labels` go on the namespace's isolation objects.
+ * `stopping` collects what a suspension Job must wait for (the quota, the suspender's binding).
  */
-export function declareNamespace(opts: ChildOptions, plan: NamespaceResourcesPlan, labels: Record<string, string>): k8s.core.v1.Namespace {
+export function declareNamespace(opts: ChildOptions, plan: NamespaceResourcesPlan, labels: Record<string, string>, stopping: pulumi.Resource[] = []): k8s.core.v1.Namespace {
   const namespace = new k8s.core.v1.Namespace(plan.logicalName, { metadata: { name: plan.name, labels: plan.labels } }, { ...opts, protect: plan.protect });
   const metadata = (name: string) => ({ name, namespace: namespace.metadata.name, labels });
   for (const policy of plan.networkPolicies) {
     new k8s.networking.v1.NetworkPolicy(policy.logicalName, { metadata: metadata(policy.name), spec: policy.spec }, opts);
   }
-  new k8s.core.v1.ResourceQuota(plan.quota.logicalName, { metadata: metadata(plan.quota.name), spec: plan.quota.spec }, opts);
+  stopping.push(new k8s.core.v1.ResourceQuota(plan.quota.logicalName, { metadata: metadata(plan.quota.name), spec: plan.quota.spec }, opts));
+  new k8s.core.v1.ResourceQuota(plan.priorityQuota.logicalName, { metadata: metadata(plan.priorityQuota.name), spec: plan.priorityQuota.spec }, opts);
   new k8s.core.v1.LimitRange(plan.limitRange.logicalName, { metadata: metadata(plan.limitRange.name), spec: plan.limitRange.spec }, opts);
   for (const access of plan.access) {
     const role = new k8s.rbac.v1.Role(access.role.logicalName, { metadata: metadata(access.role.name), rules: access.role.rules }, opts);
@@ -36,6 +38,20 @@ export function declareNamespace(opts: ChildOptions, plan: NamespaceResourcesPla
       },
       opts,
     );
+  }
+  if (plan.suspender) {
+    const { role, binding } = plan.suspender;
+    const r = new k8s.rbac.v1.Role(role.logicalName, { metadata: metadata(role.name), rules: role.rules }, opts);
+    const b = new k8s.rbac.v1.RoleBinding(
+      binding.logicalName,
+      {
+        metadata: metadata(binding.name),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: r.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: binding.serviceAccount.name, namespace: binding.serviceAccount.namespace }],
+      },
+      opts,
+    );
+    stopping.push(b);
   }
   return namespace;
 }

@@ -174,8 +174,8 @@ export interface TenantPki {
 }
 
 /**
- * The tenant's intermediate CA (key in the platform namespace only; certificates published in the
- * tenant's root namespace) and one certificate per component, in the edge namespace where the
+ * The tenant's intermediate CA (its key only in Pulumi state, a secret: signing happens there, so
+ * no copy of it is in any cluster; certificates published in the tenant's root namespace) and one certificate per component, in the edge namespace where the
  * components run (`edge`, possibly in the edge's own cluster).
  */
 export function declareTenantPki(
@@ -186,11 +186,6 @@ export function declareTenantPki(
   edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined,
 ): TenantPki {
   const ca = issue(plan.ca, platform.ca, parent);
-  tlsSecret(
-    plan.caSecret.logicalName,
-    { name: plan.caSecret.name, namespace: platform.namespace, labels: plan.caSecret.labels, certPem: ca.certPem, keyPem: ca.privateKeyPem, caPem: platform.ca.certPem },
-    { parent },
-  );
   new k8s.core.v1.ConfigMap(
     plan.caConfigMap.logicalName,
     {

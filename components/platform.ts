@@ -5,13 +5,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import type * as postgresql from "@pulumi/postgresql";
 import type { PlatformPlan } from "../plan/platform";
+import { declarePlatformDatabase } from "./database";
 import { declarePlatformNats, type PlatformNats } from "./nats";
 import { declarePlatformPki, type PlatformCa } from "./pki";
 
 export interface PlatformArgs {
   /** The platform's plan (`planPlatform`). */
   plan: PlatformPlan;
+  /** The platform's PostgreSQL: required when the plan has a database part. */
+  postgresProvider?: postgresql.Provider;
 }
 
 /** What a tenant needs from the platform: where platform-side objects go, the CA that signs its CA, the operator. */
@@ -41,9 +45,17 @@ export class Platform extends pulumi.ComponentResource {
       { metadata: { name: plan.hubIngressPolicy.name, namespace: namespace.metadata.name, labels: plan.hubIngressPolicy.labels }, spec: plan.hubIngressPolicy.spec },
       { parent: this },
     );
+    for (const policy of plan.networkPolicies) {
+      new k8s.networking.v1.NetworkPolicy(policy.logicalName, { metadata: { name: policy.name, namespace: namespace.metadata.name, labels: policy.labels }, spec: policy.spec }, { parent: this });
+    }
+    new k8s.core.v1.ServiceAccount(plan.suspender.logicalName, { metadata: { name: plan.suspender.name, namespace: namespace.metadata.name, labels: plan.suspender.labels } }, { parent: this });
     this.namespace = namespace.metadata.name;
     const ca = declarePlatformPki(this, plan.pki, plan.cells, this.namespace);
     const nats = declarePlatformNats(this, plan.nats);
+    if (plan.database) {
+      if (!args.postgresProvider) throw new Error(`Platform "${name}": its plan has a PostgreSQL part and there is no PostgreSQL provider`);
+      declarePlatformDatabase(this, plan.database, args.postgresProvider);
+    }
     this.context = { namespace: this.namespace, ca, nats };
     this.cellCaCertPems = ca.cellCaCertPems;
     this.registerOutputs({ namespace: this.namespace, rootCaCertPem: ca.certPem });

@@ -4,14 +4,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import type * as postgresql from "@pulumi/postgresql";
 import type { HubAccount } from "../lib/nats/hub-config";
 import type { TenantPlan, TenantSummary } from "../plan/tenant";
+import { declareTenantDatabase } from "./database";
 import { declareTenantEdge, type Bundles } from "./edge";
 import { declareNamespace, type ChildOptions } from "./namespaces";
 import { declareTenantNats } from "./nats";
 import { declareTenantPki } from "./pki";
 import type { PlatformContext } from "./platform";
 import { declareTenantStreams } from "./streams";
+import { declareSuspension } from "./suspension";
 
 export interface TenantArgs {
   /** The tenant's plan (`planTenant`): what it gets and what everything is called. */
@@ -20,6 +23,8 @@ export interface TenantArgs {
   platform: PlatformContext;
   /** Providers of the edge clusters (by name), for tenants whose edge runs outside the platform cluster. */
   edgeProviders?: Record<string, k8s.Provider>;
+  /** The platform's PostgreSQL, for tenants with a schema or database. */
+  postgresProvider?: postgresql.Provider;
 }
 
 /** Why these arguments cannot make this Tenant, if they cannot (checked before anything is declared). */
@@ -29,6 +34,7 @@ export function tenantArgsProblems(name: string, args: TenantArgs): string[] {
   if (name !== args.plan.name) problems.push(`the plan is for a Tenant named "${args.plan.name}", not "${name}"`);
   const cluster = args.plan.edge?.cluster;
   if (cluster !== undefined && !args.edgeProviders?.[cluster]) problems.push(`no provider for edge cluster "${cluster}"`);
+  if (args.plan.database && !args.postgresProvider) problems.push(`its plan has a PostgreSQL ${args.plan.database.isolation} and there is no PostgreSQL provider`);
   return problems;
 }
 
@@ -50,10 +56,11 @@ export class Tenant extends pulumi.ComponentResource {
     const edgeProvider = plan.edge?.cluster === undefined ? undefined : args.edgeProviders?.[plan.edge.cluster];
 
     let rootNamespace: pulumi.Output<string> | undefined;
+    const stopping: pulumi.Resource[] = [];
     let edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined;
     for (const ns of plan.namespaces) {
       const childOpts: ChildOptions = ns.role === "edge" && edgeProvider ? { parent: this, provider: edgeProvider } : { parent: this };
-      const namespace = declareNamespace(childOpts, ns, plan.labels);
+      const namespace = declareNamespace(childOpts, ns, plan.labels, stopping);
       if (ns.role === "root") rootNamespace = namespace.metadata.name;
       if (ns.role === "edge") edge = { ...childOpts, namespace: namespace.metadata.name };
     }
@@ -63,7 +70,9 @@ export class Tenant extends pulumi.ComponentResource {
     // NACK creates streams in an account the hub must already know; removing the tenant deletes the
     // Stream objects (the data stays, preventDelete) before the account is disabled and deleted.
     declareTenantStreams(this, plan.streams, { namespace: platform.namespace, managerCredsSecret: nats.users[plan.streams.account.credsUserId].secret, accountPush: nats.push });
+    if (plan.database && args.postgresProvider) declareTenantDatabase(this, plan.database, { provider: args.postgresProvider, platformNamespace: platform.namespace });
     const bundles = plan.edge && edge ? declareTenantEdge(this, plan.edge, { edge, pki, nats, platformNats: platform.nats }) : undefined;
+    if (plan.suspension) declareSuspension(this, plan.suspension, platform.namespace, stopping);
 
     this.natsAccount = nats.account;
     this.onboardingBundles = bundles ?? pulumi.secret(pulumi.output<Record<string, Record<string, string>>>({}));

@@ -52,7 +52,7 @@ export function pulumiConfigBlock(): string {
     "# Generated from config/keys.ts by `npm run schema` (docs/configuration.md lists every key); do not edit.",
     "# Keys read by the program but not declared here:",
     ...skipped,
-    ...DYNAMIC_KEYS.map((d) => `#   tenancy:${d.pattern}: one per edge cluster, secret`),
+    ...DYNAMIC_KEYS.map((d) => `#   tenancy:${d.pattern}: ${d.note}`),
     stringify({ config: declared }, { lineWidth: 0 }).trimEnd(),
     "",
   ].join("\n");

@@ -11,6 +11,9 @@ import { DEFAULT_HUB_RULES } from "../model/limits";
 import { EDGE_SERVICE_TYPES } from "../model/model";
 import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
 
+/** The PostgreSQL admin's password: a secret key (see {@link DYNAMIC_KEYS}). */
+export const POSTGRES_ADMIN_PASSWORD_KEY = "postgresAdminPassword";
+
 export interface ConfigKey {
   schema: TSchema;
   /** The value when the stack sets none; absent for keys that are required or have a computed default. */
@@ -40,13 +43,19 @@ const earlyRenewal = () => Type.Integer({ minimum: 0, rule: "must be a whole num
 const curve = () => Type.Union([Type.Literal("P256"), Type.Literal("P384")], { rule: "must be one of P256, P384" });
 const counter = () => Type.Integer({ minimum: 0, rule: "must be a whole number, at least 0" });
 const image = () => Type.String({ pattern: IMAGE, rule: "must be a container image reference" });
+const identifier = (what: string) =>
+  Type.String({ pattern: "^[a-z_][a-z0-9_$]*$", maxLength: 63, rule: `must be the ${what}: a lower-case PostgreSQL identifier of at most 63 bytes` });
+/** libpq's sslmode values the provider's driver (lib/pq) understands. */
+export const POSTGRES_SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
 const FILES = "Files";
 const PLATFORM = "Platform and cluster";
 const NATS = "NATS hub";
 const PKI = "Certificates";
 const EDGE = "Edge (leaf nodes and collectors)";
+const POSTGRES = "PostgreSQL (tenants at schema or database isolation)";
 const LIFECYCLE = "Lifecycle guard";
+const TENANTS = "What tenants may have";
 const OUTPUT = "Output";
 
 /**
@@ -234,6 +243,89 @@ export const CONFIG_KEYS = {
     group: EDGE,
   },
 
+  postgresHost: {
+    schema: Type.String({ pattern: DNS_NAME, rule: "must be a DNS name or IPv4 address" }),
+    computedDefault: "none: the stack provisions nothing in PostgreSQL, and refuses tenants at schema or database isolation",
+    description: "Host of the platform's PostgreSQL, as the provider (at `pulumi up`) and the platform's workers reach it",
+    group: POSTGRES,
+  },
+  postgresPort: { schema: port("PostgreSQL"), default: 5432, description: "Port of the platform's PostgreSQL", group: POSTGRES },
+  postgresDatabase: { schema: identifier("platform's database"), default: "serviceradar", description: "The platform's database: where schema-level tenants get their schema, and where the provider connects", group: POSTGRES },
+  postgresAdminUser: {
+    schema: Type.String({ minLength: 1, maxLength: 63, rule: "must be a role name of at most 63 bytes" }),
+    default: "postgres",
+    description: "The role the provider connects as: creates roles, schemas and databases (its password: the secret key postgresAdminPassword, else PGPASSWORD in pulumi's environment)",
+    group: POSTGRES,
+  },
+  postgresSuperuser: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Whether postgresAdminUser is a superuser (false on managed servers such as RDS: the provider then grants itself role memberships as it needs them)", group: POSTGRES },
+  postgresSslMode: {
+    schema: Type.Union(POSTGRES_SSL_MODES.map((m) => Type.Literal(m)), { rule: `must be one of ${POSTGRES_SSL_MODES.join(", ")}` }),
+    default: "verify-full",
+    description: "sslmode of the provider's connections and of the workers' credentials",
+    group: POSTGRES,
+  },
+  postgresMigrationRole: {
+    schema: identifier("platform's migration role"),
+    default: "serviceradar",
+    description: "The platform's existing role that runs migrations: owns every tenant schema and database (creates their tables); never a tenant's",
+    group: POSTGRES,
+  },
+  postgresMaxConnections: { schema: Type.Integer({ minimum: 1, rule: "must be a whole number, at least 1" }), default: 100, description: "The server's max_connections, shared by every tenant and the platform", group: POSTGRES },
+  postgresReservedConnections: {
+    schema: Type.Integer({ minimum: 0, rule: "must be a whole number, at least 0 and less than postgresMaxConnections" }),
+    default: 20,
+    description: "Connections no single tenant's role may take: its connection limit is at most postgresMaxConnections less these",
+    group: POSTGRES,
+  },
+  tenantGroupPrefix: {
+    schema: Type.String({ pattern: "^[^{}]*\\{slug\\}[^{}]*$", maxLength: 100, rule: 'must contain {slug} once, e.g. "{slug}:" or "oidc:tenant-{slug}-"' }),
+    default: "{slug}:",
+    description: "Prefix of every identity-provider group a tenant file may grant, {slug} standing for the tenant's slug; system: groups and other tenants' groups are always refused",
+    group: TENANTS,
+  },
+  clusterStorageClasses: {
+    schema: Type.Array(Type.String({ pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", rule: "{value} is not a StorageClass name" }), { uniqueItems: true, rule: 'must be a list of StorageClass names, e.g. ["standard", "fast"]' }),
+    default: ["standard"],
+    description: "The cluster's StorageClasses: each gets a quota of 0 in every tenant namespace unless the tenant's plan buys it (a claim of any other class is refused at admission)",
+    group: TENANTS,
+  },
+  clusterExtendedResources: {
+    schema: Type.Array(Type.String({ pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", rule: "{value} is not an extended resource name (<domain>/<name>)" }), { uniqueItems: true, rule: 'must be a list of extended resource names, e.g. ["nvidia.com/gpu"]' }),
+    default: ["nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915"],
+    description: "Extended resources the cluster's nodes advertise (GPUs and other devices): each gets a quota of 0 unless the tenant's plan buys it",
+    group: TENANTS,
+  },
+  clusterHugepageSizes: {
+    schema: Type.Array(Type.String({ pattern: "^[1-9][0-9]*(Ki|Mi|Gi)$", rule: '{value} is not a huge page size such as "2Mi"' }), { uniqueItems: true, rule: 'must be a list of huge page sizes, e.g. ["2Mi", "1Gi"]' }),
+    default: ["2Mi", "1Gi"],
+    description: "Huge page sizes the cluster's nodes offer: each gets a quota of 0 unless the tenant's plan buys it",
+    group: TENANTS,
+  },
+  imageRegistries: {
+    schema: Type.Array(Type.String({ pattern: "^[a-z0-9][\\w./:@-]*$", rule: "{value} is not an image reference prefix" }), { minItems: 1, uniqueItems: true, rule: 'must be a non-empty list of image prefixes, e.g. ["registry.example.com/", "ghcr.io/carverauto/"]' }),
+    default: ["ghcr.io/carverauto/", "nats:", "docker.io/library/nats:"],
+    description: "Image prefixes a container in a tenant namespace may use (refused at admission otherwise); the edge's images must match too",
+    group: TENANTS,
+  },
+  imageRequireDigest: {
+    schema: Type.Boolean({ rule: "must be true or false" }),
+    default: false,
+    description: "Refuse tenant containers whose image is not pinned by digest (@sha256:…); the edge's images must then be pinned too",
+    group: TENANTS,
+  },
+  suspenderImage: {
+    schema: image(),
+    default: "registry.k8s.io/kubectl:v1.31.0",
+    description: "kubectl image of the Job that stops a suspended tenant's running pods (its entrypoint is kubectl)",
+    group: TENANTS,
+  },
+  platformApiServerCidrs: {
+    schema: cidrs(),
+    default: ["0.0.0.0/0"],
+    description: "Where the Kubernetes API server is, for the platform namespace's egress (NACK, the suspender) on ports 443 and 6443; narrow it to your control plane",
+    group: PLATFORM,
+  },
+
   guardRemovedTenants: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Refuse an update that drops a tenant (or organization) not decommissioned in the last one", group: LIFECYCLE },
   guardStackName: {
     schema: Type.String({ minLength: 1 }),
@@ -247,12 +339,24 @@ export const CONFIG_KEYS = {
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
 
-/** Keys whose name carries a value: secret, one per edge cluster. */
+/**
+ * Keys the program reads only as secrets (`config.getSecret`, never `get`, so their values are
+ * never validated or logged as plain text): one per edge cluster, whose name carries a value, and
+ * the PostgreSQL admin's password.
+ */
 export const DYNAMIC_KEYS = [
   {
     pattern: `${EDGE_KUBECONFIG_PREFIX}<cluster>`,
     secret: true,
+    note: "one per edge cluster, secret",
     description: "Kubeconfig of an edge cluster that a tenant file names in edge.cluster (set with `pulumi config set --secret`)",
     group: EDGE,
+  },
+  {
+    pattern: POSTGRES_ADMIN_PASSWORD_KEY,
+    secret: true,
+    note: "secret",
+    description: "Password of postgresAdminUser (set with `pulumi config set --secret`); unset, the provider reads PGPASSWORD from pulumi's environment",
+    group: POSTGRES,
   },
 ] as const;

@@ -2,7 +2,7 @@
  * Stack configuration as plain, typed data: every key of config/keys.ts read through a getter,
  * with the registry's defaults and the defaults computed from other keys.
  */
-import type { EdgeServiceType } from "../model/model";
+import type { DatabaseOptions, EdgeServiceType, TenantRules } from "../model/model";
 import { EDGE_KUBECONFIG_PREFIX } from "../model/names";
 import type { CollectorType } from "../model/schema";
 import { parseQuantityMilli } from "../lib/quantity";
@@ -37,6 +37,16 @@ export interface StackSettings {
   nats: NatsSettings;
   /** Leaf nodes and collectors: images, where they may be reached from, how they reach the hub. */
   edge: EdgeSettings;
+  /** The platform's PostgreSQL, for tenants at schema or database isolation. */
+  postgres: PostgresSettings;
+  /** Whose groups a tenant file may grant, and what the cluster offers that plans may buy. */
+  tenantRules: TenantRules;
+  /** What every tenant container must satisfy at admission. */
+  images: { registries: string[]; requireDigest: boolean };
+  /** kubectl image of the suspension Job. */
+  suspenderImage: string;
+  /** Where the API server is, for the platform namespace's egress. */
+  apiServerCidrs: string[];
   /** When set, the Kubernetes provider writes YAML here instead of talking to a cluster. */
   renderYamlToDirectory?: string;
   /** Refuse an update that drops a tenant (or organization) not decommissioned in the last one. */
@@ -107,6 +117,25 @@ export interface EdgeSettings {
    * route into the cluster) or LoadBalancer (one per collector, counted in the tenant's quota).
    */
   serviceType: EdgeServiceType;
+}
+
+export interface PostgresSettings {
+  /** The server's host; unset, the stack provisions nothing in PostgreSQL (and refuses tenants that need it). */
+  host?: string;
+  port: number;
+  /** The platform's database: schema-level tenants' schemas live there; the provider connects to it. */
+  database: string;
+  /** The role the provider connects as; its password is the secret key postgresAdminPassword (or PGPASSWORD). */
+  adminUser: string;
+  /** Whether adminUser is a superuser (the provider's `superuser` setting). */
+  superuser: boolean;
+  sslMode: string;
+  /** The platform's role that runs migrations: owner of every tenant schema and database. */
+  migrationRole: string;
+  /** The server's max_connections. */
+  maxConnections: number;
+  /** Connections no single tenant's role may take. */
+  reservedConnections: number;
 }
 
 export type EcdsaCurve = "P256" | "P384";
@@ -225,9 +254,40 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
       clusters: edgeClusters(configKeys),
       serviceType: value("edgeServiceType"),
     },
+    postgres: {
+      host: value("postgresHost"),
+      port: value("postgresPort"),
+      database: value("postgresDatabase"),
+      adminUser: value("postgresAdminUser"),
+      superuser: value("postgresSuperuser"),
+      sslMode: value("postgresSslMode"),
+      migrationRole: value("postgresMigrationRole"),
+      maxConnections: value("postgresMaxConnections"),
+      reservedConnections: value("postgresReservedConnections"),
+    },
+    tenantRules: {
+      groupPrefix: value("tenantGroupPrefix"),
+      offer: { storageClasses: value("clusterStorageClasses"), extendedResources: value("clusterExtendedResources"), hugepageSizes: value("clusterHugepageSizes") },
+    },
+    images: { registries: value("imageRegistries"), requireDigest: value("imageRequireDigest") },
+    apiServerCidrs: value("platformApiServerCidrs"),
+    suspenderImage: value("suspenderImage"),
     renderYamlToDirectory: value("renderYamlToDirectory"),
     guardRemovedTenants: value("guardRemovedTenants"),
     guardStackName: value("guardStackName"),
+  };
+}
+
+/** What tenant files' database levels are checked against: the stack's PostgreSQL and the names the platform holds on it. */
+export function databaseOptions(postgres: PostgresSettings): DatabaseOptions {
+  return {
+    configured: postgres.host !== undefined,
+    maxTenantConnections: postgres.maxConnections - postgres.reservedConnections,
+    reservedNames: [
+      { what: "PostgreSQL admin (tenancy:postgresAdminUser)", name: postgres.adminUser },
+      { what: "migration role (tenancy:postgresMigrationRole)", name: postgres.migrationRole },
+      { what: "platform database (tenancy:postgresDatabase)", name: postgres.database },
+    ],
   };
 }
 

@@ -89,12 +89,35 @@ function relationProblems(settings: StackSettings, isBad: (key: ConfigKeyName) =
   if (!isBad("pkiTenantCaValidityHours") && !isBad("pkiRootValidityHours") && pki.tenantCa.validityHours > pki.root.validityHours) {
     problems.push({ key: "pkiTenantCaValidityHours", rule: `must not exceed the root's validity (${pki.root.validityHours} hours)` });
   }
+  const { postgres } = settings;
+  if (!isBad("postgresReservedConnections") && !isBad("postgresMaxConnections") && postgres.reservedConnections >= postgres.maxConnections) {
+    problems.push({ key: "postgresReservedConnections", rule: `must be less than postgresMaxConnections (${postgres.maxConnections}): tenants need at least one connection` });
+  }
   if (!isBad("pkiComponentValidityHours") && !isBad("pkiTenantCaValidityHours") && pki.component.validityHours > pki.tenantCa.validityHours) {
     problems.push({ key: "pkiComponentValidityHours", rule: `must not exceed the tenant CA's validity (${pki.tenantCa.validityHours} hours)` });
   }
   if (!isBad("stackRole") && !isBad("cell")) {
     if (settings.stackRole === "cell" && settings.cell === undefined) problems.push({ key: "cell", rule: 'is required with tenancy:stackRole "cell": the cell this stack declares' });
     if (settings.stackRole !== "cell" && settings.cell !== undefined) problems.push({ key: "cell", rule: `is only read with tenancy:stackRole "cell" (this stack's is "${settings.stackRole}")` });
+  }
+  // The edge runs in tenant namespaces: its images pass the same admission policy as the tenant's.
+  if (!isBad("imageRegistries") && !isBad("imageRequireDigest")) {
+    const refused = (image: string) =>
+      !settings.images.registries.some((prefix) => image.startsWith(prefix))
+        ? `is outside tenancy:imageRegistries (${settings.images.registries.join(", ")}), which tenant namespaces admit`
+        : settings.images.requireDigest && !/@sha256:[0-9a-f]{64}$/.test(image)
+          ? "is not pinned by digest (@sha256:…), which tenancy:imageRequireDigest requires"
+          : undefined;
+    if (!isBad("edgeLeafImage")) {
+      const why = refused(settings.edge.leafImage);
+      if (why) problems.push({ key: "edgeLeafImage", rule: `${settings.edge.leafImage} ${why}` });
+    }
+    if (!isBad("edgeCollectorImages")) {
+      for (const [type, image] of Object.entries(settings.edge.collectorImages)) {
+        const why = refused(image);
+        if (why) problems.push({ key: "edgeCollectorImages", rule: `${type}: ${image} ${why}` });
+      }
+    }
   }
   return problems;
 }

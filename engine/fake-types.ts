@@ -9,6 +9,8 @@ export interface FakeArgs {
   name: string;
   custom: boolean;
   inputs: Record<string, any>;
+  /** The provider reference (`<provider URN>::<id>`), when the resource names one. */
+  provider?: string;
 }
 export interface FakeResult {
   id?: string;

@@ -2,12 +2,14 @@
  * Fakes for provider-computed values, used by the offline engine. They behave like the providers:
  * Kubernetes echoes the object with a server-assigned uid; random produces random bytes of the
  * requested length. Every value is derived from the engine's seed and the resource's URN (plus its
- * keepers), so a render is byte-reproducible and a different seed gives different values. They
- * never look at what a test expects.
+ * keepers), so a render is byte-reproducible and a different seed gives different values. PostgreSQL
+ * resources answer what the provider's reads set (postgresql.ts). They never look at what a test
+ * expects.
  */
 import { createHmac } from "node:crypto";
 import type { FakeArgs, FakeResult } from "./fake-types";
 import { dynamicResource } from "./dynamic-fakes";
+import { FakePostgresql } from "./postgresql";
 import { FakeTls } from "./tls";
 
 export type { FakeArgs, FakeResult } from "./fake-types";
@@ -17,6 +19,7 @@ export const DEFAULT_CLOCK = new Date("2026-01-01T00:00:00Z");
 
 export class FakeProviders {
   private readonly tls: FakeTls;
+  private readonly postgresql = new FakePostgresql();
 
   constructor(
     private readonly seed: string,
@@ -41,16 +44,21 @@ export class FakeProviders {
 
   /** TLS resources are signed asynchronously (WebCrypto); the others answer synchronously. */
   newResource(args: FakeArgs & { type: `tls:${string}` }): Promise<FakeResult>;
-  newResource(args: FakeArgs & { type: `${"kubernetes" | "random" | "pulumi"}:${string}` }): FakeResult;
+  newResource(args: FakeArgs & { type: `${"kubernetes" | "random" | "pulumi" | "postgresql"}:${string}` }): FakeResult;
   newResource(args: FakeArgs): FakeResult | Promise<FakeResult>;
   newResource(args: FakeArgs): FakeResult | Promise<FakeResult> {
     if (!args.custom) return { state: {} };
-    if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-id`, state: args.inputs };
+    if (args.type.startsWith("pulumi:providers:")) {
+      const id = `${args.name}-id`;
+      if (args.type === "pulumi:providers:postgresql") this.postgresql.registerProvider(args.urn, id, args.inputs);
+      return { id, state: args.inputs };
+    }
     const pkg = args.type.split(":")[0];
     if (pkg === "kubernetes") return this.kubernetes(args);
     if (pkg === "random") return this.random(args);
     if (pkg === "tls") return this.tls.create(args);
     if (pkg === "pulumi-nodejs") return dynamicResource(args);
+    if (pkg === "postgresql") return this.postgresql.create(args);
     throw new Error(`offline engine: no fake for resource type ${args.type} (${args.urn})`);
   }
 

@@ -137,7 +137,14 @@ class OfflineMonitor extends EngineMonitor {
       this.urns.add(urn);
       const inputs = req.inputs();
       const custom = req.custom;
-      const result = await this.fakes.newResource({ urn, type: req.type, name: req.name, custom, inputs: containsSecret(inputs) ? unwrapSecrets(inputs) : inputs });
+      const result = await this.fakes.newResource({
+        urn,
+        type: req.type,
+        name: req.name,
+        custom,
+        inputs: containsSecret(inputs) ? unwrapSecrets(inputs) : inputs,
+        ...(req.provider ? { provider: req.provider } : {}),
+      });
       this.registrations.push({
         urn,
         type: req.type,

@@ -20,10 +20,25 @@ export function edgePodCount(collectors: readonly { replicas?: number }[]): numb
   return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 1;
 }
 
+/**
+ * ReplicaSets a Deployment may hold at once: its current one, `revisionHistoryLimit` old ones
+ * (Kubernetes' apps/v1 default, 10; the edge's Deployments leave it at that) and the new one a
+ * rollout creates before the controller prunes the oldest.
+ */
+export const REPLICASETS_PER_DEPLOYMENT = 10 + 2;
+
 /** Object counts the edge namespace holds (besides pods), for its ResourceQuota. */
-export function edgeObjectCounts(collectorCount: number, serviceType: EdgeServiceType = "ClusterIP"): { services: number; loadBalancers: number; configmaps: number; secrets: number } {
-  if (collectorCount === 0) return { services: 0, loadBalancers: 0, configmaps: 0, secrets: 0 };
+export function edgeObjectCounts(
+  collectorCount: number,
+  serviceType: EdgeServiceType = "ClusterIP",
+): { services: number; loadBalancers: number; configmaps: number; secrets: number; deployments: number; replicaSets: number; serviceAccounts: number } {
+  if (collectorCount === 0) return { services: 0, loadBalancers: 0, configmaps: 0, secrets: 0, deployments: 0, replicaSets: 0, serviceAccounts: 0 };
   return {
+    // One per collector and the leaf.
+    deployments: collectorCount + 1,
+    replicaSets: (collectorCount + 1) * REPLICASETS_PER_DEPLOYMENT,
+    // The namespace's `default` one, which Kubernetes creates and the quota counts; the edge's pods run as it.
+    serviceAccounts: 1,
     services: collectorCount + 1,
     // One per collector; no node ports (`allocateLoadBalancerNodePorts: false`).
     loadBalancers: serviceType === "LoadBalancer" ? collectorCount : 0,
@@ -49,6 +64,9 @@ export function edgeQuotaNeeds(collectors: readonly { replicas?: number }[], lim
     "requests.memory": milli(lr.defaultRequest.memory) * pods,
     "limits.cpu": milli(lr.default.cpu) * pods,
     "limits.memory": milli(lr.default.memory) * pods,
+    // The edge's containers declare no ephemeral storage: the LimitRange gives each its defaults.
+    "requests.ephemeral-storage": milli(lr.defaultRequest["ephemeral-storage"]) * pods,
+    "limits.ephemeral-storage": milli(lr.default["ephemeral-storage"]) * pods,
     "requests.storage": 0n,
     persistentvolumeclaims: 0n,
     pods: pods * 1000n,
@@ -57,5 +75,8 @@ export function edgeQuotaNeeds(collectors: readonly { replicas?: number }[], lim
     "services.nodeports": 0n,
     configmaps: BigInt(counts.configmaps) * 1000n,
     secrets: BigInt(counts.secrets) * 1000n,
+    "count/serviceaccounts": BigInt(counts.serviceAccounts) * 1000n,
+    "count/deployments.apps": BigInt(counts.deployments) * 1000n,
+    "count/replicasets.apps": BigInt(counts.replicaSets) * 1000n,
   };
 }

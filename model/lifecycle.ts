@@ -12,7 +12,12 @@ export interface PreviousTenant {
   status: string;
   namespaces: string[];
   organizations?: string[];
+  /** Its PostgreSQL level, and the level it was moving away from (absent before the database layer existed). */
+  database?: { isolation: string; movingFrom?: string };
 }
+
+/** The isolation levels that hold a tenant's data in PostgreSQL. */
+const DATA_LEVELS = new Set(["schema", "database"]);
 
 /** `fileOf(slug)`: the tenant file's name as messages show it. */
 /**
@@ -61,6 +66,18 @@ export function removalProblems(
     }
     if (now.status === "decommissioned" || before.status === "decommissioned") continue;
     const orgs = new Set(now.organizations.map((o) => o.id));
+    // A schema or database the last update held may only be left through a move (database.moveFrom),
+    // whose end (dropping moveFrom) lets the old level go.
+    const held = before.database?.isolation;
+    if (held !== undefined && DATA_LEVELS.has(held) && held !== now.limits.database.isolation && held !== now.databaseMoveFrom) {
+      problems.push({
+        file: now.file,
+        path: now.databaseMoveFrom !== undefined ? "database.moveFrom" : "plan",
+        rule:
+          `database isolation changes from ${held} to ${now.limits.database.isolation}: the tenant's ${held} and its data would be dropped. ` +
+          `Move it instead: set \`database: { moveFrom: ${held} }\` with the new level, copy the data over, then remove moveFrom (docs/database.md, "Moving between levels")`,
+      });
+    }
     for (const org of before.organizations ?? []) {
       if (orgs.has(org)) continue;
       problems.push({

@@ -4,9 +4,13 @@
  */
 import type { Overrides, Plan } from "./schema";
 import { formatQuantity, parseQuantityMilli, parseDurationNs } from "../lib/quantity";
-import { quantityKind, shareMilli, type QuotaKey, type QuotaReservation } from "./quota-share";
+import { quantityKind, shareMilli, tenantQuota, type ClusterOffer, type QuotaKey, type QuotaReservation } from "./quota-share";
 
-export type Limits = Omit<Plan, "description">;
+/** A tenant's limits: its plan's values (overrides applied), without the plan's description and ceilings. */
+export type Limits = Omit<Plan, "description" | "ceilings">;
+
+/** A cluster that offers nothing beyond cpu, memory and storage (tests, and plans checked on their own). */
+export const NO_CLUSTER_OFFER: ClusterOffer = { storageClasses: [], extendedResources: [], hugepageSizes: [] };
 
 /** Recursively replaces plan values by the tenant's; objects merge key by key, scalars replace. */
 export function mergeLimits(plan: Plan, overrides: Overrides | undefined): Limits {
@@ -19,7 +23,7 @@ export function mergeLimits(plan: Plan, overrides: Overrides | undefined): Limit
     }
     return over;
   };
-  const { description: _description, ...limits } = plan;
+  const { description: _description, ceilings: _ceilings, ...limits } = plan;
   return merge(limits, overrides ?? {}) as Limits;
 }
 
@@ -35,6 +39,13 @@ export interface LimitProblem {
   rule: string;
 }
 
+const SERVICE_ACCOUNTS = "count/serviceaccounts";
+/** Owner kind, the kind its controller creates, and why the second must be at least the first. */
+const OWNED_OBJECTS: [QuotaKey, QuotaKey, string][] = [
+  ["count/deployments.apps", "count/replicasets.apps", "each Deployment runs its pods through at least one ReplicaSet"],
+  ["count/cronjobs.batch", "count/jobs.batch", "each CronJob runs through Jobs"],
+];
+
 /** The four streams every tenant has (events, snmp traps, netflow, otel). */
 export const STREAMS_PER_TENANT = 4;
 
@@ -47,9 +58,11 @@ const MAX_DURATION_NS = 2 ** 63 - 1;
 function quantityProblems(limits: Limits): LimitProblem[] {
   const problems: LimitProblem[] = [];
   const walk = (value: unknown, path: string[]) => {
+    // Admission allowances are names (priority classes, tolerations), not quantities.
+    if (path[0] === "kubernetes" && path[1] === "admission") return;
     if (value && typeof value === "object") {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-    } else if (typeof value === "string" && path.join(".") !== "retention.maxAge") {
+    } else if (typeof value === "string" && path.join(".") !== "retention.maxAge" && path[0] !== "database") {
       const milli = parseQuantityMilli(value);
       if (milli === undefined) problems.push({ path, rule: `${value} is finer than one milli-unit` });
       else if (milli > MAX_QUANTITY_MILLI) problems.push({ path, rule: `${value} is larger than Kubernetes can represent` });
@@ -62,15 +75,47 @@ function quantityProblems(limits: Limits): LimitProblem[] {
   return problems;
 }
 
+/** PostgreSQL keeps both timeouts as an int of milliseconds, and 0 turns them off. */
+const MAX_POSTGRES_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * The role's timeouts: whole milliseconds (what the provider's statement_timeout and
+ * idle_in_transaction_session_timeout take), more than zero (0 is PostgreSQL's "no timeout": a
+ * tenant's statements would run unbounded on the shared server) and within PostgreSQL's int.
+ */
+function databaseTimeoutProblems(limits: Limits): LimitProblem[] {
+  const problems: LimitProblem[] = [];
+  for (const key of ["statementTimeout", "idleInTransactionTimeout"] as const) {
+    const text = limits.database[key];
+    const ns = parseDurationNs(text) ?? 0;
+    const path = ["database", key];
+    if (ns < 1e6) problems.push({ path, rule: `${text} is less than 1ms: PostgreSQL counts whole milliseconds, and 0 disables the timeout` });
+    else if (ns % 1e6 !== 0) problems.push({ path, rule: `${text} is not a whole number of milliseconds` });
+    else if (ns / 1e6 > MAX_POSTGRES_TIMEOUT_MS) problems.push({ path, rule: `${text} exceeds PostgreSQL's largest timeout (2147483647ms, about 596h)` });
+  }
+  return problems;
+}
+
+/** A duration the limits checks accepted, in the milliseconds PostgreSQL takes. */
+export const durationMs = (text: string): number => Math.round((parseDurationNs(text) ?? 0) / 1e6);
+
 /**
  * Contradictions within a set of limits for a tenant with `namespaceCount` namespaces: things
  * Kubernetes or NATS would accept one by one but that cannot work together.
  */
-export function limitProblems(limits: Limits, namespaceCount: number, reserved: QuotaReservation = {}, hub: HubRules = DEFAULT_HUB_RULES): LimitProblem[] {
+export function limitProblems(
+  limits: Limits,
+  namespaceCount: number,
+  reserved: QuotaReservation = {},
+  hub: HubRules = DEFAULT_HUB_RULES,
+  offer: ClusterOffer = NO_CLUSTER_OFFER,
+): LimitProblem[] {
+  // The database's timeouts share no value with the rest: reported whatever else is wrong.
+  const database = databaseTimeoutProblems(limits);
   const malformed = quantityProblems(limits);
-  if (malformed.length > 0) return malformed;
+  if (malformed.length > 0) return [...malformed, ...database];
   const problems: LimitProblem[] = [];
-  const q = limits.kubernetes.quota;
+  const q = tenantQuota(limits.kubernetes, offer);
   // Keys the edge alone exhausts: reported once here, not again as an empty share below.
   const exhausted = new Set<string>();
   for (const key of Object.keys(reserved) as QuotaKey[]) {
@@ -89,7 +134,7 @@ export function limitProblems(limits: Limits, namespaceCount: number, reserved: 
   const quotaPath = (key: string) => ["kubernetes", "quota", key];
   const lrPath = (level: string, resource: string) => ["kubernetes", "limitRange", level, resource];
 
-  for (const resource of ["cpu", "memory"] as const) {
+  for (const resource of ["cpu", "memory", "ephemeral-storage"] as const) {
     const kind = quantityKind(resource);
     const fmt = (m: bigint) => formatQuantity(m, kind);
     if (milli(lr.defaultRequest[resource]) > milli(lr.default[resource])) {
@@ -106,8 +151,8 @@ export function limitProblems(limits: Limits, namespaceCount: number, reserved: 
         rule: `default limit ${lr.default[resource]} exceeds the maximum ${lr.max[resource]}`,
       });
     }
-    const requestsKey = `requests.${resource}` as QuotaKey;
-    const limitsKey = `limits.${resource}` as QuotaKey;
+    const requestsKey: QuotaKey = `requests.${resource}`;
+    const limitsKey: QuotaKey = `limits.${resource}`;
     if (milli(q[requestsKey]) > milli(q[limitsKey])) {
       problems.push({
         path: quotaPath(requestsKey),
@@ -132,11 +177,28 @@ export function limitProblems(limits: Limits, namespaceCount: number, reserved: 
       });
     }
   }
-  for (const key of Object.keys(q) as QuotaKey[]) {
-    const value = Number(q[key]) - Number((reserved[key] ?? 0n) / 1000n);
-    if (quantityKind(key) === "count" && !exhausted.has(key) && Number(q[key]) > 0 && value < namespaceCount) {
-      const left = reserved[key] ? `${q[key]}${afterEdge(key)} leaves ${value}, which` : `${q[key]}`;
-      problems.push({ path: quotaPath(key), rule: `${left} cannot give each of the ${namespaceCount} namespaces at least one` });
+  const left = (key: QuotaKey) => Number(q[key]) - Number((reserved[key] ?? 0n) / 1000n);
+  for (const key of Object.keys(q)) {
+    // Only the keys a tenant file can change are named in its quota; the bought ones are the plan's.
+    if (!(key in limits.kubernetes.quota)) continue;
+    const value = left(key);
+    // Every namespace has its `default` service account (pods run as it): it needs room even at 0.
+    const needsOne = key === SERVICE_ACCOUNTS || Number(q[key]) > 0;
+    if (quantityKind(key) === "count" && !exhausted.has(key) && needsOne && value < namespaceCount) {
+      const what = reserved[key] ? `${q[key]}${afterEdge(key)} leaves ${value}, which` : `${q[key]}`;
+      const why = key === SERVICE_ACCOUNTS ? " (the default service account Kubernetes creates in each)" : "";
+      problems.push({ path: quotaPath(key), rule: `${what} cannot give each of the ${namespaceCount} namespaces at least one${why}` });
+    }
+  }
+  // Objects that need others to work: a Deployment needs a ReplicaSet, a CronJob needs Jobs.
+  for (const [owner, owned, why] of OWNED_OBJECTS) {
+    if (exhausted.has(owner) || exhausted.has(owned)) continue;
+    if (left(owner) > 0 && left(owned) < left(owner)) {
+      problems.push({
+        path: quotaPath(owned),
+        related: [quotaPath(owner)],
+        rule: `${q[owned]}${afterEdge(owned)} is fewer than the ${left(owner)} ${owner} the quota admits${owner in reserved ? " besides the edge's" : ""}: ${why}`,
+      });
     }
   }
 
@@ -195,7 +257,7 @@ export function limitProblems(limits: Limits, namespaceCount: number, reserved: 
       if (valueAt(limits, path) === -1) problems.push({ path, rule: "-1 (unlimited) is not allowed on the shared hub: set a bound (or let the stack allow it with tenancy:natsAllowUnlimited)" });
     }
   }
-  return problems;
+  return [...problems, ...database];
 }
 
 /** What the stack's hub allows of a tenant's NATS limits, and what every tenant together may take of it. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { cellLine, validateCells, type CellsModel } from "./cells";
 import { cellHubRules, hubCapacityProblems } from "./hub-capacity";
 import type { HubRules } from "./limits";
-import type { EdgeOptions, TenantModel } from "./model";
+import type { DatabaseOptions, EdgeOptions, TenantModel, TenantRules } from "./model";
 import { validatePlans } from "./plans";
 import { ValidationError, type Problem } from "./problems";
 import type { Plan } from "./schema";
@@ -33,6 +33,10 @@ export interface LoadOptions {
   cell?: string;
   /** Read no tenant file at all (the platform stack of a fleet with cells declares none). */
   skipTenants?: boolean;
+  /** The stack's PostgreSQL (tenants' database levels need it); unset, the files are checked on their own (tools, tests). */
+  database?: DatabaseOptions;
+  /** Whose groups a file may grant and what the cluster offers (default: `<slug>:` groups, nothing offered). */
+  tenantRules?: TenantRules;
 }
 
 /** What the loader found: the tenants (of `cell`, when given), the plans and the cells. */
@@ -65,7 +69,7 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, cells, cell: options.cell });
+  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, database: options.database, tenantRules: options.tenantRules, cells, cell: options.cell });
   if (options.hub) {
     const rules = cells && options.cell !== undefined ? cellHubRules(options.hub, cells.cells.length) : options.hub;
     problems.push(...hubCapacityProblems(tenants, rules, options.configSource ?? "stack config", cells && options.cell !== undefined ? `cell ${options.cell}'s share (1/${cells.cells.length}) of ` : ""));

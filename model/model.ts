@@ -4,7 +4,8 @@
  */
 import type { CellsModel } from "./cells";
 import type { HubRules, Limits } from "./limits";
-import type { Collector, TenantStatus } from "./schema";
+import type { ClusterOffer, QuotaTotal } from "./quota-share";
+import type { Collector, DatabaseIsolation, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
   id: string;
@@ -32,6 +33,8 @@ export interface TenantModel {
   collectors: Required<Collector>[];
   /** The plan's limits with the tenant's overrides applied. */
   limits: Limits;
+  /** The tenant's whole ResourceQuota total: `limits.kubernetes.quota` plus every StorageClass, extended resource and huge page size. */
+  quota: QuotaTotal;
   /** Rotation counters from the tenant file (0 when absent). */
   certificates: { rotation: number; caRotation: number };
   /** NATS credentials generation from the tenant file (0 when absent). */
@@ -42,6 +45,18 @@ export interface TenantModel {
   cell?: string;
   /** The cell its state was moved from, as the file acknowledges. */
   movedFrom?: string;
+  /** The level the tenant is moving away from, kept with its data until the file drops it (`database.moveFrom`). */
+  databaseMoveFrom?: Exclude<DatabaseIsolation, "attribute">;
+}
+
+/** What tenant files' database levels depend on in the stack (its PostgreSQL settings). */
+export interface DatabaseOptions {
+  /** The stack names a PostgreSQL server (`tenancy:postgresHost`): schema and database levels need one. */
+  configured: boolean;
+  /** The largest connection limit a tenant's role may have: the server's max_connections less the platform's reserve. */
+  maxTenantConnections: number;
+  /** Names the platform already holds on the server (admin, migration role, platform database): no tenant's may equal one. */
+  reservedNames: { what: string; name: string }[];
 }
 
 /** What tenant files may refer to in the stack's edge settings (edge clusters, the hub's public address). */
@@ -65,4 +80,16 @@ export interface StackRules {
   cells?: CellsModel;
   /** Read for this cell's stack: every file must be this cell's. */
   cell?: string;
+  /** The stack's PostgreSQL (tenants' database levels need it); unset, the files are checked on their own. */
+  database?: DatabaseOptions;
+  /** Whose groups a file may grant and what the cluster offers (default: `<slug>:` groups, nothing offered). */
+  tenantRules?: TenantRules;
+}
+
+/** What the stack decides about every tenant file: whose groups it may grant, what the cluster offers. */
+export interface TenantRules {
+  /** Prefix every group of a tenant starts with; `{slug}` stands for its slug (`tenancy:tenantGroupPrefix`). */
+  groupPrefix: string;
+  /** StorageClasses, extended resources and huge page sizes of the cluster: each gets a quota key, 0 unless the plan buys it. */
+  offer: ClusterOffer;
 }

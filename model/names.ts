@@ -80,21 +80,35 @@ export const EDGE_SUFFIX = "-edge";
 /** Slugs may not contain it: it separates organization namespaces. */
 export const ORG_SEPARATOR = "-org-";
 
-/** The longest names a tenant produces; each must be a DNS-1123 label (≤ 63 characters). */
-export function derivedNames(slug: string, orgIds: readonly string[]): { what: string; name: string; org?: string }[] {
+/** A name a tenant produces, and whose rules it must follow. */
+export interface DerivedName {
+  what: string;
+  name: string;
+  org?: string;
+  /** kubernetes: a DNS-1123 label of at most 63 characters; postgresql: an unquoted identifier of at most 63 bytes. */
+  system: "kubernetes" | "postgresql";
+}
+
+/** The longest names a tenant produces, checked for length, form and collisions by validation. */
+export function derivedNames(slug: string, orgIds: readonly string[]): DerivedName[] {
   return [
-    { what: "root namespace", name: rootNamespaceName(slug) },
-    { what: "edge namespace", name: edgeNamespaceName(slug) },
-    ...orgIds.map((org) => ({ what: `namespace of organization "${org}"`, name: orgNamespaceName(slug, org), org })),
+    { what: "root namespace", name: rootNamespaceName(slug), system: "kubernetes" },
+    { what: "edge namespace", name: edgeNamespaceName(slug), system: "kubernetes" },
+    ...orgIds.map((org) => ({ what: `namespace of organization "${org}"`, name: orgNamespaceName(slug, org), org, system: "kubernetes" as const })),
+    { what: "PostgreSQL role, schema and database", name: postgresTenantIdentifier(slug), system: "postgresql" },
   ];
 }
 
 /** Names of the isolation objects in every tenant namespace. */
 export const NAMESPACE_OBJECTS = {
   quota: "tenant-quota",
+  /** The scoped quota that admits no pod of a priority class outside the plan's. */
+  priorityQuota: "tenant-unlisted-priority-classes",
   limitRange: "tenant-limits",
   /** Role and RoleBinding of an access level. */
   access: (level: "admin" | "viewer") => `tenant-${level}`,
+  /** Role and RoleBinding that let the platform's suspender stop a suspended tenant's pods. */
+  suspender: "tenancy-suspender",
 } as const;
 
 /** NetworkPolicy names. */
@@ -108,6 +122,9 @@ export const POLICY_NAMES = {
   leafToHub: "leaf-to-hub",
   ingest: (workload: string) => `ingest-${workload}`,
   hubIngress: "nats-hub-ingress",
+  /** The platform namespace: its pods with each other; and out to DNS and the API server. */
+  allowPlatform: "allow-platform",
+  allowPlatformOut: "allow-dns-and-api-server",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -129,8 +146,6 @@ export const hubCommonName = (platformNamespace: string) => `nats.${platformName
 
 /** A component's `kubernetes.io/tls` Secret. */
 export const componentSecretName = (component: string, partition: string) => `${component}-${partition}-tls`;
-/** The tenant CA's key: in the platform namespace only, named after the tenant. */
-export const tenantCaSecretName = (slug: string) => `tenant-ca-${slug}`;
 /** Published in the tenant's root namespace: the CA certificates, never a key. */
 export const TENANT_CA_CONFIGMAP = "tenant-ca";
 export const HUB_TLS_SECRET = "nats-hub-tls";
@@ -190,6 +205,28 @@ export const hubPodName = (hubService: string, index: number) => `${hubService}-
 export const HUB_RELEASE_NAME = "nats";
 
 // ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+/**
+ * The tenant's role, its schema, and (at level `database`) its database: one identifier, seed
+ * 003's `tenant_<slug>` with `-` as `_`. Slugs are DNS labels, so the mapping is one to one and two
+ * tenants never share it. The role's name equals its schema's, so `"$user"` would find it too.
+ */
+export const postgresTenantIdentifier = (slug: string) => `tenant_${slug.replace(/-/g, "_")}`;
+/** NAMEDATALEN - 1: PostgreSQL truncates longer identifiers (with only a NOTICE). */
+export const POSTGRES_IDENTIFIER_BYTES = 63;
+/** An identifier that needs no quoting (lower case, so `psql` and `pg_dump --schema` patterns match it as typed). */
+export const POSTGRES_UNQUOTED_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
+/** The provider's name for the PUBLIC pseudo-role (every role, present and future). */
+export const POSTGRES_PUBLIC_ROLE = "public";
+/** The schema every database starts with. */
+export const POSTGRES_PUBLIC_SCHEMA = "public";
+/** Where the platform's per-tenant workers find the tenant's database credentials (platform namespace). */
+export const postgresCredsSecretName = (slug: string) => `postgres-${slug}-creds`;
+/** Keys of the credentials Secret: libpq's environment variables, which every PostgreSQL client reads. */
+export const POSTGRES_CREDS_KEYS = { host: "PGHOST", port: "PGPORT", database: "PGDATABASE", user: "PGUSER", password: "PGPASSWORD", sslmode: "PGSSLMODE" } as const;
+
+// ---------------------------------------------------------------------------------------------
 // Edge
 
 export const LEAF_SERVICE_NAME = "nats-leaf";
@@ -209,6 +246,33 @@ export const siteNames = (slug: string, workload: string) => ({
   prefix: `/etc/serviceradar-edge/${slug}`,
   leafContainer: `${LEAF_SERVICE_NAME}-${slug}`,
   collectorContainer: `${workload}-${slug}`,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Admission (cluster-wide ValidatingAdmissionPolicies for tenant namespaces)
+
+/** Every ValidatingAdmissionPolicy (and binding) of the program starts with it. */
+export const ADMISSION_PREFIX = "tenancy-";
+/** The policies, by what they guard. */
+export const ADMISSION_POLICIES = {
+  serviceExposure: `${ADMISSION_PREFIX}service-exposure`,
+  podScheduling: `${ADMISSION_PREFIX}pod-scheduling`,
+  volumeClaims: `${ADMISSION_PREFIX}volume-claims`,
+  images: `${ADMISSION_PREFIX}images`,
+  serviceAccountTokens: `${ADMISSION_PREFIX}service-account-tokens`,
+  disruptionBudgets: `${ADMISSION_PREFIX}disruption-budgets`,
+  managedObjects: `${ADMISSION_PREFIX}managed-objects`,
+} as const;
+/** A policy's binding: one for the whole stack, or one per plan for the policies that read the plan's allowances. */
+export const admissionBindingName = (policy: string, plan?: string) => (plan === undefined ? policy : `${policy}-${plan}`);
+/** The ConfigMap (platform namespace) holding a plan's admission allowances: the policies' params. */
+export const admissionParamsName = (plan: string) => `${ADMISSION_PREFIX}admission-${plan}`;
+
+/** Children of the AdmissionPolicies component named `admission`. */
+export const admissionResourceNames = (component: string) => ({
+  policy: (policy: string) => `${component}-${policy}`,
+  binding: (binding: string) => `${component}-${binding}-binding`,
+  params: (plan: string) => `${component}-params-${plan}`,
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -242,7 +306,6 @@ export const issuedNames = (stem: string) => ({ key: `${stem}/key`, request: `${
  */
 export const tenantResourceNames = (tenant: string) => ({
   caCertificate: (generation: string) => `${tenant}/tenant-ca${generation}`,
-  caSecret: `${tenant}/tenant-ca-secret`,
   caConfigMap: `${tenant}/tenant-ca-configmap`,
   componentCertificate: (component: string, partition: string, generation: string) => `${tenant}/${component}/${partition}${generation}`,
   componentSecret: (component: string, partition: string) => `${tenant}/${component}/${partition}/tls-secret`,
@@ -251,7 +314,23 @@ export const tenantResourceNames = (tenant: string) => ({
   accountPush: `${tenant}/nats-account-push`,
   credsSecret: (secretName: string) => `${tenant}/${secretName}`,
   nackAccount: `${tenant}/nack-account`,
+  suspensionJob: `${tenant}/suspension-job`,
   stream: (kind: string) => `${tenant}/stream-${kind}`,
+  postgres: {
+    password: `${tenant}/postgres-password`,
+    role: `${tenant}/postgres-role`,
+    credsSecret: `${tenant}/postgres-creds`,
+    /**
+     * What a level declares carries the level in its name: during a move between levels both are
+     * declared side by side, and the old level's schema is never replaced by the new one's.
+     */
+    at: (level: string) => ({
+      database: `${tenant}/postgres-${level}/database`,
+      schema: `${tenant}/postgres-${level}/schema`,
+      grant: (what: string) => `${tenant}/postgres-${level}/grant-${what}`,
+      defaultPrivileges: (what: string) => `${tenant}/postgres-${level}/default-${what}`,
+    }),
+  },
   edge: (workload: string) => ({
     configMap: `${tenant}/edge/${workload}/config`,
     deployment: `${tenant}/edge/${workload}/deployment`,
@@ -265,15 +344,25 @@ export const namespaceResourceNames = (namespace: string) => ({
   namespace,
   networkPolicy: (policy: string) => `${namespace}-${policy}`,
   quota: `${namespace}-quota`,
+  priorityQuota: `${namespace}-quota-priority-classes`,
   limitRange: `${namespace}-limits`,
   role: (level: string) => `${namespace}-${level}-role`,
+  suspenderRole: `${namespace}-suspender-role`,
+  suspenderBinding: `${namespace}-suspender-binding`,
   roleBinding: (level: string) => `${namespace}-${level}-binding`,
 });
+
+/** The platform's ServiceAccount that stops suspended tenants' pods (platform namespace). */
+export const SUSPENDER_SERVICE_ACCOUNT = "tenancy-suspender";
+/** The Job (platform namespace) that stops a suspended tenant's running pods. */
+export const suspensionJobName = (slug: string) => `suspend-${slug}`;
 
 /** Children of the Platform component named `platform`. */
 export const platformResourceNames = (platform: string) => ({
   namespace: `${platform}-namespace`,
   hubIngressPolicy: `${platform}-${POLICY_NAMES.hubIngress}`,
+  networkPolicy: (policy: string) => `${platform}-${policy}`,
+  suspender: `${platform}-${SUSPENDER_SERVICE_ACCOUNT}`,
   rootCaKey: (generation: string) => `${platform}-root-ca-key${generation}`,
   rootCa: (generation: string) => `${platform}-root-ca${generation}`,
   rootCaConfigMap: `${platform}-${ROOT_CA_CONFIGMAP}`,
@@ -287,6 +376,7 @@ export const platformResourceNames = (platform: string) => ({
   claimsPusherKey: `${platform}-nats-claims-pusher-key`,
   systemAccountKey: `${platform}-nats-system-account-key`,
   platformAccountKey: `${platform}-nats-platform-account-key`,
+  postgresGrant: (what: string) => `${platform}-postgres-grant-${what}`,
 });
 
 /** The platform stack's endorsement of cell `cell`: its intermediate CA certificate. */
@@ -310,6 +400,7 @@ export const STACK_RESOURCE_NAMES = {
   provider: "kubernetes",
   platform: "platform",
   hub: "nats-hub",
+  admission: "admission",
   previousUpdate: "previous-update",
   /** A cell stack's own keys, and its reference to the platform stack. */
   cellIdentity: "cell",
@@ -317,4 +408,5 @@ export const STACK_RESOURCE_NAMES = {
   /** Another cell's stack (moves between cells are checked against it). */
   cellStack: (cell: string) => `cell-${cell}-stack`,
   edgeProvider: (cluster: string) => `${EDGE_PROVIDER_PREFIX}${cluster}`,
+  postgresProvider: "postgresql",
 } as const;

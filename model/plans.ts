@@ -3,6 +3,7 @@
  * (tenants with organizations or an edge are checked against their plan on their own).
  */
 import type { ValidateFunction } from "ajv";
+import { ceilingsBelowPlan } from "./ceilings";
 import { DEFAULT_HUB_RULES, limitProblems, mergeLimits, type HubRules } from "./limits";
 import { pathOf, type Problem } from "./problems";
 import { PlansFileSchema, type Plan, type PlansFile } from "./schema";
@@ -23,9 +24,22 @@ export function validatePlans(source: SourceFile, problems: Problem[], hub: HubR
   }
   const plans = (data as PlansFile).plans;
   for (const [name, plan] of Object.entries(plans)) {
-    for (const p of limitProblems(mergeLimits(plan, undefined), 1, {}, hub)) {
+    const limits = mergeLimits(plan, undefined);
+    for (const p of limitProblems(limits, 1, {}, hub)) {
       problems.push({ file: source.file, path: pathOf(["plans", name, ...p.path]), rule: p.rule });
     }
+    for (const p of ceilingsBelowPlan(limits, plan.ceilings)) {
+      problems.push({ file: source.file, path: pathOf(["plans", name, "ceilings", ...p.path]), rule: p.rule });
+    }
+    plan.kubernetes.admission.priorityClasses.forEach((cls, i) => {
+      if (cls.startsWith("system-")) {
+        problems.push({
+          file: source.file,
+          path: pathOf(["plans", name, "kubernetes", "admission", "priorityClasses", String(i)]),
+          rule: `"${cls}" is a Kubernetes system class: its pods preempt every tenant's and the hub's`,
+        });
+      }
+    });
   }
   return problems.length === before ? plans : undefined;
 }

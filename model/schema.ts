@@ -28,6 +28,48 @@ const NatsBytes = (description: string) =>
     description: `${description}: bytes or a quantity such as "1Gi"; -1 = unlimited, 0 = none`,
   });
 
+/** Seed 003's tiered isolation: what the tenant's data gets in PostgreSQL. */
+export const DATABASE_ISOLATION_LEVELS = ["attribute", "schema", "database"] as const;
+const DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+/** `<domain>/<name>`, as Kubernetes requires of extended resources (never `kubernetes.io/…`). */
+const EXTENDED_RESOURCE = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+const HUGEPAGE_SIZE = "^[1-9][0-9]*(Ki|Mi|Gi)$";
+const LABEL_KEY = "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+
+/**
+ * What the plan lets a tenant's objects ask of the cluster, checked at admission (plan/admission.ts):
+ * everything not listed here is refused in the tenant's namespaces.
+ */
+export const AdmissionSchema = Type.Object(
+  {
+    priorityClasses: Type.Array(Type.String({ pattern: DNS_SUBDOMAIN }), {
+      uniqueItems: true,
+      description: "PriorityClasses a pod may name (a pod without one is always admitted); never system-node-critical or system-cluster-critical",
+    }),
+    tolerations: Type.Array(
+      Type.Object(
+        {
+          key: Type.String({ pattern: LABEL_KEY }),
+          operator: Type.Union([Type.Literal("Equal"), Type.Literal("Exists")]),
+          value: Type.Optional(Type.String({ maxLength: 63 })),
+          effect: Type.Union([Type.Literal("NoSchedule"), Type.Literal("PreferNoSchedule"), Type.Literal("NoExecute")]),
+        },
+        { additionalProperties: false },
+      ),
+      { description: "Tolerations a pod may carry (exactly these key/operator/value/effect); the not-ready/unreachable ones Kubernetes adds itself are always admitted" },
+    ),
+    nodeSelector: Type.Record(Type.String({ pattern: LABEL_KEY }), Type.Array(Type.String({ maxLength: 63 }), { uniqueItems: true }), {
+      description: "Node labels a pod may select on, with the values it may ask for",
+    }),
+    loadBalancerAnnotations: Type.Array(Type.String({ pattern: LABEL_KEY }), {
+      uniqueItems: true,
+      description: "Service annotations of load-balancer and DNS controllers a tenant may set (every other one is refused)",
+    }),
+  },
+  { additionalProperties: false, description: "What the tenant's objects may ask of the cluster; refused at admission otherwise" },
+);
+export type Admission = Static<typeof AdmissionSchema>;
+
 const Group = Type.String({ pattern: "^[A-Za-z0-9][-A-Za-z0-9._:@/]*$", maxLength: 253 });
 
 /**
@@ -54,11 +96,31 @@ function limitGroups(complete: boolean) {
       "services.nodeports": Count("NodePort services"),
       configmaps: Count("config maps"),
       secrets: Count("secrets"),
+      "requests.ephemeral-storage": Quantity("node-local scratch storage requested by all containers together"),
+      "limits.ephemeral-storage": Quantity("node-local scratch storage limit of all containers together"),
+      // Every other namespaced kind the tenant's Roles may write (plan/rbac.ts): each object lives in
+      // etcd, which all tenants share, so none is unbounded.
+      "count/serviceaccounts": Count("service accounts (each namespace's `default` one included)"),
+      "count/deployments.apps": Count("Deployments"),
+      "count/replicasets.apps": Count("ReplicaSets (a Deployment keeps up to revisionHistoryLimit + 2)"),
+      "count/statefulsets.apps": Count("StatefulSets"),
+      "count/daemonsets.apps": Count("DaemonSets"),
+      "count/jobs.batch": Count("Jobs"),
+      "count/cronjobs.batch": Count("CronJobs"),
+      "count/horizontalpodautoscalers.autoscaling": Count("HorizontalPodAutoscalers"),
+      "count/poddisruptionbudgets.policy": Count("PodDisruptionBudgets"),
     },
     "ResourceQuota for the whole tenant; it is split evenly over the tenant's namespaces",
   );
   const cpuMemory = (description: string) =>
-    obj({ cpu: Quantity(`${description} CPU`), memory: Quantity(`${description} memory`) }, description);
+    obj(
+      {
+        cpu: Quantity(`${description} CPU`),
+        memory: Quantity(`${description} memory`),
+        "ephemeral-storage": Quantity(`${description} node-local scratch storage`),
+      },
+      description,
+    );
   const limitRange = obj(
     {
       defaultRequest: cpuMemory("per-container default request"),
@@ -106,22 +168,79 @@ function limitGroups(complete: boolean) {
     "Retention of each of the tenant's JetStream streams",
   );
   const kubernetes = obj({ quota, limitRange }, "Kubernetes quota and limit ranges");
-  return { kubernetes, nats, retention };
+  const database = obj(
+    {
+      isolation: Type.Union(
+        DATABASE_ISOLATION_LEVELS.map((l) => Type.Literal(l)),
+        {
+          description:
+            "attribute: shared tables, rows filtered by the application (nothing provisioned); schema: a schema tenant_<slug> and a role of its own in the platform's database; database: a database of its own in the platform's PostgreSQL",
+        },
+      ),
+      connectionLimit: Type.Integer({ minimum: 1, maximum: 10_000, description: "concurrent connections of the tenant's role (CONNECTION LIMIT)" }),
+      statementTimeout: Duration("statement_timeout the tenant's sessions start with"),
+      idleInTransactionTimeout: Duration("idle_in_transaction_session_timeout the tenant's sessions start with (an open transaction holds back vacuum for everyone)"),
+    },
+    "The tenant's PostgreSQL isolation (seed 003 option E) and the bounds of its role",
+  );
+  return { kubernetes, nats, retention, database };
 }
 
 const planLimits = limitGroups(true);
 const overrideLimits = limitGroups(false);
 
+/**
+ * What a plan buys of the cluster besides the quota: stated by the plan only (a tenant's overrides
+ * cannot widen them), each a quota key or an admission allowance.
+ */
+const PlanKubernetesSchema = Type.Object(
+  {
+    quota: planLimits.kubernetes.properties.quota,
+    limitRange: planLimits.kubernetes.properties.limitRange,
+    storageClasses: Type.Record(
+      Type.String({ pattern: DNS_SUBDOMAIN }),
+      Type.Object(
+        { "requests.storage": Quantity("storage of this class, all claims together"), persistentvolumeclaims: Count("claims of this class") },
+        { additionalProperties: false },
+      ),
+      { description: "StorageClasses the tenant may use, each with its own bound; every other class of the stack (tenancy:clusterStorageClasses) gets 0" },
+    ),
+    extendedResources: Type.Record(Type.String({ pattern: EXTENDED_RESOURCE }), Count("devices"), {
+      description: "Extended resources bought (e.g. nvidia.com/gpu: 2); every other one of the stack (tenancy:clusterExtendedResources) gets 0",
+    }),
+    hugepages: Type.Record(Type.String({ pattern: HUGEPAGE_SIZE }), Quantity("huge pages of this size"), {
+      description: "Huge pages bought, by page size (e.g. 2Mi: 1Gi); every other size of the stack (tenancy:clusterHugepageSizes) gets 0",
+    }),
+    admission: AdmissionSchema,
+  },
+  { additionalProperties: false, description: "Kubernetes quota, limit ranges and what the tenant's objects may ask of the cluster" },
+);
+
 export const PlanSchema = Type.Object(
   {
     description: Type.String({ minLength: 1, description: "What the plan is for" }),
-    kubernetes: planLimits.kubernetes,
+    kubernetes: PlanKubernetesSchema,
     nats: planLimits.nats,
     retention: planLimits.retention,
+    database: planLimits.database,
+    ceilings: Type.Object(
+      {
+        kubernetes: Type.Optional(overrideLimits.kubernetes),
+        nats: Type.Optional(overrideLimits.nats),
+        retention: Type.Optional(overrideLimits.retention),
+        database: Type.Optional(overrideLimits.database),
+      },
+      {
+        additionalProperties: false,
+        description:
+          "The most a tenant's overrides may raise each value to (NATS: -1, unlimited, is the most); a value without a ceiling here can only be lowered",
+      },
+    ),
   },
   { additionalProperties: false },
 );
 export type Plan = Static<typeof PlanSchema>;
+export type Ceilings = Plan["ceilings"];
 
 export const PlansFileSchema = Type.Object(
   {
@@ -138,6 +257,7 @@ export const OverridesSchema = Type.Object(
     kubernetes: Type.Optional(overrideLimits.kubernetes),
     nats: Type.Optional(overrideLimits.nats),
     retention: Type.Optional(overrideLimits.retention),
+    database: Type.Optional(overrideLimits.database),
   },
   { additionalProperties: false, description: "Values that replace the plan's for this tenant only" },
 );
@@ -152,6 +272,7 @@ const AccessSchema = Type.Object(
 );
 
 export const COLLECTOR_TYPES = ["flowgger", "trapd", "netflow", "otel"] as const;
+
 export const TENANT_STATUSES = ["active", "suspended", "decommissioned"] as const;
 
 export const OrganizationSchema = Type.Object(
@@ -230,6 +351,21 @@ export const CredentialsSchema = Type.Object(
   { additionalProperties: false, description: "NATS credentials rotation (a user JWT stays valid until revoked)" },
 );
 
+export const DatabaseMoveSchema = Type.Object(
+  {
+    moveFrom: Type.Optional(
+      Type.Union(
+        (["schema", "database"] as const).map((l) => Type.Literal(l)),
+        {
+          description:
+            "Keep the tenant's previous isolation level (its schema or database, with its data) while it moves to the one its plan now gives: copy the data over, then remove this field (docs/database.md, \"Moving between levels\")",
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "The tenant's PostgreSQL data during a move between isolation levels" },
+);
+
 export const EdgeSchema = Type.Object(
   {
     cluster: Type.Optional(
@@ -277,6 +413,7 @@ export function buildTenantSchema(planNames?: readonly string[]) {
       movedFrom: Type.Optional(
         Type.String({ pattern: DNS_LABEL, maxLength: MAX_CELL_LENGTH, description: "The cell this tenant's state was moved from (docs/cells.md, \"Moving a tenant between cells\")" }),
       ),
+      database: Type.Optional(DatabaseMoveSchema),
     },
     {
       additionalProperties: false,
@@ -315,3 +452,4 @@ export const CellsFileSchema = Type.Object(
   { additionalProperties: false, $id: "https://tenancy.serviceradar.dev/cells.schema.json", title: "Cells" },
 );
 export type CellsFile = Static<typeof CellsFileSchema>;
+export type DatabaseIsolation = (typeof DATABASE_ISOLATION_LEVELS)[number];

@@ -5,11 +5,14 @@
  */
 import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
+import { ceilingProblems } from "./ceilings";
 import { edgeQuotaNeeds } from "./edge-footprint";
 import { cellOf } from "./cells";
-import { connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
-import type { OrganizationModel, StackRules, TenantModel } from "./model";
-import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
+import { DEFAULT_GROUP_PREFIX, groupRule } from "./groups";
+import { NO_CLUSTER_OFFER, connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
+import type { DatabaseOptions, OrganizationModel, StackRules, TenantModel, TenantRules } from "./model";
+import { tenantQuota } from "./quota-share";
+import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, POSTGRES_IDENTIFIER_BYTES, POSTGRES_UNQUOTED_IDENTIFIER, RESERVED_SLUGS, derivedNames, type DerivedName } from "./names";
 import { pathOf, type Problem } from "./problems";
 import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
 import { compileSchema, schemaProblems } from "./schema-check";
@@ -34,14 +37,18 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const before = problems.length;
   const tenants: TenantModel[] = [];
   const namesSeen = new Map<string, string>(); // derived name → "file (what)"
+  // The platform's own names on the PostgreSQL server are taken before any tenant's.
+  for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, `the stack's ${what}`);
   const clustersSeen = new Map<string, string>(); // edge cluster → file of the tenant it serves
+  // Every tenant's slug, from its file name: a group of one of them is never another's to grant.
+  const slugs = sources.map((s) => slugOfFile(s.file));
   for (const source of [...sources].sort((a, b) => a.file.localeCompare(b.file))) {
     const fileProblems: Problem[] = [];
     const data = parseYaml(source, fileProblems);
     if (data !== undefined) {
       if (!validate(data)) fileProblems.push(...schemaProblems(source.file, validate.errors ?? []));
       else {
-        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, rules);
+        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, rules, slugs);
         if (tenant && fileProblems.length === 0) {
           for (const { what, name, org } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
             const owner = namesSeen.get(name);
@@ -65,9 +72,13 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   return problems.length === before ? tenants.sort((a, b) => a.slug.localeCompare(b.slug)) : [];
 }
 
-function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules): TenantModel | undefined {
+const slugOfFile = (file: string) => path.basename(file).replace(/\.yaml$/, "");
+
+function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules, slugs: readonly string[]): TenantModel | undefined {
   const edgeOptions = rules.edge;
-  const expectedSlug = path.basename(file).replace(/\.yaml$/, "");
+  const databaseOptions: DatabaseOptions | undefined = rules.database;
+  const tenantRules: TenantRules = rules.tenantRules ?? { groupPrefix: DEFAULT_GROUP_PREFIX, offer: NO_CLUSTER_OFFER };
+  const expectedSlug = slugOfFile(file);
   if (t.slug !== expectedSlug) problems.push({ file, path: "slug", rule: `must equal the file name "${expectedSlug}" (got "${t.slug}")` });
   if (RESERVED_SLUGS.has(t.slug)) problems.push({ file, path: "slug", rule: `"${t.slug}" is reserved` });
   if (t.slug.includes("-org-")) problems.push({ file, path: "slug", rule: `must not contain "-org-", which separates organization namespaces` });
@@ -91,6 +102,20 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   }
   if (t.access.admins.length === 0) problems.push({ file, path: "access.admins", rule: "at least one admin group is required" });
   problems.push(...cellProblems(file, t.cell, t.movedFrom, rules));
+  const grants: [string, string[] | undefined][] = [
+    ["access.admins", t.access.admins],
+    ["access.viewers", t.access.viewers],
+    ...(t.organizations ?? []).flatMap((o, i): [string, string[] | undefined][] => [
+      [`organizations[${i}].access.admins`, o.access?.admins],
+      [`organizations[${i}].access.viewers`, o.access?.viewers],
+    ]),
+  ];
+  for (const [at, groups] of grants) {
+    (groups ?? []).forEach((group, i) => {
+      const rule = groupRule(group, t.slug, tenantRules.groupPrefix, slugs);
+      if (rule) problems.push({ file, path: `${at}[${i}]`, rule });
+    });
+  }
 
   const orgs = t.organizations ?? [];
   const ids = new Map<string, number>();
@@ -111,15 +136,9 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     });
   });
 
-  for (const { what, name } of derivedNames(t.slug, orgs.map((o) => o.id))) {
-    if (name.length > 63) {
-      const orgIndex = orgs.findIndex((o) => name.endsWith(`-org-${o.id}`));
-      problems.push({
-        file,
-        path: orgIndex >= 0 ? `organizations[${orgIndex}].id` : "slug",
-        rule: `${what} "${name}" is ${name.length} characters; Kubernetes allows 63`,
-      });
-    }
+  for (const derived of derivedNames(t.slug, orgs.map((o) => o.id))) {
+    const orgIndex = orgs.findIndex((o) => o.id === derived.org);
+    for (const rule of derivedNameProblems(derived)) problems.push({ file, path: orgIndex >= 0 ? `organizations[${orgIndex}].id` : "slug", rule });
   }
 
   const collectors = t.collectors ?? [];
@@ -136,19 +155,21 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     problems.push({ file, path: "plan", rule: `unknown plan "${t.plan}" (known: ${Object.keys(plans).sort().join(", ")})` });
     return undefined;
   }
+  for (const p of ceilingProblems(t.overrides, plan.ceilings, t.plan, plan)) problems.push({ file, path: pathOf(["overrides", ...p.path]), rule: p.rule });
   const limits = mergeLimits(plan, t.overrides);
   const collectorsOf = t.collectors ?? [];
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
   const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
   const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
   const caps = plans ? hubConnectionCaps(plans) : undefined;
-  for (const p of [...limitProblems(limits, 1 + orgs.length, reserved, rules.hub), ...(caps ? connectionCapProblems(limits, caps) : [])]) {
+  for (const p of [...limitProblems(limits, 1 + orgs.length, reserved, rules.hub, tenantRules.offer), ...(caps ? connectionCapProblems(limits, caps) : [])]) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);
     if (overridden) problems.push({ file, path: pathOf(["overrides", ...overridden]), rule: p.rule });
     else problems.push({ file, path: "plan", rule: `${pathOf(p.path)}: ${p.rule} (plan "${t.plan}"; override it at ${pathOf(["overrides", ...p.path])})` });
   }
+  problems.push(...databaseProblems(file, t, limits.database, databaseOptions));
   const organizations: OrganizationModel[] = orgs.map((o) => ({
     id: o.id,
     displayName: o.displayName ?? o.id,
@@ -167,12 +188,57 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     organizations,
     collectors: collectors.map((c) => ({ type: c.type, partition: c.partition, replicas: c.replicas ?? 1 })),
     limits,
+    quota: tenantQuota(limits.kubernetes, tenantRules.offer),
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
     edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },
     ...(rules.cells ? { cell: cellOf(rules.cells, t.cell) } : {}),
     ...(t.movedFrom !== undefined ? { movedFrom: t.movedFrom } : {}),
+    ...(t.database?.moveFrom !== undefined ? { databaseMoveFrom: t.database.moveFrom } : {}),
   };
+}
+
+/** Why a derived name breaks its system's rules: Kubernetes' DNS-1123 label length, PostgreSQL's identifiers. */
+export function derivedNameProblems({ what, name, system }: DerivedName): string[] {
+  if (system === "kubernetes") return name.length > 63 ? [`${what} "${name}" is ${name.length} characters; Kubernetes allows 63`] : [];
+  const problems: string[] = [];
+  const bytes = Buffer.byteLength(name);
+  // PostgreSQL would truncate it with a NOTICE, and the provider would then not find what it created.
+  if (bytes > POSTGRES_IDENTIFIER_BYTES) problems.push(`${what} "${name}" is ${bytes} bytes; PostgreSQL allows ${POSTGRES_IDENTIFIER_BYTES}`);
+  if (!POSTGRES_UNQUOTED_IDENTIFIER.test(name)) problems.push(`${what} "${name}" is not a lower-case PostgreSQL identifier (a letter or _, then letters, digits, _ or $)`);
+  // PostgreSQL reserves the prefix for its own roles and schemas and refuses to create them.
+  if (name.startsWith("pg_")) problems.push(`${what} "${name}" starts with "pg_", which PostgreSQL reserves`);
+  return problems;
+}
+
+/**
+ * A tenant's database level against the stack: schema and database levels need a PostgreSQL in
+ * the stack config, its connection limit must leave the platform its reserve, and a move names
+ * the level the tenant leaves. Blamed on the override when the tenant set the value, else on the plan.
+ */
+function databaseProblems(file: string, t: TenantFile, database: Plan["database"], options: DatabaseOptions | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const blame = (key: keyof Plan["database"], rule: string): Problem =>
+    t.overrides?.database?.[key] !== undefined
+      ? { file, path: `overrides.database.${key}`, rule }
+      : { file, path: "plan", rule: `database.${key}: ${rule} (plan "${t.plan}"; override it at overrides.database.${key})` };
+  const provisioned = database.isolation !== "attribute";
+  if (options && provisioned && !options.configured) {
+    problems.push(blame("isolation", `${database.isolation} isolation needs the platform's PostgreSQL, and the stack configures none: set tenancy:postgresHost (docs/database.md)`));
+  }
+  if (options && provisioned && options.configured && database.connectionLimit > options.maxTenantConnections) {
+    problems.push(
+      blame(
+        "connectionLimit",
+        `${database.connectionLimit} connections would leave the platform less than its reserve: at most ${options.maxTenantConnections} (tenancy:postgresMaxConnections less tenancy:postgresReservedConnections)`,
+      ),
+    );
+  }
+  const moveFrom = t.database?.moveFrom;
+  if (moveFrom !== undefined && moveFrom === database.isolation) {
+    problems.push({ file, path: "database.moveFrom", rule: `the tenant is at ${moveFrom} isolation already (plan "${t.plan}"${t.overrides?.database?.isolation ? ", overridden" : ""}): moveFrom names the level it leaves` });
+  }
+  return problems;
 }
 
 function getPath(obj: unknown, segments: string[]): unknown {

@@ -1,8 +1,9 @@
 /**
- * YAML text → data, with the parser's own errors (syntax, duplicate keys) turned into problems
- * that name the file and line, so a broken file is reported like any other bad input.
+ * YAML text → data, with everything the parser objects to (syntax, tabs, duplicate keys, several
+ * documents, unknown tags, aliases) turned into problems that name the file and line, so a broken
+ * file is reported like any other bad input and never throws.
  */
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, isAlias, parseDocument, visit } from "yaml";
 import type { Problem } from "./problems";
 
 export interface SourceFile {
@@ -11,16 +12,35 @@ export interface SourceFile {
   text: string;
 }
 
-/** Parses YAML; syntax errors and duplicate keys become problems with their line (undefined is returned). */
+/**
+ * Parses YAML; every parser error and warning becomes a problem with its line (undefined is
+ * returned). Aliases are refused outright: a tenant file is a short list of grants that a reviewer
+ * must read as written, and an alias bomb (a billion laughs) would otherwise be expanded here.
+ */
 export function parseYaml(source: SourceFile, problems: Problem[]): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, lineCounter });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const line = lineCounter.linePos(e.pos[0]).line;
-      problems.push({ file: source.file, path: "", rule: `YAML${line ? ` line ${line}` : ""}: ${e.message.split("\n")[0]}` });
-    }
+  const at = (pos: number | undefined) => {
+    const line = pos === undefined ? 0 : lineCounter.linePos(pos).line;
+    return `YAML${line ? ` line ${line}` : ""}`;
+  };
+  const found: Problem[] = [];
+  for (const e of [...doc.errors, ...doc.warnings]) found.push({ file: source.file, path: "", rule: `${at(e.pos[0])}: ${e.message.split("\n")[0]}` });
+  visit(doc, {
+    Alias(_key, node) {
+      if (isAlias(node)) found.push({ file: source.file, path: "", rule: `${at(node.range?.[0])}: aliases (*${node.source}) are not allowed: write the value out` });
+    },
+  });
+  if (found.length > 0) {
+    // One problem per line and rule (a line of nine aliases is one refusal).
+    const seen = new Set<string>();
+    problems.push(...found.filter((p) => !seen.has(p.rule) && seen.add(p.rule)));
     return undefined;
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: 0 });
+  } catch (e) {
+    problems.push({ file: source.file, path: "", rule: `YAML: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}` });
+    return undefined;
+  }
 }

@@ -28,10 +28,11 @@ export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
   const count = 1 + tenant.organizations.length;
   const edgeNeeds = edgeQuotaNeeds(tenant.collectors, tenant.limits, tenant.edge.serviceType);
   // An edge in the platform cluster is paid from the tenant's quota; one in its own cluster is not.
-  const quota = splitQuota(tenant.limits.kubernetes.quota, count, tenant.edge.cluster === undefined ? edgeNeeds : {});
-  // A suspended (or decommissioned) tenant keeps everything, but no new pod is admitted (its edge
-  // Deployments are scaled to zero or gone; other workloads are the tenant's own lifecycle to stop).
-  if (tenant.status !== "active") quota.pods = "0";
+  const quota = splitQuota(tenant.quota, count, tenant.edge.cluster === undefined ? edgeNeeds : {});
+  // A suspended (or decommissioned) tenant keeps everything it has, and gets nothing new: every key
+  // at zero, so no pod, object or byte more is admitted (running pods are stopped by plan/suspension.ts;
+  // with pods at zero their controllers cannot start them again).
+  if (tenant.status !== "active") zero(quota);
   const baseLabels = { [LABELS.tenant]: tenant.slug, [LABELS.plan]: tenant.plan, [LABELS.status]: tenant.status, ...managedLabels() };
   const psa = podSecurityLabels();
   const rootPlan: NamespacePlan = {
@@ -56,8 +57,8 @@ export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
     }),
   );
   if (tenant.collectors.length === 0) return [rootPlan, ...orgPlans];
-  const edgeQuota = reservationQuota(tenant.limits.kubernetes.quota, edgeNeeds);
-  if (tenant.status !== "active") edgeQuota.pods = "0";
+  const edgeQuota = reservationQuota(tenant.quota, edgeNeeds);
+  if (tenant.status !== "active") zero(edgeQuota);
   const edgePlan: NamespacePlan = {
     name: edgeNamespaceName(tenant.slug),
     role: "edge",
@@ -80,6 +81,11 @@ export function podSecurityLabels(): Record<string, string> {
     labels[`pod-security.kubernetes.io/${mode}-version`] = "latest";
   }
   return labels;
+}
+
+/** Every key at zero; the values stay quantities Kubernetes reads ("0"). */
+function zero(quota: Record<QuotaKey, string>): void {
+  for (const key of Object.keys(quota)) quota[key] = "0";
 }
 
 function unique(values: string[]): string[] {

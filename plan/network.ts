@@ -8,8 +8,21 @@ import type * as k8s from "@pulumi/kubernetes/types/input";
 import { LABELS, POLICY_NAMES } from "../model/names";
 import type { NamespacePlan } from "./namespaces";
 import type { StackSettings } from "../config/settings";
+import { LEAF_SELECTOR } from "./edge/workloads";
 
 export type PlatformNetwork = Pick<StackSettings, "platformNamespace" | "natsHub" | "dns">;
+
+/** The DNS egress every namespace of the stack has: kube-dns pods on 53, UDP and TCP. */
+const dnsEgress = (platform: PlatformNetwork): k8s.networking.v1.NetworkPolicyEgressRule => ({
+  to: [{ namespaceSelector: byName([platform.dns.namespace]), podSelector: { matchLabels: platform.dns.podLabels } }],
+  ports: [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ],
+});
+
+/** Isolates every pod of a namespace in both directions: the other policies are the only ways out and in. */
+const DEFAULT_DENY: NetworkPolicySpec = { name: POLICY_NAMES.defaultDeny, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
 
 export interface NetworkPolicySpec {
   name: string;
@@ -26,11 +39,7 @@ export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwo
   const peers: k8s.networking.v1.NetworkPolicyPeer[] = [{ podSelector: {} }];
   if (ns.peers.length > 0) peers.push({ namespaceSelector: byName(ns.peers) });
   return [
-    {
-      // Isolates every pod in both directions; the policies below are the only ways out and in.
-      name: POLICY_NAMES.defaultDeny,
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-    },
+    DEFAULT_DENY,
     {
       name: POLICY_NAMES.allowTenant,
       spec: {
@@ -45,32 +54,22 @@ export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwo
       spec: {
         podSelector: {},
         policyTypes: ["Egress"],
-        egress: [
-          {
-            to: [{ namespaceSelector: byName([platform.dns.namespace]), podSelector: { matchLabels: platform.dns.podLabels } }],
-            ports: [
-              { protocol: "UDP", port: 53 },
-              { protocol: "TCP", port: 53 },
-            ],
-          },
-          {
-            to: [
-              { namespaceSelector: byName([platform.platformNamespace]), podSelector: { matchLabels: platform.natsHub.podLabels } },
-            ],
-            // The client port only: leaf connections come from the edge namespace's leaf node.
-            ports: [{ protocol: "TCP", port: platform.natsHub.clientPort }],
-          },
-        ],
+        // DNS only: no creds for the hub are in a tenant's own namespaces (the edge's are in its
+        // edge namespace, whose leaf alone dials the hub, on the leaf port: plan/edge/network.ts).
+        egress: [dnsEgress(platform)],
       },
     },
   ];
 }
 
 /**
- * The platform side of the hub: NATS pods accept tenant namespaces on the client and leaf ports
- * only, and anything from the platform namespace itself. When leaf nodes run outside the cluster
- * (onboarding bundles, edges in tenants' own clusters), the leaf port also accepts `externalLeaves`
- * addresses — never the cluster's pod network, which reaches the hub only as the rules above say.
+ * The platform side of the hub: NATS pods accept the platform namespace itself (the EventWriter's
+ * reader and NACK's manager hold the only creds for the client port; the toolbox and the
+ * monitoring port are the platform's), and tenants' edge namespaces on the leaf port only (their
+ * leaf nodes; a tenant's other namespaces hold no creds for the hub). When leaf nodes run outside
+ * the cluster (onboarding bundles, edges in tenants' own clusters), the leaf port also accepts
+ * `externalLeaves` addresses — never the cluster's pod network, which reaches the hub only as the
+ * rules above say.
  */
 export function natsHubIngressPolicy(platform: PlatformNetwork, externalLeaves?: { cidrs: string[]; except: string[] }): NetworkPolicySpec {
   return {
@@ -81,11 +80,19 @@ export function natsHubIngressPolicy(platform: PlatformNetwork, externalLeaves?:
       ingress: [
         { from: [{ podSelector: {} }] },
         {
-          from: [{ namespaceSelector: { matchExpressions: [{ key: LABELS.tenant, operator: "Exists" }] } }],
-          ports: [
-            { protocol: "TCP", port: platform.natsHub.clientPort },
-            { protocol: "TCP", port: platform.natsHub.leafPort },
+          from: [
+            {
+              namespaceSelector: {
+                matchExpressions: [
+                  { key: LABELS.tenant, operator: "Exists" },
+                  { key: LABELS.role, operator: "In", values: ["edge"] },
+                ],
+              },
+              // The leaf node of the edge namespace, not its collectors.
+              podSelector: { matchLabels: LEAF_SELECTOR },
+            },
           ],
+          ports: [{ protocol: "TCP", port: platform.natsHub.leafPort }],
         },
         ...(externalLeaves && externalLeaves.cidrs.length > 0
           ? [
@@ -98,4 +105,55 @@ export function natsHubIngressPolicy(platform: PlatformNetwork, externalLeaves?:
       ],
     },
   };
+}
+
+/**
+ * The platform namespace's own policies: default deny both ways, then its pods with each other,
+ * DNS, and the API server (NACK and the suspender talk to it) on 443 and 6443 at `apiServerCidrs`.
+ * The hub's ingress policy (above) adds the edges' leaf nodes. Anything else a platform service
+ * needs (a database, an object store) is the operator's to allow, explicitly.
+ */
+export function platformNetworkPolicies(platform: PlatformNetwork, apiServerCidrs: readonly string[], podCidrs: readonly string[]): NetworkPolicySpec[] {
+  return [
+    DEFAULT_DENY,
+    {
+      name: POLICY_NAMES.allowPlatform,
+      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [{ podSelector: {} }] }], egress: [{ to: [{ podSelector: {} }] }] },
+    },
+    {
+      name: POLICY_NAMES.allowPlatformOut,
+      spec: {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          dnsEgress(platform),
+          {
+            // Never the pod network: an address range that holds pods would open 443 of every pod.
+            to: apiServerCidrs.map((cidr) => {
+              const except = podCidrs.filter((pods) => strictlyInside(pods, cidr));
+              return { ipBlock: { cidr, ...(except.length ? { except } : {}) } };
+            }),
+            ports: [
+              { protocol: "TCP", port: 443 },
+              { protocol: "TCP", port: 6443 },
+            ],
+          },
+        ],
+      },
+    },
+  ];
+}
+
+/** `inner` is a strictly smaller IPv4 range inside `outer` (what NetworkPolicy requires of an `except`). */
+export function strictlyInside(inner: string, outer: string): boolean {
+  const parse = (cidr: string) => {
+    const [ip, bits] = cidr.split("/");
+    const value = ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+    return { value, prefix: Number(bits) };
+  };
+  const a = parse(inner);
+  const b = parse(outer);
+  if (a.prefix <= b.prefix) return false;
+  const size = 2 ** (32 - b.prefix);
+  return Math.floor(a.value / size) === Math.floor(b.value / size);
 }

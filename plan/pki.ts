@@ -31,7 +31,6 @@ import {
   hubPodName,
   serviceDnsNames,
   tenantCaCommonName,
-  tenantCaSecretName,
   tenantOrganization,
   tenantResourceNames,
 } from "../model/names";
@@ -88,7 +87,6 @@ export interface ComponentCertificatePlan extends CertificateRequestPlan {
 export interface TenantPkiPlan {
   ca: CertificateRequestPlan;
   /** The CA's key, only in the platform namespace. */
-  caSecret: { logicalName: string; name: string; labels: Record<string, string> };
   /** The CA certificates, published in the tenant's root namespace. */
   caConfigMap: { logicalName: string; name: string; labels: Record<string, string> };
   components: ComponentCertificatePlan[];
@@ -121,7 +119,6 @@ export function tenantPkiPlan(name: string, tenant: TenantModel, pki: PkiSetting
       cls: pki.tenantCa,
       isCa: true,
     },
-    caSecret: { logicalName: names.caSecret, name: tenantCaSecretName(tenant.slug), labels: componentLabels(tenant.slug, "tenant-ca") },
     caConfigMap: { logicalName: names.caConfigMap, name: TENANT_CA_CONFIGMAP, labels: componentLabels(tenant.slug, "tenant-ca") },
     components: components.map(({ component, partition, service }): ComponentCertificatePlan => {
       const commonName = componentCommonName(component, partition, tenant.slug);

@@ -16,6 +16,7 @@ import {
   HUB_TLS_SECRET,
   LABELS,
   ROOT_CA_CONFIGMAP,
+  SUSPENDER_SERVICE_ACCOUNT,
   componentLabels,
   generationSuffix,
   hubResourceNames,
@@ -26,8 +27,9 @@ import { NATS_CHART_REPO, natsHubChartValues } from "./hub-chart-values";
 import { hubServerConfig, planHubServer, type HubServerPlan } from "./hub-server";
 import type { Plan } from "../model/schema";
 import type { CellEndorsementPlan } from "./cells";
+import { platformDatabasePlan, type PlatformDatabasePlan } from "./database";
 import type { TrustedCellKeys } from "./nats-credentials";
-import { natsHubIngressPolicy } from "./network";
+import { natsHubIngressPolicy, platformNetworkPolicies } from "./network";
 import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
 
 /** A self-signed CA: its key and certificate resources. */
@@ -46,6 +48,10 @@ export interface PlatformPlan {
   name: string;
   namespace: { logicalName: string; name: string; labels: Record<string, string> };
   hubIngressPolicy: { logicalName: string; name: string; labels: Record<string, string>; spec: k8s.networking.v1.NetworkPolicySpec };
+  /** The ServiceAccount suspension Jobs run as (bound only in suspended tenants' namespaces). */
+  suspender: { logicalName: string; name: string; labels: Record<string, string> };
+  /** Default deny in the platform namespace, and the explicit allows. */
+  networkPolicies: { logicalName: string; name: string; labels: Record<string, string>; spec: k8s.networking.v1.NetworkPolicySpec }[];
   pki: {
     root: SelfSignedCaPlan;
     rootConfigMap: { logicalName: string; name: string; labels: Record<string, string> };
@@ -59,6 +65,8 @@ export interface PlatformPlan {
   nats: { operatorKey: string; operatorSigningKey: string; systemAccountKey: string; platformAccountKey: string; claimsPusherKey: string; settings: NatsSettings; cells: TrustedCellKeys[] };
   /** The platform stack of a fleet with cells: the cells it endorses (none in a stack that holds everything). */
   cells: CellEndorsementPlan[];
+  /** The platform's database, when the stack has a PostgreSQL. */
+  database?: PlatformDatabasePlan;
 }
 
 export function planPlatform(settings: StackSettings, name = "platform", cells: readonly CellEndorsementPlan[] = []): PlatformPlan {
@@ -68,6 +76,7 @@ export function planPlatform(settings: StackSettings, name = "platform", cells: 
   // Leaves outside the cluster exist once the hub has a public address (bundles use it).
   const external = edge.publicHubLeafUrl !== undefined ? { cidrs: edge.leafSourceCidrs, except: edge.clusterPodCidrs ?? [] } : undefined;
   const hubPolicy = natsHubIngressPolicy(settings, external);
+  const database = platformDatabasePlan(name, settings.postgres);
   return {
     name,
     namespace: {
@@ -77,14 +86,21 @@ export function planPlatform(settings: StackSettings, name = "platform", cells: 
         ...managedLabels(),
         // Lets policies (policy/) find the platform namespace from the stack itself.
         [LABELS.role]: "platform",
-        // Platform workloads (the NATS chart among them) are not all `restricted`-ready:
-        // enforce baseline, and report what `restricted` would refuse.
+        // The NATS chart (1.3.16) sets no securityContext on any of its pods (nats, reloader,
+        // nats-box): they run as the images' root user, which `restricted` refuses. They are
+        // `baseline`-clean (no privilege, host namespace, host path or host port), so baseline is
+        // enforced, pinned to the latest policy, and what `restricted` would refuse is reported.
         "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/warn-version": "latest",
         "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": "latest",
       },
     },
     hubIngressPolicy: { logicalName: names.hubIngressPolicy, name: hubPolicy.name, labels: managedLabels(), spec: hubPolicy.spec },
+    suspender: { logicalName: names.suspender, name: SUSPENDER_SERVICE_ACCOUNT, labels: componentLabels(undefined, "suspender") },
+    networkPolicies: platformNetworkPolicies(settings, settings.apiServerCidrs, edge.clusterPodCidrs ?? []).map((p) => ({ logicalName: names.networkPolicy(p.name), name: p.name, labels: managedLabels(), spec: p.spec })),
     pki: {
       // The root key never enters the cluster: it lives in Pulumi state (a secret) and signs tenant CAs there.
       // Root → tenant CA → component; in a platform stack root → cell CA → tenant CA → component.
@@ -107,6 +123,7 @@ export function planPlatform(settings: StackSettings, name = "platform", cells: 
       cells: cells.map((c) => ({ operatorSigningKeyPub: c.identity.operatorSigningKeyPub, claimsPusherPub: c.identity.claimsPusherPub })),
     },
     cells: [...cells],
+    ...(database ? { database } : {}),
   };
 }
 

@@ -9,14 +9,16 @@ import type { StackSettings } from "../config/settings";
 import type { TenantModel } from "../model/model";
 import { NAMESPACE_OBJECTS, namespaceResourceNames, tenantLabels } from "../model/names";
 import type { TenantStatus } from "../model/schema";
+import { tenantDatabasePlan, type TenantDatabasePlan, type TenantDatabaseSummary } from "./database";
 import { edgePlan, type EdgePlan } from "./edge/plan";
 import { namespacePlans, type NamespacePlan } from "./namespaces";
 import { tenantNatsPlan, type TenantNatsPlan } from "./nats";
 import { tenantNetworkPolicies, type NetworkPolicySpec } from "./network";
 import { tenantPkiPlan, type TenantPkiPlan } from "./pki";
-import { limitRangeSpec, resourceQuotaSpec } from "./quota";
+import { limitRangeSpec, priorityClassQuotaSpec, resourceQuotaSpec } from "./quota";
 import { adminRules, viewerRules, type PolicyRule } from "./rbac";
 import { tenantStreamsPlan, type TenantStreamsPlan } from "./streams";
+import { suspenderAccess, suspensionJob, type SuspenderAccessPlan, type SuspensionJobPlan } from "./suspension";
 
 /** A namespaced object of the tenant: its logical name, Kubernetes name and spec. */
 export interface Declared<S> {
@@ -38,9 +40,13 @@ export interface NamespaceResourcesPlan extends Omit<NamespacePlan, "quota"> {
   protect: boolean;
   networkPolicies: Declared<k8s.networking.v1.NetworkPolicySpec>[];
   quota: Declared<k8s.core.v1.ResourceQuotaSpec>;
+  /** No pod of a priority class outside the plan's. */
+  priorityQuota: Declared<k8s.core.v1.ResourceQuotaSpec>;
   limitRange: Declared<k8s.core.v1.LimitRangeSpec>;
   /** Levels with at least one group. */
   access: AccessPlan[];
+  /** While the tenant is not active: what lets the platform's suspender stop the namespace's pods. */
+  suspender?: SuspenderAccessPlan;
 }
 
 /** What a tenant looks like from the outside: the stack output per tenant. */
@@ -57,6 +63,8 @@ export interface TenantSummary {
   natsUsers: string[];
   /** JetStream stream names. */
   streams: string[];
+  /** Its PostgreSQL isolation and what it holds there (the lifecycle guard compares the level). */
+  database: TenantDatabaseSummary;
 }
 
 export interface TenantPlan {
@@ -73,6 +81,10 @@ export interface TenantPlan {
   streams: TenantStreamsPlan;
   /** Present when the tenant lists collectors. */
   edge?: EdgePlan;
+  /** Present when the tenant has a schema or database (or is moving away from one). */
+  database?: TenantDatabasePlan;
+  /** While the tenant is not active: the Job that stops its running pods. */
+  suspension?: SuspensionJobPlan;
   summary: TenantSummary;
 }
 
@@ -83,14 +95,20 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
   const pki = tenantPkiPlan(name, tenant, settings.pki);
   const nats = tenantNatsPlan(name, tenant, settings.nats);
   const streams = tenantStreamsPlan(name, tenant, settings.nats);
+  const database = tenantDatabasePlan(name, tenant, settings.postgres);
   const protect = tenant.status !== "decommissioned";
-  const namespaces = namespacePlans(tenant).map((ns): NamespaceResourcesPlan => {
+  const planned = namespacePlans(tenant);
+  // The tenant's own namespaces in the platform cluster; the edge is scaled to zero by its plan.
+  const stopped = tenant.status === "active" ? [] : planned.filter((ns) => ns.role !== "edge").map((ns) => ns.name);
+  const namespaces = planned.map((ns): NamespaceResourcesPlan => {
     const names = namespaceResourceNames(ns.name);
     const policies: NetworkPolicySpec[] = ns.role === "edge" ? (edge?.networkPolicies ?? []) : tenantNetworkPolicies(ns, settings);
     // The edge is the platform's to run: its admins may look, not change (collector configs,
-    // certificates and creds are this program's).
+    // certificates and creds are this program's). A tenant that is not active has viewers only:
+    // its admins keep reading, but exec, port-forward, Secrets and every write are gone.
+    const adminsManage = ns.role !== "edge" && tenant.status === "active";
     const levels: [AccessPlan["level"], string[], PolicyRule[]][] = [
-      ["admin", ns.admins, ns.role === "edge" ? viewerRules() : adminRules()],
+      ["admin", ns.admins, adminsManage ? adminRules() : viewerRules()],
       ["viewer", ns.viewers, viewerRules()],
     ];
     return {
@@ -101,7 +119,9 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       protect: protect && ns.role !== "edge",
       networkPolicies: policies.map((p) => ({ logicalName: names.networkPolicy(p.name), name: p.name, spec: p.spec })),
       quota: { logicalName: names.quota, name: NAMESPACE_OBJECTS.quota, spec: resourceQuotaSpec(ns) },
+      priorityQuota: { logicalName: names.priorityQuota, name: NAMESPACE_OBJECTS.priorityQuota, spec: priorityClassQuotaSpec(tenant.limits.kubernetes.admission.priorityClasses) },
       limitRange: { logicalName: names.limitRange, name: NAMESPACE_OBJECTS.limitRange, spec: limitRangeSpec(tenant.limits) },
+      ...(stopped.includes(ns.name) ? { suspender: suspenderAccess({ logicalNames: { role: names.suspenderRole, binding: names.suspenderBinding } }, settings.platformNamespace) } : {}),
       access: levels
         .filter(([, groups]) => groups.length > 0)
         .map(([level, groups, rules]) => ({
@@ -111,6 +131,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
         })),
     };
   });
+  const suspension = suspensionJob(tenant, stopped, settings.suspenderImage, name);
   return {
     name,
     slug: tenant.slug,
@@ -122,6 +143,8 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
     nats,
     streams,
     ...(edge ? { edge } : {}),
+    ...(database ? { database } : {}),
+    ...(suspension ? { suspension } : {}),
     summary: {
       plan: tenant.plan,
       status: tenant.status,
@@ -132,6 +155,7 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       certificates: pki.components.map((c) => c.subject.commonName),
       natsUsers: nats.users.map((u) => u.id),
       streams: streams.streams.map((s) => s.plan.name),
+      database: database?.summary ?? { isolation: tenant.limits.database.isolation },
     },
   };
 }

@@ -194,7 +194,7 @@ export const signingKeysInPlatformNamespaceStack: StackValidationPolicy = {
 export const natsUserPermissionsWithinTenant: ResourceValidationPolicy = {
   name: "nats-user-permissions-within-tenant",
   description:
-    "Every tenant NATS user (Secret key nats.creds) has non-empty publish and subscribe allow lists within '<slug>.', '_INBOX.' and its account's '$JS.API/ACK/FC.', and a name starting with '<slug>-'.",
+    "Every tenant NATS user (Secret key nats.creds, and every other Secret value holding a creds file) has non-empty publish and subscribe allow lists within '<slug>.', '_INBOX.' and its account's '$JS.API/ACK/FC.', and a name starting with '<slug>-'.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {
@@ -269,6 +269,59 @@ function withKeys(secret: K8sObject, props: Record<string, any>): K8sObject {
   return { ...secret, data: keys("data"), stringData: keys("stringData") };
 }
 
+export const postgresTenantRolesAndGrants: ResourceValidationPolicy = {
+  name: "postgres-tenant-roles-and-grants",
+  description:
+    "No PostgreSQL role with superuser, createdb, createrole, replication, bypassrls or role memberships; no grant or default privilege to PUBLIC, to a tenant's role on another tenant's schema or database, beyond CONNECT outside its own, or with grant option.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: (args, reportViolation) => {
+    const types = [checks.POSTGRES_ROLE_TYPE, checks.POSTGRES_GRANT_TYPE, checks.POSTGRES_DEFAULT_PRIVILEGES_TYPE];
+    if (!types.includes(args.type)) return;
+    inspected("postgres-tenant-roles-and-grants", { [args.type.split(":").pop()!]: 1 });
+    for (const v of checks.checkPostgres([{ type: args.type, urn: args.urn, props: args.props as Record<string, any> }])) reportViolation(v.message);
+  },
+};
+
+export const tenantRolesAllowList: StackValidationPolicy = {
+  name: "tenant-roles-allow-list",
+  description: "Roles in tenant namespaces name their verbs, resources and groups (no '*'), grant no bind, escalate or impersonate, no nonResourceURLs, and no write on quotas, limit ranges, network policies, roles or role bindings.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Namespace: [], Role: ["rules"] });
+    const index = new checks.NamespaceIndex(objects);
+    const tenantRoles = objects.filter((o) => o.kind === "Role" && index.tenantOf(checks.namespaceOf(o)) !== undefined);
+    inspected("tenant-roles-allow-list", { ...checks.countKinds(objects), tenantRoles: tenantRoles.length, rules: tenantRoles.flatMap((r) => r.rules ?? []).length });
+    report(checks.checkTenantRoles(objects), reportViolation);
+  },
+};
+
+export const tenantNamespaceQuotaKeys: StackValidationPolicy = {
+  name: "tenant-namespace-quota-keys",
+  description:
+    "Every tenant namespace's quota bounds cpu, memory and ephemeral storage (requests and limits), pods, and the count of every kind its Roles let someone create; and a scoped quota admits no pod of a priority class outside its plan.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Namespace: [], ResourceQuota: ["spec"], Role: ["rules"] });
+    inspected("tenant-namespace-quota-keys", { ...checks.countKinds(objects), tenantNamespaces: tenantNamespaceCount(objects) });
+    report(checks.checkQuotaKeys(objects), reportViolation);
+  },
+};
+
+export const tenantAdmissionPolicies: StackValidationPolicy = {
+  name: "tenant-admission-policies",
+  description: `Every tenant namespace is bound, with Deny, to each of the program's ValidatingAdmissionPolicies (${checks.ADMISSION_POLICIES.join(", ")}), which fail closed; policies with params name a ConfigMap of the stack.`,
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    const objects = objectsOf(args.resources, { Namespace: [], ValidatingAdmissionPolicy: ["spec"], ValidatingAdmissionPolicyBinding: ["spec"], ConfigMap: [] });
+    inspected("tenant-admission-policies", { ...checks.countKinds(objects), tenantNamespaces: tenantNamespaceCount(objects) });
+    report(checks.checkAdmissionPolicies(objects), reportViolation);
+  },
+};
+
 export const policies: Policies = [
   tenantNamespacePodSecurity,
   tenantNamespaceDefaultDeny,
@@ -281,4 +334,8 @@ export const policies: Policies = [
   natsUserPermissionsWithinTenant,
   natsUserInTenantAccount,
   tenantSecretsInTenantNamespaces,
+  postgresTenantRolesAndGrants,
+  tenantRolesAllowList,
+  tenantNamespaceQuotaKeys,
+  tenantAdmissionPolicies,
 ];

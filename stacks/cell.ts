@@ -10,7 +10,7 @@ import { arrivalProblems, type PreviousTenant } from "../model/lifecycle";
 import { STACK_RESOURCE_NAMES } from "../model/names";
 import { endorsementProblem, planCellIdentity, type PlatformOutput } from "../plan/cells";
 import { planTenant } from "../plan/tenant";
-import { cellOnDisk, declareTenants, guardRemovals, kubernetesProvider, lastOutput, refuse, type StackInputs } from "./shared";
+import { cellOnDisk, declareTenants, guardRemovals, kubernetesProvider, lastOutput, postgresProvider, refuse, type StackInputs } from "./shared";
 
 export async function cellStack({ config, settings, loaded }: StackInputs) {
   const cells = loaded.cells!;
@@ -52,7 +52,9 @@ export async function cellStack({ config, settings, loaded }: StackInputs) {
   const provider = kubernetesProvider(settings);
   const context = cellPlatformContext(cell, identity, platform!, settings.nats);
   const tenantPlans = tenants.map((tenant) => planTenant(tenant, settings));
-  const { summaries, bundles } = await declareTenants(tenantPlans, context, { config, settings, provider });
+  // Tenants' database roles are declared by the cell (the platform's own database is the platform's):
+  // the cell's stack holds the provider's admin credentials too (docs/cells.md).
+  const { summaries, bundles } = await declareTenants(tenantPlans, context, { config, settings, provider, postgresProvider: postgresProvider(config, settings) });
   return {
     cellIdentity,
     platformNamespace: platform!.namespace,

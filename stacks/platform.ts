@@ -5,14 +5,16 @@
  * signing key and claims pusher trusted. It reads no tenant file and declares no tenant.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AdmissionPolicies } from "../components/admission";
 import { NatsHubConfig } from "../components/nats-hub";
 import { Platform } from "../components/platform";
 import { STACK_RESOURCE_NAMES } from "../model/names";
+import { planAdmission } from "../plan/admission";
 import { planCellEndorsements, type CellIdentityOutput, type PlatformOutput } from "../plan/cells";
 import { planHubConfig, planPlatform } from "../plan/platform";
-import { kubernetesProvider, lastOutput, selfStackName, type StackInputs } from "./shared";
+import { kubernetesProvider, lastOutput, postgresProvider, selfStackName, type StackInputs } from "./shared";
 
-export async function platformStack({ settings, loaded }: StackInputs) {
+export async function platformStack({ config, settings, loaded }: StackInputs) {
   const cells = loaded.cells!;
   // A cell endorsed by the last update must stay readable: dropping it would revoke its accounts.
   const before = settings.guardRemovedTenants ? await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.previousUpdate, selfStackName(settings), "platform") : undefined;
@@ -31,9 +33,12 @@ export async function platformStack({ settings, loaded }: StackInputs) {
   }
   const platformPlan = planPlatform(settings, STACK_RESOURCE_NAMES.platform, endorsed);
   const hubPlan = planHubConfig(settings, loaded.plans);
+  // Cluster-wide, like the namespace they guard: one set for every cell's tenants.
+  const admissionPlan = planAdmission(settings, loaded.plans, STACK_RESOURCE_NAMES.admission);
 
   const provider = kubernetesProvider(settings);
-  const platform = new Platform(platformPlan.name, { plan: platformPlan }, { providers: [provider] });
+  const platform = new Platform(platformPlan.name, { plan: platformPlan, postgresProvider: postgresProvider(config, settings) }, { providers: [provider] });
+  new AdmissionPolicies(admissionPlan.name, { plan: admissionPlan, namespace: platform.namespace }, { providers: [provider] });
   const hub = new NatsHubConfig(hubPlan.name, { plan: hubPlan, platform: platform.context.nats, namespace: platform.namespace }, { providers: [provider] });
   const ctx = platform.context;
   const endorsedCells = Object.fromEntries(

@@ -7,9 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as postgresql from "@pulumi/postgresql";
 import type { PlatformContext } from "../components/platform";
 import { Tenant } from "../components/tenant";
-import { hubRules, readSettings, type StackSettings } from "../config/settings";
+import { POSTGRES_ADMIN_PASSWORD_KEY } from "../config/keys";
+import { edgeKubeconfigProblems } from "../config/kubeconfig";
+import { databaseOptions, hubRules, readSettings, type StackSettings } from "../config/settings";
 import { CONFIG_SOURCE, configProblems } from "../config/validate";
 import { cellLine } from "../model/cells";
 import { removalProblems, type CellMove, type PreviousTenant } from "../model/lifecycle";
@@ -38,8 +41,10 @@ export function readStack(): StackInputs {
       configSource: CONFIG_SOURCE,
       ...(settings.stackRole === "cell" && settings.cell !== undefined ? { cell: settings.cell } : {}),
       skipTenants: settings.stackRole === "platform",
+      database: databaseOptions(settings.postgres),
     },
-    configProblems(get, keys),
+    // Edge kubeconfigs are read here, once, to be checked (never printed); the providers still take them as secrets.
+    [...configProblems(get, keys), ...edgeKubeconfigProblems(get, settings.edge.clusters)],
   );
   if (settings.stackRole !== "all" && !loaded.cells) {
     throw new ValidationError([{ file: CONFIG_SOURCE, path: "tenancy:stackRole", rule: `"${settings.stackRole}" needs a cells file (${settings.cellsFile}): without one, a stack holds everything ("all")` }]);
@@ -96,13 +101,31 @@ export function kubernetesProvider(settings: StackSettings): k8s.Provider {
   return new k8s.Provider(STACK_RESOURCE_NAMES.provider, { renderYamlToDirectory: settings.renderYamlToDirectory });
 }
 
+/**
+ * The platform's PostgreSQL, when the stack names one. Unset, the password comes from PGPASSWORD in
+ * pulumi's environment (the provider's default), never from plain config.
+ */
+export function postgresProvider(config: pulumi.Config, settings: StackSettings): postgresql.Provider | undefined {
+  const pg = settings.postgres;
+  if (pg.host === undefined) return undefined;
+  return new postgresql.Provider(STACK_RESOURCE_NAMES.postgresProvider, {
+    host: pg.host,
+    port: pg.port,
+    database: pg.database,
+    username: pg.adminUser,
+    password: config.getSecret(POSTGRES_ADMIN_PASSWORD_KEY),
+    sslmode: pg.sslMode,
+    superuser: pg.superuser,
+  });
+}
+
 /** Tenants and the providers of the edge clusters they name (the kubeconfig is secret config). */
 export async function declareTenants(
   plans: readonly TenantPlan[],
   platform: PlatformContext,
-  inputs: { config: pulumi.Config; settings: StackSettings; provider: k8s.Provider },
+  inputs: { config: pulumi.Config; settings: StackSettings; provider: k8s.Provider; postgresProvider?: postgresql.Provider; dependsOn?: pulumi.Resource[] },
 ): Promise<{ summaries: Record<string, TenantSummary>; bundles: Record<string, pulumi.Output<Record<string, Record<string, string>>>> }> {
-  const { config, settings, provider } = inputs;
+  const { config, settings, provider, postgresProvider: pg } = inputs;
   const edgeProviders: Record<string, k8s.Provider> = {};
   for (const cluster of [...new Set(plans.flatMap((p) => (p.edge?.cluster !== undefined ? [p.edge.cluster] : [])))].sort()) {
     edgeProviders[cluster] = new k8s.Provider(STACK_RESOURCE_NAMES.edgeProvider(cluster), {
@@ -113,7 +136,7 @@ export async function declareTenants(
   const summaries: Record<string, TenantSummary> = {};
   const bundles: Record<string, pulumi.Output<Record<string, Record<string, string>>>> = {};
   for (const plan of plans) {
-    const declared = new Tenant(plan.name, { plan, platform, edgeProviders }, { providers: [provider] });
+    const declared = new Tenant(plan.name, { plan, platform, edgeProviders, postgresProvider: pg }, { providers: [provider], dependsOn: inputs.dependsOn });
     summaries[plan.slug] = declared.summary;
     if (plan.edge) bundles[plan.slug] = declared.onboardingBundles;
     // Let this tenant's registrations go out before declaring the next: with thousands of tenants

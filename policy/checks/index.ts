@@ -17,3 +17,7 @@ export * from "./rbac";
 export * from "./signing-keys";
 export * from "./nats";
 export * from "./secret-placement";
+export * from "./postgres";
+export * from "./tenant-roles";
+export * from "./quota-keys";
+export * from "./admission";

@@ -8,6 +8,7 @@
 export const LABELS = {
   tenant: "tenancy.serviceradar.io/tenant",
   role: "tenancy.serviceradar.io/namespace-role",
+  plan: "tenancy.serviceradar.io/plan",
   natsUser: "tenancy.serviceradar.io/nats-user",
   component: "app.kubernetes.io/component",
   /** Set by the API server on every namespace (Kubernetes ≥ 1.21) to its name; nobody can forge it. */
@@ -18,3 +19,18 @@ export const DEFAULT_PLATFORM_NAMESPACE = "platform";
 export const CREDS_KEY = "nats.creds";
 export const COLLECTOR_TYPES = ["flowgger", "trapd", "netflow", "otel"] as const;
 export const tenantAccountName = (slug: string) => `TENANT_${slug}`;
+/** A tenant's PostgreSQL role, schema and database: `tenant_<slug>` with `-` as `_` (model/names.ts `postgresTenantIdentifier`). */
+export const POSTGRES_TENANT_PREFIX = "tenant_";
+/** The provider's name for PostgreSQL's PUBLIC pseudo-role. */
+export const POSTGRES_PUBLIC_ROLE = "public";
+
+/** The admission policies every tenant namespace must be under (plan/admission.ts). */
+export const ADMISSION_POLICIES = [
+  "tenancy-service-exposure",
+  "tenancy-pod-scheduling",
+  "tenancy-volume-claims",
+  "tenancy-images",
+  "tenancy-service-account-tokens",
+  "tenancy-disruption-budgets",
+  "tenancy-managed-objects",
+] as const;

@@ -89,25 +89,34 @@ export function subjectWithinTenant(entry: string, slug: string): boolean {
   return within(`${slug}.`) || within("_INBOX.") || within("_INBOX_EDGE.") || within("$JS.API.") || within("$JS.ACK.") || within("$JS.FC.");
 }
 
-/** Problems with a creds Secret of a tenant user (none for other Secrets). */
+/** The creds files a Secret holds: under the creds key, and every other value holding a user JWT block (an onboarding bundle's). */
+export function credsValues(secret: K8sObject): [string, string][] {
+  if (secret.kind !== "Secret") return [];
+  return [...valuesOf(secret)].filter(([key, value]) => key === CREDS_KEY || value.includes("-----BEGIN NATS USER JWT-----")).sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Problems with the creds of a tenant user, in every value of a Secret that holds them (none for other Secrets). */
 export function natsCredsProblems(secret: K8sObject): string[] {
-  if (secret.kind !== "Secret" || !keysOf(secret).includes(CREDS_KEY)) return [];
+  if (secret.kind !== "Secret") return [];
   const slug = secret.metadata.labels[LABELS.tenant];
   if (slug === undefined) return []; // not a tenant's user (placement is checked with the namespaces)
+  return credsValues(secret).flatMap(([key, creds]) => credsProblems(secret, slug, key, creds));
+}
+
+function credsProblems(secret: K8sObject, slug: string, key: string, creds: string): string[] {
   const where = `${describe(secret)} (tenant "${slug}")`;
   const rule = `a tenant's NATS users may only be allowed "${slug}.…", "_INBOX.…", "_INBOX_EDGE.…" and their account's "$JS.API/ACK/FC.…" subjects`;
-  const creds = valuesOf(secret).get(CREDS_KEY) ?? "";
   const token = credsUserJwt(creds);
-  if (!token) return [`${where}: ${CREDS_KEY} holds no NATS user JWT; ${rule}`];
+  if (!token) return [`${where}: ${key} holds no NATS user JWT; ${rule}`];
   let claims: Record<string, any>;
   try {
     claims = decodeJwt(token).claims;
   } catch (err) {
-    return [`${where}: the user JWT in ${CREDS_KEY} cannot be decoded (${(err as Error).message}); ${rule}`];
+    return [`${where}: the user JWT in ${key} cannot be decoded (${(err as Error).message}); ${rule}`];
   }
   const problems: string[] = [];
   const nats = claims.nats ?? {};
-  if (nats.type !== "user") problems.push(`the JWT in ${CREDS_KEY} is a ${JSON.stringify(nats.type)} JWT, not a user JWT`);
+  if (nats.type !== "user") problems.push(`the JWT in ${key} is a ${JSON.stringify(nats.type)} JWT, not a user JWT`);
   if (typeof claims.name !== "string" || !claims.name.startsWith(`${slug}-`)) problems.push(`its name ${JSON.stringify(claims.name)} does not start with "${slug}-"`);
   for (const dir of ["pub", "sub"] as const) {
     const allow = nats[dir]?.allow;
@@ -118,7 +127,8 @@ export function natsCredsProblems(secret: K8sObject): string[] {
     const outside = allow.filter((s: unknown) => typeof s !== "string" || !subjectWithinTenant(s, slug));
     if (outside.length > 0) problems.push(`nats.${dir}.allow has ${outside.map((s: unknown) => JSON.stringify(s)).join(", ")} outside the tenant`);
   }
-  return problems.map((p) => `${where}: user ${JSON.stringify(claims.name)}: ${p}; ${rule}`);
+  const prefix = key === CREDS_KEY ? "" : `${key}: `;
+  return problems.map((p) => `${where}: ${prefix}user ${JSON.stringify(claims.name)}: ${p}; ${rule}`);
 }
 
 /** Account JWTs in a text (anything that decodes as a JWT of `nats.type` "account"). */
@@ -251,13 +261,12 @@ export function checkNatsAccounts(objects: readonly K8sObject[], pushes: readonl
       }
     }
   }
-  for (const secret of objects) {
-    if (secret.kind !== "Secret" || !keysOf(secret).includes(CREDS_KEY)) continue;
+  for (const [secret, key, creds] of objects.flatMap((o) => credsValues(o).map(([k, v]) => [o, k, v] as const))) {
     const slug = secret.metadata.labels[LABELS.tenant];
     if (slug === undefined) continue;
-    const where = `${describe(secret)} (tenant "${slug}")`;
+    const where = `${describe(secret)} (tenant "${slug}")${key === CREDS_KEY ? "" : ` ${key}`}`;
     const expected = accounts.get(tenantAccountName(slug)) ?? [];
-    const token = credsUserJwt(valuesOf(secret).get(CREDS_KEY) ?? "");
+    const token = credsUserJwt(creds);
     let jwt: DecodedJwt | undefined;
     try {
       jwt = token ? decodeJwt(token) : undefined;

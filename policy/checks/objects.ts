@@ -20,6 +20,7 @@ export interface K8sObject {
   roleRef?: { kind?: string; name?: string; apiGroup?: string };
   subjects?: { kind?: string; name?: string; namespace?: string; apiGroup?: string }[];
   aggregationRule?: unknown;
+  rules?: unknown[];
 }
 
 export interface Violation {
@@ -71,8 +72,8 @@ export function k8sKind(type: string): string | undefined {
   return m[2];
 }
 
-export type ObjectField = "spec" | "data" | "stringData" | "binaryData" | "type" | "roleRef" | "subjects" | "aggregationRule";
-const ALL_FIELDS: ObjectField[] = ["spec", "data", "stringData", "binaryData", "type", "roleRef", "subjects", "aggregationRule"];
+export type ObjectField = "spec" | "data" | "stringData" | "binaryData" | "type" | "roleRef" | "subjects" | "aggregationRule" | "rules";
+const ALL_FIELDS: ObjectField[] = ["spec", "data", "stringData", "binaryData", "type", "roleRef", "subjects", "aggregationRule", "rules"];
 
 /**
  * The plain object a check sees, from a resource's type and properties (inputs or outputs).

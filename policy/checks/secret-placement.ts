@@ -9,6 +9,7 @@ import { NamespaceIndex, describe, keysOf, namespaceOf, type K8sObject, type Vio
 /** Component labels of Secrets that belong in the tenant's own namespaces (what runs at its edge). */
 export const TENANT_SIDE_COMPONENTS = [...COLLECTOR_TYPES, "leaf", "onboarding-bundle"] as const;
 export const NATS_CREDENTIALS_COMPONENT = "nats-credentials";
+export const POSTGRES_CREDENTIALS_COMPONENT = "postgresql-credentials";
 /** NATS users whose creds the tenant's own workloads hold. */
 export const TENANT_SIDE_NATS_USERS = ["collector", "leaf"] as const;
 /** NATS users whose creds only the platform holds (the EventWriter's reader, NACK's manager). */
@@ -21,7 +22,8 @@ export function secretSide(secret: K8sObject): "tenant" | "platform" | undefined
   if ((TENANT_SIDE_COMPONENTS as readonly string[]).includes(component ?? "")) return "tenant";
   if (component === NATS_CREDENTIALS_COMPONENT && (TENANT_SIDE_NATS_USERS as readonly string[]).includes(user ?? "")) return "tenant";
   if (component === NATS_CREDENTIALS_COMPONENT && (PLATFORM_SIDE_NATS_USERS as readonly string[]).includes(user ?? "")) return "platform";
-  if (component === "tenant-ca") return "platform";
+  // The tenant's database credentials belong to the platform's per-tenant workers (docs/database.md).
+  if (component === "tenant-ca" || component === POSTGRES_CREDENTIALS_COMPONENT) return "platform";
   return undefined;
 }
 

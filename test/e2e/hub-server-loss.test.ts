@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { connect, credsAuthenticator, type JetStreamClient, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPushedHub, type HubCluster } from "../support/hub-cluster";
-import { EDGE_INBOX, EXAMPLE_TENANTS, credsParts, expectedNats, jwtClaims, loadRendered, sleep, streamConfigOf, type Creds, type Rendered } from "../support/rendered";
+import { EDGE_INBOX, EXAMPLE_TENANTS, addStream, credsParts, expectedNats, jwtClaims, loadRendered, sleep, streamConfigOf, type Creds, type Rendered } from "../support/rendered";
 import { renderSync } from "../support/render";
 
 const te = new TextEncoder();
@@ -81,7 +81,7 @@ describe("a hub server lost while a tenant publishes", () => {
     const jsm = await (await client(t.manager!)).jetstreamManager();
     for (const spec of t.streams) {
       expect(spec.replicas, spec.name).toBe(3);
-      await jsm.streams.add(streamConfigOf(spec));
+      await addStream(jsm, streamConfigOf(spec));
     }
     const info = await jsm.streams.info(STREAM);
     expect([info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)].sort()).toEqual(cluster.servers.map((s) => s.name).sort());

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { deployPushes, loadRenderedHub, type HubCluster, type RenderedHub } from "../support/hub-cluster";
 import type { NatsServer } from "../support/nats-server";
-import { startMeshedPushedHub } from "../support/pushed-hub-tls";
 import { EXAMPLE_TENANTS, credsParts, jwtClaims, loadHubAccounts, loadRendered, rawGreeting, rawSession, readTenantFile, tempDir, type Rendered } from "../support/rendered";
 import { renderSync } from "../support/render";
+import { startPushedHub } from "../support/hub-cluster";
 
 const AUTH_VIOLATION = "-ERR 'Authorization Violation'";
 
@@ -52,7 +52,7 @@ beforeAll(async () => {
   hubOf.rotated = loadRenderedHub(rotatedOut);
 
   // One server (no streams here: connections and revocations only), every account of the active render pushed.
-  ({ cluster } = await startMeshedPushedHub(activeOut));
+  ({ cluster } = await startPushedHub(activeOut));
   server = cluster.servers[0]!.server;
 }, 120_000);
 

@@ -21,7 +21,6 @@ import { AckPolicy, type NatsConnection, type NatsError } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listAccounts, lookupAccount, withPusher } from "../../lib/nats/push";
 import type { HubCluster, RenderedHub } from "../support/hub-cluster";
-import { startMeshedPushedHub } from "../support/pushed-hub-tls";
 import {
   Clients,
   EXAMPLE_TENANTS,
@@ -49,6 +48,7 @@ import {
   type RenderedTenant,
 } from "../support/rendered";
 import { renderSync } from "../support/render";
+import { startPushedHub } from "../support/hub-cluster";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -120,7 +120,7 @@ beforeAll(async () => {
   renderSync({ out, tenants: EXAMPLE_TENANTS, revealSecrets: true });
   R = loadRendered(out);
   ACCOUNTS = loadHubAccounts(out);
-  ({ cluster, hub: pushed } = await startMeshedPushedHub(out, { servers: 3, jetstream: hubSizeFor(EXPECTED.values()) }));
+  ({ cluster, hub: pushed } = await startPushedHub(out, { servers: 3, jetstream: hubSizeFor(EXPECTED.values()) }));
   hubPort = cluster.servers[0]!.server.port;
 }, 120_000);
 

@@ -23,6 +23,7 @@ import { deployPushes, loadRenderedHub, startPushedHub, type HubCluster, type Pu
 import {
   EDGE_INBOX,
   EXAMPLE_TENANTS,
+  addStream,
   credsParts,
   eventually,
   expectedNats,
@@ -314,7 +315,7 @@ describe("tenant lifecycle on a running hub, by pushes alone", () => {
 
   it("starts with the subject's streams holding what its collector published, and the watchers connected with nkeys", async () => {
     const jsm = await (await client(manager(S, SUBJECT), 1)).jetstreamManager();
-    for (const spec of T(S, SUBJECT).streams) await jsm.streams.add(streamConfigOf(spec));
+    for (const spec of T(S, SUBJECT).streams) await addStream(jsm, streamConfigOf(spec));
     const nc = await client(collector(S, SUBJECT), 2);
     const sent = [`${SUBJECT}.events.syslog`, `${SUBJECT}.events.syslog`, `${SUBJECT}.events.auth`, `${SUBJECT}.snmp.traps`, `${SUBJECT}.netflow.v9`, `${SUBJECT}.otel.metrics.cpu`];
     sent.forEach((subject, i) => nc.publish(subject, te.encode(`m${i}`)));
@@ -347,7 +348,7 @@ describe("tenant lifecycle on a running hub, by pushes alone", () => {
     const jsm = await (await client(manager(S, NEWCOMER), 0)).jetstreamManager();
     for (const spec of T(S, NEWCOMER).streams) {
       expect(spec.replicas, spec.name).toBe(3);
-      await jsm.streams.add(streamConfigOf(spec));
+      await addStream(jsm, streamConfigOf(spec));
     }
     const ack = await (await client(collector(S, NEWCOMER), 1)).jetstream().publish(`${NEWCOMER}.events.syslog`, te.encode("hello"));
     expect(ack.stream).toBe(`${NEWCOMER}-events`);
@@ -507,16 +508,16 @@ describe("tenant lifecycle on a running hub, by pushes alone", () => {
 
     // FULL: 4 × 256Ki = the whole 1Mi. No stream without max_bytes; no room for even one byte more.
     const full = await (await client(manager(S, FULL), 0)).jetstreamManager();
-    for (const spec of T(S, FULL).streams) await full.streams.add(streamConfigOf(spec));
+    for (const spec of T(S, FULL).streams) await addStream(full, streamConfigOf(spec));
     await expect(full.streams.add({ name: `${FULL}-extra`, subjects: [`${FULL}.extra.>`], storage: "file" as never })).rejects.toMatchObject(MAX_BYTES_REQUIRED);
     await expect(full.streams.add({ name: `${FULL}-extra`, subjects: [`${FULL}.extra.>`], storage: "file" as never, max_bytes: 1 })).rejects.toMatchObject(INSUFFICIENT);
 
     // HALF: 4 × 128Ki leaves 512Ki: an unbounded stream is refused, a 512Ki one fits, 1 byte more not.
     const half = await (await client(manager(S, HALF), 1)).jetstreamManager();
-    for (const spec of T(S, HALF).streams) await half.streams.add(streamConfigOf(spec));
+    for (const spec of T(S, HALF).streams) await addStream(half, streamConfigOf(spec));
     await expect(half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never })).rejects.toMatchObject(MAX_BYTES_REQUIRED);
     await expect(half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI + 1 })).rejects.toMatchObject(INSUFFICIENT);
-    await half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI, discard: "new" as never });
+    await addStream(half, { name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI, discard: "new" as never });
     // Filling the extra stream hits its own reservation, never the account's other streams.
     const js = (await client(collector(S, HALF), 2)).jetstream();
     let accepted = 0;

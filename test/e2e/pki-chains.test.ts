@@ -152,7 +152,7 @@ interface TenantMaterial {
   slug: string;
   caCertPem: string;
   caKeyPem: string;
-  /** ca.crt of the platform Secret tenant-ca-<slug>. */
+  /** root-ca.crt of the tenant's ConfigMap tenant-ca. */
   caSecretRoot: string;
   configMap: Record<string, string>;
   caFile: string;
@@ -201,16 +201,17 @@ beforeAll(async () => {
   rootKeyPem = selfSigned.find((r) => r.inputs.subject.commonName === ROOT_CN)!.inputs.privateKeyPem;
   hubCaKeyPem = selfSigned.find((r) => r.inputs.subject.commonName === HUB_CA_CN)!.inputs.privateKeyPem;
 
+  // Tenant CA keys are in no manifest either (signing happens in state): their requests' inputs name them.
+  const tenantCaKey = (slug: string) => declared.find((r) => r.urn.includes("tls:index/certRequest:CertRequest::") && r.inputs.subject?.commonName === `${slug} tenant CA`)!.inputs.privateKeyPem as string;
   for (const t of tenants) {
-    const secret = manifest(`manifests/${PLATFORM_NS}/secret-tenant-ca-${t.slug}.yaml`).stringData;
     const configMap = manifest(`manifests/tenant-${t.slug}/configmap-tenant-ca.yaml`).data;
     material.set(t.slug, {
       slug: t.slug,
-      caCertPem: secret["tls.crt"],
-      caKeyPem: secret["tls.key"],
-      caSecretRoot: secret["ca.crt"],
+      caCertPem: configMap["ca.crt"],
+      caKeyPem: tenantCaKey(t.slug),
+      caSecretRoot: configMap["root-ca.crt"],
       configMap,
-      caFile: pemFile(secret["tls.crt"], `${t.slug}-ca.crt`),
+      caFile: pemFile(configMap["ca.crt"], `${t.slug}-ca.crt`),
       chainFile: pemFile(configMap["ca-chain.crt"], `${t.slug}-ca-chain.crt`),
       components: t.components.map((c) => {
         const s = manifest(c.secretFile).stringData;
@@ -368,13 +369,12 @@ describe("tenant CAs", () => {
     expect(counts.tenantCas).toBe(tenants.length);
   });
 
-  it("each CA key matches its certificate and appears only in Secret tenant-ca-<slug> of the platform namespace", () => {
+  it("each CA key matches its certificate and is in no manifest (it signs in state, nothing in the cluster reads it)", () => {
     for (const t of tenants) {
       const m = material.get(t.slug)!;
       expect(keyMatches(m.caCertPem, m.caKeyPem), t.slug).toBe(true);
       expect(m.caSecretRoot).toBe(rootPem);
-      expect(manifest(`manifests/${PLATFORM_NS}/secret-tenant-ca-${t.slug}.yaml`).type).toBe("kubernetes.io/tls");
-      expect(manifestsHolding(m.caKeyPem), t.slug).toEqual([`manifests/${PLATFORM_NS}/secret-tenant-ca-${t.slug}.yaml`]);
+      expect(manifestsHolding(m.caKeyPem), t.slug).toEqual([]);
     }
   });
 
@@ -502,16 +502,18 @@ describe("component certificates", () => {
 });
 
 describe("the NATS hub certificate", () => {
-  const hubNames = () => [HUB_CN, ...serviceDns(HUB_SERVICE, PLATFORM_NS)];
+  /** README: the chart's StatefulSet pods under its headless Service, which the routes dial (natsHubServers = 3). */
+  const podNames = () => [0, 1, 2].flatMap((i) => serviceDns(`${HUB_SERVICE}-${i}.${HUB_SERVICE}-headless`, PLATFORM_NS));
+  const hubNames = () => [HUB_CN, ...serviceDns(HUB_SERVICE, PLATFORM_NS), ...podNames()];
 
-  it("is issued by the hub CA and verifies under it as a TLS server and client, and as a server for each of its DNS names: its CN and Service nats in namespace platform", () => {
+  it("is issued by the hub CA and verifies under it as a TLS server and client, and as a server for each of its DNS names: its CN, Service nats in namespace platform, and each server's pod", () => {
     const cert = peculiar(hubPem);
     expect(cert.issuer).toBe(peculiar(hubCaPem).subject);
     for (const purpose of ["sslserver", "sslclient"]) {
       const v = verify(hubFile, { caFile: hubCaFile, purpose });
       expect(v.ok, `${purpose}: ${v.out}`).toBe(true);
     }
-    // No tenancy:natsHubPublicDnsNames in the stack: exactly the CN and the Service names.
+    // No tenancy:natsHubPublicDnsNames in the stack: exactly the CN, the Service names and the pods'.
     expect(dnsSans(cert).sort()).toEqual(hubNames().sort());
     for (const name of hubNames()) {
       const v = verify(hubFile, { caFile: hubCaFile, purpose: "sslserver", hostname: name });
@@ -549,11 +551,12 @@ describe("the NATS hub certificate", () => {
     expect(cert.notAfter.getTime() - cert.notBefore.getTime()).toBe(VALIDITY_HOURS.component * HOUR);
   });
 
-  it("Secret nats-hub-tls holds the hub certificate alone as tls.crt, its key (only there), and the platform root as ca.crt (what the hub trusts for client certificates)", () => {
+  it("Secret nats-hub-tls holds the hub certificate alone as tls.crt, its key (only there), the platform root as ca.crt (what the hub trusts for client certificates) and the hub CA as hub-ca.crt (what its servers verify each other's routes with)", () => {
     const secret = manifest(HUB_TLS_FILE);
     const s = secret.stringData;
     expect(secret.type).toBe("kubernetes.io/tls");
-    expect(Object.keys(s).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+    expect(Object.keys(s).sort()).toEqual(["ca.crt", "hub-ca.crt", "tls.crt", "tls.key"]);
+    expect(s["hub-ca.crt"]).toBe(hubCaPem);
     expect(splitCerts(s["tls.crt"])).toEqual([hubPem]);
     expect(s["ca.crt"]).toBe(rootPem);
     expect(keyMatches(hubPem, s["tls.key"])).toBe(true);

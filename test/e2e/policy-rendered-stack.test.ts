@@ -56,6 +56,12 @@ interface Census {
   configMaps: number;
   /** The tenants' account pushes (`<slug>/nats-account-push`, dynamic resources). */
   accountPushes: number;
+  postgresRoles: number;
+  postgresGrants: number;
+  postgresDefaultPrivileges: number;
+  tenantRoles: number;
+  admissionPolicies: number;
+  admissionBindings: number;
 }
 let census: Census;
 
@@ -87,6 +93,12 @@ beforeAll(async () => {
     tenants: stack.filter((r) => r.type === "tenancy:index:Tenant").length,
     configMaps: ofKind(stack, "ConfigMap").length,
     accountPushes: stack.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.urn.endsWith("/nats-account-push")).length,
+    postgresRoles: stack.filter((r) => r.type === "postgresql:index/role:Role").length,
+    postgresGrants: stack.filter((r) => r.type === "postgresql:index/grant:Grant").length,
+    postgresDefaultPrivileges: stack.filter((r) => r.type === "postgresql:index/defaultPrivileges:DefaultPrivileges").length,
+    tenantRoles: ofKind(stack, "Role").filter(inTenantNs).length,
+    admissionPolicies: ofKind(stack, "ValidatingAdmissionPolicy").length,
+    admissionBindings: ofKind(stack, "ValidatingAdmissionPolicyBinding").length,
   };
 });
 
@@ -96,6 +108,29 @@ const find = (s: StackResource[], kind: string, ns: string | undefined, name: st
   const r = ofKind(s, kind).find((x) => x.props.metadata?.name === name && x.props.metadata?.namespace === ns);
   if (!r) throw new Error(`rendered stack has no ${kind} ${ns ?? ""}/${name}`);
   return r;
+};
+
+/**
+ * A tenant CA's key as a kubernetes.io/tls Secret would hold it: it is in no Secret of the stack
+ * (it signs in state), so it is taken from the CA's request, its certificate from ConfigMap tenant-ca.
+ */
+const tenantCaSecret = (s: StackResource[], slug: string, namespace: string): StackResource => {
+  const csr = s.find((r) => r.type === "tls:index/certRequest:CertRequest" && plainInputs(r).subject?.commonName === `${slug} tenant CA`)!;
+  const published = plainInputs(find(s, "ConfigMap", `tenant-${slug}`, "tenant-ca")).data;
+  const type = "kubernetes:core/v1:Secret";
+  const name = `${slug}/ca-backup`;
+  return {
+    type,
+    name,
+    urn: urnOf(type, name),
+    props: {
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "kubernetes.io/tls",
+      metadata: { name: `tenant-ca-${slug}`, namespace, labels: { [TENANT]: slug, "app.kubernetes.io/component": "tenant-ca" } },
+      stringData: secret({ "tls.crt": published["ca.crt"], "tls.key": plainInputs(csr).privateKeyPem, "ca.crt": published["root-ca.crt"] }),
+    },
+  };
 };
 
 async function runAll(s: readonly StackResource[]): Promise<Reported[]> {
@@ -143,6 +178,10 @@ describe("the rendered example stack passes the pack", () => {
     "nats-user-permissions-within-tenant": (c) => ({ Secret: c.secrets, credsSecrets: c.credsSecrets, tenantCredsSecrets: c.credsSecrets }),
     "nats-user-in-tenant-account": (c) => ({ tenantCredsSecrets: c.credsSecrets, accountPushes: c.accountPushes, tenantAccounts: c.tenants }),
     "tenant-secrets-in-tenant-namespaces": (c) => ({ Namespace: c.namespaces, Secret: c.secrets, tenantSecrets: c.tenantSecrets }),
+    "postgres-tenant-roles-and-grants": (c) => ({ Role: c.postgresRoles, Grant: c.postgresGrants, DefaultPrivileges: c.postgresDefaultPrivileges }),
+    "tenant-roles-allow-list": (c) => ({ Namespace: c.namespaces, tenantRoles: c.tenantRoles }),
+    "tenant-namespace-quota-keys": (c) => ({ tenantNamespaces: c.tenantNamespaces.length, ResourceQuota: c.resourceQuotas, Role: c.tenantRoles }),
+    "tenant-admission-policies": (c) => ({ tenantNamespaces: c.tenantNamespaces.length, ValidatingAdmissionPolicy: c.admissionPolicies, ValidatingAdmissionPolicyBinding: c.admissionBindings, ConfigMap: c.configMaps }),
   };
 
   it("covers every policy with an expectation", () => {
@@ -173,6 +212,20 @@ describe("the rendered example stack passes the pack", () => {
 });
 
 describe("each break of the rendered stack is caught by its policy, and only by it", () => {
+  it("a tenant's schema granted to another tenant's role, and a role given createdb", async () => {
+    const s = cloneStack(stack);
+    const usage = s.find((r) => r.type === "postgresql:index/grant:Grant" && r.name === "globex/postgres-schema/grant-usage")!;
+    usage.props = { ...usage.props, role: "tenant_umbrella" };
+    const role = s.find((r) => r.type === "postgresql:index/role:Role" && r.name === "acme-corp/postgres-role")!;
+    role.props = { ...role.props, createDatabase: true };
+    await expectOnly(s, {
+      "postgres-tenant-roles-and-grants": [
+        { on: usage, says: ['schema "tenant_globex"', 'to tenant role "tenant_umbrella"'] },
+        { on: role, says: ['role "tenant_acme_corp" has createDatabase'] },
+      ],
+    });
+  });
+
   it("a tenant namespace without its default deny", async () => {
     const s = cloneStack(stack);
     s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-globex-org-emea", "default-deny")), 1);
@@ -211,6 +264,63 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     await expectOnly(s, {
       "tenant-namespace-pod-security": [{ on: find(s, "Namespace", undefined, "tenant-umbrella"), says: ["Namespace tenant-umbrella", "pod-security.kubernetes.io/enforce is missing"] }],
       "tenant-namespace-quota-and-limits": [{ on: find(s, "Namespace", undefined, "tenant-acme-corp-org-finance"), says: ["Namespace tenant-acme-corp-org-finance", "no ResourceQuota"] }],
+      "tenant-namespace-quota-keys": [{ on: find(s, "Namespace", undefined, "tenant-acme-corp-org-finance"), says: ["has no quota on requests.cpu (every pod)", "count/deployments.apps (Role tenant-acme-corp-org-finance/tenant-admin lets it be created)"] }],
+    });
+  });
+
+  it("a tenant Role widened: a '*' verb, escalate, and a write on network policies", async () => {
+    const s = cloneStack(stack);
+    const role = find(s, "Role", "tenant-globex", "tenant-viewer");
+    role.props.rules = [...plainInputs(role).rules, { apiGroups: [""], resources: ["configmaps"], verbs: ["*"] }, { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["escalate"] }, { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["patch"] }];
+    const n = plainInputs(role).rules.length;
+    await expectOnly(s, {
+      "tenant-roles-allow-list": [
+        { on: role, says: [`Role tenant-globex/tenant-viewer (tenant "globex"): rules[${n - 3}].verbs has "*"`] },
+        { on: role, says: [`rules[${n - 2}] grants "escalate"`] },
+        { on: role, says: [`rules[${n - 1}] may patch networkpolicies.networking.k8s.io`, "read-only to the tenant"] },
+      ],
+    });
+  });
+
+  it("a quota without a count the Roles need, and a namespace without its priority-class quota", async () => {
+    const s = cloneStack(stack);
+    delete find(s, "ResourceQuota", "tenant-initech", "tenant-quota").props.spec.hard["count/jobs.batch"];
+    s.splice(s.indexOf(find(s, "ResourceQuota", "tenant-globex-org-apac", "tenant-unlisted-priority-classes")), 1);
+    await expectOnly(s, {
+      "tenant-namespace-quota-keys": [
+        { on: find(s, "Namespace", undefined, "tenant-initech"), says: ["Namespace tenant-initech", "no quota on count/jobs.batch (Role tenant-initech/tenant-admin lets it be created)"] },
+        { on: find(s, "Namespace", undefined, "tenant-globex-org-apac"), says: ["no scoped quota admitting no pod of a priority class outside its plan"] },
+      ],
+    });
+  });
+
+  it("an admission policy unbound, one failing open, and a plan's params gone", async () => {
+    const s = cloneStack(stack);
+    s.splice(s.indexOf(ofKind(s, "ValidatingAdmissionPolicyBinding").find((b) => b.props.metadata.name === "tenancy-images")!), 1);
+    const open = ofKind(s, "ValidatingAdmissionPolicy").find((p) => p.props.metadata.name === "tenancy-disruption-budgets")!;
+    open.props.spec.failurePolicy = "Ignore";
+    s.splice(s.indexOf(find(s, "ConfigMap", "platform", "tenancy-admission-free")), 1);
+    const initech = ["tenant-initech", "tenant-initech-edge"].map((n) => find(s, "Namespace", undefined, n));
+    await expectOnly(s, {
+      "tenant-admission-policies": [
+        ...census.tenantNamespaces.map((ns) => ({ on: find(s, "Namespace", undefined, ns), says: [`Namespace ${ns}`, "is bound to tenancy-images by no binding"] })),
+        { on: open, says: ["ValidatingAdmissionPolicy tenancy-disruption-budgets has failurePolicy \"Ignore\""] },
+        ...initech.flatMap((on) => ["tenancy-service-exposure", "tenancy-pod-scheduling", "tenancy-volume-claims"].map((p) => ({ on, says: [`is bound to ${p} by no binding`, "params declared"] }))),
+      ],
+    });
+  });
+
+  it("creds widened under another key of a tenant Secret (every creds value is checked, not only nats.creds)", async () => {
+    const s = cloneStack(stack);
+    const r = ofKind(s, "Secret").find((x) => x.props.metadata.labels?.[TENANT] === "acme-corp" && x.props.metadata.labels?.["tenancy.serviceradar.io/nats-user"] === "collector")!;
+    const own = plainInputs(r).stringData["nats.creds"] as string;
+    const user = nkeyFromRaw("user", randomBytes(32));
+    const account = nkeyFromRaw("account", randomBytes(32));
+    const widened = userJwt({ user: publicOf(user), account, name: "acme-corp-backup", permissions: { pub: { allow: ["globex.>"] }, sub: { allow: ["_INBOX.>"] } }, issuedAt: 1767225600 });
+    r.props.stringData = { "nats.creds": secret(own), "backup.creds": secret(credsFile(widened, seedOf(user))) };
+    await expectOnly(s, {
+      "nats-user-permissions-within-tenant": [{ on: r, says: ['backup.creds: user "acme-corp-backup": nats.pub.allow has "globex.>" outside the tenant'] }],
+      "nats-user-in-tenant-account": [{ on: r, says: ["backup.creds", `issued by ${publicOf(account)}, not by tenant account TENANT_acme-corp`] }],
     });
   });
 
@@ -242,16 +352,16 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     });
   });
 
-  it("the tenant CA's Secret copied into the tenant's namespace", async () => {
+  it("no Secret holds a tenant CA's key: it signs in state, nothing in the cluster reads it", () => {
+    expect(ofKind(stack, "Secret").filter((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca")).toEqual([]);
+  });
+
+  it("the tenant CA copied into a Secret of the tenant's namespace", async () => {
     const s = cloneStack(stack);
-    const original = ofKind(s, "Secret").find((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca" && r.props.metadata.labels?.[TENANT] === "globex")!;
-    const copy: StackResource = JSON.parse(JSON.stringify(original));
-    copy.props.metadata.namespace = "tenant-globex";
-    copy.urn = `${original.urn}-copy`;
-    copy.name = `${original.name}-copy`;
+    const copy = tenantCaSecret(s, "globex", "tenant-globex");
     s.push(copy);
     await expectOnly(s, {
-      "signing-keys-in-platform-namespace": [{ on: copy, says: [`Secret tenant-globex/${original.props.metadata.name} holds tls.key: the private key of CA certificate`, "globex tenant CA"] }],
+      "signing-keys-in-platform-namespace": [{ on: copy, says: ["Secret tenant-globex/tenant-ca-globex holds tls.key: the private key of CA certificate", "globex tenant CA"] }],
       "signing-keys-in-platform-namespace-stack": [{ on: copy, says: ["the private key of CA certificate"] }],
       "tenant-secrets-in-tenant-namespaces": [{ on: copy, says: ['tenant-ca of tenant "globex"', "is a tenant namespace"] }],
     });
@@ -259,13 +369,13 @@ describe("each break of the rendered stack is caught by its policy, and only by 
 
   it("only the tenant CA's key, copied into a Secret of the tenant's namespace", async () => {
     const s = cloneStack(stack);
-    const original = plainInputs(ofKind(s, "Secret").find((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca" && r.props.metadata.labels?.[TENANT] === "initech")!);
+    const key = plainInputs(tenantCaSecret(s, "initech", "platform")).stringData["tls.key"];
     const type = "kubernetes:core/v1:Secret";
     const keyOnly: StackResource = {
       type,
       name: "initech/backup",
       urn: urnOf(type, "initech/backup"),
-      props: { apiVersion: "v1", kind: "Secret", metadata: { name: "backup", namespace: "tenant-initech", labels: { [TENANT]: "initech" } }, stringData: secret({ "key.pem": original.stringData["tls.key"] }) },
+      props: { apiVersion: "v1", kind: "Secret", metadata: { name: "backup", namespace: "tenant-initech", labels: { [TENANT]: "initech" } }, stringData: secret({ "key.pem": key }) },
     };
     s.push(keyOnly);
     await expectOnly(s, { "signing-keys-in-platform-namespace-stack": [{ on: keyOnly, says: ["Secret tenant-initech/backup holds key.pem: the private key of a CA certificate declared elsewhere in the stack"] }] });
@@ -347,7 +457,7 @@ describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyz
   });
   afterAll(() => server?.stop());
 
-  it("announces the pack and its 11 mandatory policies", async () => {
+  it("announces the pack and its 15 mandatory policies", async () => {
     const info = await server.info();
     expect(info.name).toBe("tenancy-isolation");
     expect(info.version).toBe("0.1.0");
@@ -371,8 +481,7 @@ describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyz
     expect(diagnostics[0]).toMatchObject({ policyName: "tenant-namespace-default-deny", policyPackName: "tenancy-isolation", enforcementLevel: "mandatory", urn: ns.urn });
     expect(diagnostics[0].message).toContain('Namespace tenant-acme-corp-org-secops (tenant "acme-corp") has no NetworkPolicy "default-deny"');
 
-    const copy = cloneStack([ofKind(stack, "Secret").find((r) => r.props.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca")!])[0];
-    copy.props.metadata.namespace = "default";
+    const copy = tenantCaSecret(cloneStack(stack), "acme-corp", "default");
     const perResource = await server.analyze(copy);
     expect(perResource.map((d) => [d.policyName, d.enforcementLevel])).toEqual([["signing-keys-in-platform-namespace", "mandatory"]]);
     expect(perResource[0].message).toContain("the private key of CA certificate");

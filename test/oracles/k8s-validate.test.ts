@@ -194,6 +194,29 @@ const VALID: Record<string, Record<string, unknown>> = {
     metadata: { name: "nats", namespace: NS },
     spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "nats" } } },
   },
+  "batch/v1/Job": {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "suspend-acme", namespace: NS },
+    spec: { backoffLimit: 3, template: { spec: { restartPolicy: "Never", containers: [{ name: "kubectl", image: "registry.k8s.io/kubectl:v1.31.0", args: ["get", "pods"] }] } } },
+  },
+  // From the Kubernetes documentation (Validating Admission Policy, "Getting Started").
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: { name: "demo-policy.example.com" },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: { resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"] }] },
+      validations: [{ expression: "object.spec.replicas <= 5" }],
+    },
+  },
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: { name: "demo-binding-test.example.com" },
+    spec: { policyName: "demo-policy.example.com", validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { environment: "test" } } } },
+  },
 };
 
 /** A deep copy of a valid fixture with `edit` applied, so each test changes exactly one thing. */

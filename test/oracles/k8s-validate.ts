@@ -32,6 +32,9 @@ import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { ValidatingAdmissionPolicy } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy";
+import { ValidatingAdmissionPolicyBinding } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding";
 
 /** One thing wrong with a manifest. `path` is dotted/bracketed from the object root ("" = the object itself). */
 export interface ManifestProblem {
@@ -194,6 +197,9 @@ const BUILTIN: ReadonlyArray<{ model: ModelClass; nameRule: NameRule; dataFields
   { model: Deployment, nameRule: SUBDOMAIN_RULE },
   { model: StatefulSet, nameRule: SUBDOMAIN_RULE },
   { model: PodDisruptionBudget, nameRule: SUBDOMAIN_RULE },
+  { model: Job, nameRule: SUBDOMAIN_RULE },
+  { model: ValidatingAdmissionPolicy, nameRule: SUBDOMAIN_RULE },
+  { model: ValidatingAdmissionPolicyBinding, nameRule: SUBDOMAIN_RULE },
 ];
 
 const kindKey = (apiVersion: string, kind: string) => `${apiVersion}/${kind}`;

@@ -18,10 +18,11 @@ import { validateManifest } from "../oracles/k8s-validate";
 import { registerNackSchemas } from "../oracles/nack-crds";
 import { ReachabilityOracle, type PodInfo } from "../oracles/reachability";
 
+import { edgeKubeconfig } from "../support/kubeconfig";
 registerNackSchemas();
 
 const KUBECONFIG_MARKER = "edge-cluster-credential-7f3a9c";
-const KUBECONFIG = `apiVersion: v1\nkind: Config\nusers:\n- name: edge\n  user:\n    token: ${KUBECONFIG_MARKER}\n`;
+const KUBECONFIG = edgeKubeconfig(KUBECONFIG_MARKER);
 const PUBLIC_HUB = "nats.tenancy.example.net";
 
 let run: OfflineRun;

@@ -82,7 +82,7 @@ beforeAll(async () => {
     render(tenantsWith(edit(SUBJECT, (d) => (d.status = "suspended"))), prev),
     render(tenantsWith(edit(SUBJECT, (d) => (d.status = "decommissioned"))), prev),
     render(tenantsWith((docs) => docs.delete(`${SUBJECT}.yaml`)), prev),
-    render(tenantsWith((docs) => { const d = docs.get(`${SUBJECT}.yaml`); docs.delete(`${SUBJECT}.yaml`); d.slug = "acme"; docs.set("acme.yaml", d); }), prev),
+    render(tenantsWith((docs) => { const d = docs.get(`${SUBJECT}.yaml`); docs.delete(`${SUBJECT}.yaml`); d.slug = "acme"; docs.set("acme.yaml", JSON.parse(JSON.stringify(d).replaceAll(`"${SUBJECT}:`, '"acme:'))); }), prev),
     render(tenantsWith(edit(SUBJECT, (d) => (d.organizations = d.organizations.filter((o: any) => o.id !== "finance")))), prev),
   ]);
   [removedAfterDecommission, removedSuspended, resumed, renewed] = await Promise.all([
@@ -135,9 +135,13 @@ describe("plan change (acme-corp pro → enterprise)", () => {
 });
 
 describe("suspension (acme-corp status: suspended) and resumption", () => {
-  it("scales the edge to zero and admits no new pod, keeping every object", () => {
+  it("scales the edge to zero and admits no new pod, keeping every object; adds only what stops the running pods", () => {
     expect(suspended.ok, suspended.stderr).toBe(true);
-    expect([...suspended.resources.keys()].sort()).toEqual([...base.resources.keys()].sort());
+    const added = [...suspended.resources.keys()].filter((u) => !base.resources.has(u)).map((u) => u.split("::").pop()).sort();
+    expect([...base.resources.keys()].filter((u) => !suspended.resources.has(u))).toEqual([]);
+    // The Job (platform namespace), and the suspender's Role and RoleBinding in each of acme-corp's four namespaces of its own.
+    const own = [`tenant-${SUBJECT}`, ...["netops", "secops", "finance"].map((o) => `tenant-${SUBJECT}-org-${o}`)];
+    expect(added).toEqual([`${SUBJECT}/suspension-job`, ...own.flatMap((ns) => [`${ns}-suspender-binding`, `${ns}-suspender-role`])].sort());
     const deployments = byKind(suspended, "Deployment", `tenant-${SUBJECT}-edge`);
     expect(deployments.length).toBe(4);
     for (const d of deployments) expect(d.inputs.spec.replicas, d.inputs.metadata.name).toBe(0);
@@ -149,7 +153,8 @@ describe("suspension (acme-corp status: suspended) and resumption", () => {
     expect(accountJwtClaims(suspended, SUBJECT).nats.limits.leaf).toBe(0);
     for (const ns of tenantNs(suspended, SUBJECT).filter((n) => !n.inputs.metadata.name.endsWith("-edge"))) expect(ns.options.protect).toBe(true);
     for (const s of byKind(suspended, "Stream").filter((x) => x.inputs.metadata.name.startsWith(`${SUBJECT}-`))) expect(s.options.protect).toBe(true);
-    expect(byKind(suspended, "Secret", "platform").some((s) => s.inputs.metadata.name === `tenant-ca-${SUBJECT}`)).toBe(true);
+    // Its CA stays (the key in state, the certificates published in its root namespace).
+    expect(byKind(suspended, "ConfigMap", `tenant-${SUBJECT}`).some((c) => c.inputs.metadata.name === "tenant-ca")).toBe(true);
   });
 
   it("resumes to exactly the active declaration: status back to active (after the suspended update) gives the base render's bytes", () => {
@@ -197,7 +202,8 @@ describe("decommissioning (acme-corp status: decommissioned)", () => {
     }
     for (const ns of tenantNs(decommissioned, SUBJECT)) expect(ns.options.protect ?? false, ns.inputs.metadata.name).toBe(false);
     const platformSecrets = byKind(decommissioned, "Secret", "platform").map((s) => s.inputs.metadata.name);
-    expect(platformSecrets).toEqual(expect.arrayContaining([`tenant-ca-${SUBJECT}`, `nats-${SUBJECT}-reader-creds`, `nats-${SUBJECT}-manager-creds`]));
+    expect(platformSecrets).toEqual(expect.arrayContaining([`nats-${SUBJECT}-reader-creds`, `nats-${SUBJECT}-manager-creds`]));
+    expect(byKind(decommissioned, "ConfigMap", `tenant-${SUBJECT}`).some((c) => c.inputs.metadata.name === "tenant-ca")).toBe(true);
   });
 
   it("then lets the file go: the next update declares nothing of the tenant", () => {

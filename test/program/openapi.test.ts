@@ -18,12 +18,13 @@ describe("every rendered Kubernetes object", () => {
     expect(problems).toEqual([]);
   });
 
+  const CLUSTER_SCOPED = new Set(["Namespace", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
   it("is a complete manifest: apiVersion, kind, metadata.name, and a namespace for namespaced kinds", () => {
     for (const m of render.manifests) {
       expect(typeof m.object.apiVersion, m.file).toBe("string");
       expect(typeof m.object.kind, m.file).toBe("string");
       expect(typeof m.object.metadata?.name, m.file).toBe("string");
-      if (m.object.kind !== "Namespace") expect(typeof m.object.metadata.namespace, m.file).toBe("string");
+      if (!CLUSTER_SCOPED.has(m.object.kind)) expect(typeof m.object.metadata.namespace, m.file).toBe("string");
     }
   });
 

@@ -51,6 +51,8 @@ const dns: PodInfo = { namespace: "kube-system", name: "coredns", labels: { "k8s
 const metricsServer: PodInfo = { namespace: "kube-system", name: "metrics-server", labels: { "k8s-app": "metrics-server" }, ip: nextPodIp() };
 const natsHub: PodInfo = { namespace: "platform", name: "nats-0", labels: NATS_LABELS, ip: nextPodIp() };
 const platformApi: PodInfo = { namespace: "platform", name: "api", labels: { app: "platform-api" }, ip: nextPodIp() };
+/** The chart's toolbox (nats-box), in the platform namespace, with the chart's labels. */
+const natsBox: PodInfo = { namespace: "platform", name: "nats-box", labels: { "app.kubernetes.io/name": "nats", "app.kubernetes.io/component": "nats-box" }, ip: nextPodIp() };
 const outsider: PodInfo = workload("default", "outsider");
 
 beforeAll(async () => {
@@ -153,22 +155,38 @@ describe("reachability matrix over every rendered NetworkPolicy", () => {
     }
   });
 
-  it("allows the NATS hub only on its client port (the leaf port is the edge leaf's), and no other platform pod", () => {
+  it("gives tenant namespaces nothing of the platform: no hub port (no creds for it are there), no toolbox, no other platform pod", () => {
     for (const ns of tenantNamespaces.filter((n) => !n.edge)) {
       const pod = workload(ns.name);
-      expect(connect(pod, natsHub, 4222).allowed, ns.name).toBe(true);
-      for (const port of [7422, 6222, 8222, 80]) expect(connect(pod, natsHub, port).allowed, `${ns.name}:${port}`).toBe(false);
-      expect(connect(pod, natsHub, 4222, "UDP").allowed, ns.name).toBe(false);
+      // Changed by issue 15: the client port was open to every tenant namespace; only the platform
+      // (the EventWriter's reader and NACK's manager hold creds for it) reaches it now.
+      for (const port of [4222, 7422, 6222, 8222, 80]) expect(connect(pod, natsHub, port).allowed, `${ns.name}:${port}`).toBe(false);
+      expect(connect(pod, natsBox, 4222).allowed, ns.name).toBe(false);
       expect(connect(pod, platformApi, 4222).allowed, ns.name).toBe(false);
       // and the platform cannot reach into tenants
       expect(connect(platformApi, pod, 80).allowed, ns.name).toBe(false);
       expect(connect(natsHub, pod, 4222).allowed, ns.name).toBe(false);
     }
-    // The hub still serves the platform itself, and not namespaces outside the tenancy.
+    // The hub serves the platform itself, and not namespaces outside the tenancy.
     expect(connect(platformApi, natsHub, 4222).allowed).toBe(true);
+    expect(connect(natsBox, natsHub, 4222).allowed).toBe(true);
     expect(connect(outsider, natsHub, 4222).allowed).toBe(false);
     // No public hub address in this stack: nothing outside the cluster reaches the hub at all.
     for (const port of [4222, 7422]) expect(connect(EXTERNAL, natsHub, port).allowed, `outside → hub:${port}`).toBe(false);
+  });
+
+  it("denies by default in the platform namespace: in from outside it, out but to DNS and the API server", () => {
+    for (const target of [platformApi, natsBox]) {
+      expect(connect(outsider, target, 8080).allowed, target.name).toBe(false);
+      expect(connect(EXTERNAL, target, 443).allowed, target.name).toBe(false);
+      expect(connect(workload("tenant-acme-corp-edge"), target, 8222).allowed, target.name).toBe(false);
+    }
+    expect(connect(platformApi, dns, 53, "UDP").allowed).toBe(true);
+    expect(connect(platformApi, metricsServer, 443).allowed).toBe(false);
+    expect(connect(platformApi, outsider, 80).allowed).toBe(false);
+    // The API server (default tenancy:platformApiServerCidrs 0.0.0.0/0, on 443 and 6443 only).
+    expect(connect(platformApi, { external: { ip: "192.0.2.1" } }, 6443).allowed).toBe(true);
+    expect(connect(platformApi, { external: { ip: "192.0.2.1" } }, 80).allowed).toBe(false);
   });
 
   it("denies everything else: other namespaces and the outside, both ways", () => {

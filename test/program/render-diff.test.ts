@@ -28,6 +28,7 @@ const GIT_ENV = {
 };
 
 let work: string; // everything of this test file, removed at the end
+let scriptTmp: string; // the script's TMPDIR
 let clone: string;
 let branch: string;
 const sha: Record<"base" | "head" | "broken" | "leaky" | "dropped", string> = { base: "", head: "", broken: "", leaky: "", dropped: "" };
@@ -52,7 +53,8 @@ function runDiff(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "tools/render-diff.ts"), ...args], {
       cwd: clone,
-      env: process.env,
+      // Its own temporary directory: other checkouts' runs of this test share the system's.
+      env: { ...process.env, TMPDIR: scriptTmp },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -90,6 +92,8 @@ const expected = { added: [] as string[], removed: [] as string[], changed: [] a
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-diff-test-"));
   clone = path.join(work, "repo");
+  scriptTmp = path.join(work, "tmp");
+  fs.mkdirSync(scriptTmp);
   execFileSync("git", ["clone", "--quiet", REPO, clone]);
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"), "dir");
   branch = git("rev-parse", "--abbrev-ref", "HEAD");
@@ -133,10 +137,8 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** The script's temporary directories (tenancy-render-diff-…) in the system's: none may outlive a run. */
-const scriptTempDirs = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith("tenancy-render-diff-") && !name.startsWith("tenancy-render-diff-test-"));
-const preexisting = new Set(scriptTempDirs());
-const leftovers = () => scriptTempDirs().filter((name) => !preexisting.has(name));
+/** The script's temporary directories (tenancy-render-diff-…) in the one it is given: none may outlive a run. */
+const leftovers = () => fs.readdirSync(scriptTmp).filter((name) => name.startsWith("tenancy-render-diff-"));
 
 describe("npm run diff on known commits", () => {
   it("the oracle sees the expected kind of change (so the comparisons below mean something)", () => {

@@ -54,9 +54,10 @@ describe("Tenant component over the example tenants", () => {
     expect(tenantNamespaces).toHaveLength(10);
     for (const ns of tenantNamespaces) {
       expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
-      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
-      const levels = ns === "tenant-initech" ? ["tenant-admin"] : ["tenant-admin", "tenant-viewer"]; // initech has no viewers
+      // initech has no viewers; umbrella is suspended: the platform's suspender may delete its pods.
+      const levels = [...(ns.startsWith("tenant-umbrella") ? ["tenancy-suspender"] : []), "tenant-admin", ...(ns === "tenant-initech" ? [] : ["tenant-viewer"])];
       expect(inNamespace("Role", ns), ns).toEqual(levels);
       expect(inNamespace("RoleBinding", ns), ns).toEqual(levels);
     }
@@ -69,7 +70,7 @@ describe("Tenant component over the example tenants", () => {
     expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "ingest-flowgger-hq", "ingest-otel-dc-east", "ingest-trapd-hq"].sort());
     expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "ingest-flowgger-office"].sort());
     for (const ns of edges.map((n) => n.metadata.name)) {
-      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // Tenant admins may look at their edge, not change it: it is the platform's to run.
       const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === ns && r.metadata.name === "tenant-admin")!;
@@ -99,7 +100,7 @@ describe("Tenant component over the example tenants", () => {
   });
 
   it("sets the edge's exact needs aside, and splits the rest of the tenant quota evenly over its other namespaces, overrides included", () => {
-    const quotaOf = (ns: string) => ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === ns)!.spec.hard;
+    const quotaOf = (ns: string) => ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === ns && q.metadata.name === "tenant-quota")!.spec.hard;
     // acme-corp's edge: flowgger ×2, trapd, otel, each collector Deployment with one surge pod, and
     // the leaf (recreated, never two): 3 + 2 + 2 + 1 = 8 pods at the pro LimitRange defaults
     // (100m/128Mi requests, 500m/512Mi limits).
@@ -114,6 +115,18 @@ describe("Tenant component over the example tenants", () => {
       secrets: "11",
       persistentvolumeclaims: "0",
       "services.loadbalancers": "0",
+      // Ephemeral storage at the pro LimitRange defaults (100Mi requests, 1Gi limits) for the same 8 pods.
+      "requests.ephemeral-storage": "800Mi",
+      "limits.ephemeral-storage": "8Gi",
+      // Four Deployments (three collectors, the leaf), each with up to 10 old ReplicaSets, its current and a new one.
+      "count/deployments.apps": "4",
+      "count/replicasets.apps": "48",
+      "count/serviceaccounts": "1",
+      "count/jobs.batch": "0",
+      "count/statefulsets.apps": "0",
+      "requests.nvidia.com/gpu": "0",
+      "requests.hugepages-2Mi": "0",
+      "standard.storageclass.storage.k8s.io/requests.storage": "0",
     });
     // pro plan: 8 CPU, 16Gi, 16 CPU / 32Gi limits; pods overridden to 80; less the edge, over 4 namespaces.
     expect(quotaOf("tenant-acme-corp-org-netops")).toMatchObject({
@@ -123,21 +136,39 @@ describe("Tenant component over the example tenants", () => {
       "limits.memory": "7Gi",
       pods: "18",
       "services.nodeports": "0",
+      // 16Gi less the edge's 800Mi, over 4 namespaces; counts the same way.
+      "requests.ephemeral-storage": "3896Mi",
+      "count/deployments.apps": "9",
+      "count/replicasets.apps": "108",
+      "count/serviceaccounts": "14",
+      "count/daemonsets.apps": "0",
+      // The plan buys 100Gi of "standard" and no GPU or huge pages: the stack's others are at 0.
+      "standard.storageclass.storage.k8s.io/requests.storage": "25Gi",
+      "standard.storageclass.storage.k8s.io/persistentvolumeclaims": "2",
+      "requests.nvidia.com/gpu": "0",
+      "requests.amd.com/gpu": "0",
+      "requests.hugepages-1Gi": "0",
     });
     // enterprise: edge of netflow ×2 (+1), flowgger (+1), leaf = 6 pods at 250m/256Mi; the rest over 3 namespaces.
     expect(quotaOf("tenant-globex")).toMatchObject({ "requests.cpu": "10166m", "requests.memory": "21333Mi", pods: "98" });
     const limits = ofKind(render.manifests, "LimitRange").find((q) => q.metadata.namespace === "tenant-initech")!;
     expect(limits.spec.limits).toEqual([
-      { type: "Container", defaultRequest: { cpu: "50m", memory: "64Mi" }, default: { cpu: "200m", memory: "256Mi" }, max: { cpu: "500m", memory: "512Mi" } },
+      {
+        type: "Container",
+        defaultRequest: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "50Mi" },
+        default: { cpu: "200m", memory: "256Mi", "ephemeral-storage": "256Mi" },
+        max: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "1Gi" },
+      },
     ]);
   });
 
-  it("admits no new pods for a suspended tenant, and keeps everything else", () => {
-    const quotas = ofKind(render.manifests, "ResourceQuota").filter((q) => q.metadata.namespace.startsWith("tenant-umbrella"));
+  it("admits nothing new for a suspended tenant (every quota key at zero), and keeps everything it has", () => {
+    const quotas = ofKind(render.manifests, "ResourceQuota").filter((q) => q.metadata.namespace.startsWith("tenant-umbrella") && q.metadata.name === "tenant-quota");
     expect(quotas).toHaveLength(3);
-    // basic: 2 CPU and 10 services, less the edge (trapd + surge + leaf: 3 pods at 100m, 2 Services), over 2 namespaces.
-    for (const q of quotas.filter((x) => !x.metadata.namespace.endsWith("-edge"))) expect(q.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "850m", services: "4" });
-    expect(quotas.find((x) => x.metadata.namespace.endsWith("-edge"))!.spec.hard).toMatchObject({ pods: "0", "requests.cpu": "300m", services: "2" });
+    // Every key an active basic tenant's quota has (the same keys as initech's, on free), each at zero.
+    const keys = Object.keys(ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === "tenant-initech" && q.metadata.name === "tenant-quota")!.spec.hard).sort();
+    expect(keys.length).toBeGreaterThanOrEqual(30);
+    for (const q of quotas) expect(q.spec.hard, q.metadata.namespace).toEqual(Object.fromEntries(keys.map((k) => [k, "0"])));
     expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
     // Its edge keeps every object, scaled to zero.
     const deployments = ofKind(render.manifests, "Deployment").filter((d) => d.metadata.namespace === "tenant-umbrella-edge");
@@ -176,7 +207,7 @@ describe("Tenant component over the example tenants", () => {
   it("parents every Kubernetes object to its Tenant or the Platform component, with the stack's provider", () => {
     const components = new Map(render.run.registrations.filter((r) => !r.custom).map((r) => [r.urn, r.type]));
     for (const r of render.run.registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
-      expect(["tenancy:index:Tenant", "tenancy:index:Platform", "tenancy:index:NatsHubConfig"]).toContain(components.get(r.parent));
+      expect(["tenancy:index:Tenant", "tenancy:index:Platform", "tenancy:index:NatsHubConfig", "tenancy:index:AdmissionPolicies"]).toContain(components.get(r.parent));
       expect(r.provider).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
     }
   });
@@ -198,11 +229,10 @@ describe("Tenant component over the example tenants", () => {
     }
   });
 
-  it("keeps each tenant CA key in the platform namespace only, and component keys only in their tenant's edge namespace", () => {
+  it("keeps no tenant CA key in the cluster (it signs in state), and component keys only in their tenant's edge namespace", () => {
     const secrets = ofKind(render.manifests, "Secret");
-    const caSecrets = secrets.filter((s) => s.metadata.name.startsWith("tenant-ca-"));
-    expect(caSecrets.map((s) => s.metadata.namespace)).toEqual(["platform", "platform", "platform", "platform"]);
-    const componentSecrets = secrets.filter((s) => s.type === "kubernetes.io/tls" && s.metadata.labels["tenancy.serviceradar.io/tenant"] && !s.metadata.name.startsWith("tenant-ca-"));
+    expect(secrets.filter((s) => s.metadata.labels?.["app.kubernetes.io/component"] === "tenant-ca" || s.metadata.name.startsWith("tenant-ca-"))).toEqual([]);
+    const componentSecrets = secrets.filter((s) => s.type === "kubernetes.io/tls" && s.metadata.labels["tenancy.serviceradar.io/tenant"]);
     expect(componentSecrets.length).toBe(11);
     for (const s of componentSecrets) expect(s.metadata.namespace).toBe(`tenant-${s.metadata.labels["tenancy.serviceradar.io/tenant"]}-edge`);
   });
@@ -218,7 +248,17 @@ describe("Tenant component over the example tenants", () => {
       certificates: ["flowgger.hq.acme-corp.serviceradar", "trapd.hq.acme-corp.serviceradar", "otel.dc-east.acme-corp.serviceradar", "leaf.edge.acme-corp.serviceradar"],
       natsUsers: ["collector-flowgger-hq", "collector-trapd-hq", "collector-otel-dc-east", "leaf", "reader", "manager"],
       streams: ["acme-corp-events", "acme-corp-snmp-traps", "acme-corp-netflow", "acme-corp-otel"],
+      // overrides.database.isolation: database in tenants/acme-corp.yaml
+      database: {
+        isolation: "database",
+        role: "tenant_acme_corp",
+        database: "tenant_acme_corp",
+        schema: "tenant_acme_corp",
+        credentialsSecret: "postgres-acme-corp-creds",
+        export: "pg_dump --format=custom --file=tenant_acme_corp.dump tenant_acme_corp",
+      },
     });
+    expect(render.run.outputs.tenants.initech.database).toEqual({ isolation: "attribute" });
     expect(Object.keys(render.run.outputs.tenants)).toEqual(["acme-corp", "globex", "initech", "umbrella"]);
   });
 });

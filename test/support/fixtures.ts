@@ -21,7 +21,7 @@ export function goodTenant(slug = "acme"): Record<string, any> {
     displayName: "Acme",
     plan: "pro",
     status: "active",
-    access: { admins: ["acme:admins"], viewers: ["acme:viewers"] },
+    access: { admins: [`${slug}:admins`], viewers: [`${slug}:viewers`] },
     organizations: [{ id: "netops" }, { id: "secops", sharesWith: ["netops"] }],
     collectors: [{ type: "flowgger", partition: "hq", replicas: 1 }],
   };

@@ -136,7 +136,10 @@ export async function startHubCluster(hub: RenderedHub, opts: HubOptions): Promi
   };
   try {
     await Promise.all(Array.from({ length: count }, (_, i) => start(i)));
-    if (count > 1) await waitForJetStreamCluster(servers);
+    if (count > 1) {
+      await waitForJetStreamCluster(servers);
+      await waitForFullMesh(servers.map((s) => s.ports.monitor));
+    }
   } catch (err) {
     await Promise.allSettled(servers.filter(Boolean).map((s) => s.server.stop()));
     throw err;
@@ -173,7 +176,11 @@ export async function startHubCluster(hub: RenderedHub, opts: HubOptions): Promi
     async restart(i) {
       await start(i);
       stopped.delete(i);
-      if (servers.length > 1) await waitForJetStreamCluster(servers.filter((s) => !stopped.has(s.index)));
+      if (servers.length > 1) {
+        const running = servers.filter((s) => !stopped.has(s.index));
+        await waitForJetStreamCluster(running);
+        await waitForFullMesh(running.map((s) => s.ports.monitor));
+      }
     },
     async stop() {
       await Promise.allSettled(servers.map((s) => s.server.stop()));
@@ -297,4 +304,40 @@ export async function deployPushes(cluster: HubCluster, before: RenderedPush[], 
     done.removed.push(tenant);
   }
   return done;
+}
+
+/** GET a monitoring endpoint of a server as JSON (undefined while it does not answer). */
+export function monitor(port: number, endpoint: string): Promise<Record<string, any> | undefined> {
+  return new Promise((resolve) => {
+    http
+      .get({ host: "127.0.0.1", port, path: endpoint }, (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch {
+            resolve(undefined);
+          }
+        });
+      })
+      .on("error", () => resolve(undefined));
+  });
+}
+
+/**
+ * Every server has a route to each of the others (GET /routez). A JetStream meta leader needs only
+ * a quorum of routes, and NATS does not forward between servers: a push from a server without a
+ * route to some resolver never reaches it ("only 2 of 3 resolvers acknowledged").
+ */
+export async function waitForFullMesh(monitorPorts: number[], timeoutMs = 30_000): Promise<void> {
+  if (monitorPorts.length < 2) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const routes = await Promise.all(monitorPorts.map((p) => monitor(p, "/routez")));
+    const peers = routes.map((r) => new Set(((r?.routes ?? []) as { remote_id?: string }[]).map((x) => x.remote_id)).size);
+    if (peers.every((n) => n >= monitorPorts.length - 1)) return;
+    if (Date.now() > deadline) throw new Error(`the hub's routes did not form a full mesh within ${timeoutMs} ms: routes per server ${JSON.stringify(peers)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -2,68 +2,16 @@
  * Pushed hubs for the tests whose subject is not the cluster itself, on top of
  * test/support/hub-cluster.ts (whose servers, conf mode and push code they use as they are):
  *
- *   - {@link startMeshedPushedHub}: startPushedHub's hub, but the accounts are pushed only once
- *     every server has a route to every other one. A JetStream meta leader (what hub-cluster waits
- *     for) needs only a quorum of routes, and a push from a server without a route to some
- *     resolver never reaches it ("only 2 of 3 resolvers acknowledged"), which a loaded machine
- *     makes likely;
  *   - {@link startTlsPushedHub}: the same servers with the leaf listener as the NATS chart is
  *     configured by this program (TLS with the rendered hub certificate, client certificates
  *     verified under the platform root, ca.crt of the same Secret), for the edge tests.
  */
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { accountPushProvider, type AccountPushInputs } from "../../components/account-push";
-import { loadRenderedHub, startHubCluster, type HubCluster, type HubOptions, type RenderedHub, type RenderedPush } from "./hub-cluster";
+import { loadRenderedHub, monitor, waitForFullMesh, type HubCluster, type HubOptions, type RenderedHub, type RenderedPush } from "./hub-cluster";
 import { freePort, startNatsServer, type NatsServer } from "./nats-server";
-
-/** GET a monitoring endpoint of a server as JSON (undefined while it does not answer). */
-function monitor(port: number, endpoint: string): Promise<Record<string, any> | undefined> {
-  return new Promise((resolve) => {
-    http
-      .get({ host: "127.0.0.1", port, path: endpoint }, (res) => {
-        let body = "";
-        res.on("data", (c) => (body += c));
-        res.on("end", () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch {
-            resolve(undefined);
-          }
-        });
-      })
-      .on("error", () => resolve(undefined));
-  });
-}
-
-/** Every server has a route to each of the others (GET /routez on the monitoring ports). */
-export async function waitForFullMesh(monitorPorts: number[], timeoutMs = 30_000): Promise<void> {
-  if (monitorPorts.length < 2) return;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const routes = await Promise.all(monitorPorts.map((p) => monitor(p, "/routez")));
-    const peers = routes.map((r) => new Set(((r?.routes ?? []) as { remote_id?: string }[]).map((x) => x.remote_id)).size);
-    if (peers.every((n) => n >= monitorPorts.length - 1)) return;
-    if (Date.now() > deadline) throw new Error(`the hub's routes did not form a full mesh within ${timeoutMs} ms: routes per server ${JSON.stringify(peers)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** startPushedHub (conf mode, `servers` default 1), the pushes waiting for a full mesh of routes. */
-export async function startMeshedPushedHub(out: string, opts: Omit<HubOptions, "mode"> = {}): Promise<{ cluster: HubCluster; hub: RenderedHub }> {
-  const hub = loadRenderedHub(out);
-  const cluster = await startHubCluster(hub, { ...opts, mode: "conf", servers: opts.servers ?? 1 });
-  try {
-    await waitForFullMesh(cluster.servers.map((s) => s.ports.monitor));
-    for (const p of hub.pushes) await cluster.push(p);
-  } catch (err) {
-    await cluster.stop();
-    throw err;
-  }
-  return { cluster, hub };
-}
 
 /** One server of a TLS-leaf hub. */
 export interface TlsHubServer {

@@ -168,7 +168,7 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
     check: (wf) => problemIf(JSON.stringify(triggers(wf).push.branches) !== '["main"]', "push.branches must be [main]"),
     breakIt: (wf) => (wf.on.push.branches = ["main", "feature/*"]),
   },
-  { name: "deploy: pulumi up with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy"))[0].with.policyPacks = "") },
+  { name: "deploy: pulumi up with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy"), "up")[0].with.policyPacks = "") },
   { name: "deploys are serialized, never cancelled", file: "deploy.yml", check: concurrency(/vars\.PULUMI_STACK/, false), breakIt: (wf) => (wf.concurrency["cancel-in-progress"] = true) },
   {
     name: "deploy runs in a protected environment",
@@ -301,6 +301,68 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
   },
 ];
 
+// Gates (issue 15): tests and the pack before merge, a preview before every deploy, scoped secrets.
+const gateChecks: { name: string; file: string; check: Check; breakIt: (wf: Workflow) => void }[] = [
+  { name: "checks run on every pull request to main, forks included", file: "checks.yml", check: (wf) => [...onlyTriggers(["pull_request"])(wf), ...problemIf(job(wf, "checks").if !== undefined, "checks must run for every pull request (no if:)")], breakIt: (wf) => (job(wf, "checks").if = "github.event.pull_request.head.repo.full_name == github.repository") },
+  {
+    name: "checks are unprivileged: read-only contents, no secrets, no persisted token",
+    file: "checks.yml",
+    check: (wf) => [
+      ...jobs(wf).flatMap(([name, j]) => writeScopes(permissionsOf(wf, j)).map((scope) => `${name} writes ${scope}`)),
+      ...secretReferences(wf).map((at) => `secret referenced at ${at}`),
+      ...stepsUsing(job(wf, "checks"), "actions/checkout").filter((st) => st.with?.["persist-credentials"] !== false).map(() => "checkout must not persist credentials"),
+    ],
+    breakIt: (wf) => (job(wf, "checks").env = { PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" }),
+  },
+  {
+    name: "checks run npm test (.ci/run) and then the policy pack over the render",
+    file: "checks.yml",
+    check: (wf) => {
+      const runs = runSteps(job(wf, "checks")).map((st) => st.run as string);
+      const test = runs.findIndex((r) => /^bash \.ci\/run$/m.test(r) || /^npm test\b/m.test(r));
+      const pack = runs.findIndex((r) => /^npm run test:policy$/m.test(r));
+      const script = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).scripts["test:policy"] as string;
+      return [
+        ...problemIf(test < 0, "no npm test"),
+        ...problemIf(pack < 0 || pack < test, "no policy pack run after the tests"),
+        ...problemIf(!/policy-rendered-stack\.test\.ts/.test(script ?? ""), "test:policy must run the pack over the rendered stack"),
+      ];
+    },
+    breakIt: (wf) => (job(wf, "checks").steps = steps(job(wf, "checks")).filter((st: any) => !/test:policy/.test(st.run ?? ""))),
+  },
+  {
+    name: "deploy previews with the policy pack, in the same job, before pulumi up",
+    file: "deploy.yml",
+    check: (wf) => {
+      const all = steps(job(wf, "deploy"));
+      const preview = all.findIndex((st) => actionOf(st) === "pulumi/actions" && st.with?.command === "preview");
+      const up = all.findIndex((st) => actionOf(st) === "pulumi/actions" && st.with?.command === "up");
+      return [
+        ...problemIf(preview < 0 || up < 0 || preview > up, "a pulumi preview must come before pulumi up"),
+        ...problemIf(preview >= 0 && all[preview].with.policyPacks !== "policy", "the preview must run the policy pack"),
+        // A preview that may fail without stopping the job gates nothing.
+        ...problemIf(preview >= 0 && (all[preview]["continue-on-error"] === true || all[preview].if !== undefined || (up >= 0 && typeof all[up].if === "string" && /always\(\)|failure\(\)/.test(all[up].if))), "a failed preview must stop the deploy"),
+      ];
+    },
+    breakIt: (wf) => (steps(job(wf, "deploy")).find((st: any) => st.with?.command === "preview")!["continue-on-error"] = true),
+  },
+  { name: "preview runs in the preview environment (its read-only kubeconfig and its own secrets)", file: "preview.yml", check: (wf) => problemIf(job(wf, "preview").environment !== "preview", "preview job must use environment preview"), breakIt: (wf) => delete job(wf, "preview").environment },
+  {
+    name: "render diff installs and runs only with tenant files alone, after checking out the base",
+    file: "render-diff.yml",
+    check: (wf) => {
+      const all = steps(job(wf, "render-diff"));
+      const scope = all.findIndex((st) => st.id === "scope");
+      const runsCode = all.map((st, i) => [st, i] as const).filter(([st]) => actionOf(st) === "actions/setup-node" || /\bnpm\b/.test(st.run ?? ""));
+      return [
+        ...problemIf(scope < 0 || !/git checkout --quiet --detach "\$BASE_SHA"/.test(all[scope]?.run ?? ""), "a scope step must check out the base"),
+        ...runsCode.flatMap(([st, i]) => problemIf(i < scope || st.if !== "steps.scope.outputs.mode == 'tenants'", `${st.name ?? st.uses}: runs code without the tenant-files-only condition`)),
+      ];
+    },
+    breakIt: (wf) => delete steps(job(wf, "render-diff")).find((st: any) => /npm ci/.test(st.run ?? ""))!.if,
+  },
+];
+
 /** Checks every workflow must pass. */
 const everywhere: { name: string; check: Check; breakIt: (wf: Workflow) => void }[] = [
   { name: "every action is pinned to a version", check: unpinnedActions, breakIt: (wf) => (allJobs(wf)[0].steps[0].uses = "actions/checkout@main") },
@@ -319,12 +381,12 @@ const everywhere: { name: string; check: Check; breakIt: (wf: Workflow) => void 
 const allJobs = (wf: Workflow) => jobs(wf).map(([, j]) => j);
 
 describe("workflow files", () => {
-  it("are the five this repository relies on, and parse", () => {
-    expect([...workflows.keys()]).toEqual(["deploy.yml", "drift.yml", "preview.yml", "render-diff-comment.yml", "render-diff.yml"]);
+  it("are the six this repository relies on, and parse", () => {
+    expect([...workflows.keys()]).toEqual(["checks.yml", "deploy.yml", "drift.yml", "preview.yml", "render-diff-comment.yml", "render-diff.yml"]);
     for (const wf of workflows.values()) expect(typeof wf.name).toBe("string");
   });
 
-  it.each(checks.map((c) => [c.name, c] as const))("%s", (_name, { file, check, breakIt }) => {
+  it.each([...checks, ...gateChecks].map((c) => [c.name, c] as const))("%s", (_name, { file, check, breakIt }) => {
     expect(check(workflow(file))).toEqual([]);
     const broken = copy(workflow(file));
     breakIt(broken);
@@ -366,7 +428,7 @@ type Call = [string, Record<string, any>];
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
 
 /** Runs a github-script `script` with fake `github`, `context` and `core`; returns the API calls it made. */
-async function runGithubScript(script: string, env: Record<string, string>, api: { comments?: any[]; issues?: any[]; prHeadSha?: string }): Promise<{ calls: Call[]; notices: string[] }> {
+async function runGithubScript(script: string, env: Record<string, string>, api: { comments?: any[]; issues?: any[]; prHeadSha?: string; files?: any[] }): Promise<{ calls: Call[]; notices: string[] }> {
   const calls: Call[] = [];
   const notices: string[] = [];
   const record = (name: string, result: unknown = {}) => async (args: Record<string, any>) => {
@@ -383,7 +445,7 @@ async function runGithubScript(script: string, env: Record<string, string>, api:
         updateComment: record("updateComment"),
         create: record("create"),
       },
-      pulls: { get: record("pullsGet", { head: { sha: api.prHeadSha } }) },
+      pulls: { get: record("pullsGet", { head: { sha: api.prHeadSha } }), listFiles: record("listFiles", api.files ?? [{ filename: "tenants/acme.yaml", status: "modified" }]) },
     },
   };
   const context = { repo: { owner: "serviceradar", repo: "tenancy" } };
@@ -411,10 +473,11 @@ describe("the comment step of render-diff-comment.yml", () => {
 
   it("creates the comment, with the marker, on the pull request the report is for", async () => {
     const { calls } = await runGithubScript(script, env(reportDir("42\n", "### Rendered manifests\n")), { prHeadSha: "a".repeat(40) });
-    expect(calls.map((c) => c[0])).toEqual(["pullsGet", "listComments", "createComment"]);
+    expect(calls.map((c) => c[0])).toEqual(["pullsGet", "listFiles", "listComments", "createComment"]);
     expect(calls[0][1].pull_number).toBe(42);
-    expect(calls[2][1].issue_number).toBe(42);
-    expect(calls[2][1].body).toMatch(/^<!-- tenancy:render-diff -->\n### Rendered manifests/);
+    expect(calls[3][1].issue_number).toBe(42);
+    expect(calls[3][1].body).toMatch(/^<!-- tenancy:render-diff -->\n### Rendered manifests/);
+    expect(calls[3][1].body).toContain("by the base branch's code");
   });
 
   it("updates its previous comment instead of adding another", async () => {
@@ -423,8 +486,8 @@ describe("the comment step of render-diff-comment.yml", () => {
       { id: 9, user: { type: "Bot" }, body: "<!-- tenancy:render-diff -->\nold report" },
     ];
     const { calls } = await runGithubScript(script, env(reportDir("42", "new report")), { prHeadSha: "a".repeat(40), comments });
-    expect(calls.map((c) => c[0])).toEqual(["pullsGet", "listComments", "updateComment"]);
-    expect(calls[2][1].comment_id).toBe(9);
+    expect(calls.map((c) => c[0])).toEqual(["pullsGet", "listFiles", "listComments", "updateComment"]);
+    expect(calls[3][1].comment_id).toBe(9);
   });
 
   it("refuses a pull request number that is not a plain number (the artifact is untrusted)", async () => {
@@ -441,9 +504,28 @@ describe("the comment step of render-diff-comment.yml", () => {
 
   it("cuts a report over GitHub's comment limit", async () => {
     const { calls } = await runGithubScript(script, env(reportDir("42", "x".repeat(100_000))), { prHeadSha: "a".repeat(40) });
-    const body: string = calls[2][1].body;
+    const body: string = calls[3][1].body;
     expect(body.length).toBeLessThanOrEqual(65536);
     expect(body).toContain("report cut at GitHub's comment size limit");
+  });
+});
+
+describe("the render diff comment of a fork's pull request: tenant files only (the scope step runs git: test/e2e/render-diff-scope.test.ts)", () => {
+  it("the comment step posts a render only when GitHub says the pull request changes tenant files alone", async () => {
+    const script: string = stepsUsing(job(workflow("render-diff-comment.yml"), "comment"), "actions/github-script")[0].with.script;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-artifact-"));
+    fs.writeFileSync(path.join(dir, "pr-number"), "42");
+    fs.writeFileSync(path.join(dir, "comment.md"), "### Rendered manifests (made by a rewritten workflow)\n");
+    const env = { REPORT_DIR: dir, HEAD_SHA: "a".repeat(40) };
+    const code = await runGithubScript(script, env, { prHeadSha: "a".repeat(40), files: [{ filename: "tenants/acme.yaml" }, { filename: ".github/workflows/render-diff.yml" }] });
+    const body: string = code.calls.find((c) => c[0] === "createComment")![1].body;
+    expect(body).toContain("### No render: this pull request changes code");
+    expect(body).toContain("- `.github/workflows/render-diff.yml`");
+    expect(body).not.toContain("Rendered manifests");
+    const renamed = await runGithubScript(script, env, { prHeadSha: "a".repeat(40), files: [{ filename: "tenants/acme.yaml", previous_filename: "index.ts", status: "renamed" }] });
+    expect(renamed.calls.find((c) => c[0] === "createComment")![1].body).toContain("- `index.ts`");
+    const tenantsOnly = await runGithubScript(script, env, { prHeadSha: "a".repeat(40), files: [{ filename: "tenants/acme.yaml" }, { filename: "tenants/new-one.yaml" }] });
+    expect(tenantsOnly.calls.find((c) => c[0] === "createComment")![1].body).toContain("Rendered manifests");
   });
 });
 

@@ -36,6 +36,8 @@ describe("what one connection may do on the hub", () => {
     const text = yamlOf({ ...goodTenant(), plan: "enterprise", overrides: { nats: { payload: "16Mi", subscriptions: 200000 } } });
     validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems);
     expect(problems.map(formatProblem)).toEqual([
+      'tenants/acme.yaml: overrides.nats.payload: plan "enterprise" states no ceiling for nats.payload: it cannot be overridden (a plan\'s ceilings: say how far each value may go)',
+      'tenants/acme.yaml: overrides.nats.subscriptions: 200000 is above plan "enterprise"\'s ceiling 100000',
       "tenants/acme.yaml: overrides.nats.subscriptions: 200000 exceeds the hub's max_subscriptions 100000, the most any plan grants (raise a plan in the plans file, not one tenant)",
       "tenants/acme.yaml: overrides.nats.payload: 16Mi exceeds the hub's max_payload 8388608, the most any plan grants (raise a plan in the plans file, not one tenant)",
     ]);

@@ -17,14 +17,14 @@ describe("plans file validation", () => {
   it("refuses an unknown field and a contradictory limit range, naming the plan", () => {
     const text = fs.readFileSync(PLANS_FILE, "utf8")
       .replace("description: Small teams; one edge site.", "description: Small teams; one edge site.\n    tier: 2")
-      .replace("defaultRequest: { cpu: 50m, memory: 64Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi }");
+      .replace("defaultRequest: { cpu: 50m, memory: 64Mi, ephemeral-storage: 50Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi, ephemeral-storage: 50Mi }");
     const problems: Problem[] = [];
     expect(validatePlans({ file: "plans/plans.yaml", text }, problems)).toBeUndefined();
     expect(problems.map(formatProblem)).toEqual([
-      "plans/plans.yaml: plans.basic.tier: unknown field; known fields: description, kubernetes, nats, retention",
+      "plans/plans.yaml: plans.basic.tier: unknown field; known fields: description, kubernetes, nats, retention, database, ceilings",
     ]);
     const contradictory: Problem[] = [];
-    validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8").replace("defaultRequest: { cpu: 50m, memory: 64Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi }") }, contradictory);
+    validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8").replace("defaultRequest: { cpu: 50m, memory: 64Mi, ephemeral-storage: 50Mi }", "defaultRequest: { cpu: 300m, memory: 64Mi, ephemeral-storage: 50Mi }") }, contradictory);
     expect(contradictory.map(formatProblem)).toEqual([
       "plans/plans.yaml: plans.free.kubernetes.limitRange.defaultRequest.cpu: default request 300m exceeds the default limit 200m",
     ]);

@@ -110,7 +110,7 @@ describe("tenant file validation", () => {
       "gamma.yaml": mutate(() => {}, "gamma"),
     });
     expect(problems).toEqual([
-      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials, edge",
+      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials, edge, database",
       'tenants/acme.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")',
       'tenants/beta.yaml: overrides.retention.maxAge: must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h") (got "7d")',
     ]);
@@ -132,12 +132,15 @@ describe("tenant file validation", () => {
     // -1 (unlimited) needs a stack that allows it on the shared hub; by default it is refused.
     const refused: Problem[] = [];
     validateTenants([{ file: "tenants/acme.yaml", text }], plans, refused);
-    expect(refused.map(formatProblem)).toEqual(["tenants/acme.yaml: overrides.nats.jetstream.consumers: -1 (unlimited) is not allowed on the shared hub: set a bound (or let the stack allow it with tenancy:natsAllowUnlimited)"]);
-    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text }], plans, problems, { hub: { ...DEFAULT_HUB_RULES, allowUnlimited: true } });
+    expect(refused.map(formatProblem)).toEqual([
+      'tenants/acme.yaml: overrides.nats.jetstream.consumers: -1 is above plan "pro"\'s ceiling 256',
+      "tenants/acme.yaml: overrides.nats.jetstream.consumers: -1 (unlimited) is not allowed on the shared hub: set a bound (or let the stack allow it with tenancy:natsAllowUnlimited)",
+    ]);
+    const [tenant] = validateTenants([{ file: "tenants/acme.yaml", text: mutate((t) => (t.overrides = { kubernetes: { quota: { pods: 90 } }, nats: { jetstream: { consumers: 128 } } })) }], plans, problems);
     expect(problems).toEqual([]);
     expect(tenant.limits.kubernetes.quota.pods).toBe(90);
     expect(tenant.limits.kubernetes.quota["requests.cpu"]).toBe(plans.pro.kubernetes.quota["requests.cpu"]);
-    expect(tenant.limits.nats.jetstream).toEqual({ ...plans.pro.nats.jetstream, consumers: -1 });
+    expect(tenant.limits.nats.jetstream).toEqual({ ...plans.pro.nats.jetstream, consumers: 128 });
   });
 
   it("accepts every example tenant, on at least three plans, one with organizations", () => {

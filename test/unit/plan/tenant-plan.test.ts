@@ -48,7 +48,7 @@ function logicalNames(plan: TenantPlan): string[] {
     for (const p of ns.networkPolicies) names.push(`NetworkPolicy ${p.logicalName}`);
     for (const a of ns.access) names.push(`Role ${a.role.logicalName}`, `RoleBinding ${a.binding.logicalName}`);
   }
-  names.push(`Certificate ${plan.pki.ca.logicalName}`, `Secret ${plan.pki.caSecret.logicalName}`, `ConfigMap ${plan.pki.caConfigMap.logicalName}`);
+  names.push(`Certificate ${plan.pki.ca.logicalName}`, `ConfigMap ${plan.pki.caConfigMap.logicalName}`);
   for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`, `Secret ${c.secret.logicalName}`);
   names.push(`RandomBytes ${plan.nats.accountKey.logicalName}`, `RandomBytes ${plan.nats.userKeys.logicalName}`);
   for (const u of plan.nats.users) names.push(`Secret ${u.secret.logicalName}`);

@@ -55,3 +55,31 @@ describe("checks: label selectors (Kubernetes semantics)", () => {
     expect(checks.tenantAccountKeys([], [push])).toEqual(new Set([account]));
   });
 });
+
+describe("checks: PostgreSQL roles and grants", () => {
+  const role = { name: "tenant_a", login: true, superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false };
+  it("passes a tenant's role with no elevated attribute, and refuses each elevated one and any membership", () => {
+    expect(checks.postgresRoleProblems(role)).toEqual([]);
+    for (const attribute of ["superuser", "createDatabase", "createRole", "replication", "bypassRowLevelSecurity"]) {
+      expect(checks.postgresRoleProblems({ ...role, [attribute]: true })).toEqual([`role "tenant_a" has ${attribute}: no role this stack declares may reach beyond its own objects`]);
+    }
+    expect(checks.postgresRoleProblems({ ...role, roles: ["pg_read_all_data"] })).toHaveLength(1);
+  });
+
+  const grant = (g: Record<string, any>) => checks.postgresGrantProblems({ database: "platform", ...g });
+  it.each([
+    ["CONNECT to the platform's database", { role: "tenant_a", objectType: "database", privileges: ["CONNECT"] }, 0],
+    ["usage of its own schema", { role: "tenant_a", objectType: "schema", schema: "tenant_a", privileges: ["USAGE"] }, 0],
+    ["DML on its own tables", { role: "tenant_a", objectType: "table", schema: "tenant_a", privileges: ["SELECT", "INSERT"] }, 0],
+    ["a revoke from PUBLIC", { role: "public", objectType: "schema", schema: "public", privileges: [] }, 0],
+    ["the migration role's grant", { role: "serviceradar", objectType: "schema", schema: "tenant_a", privileges: ["USAGE"] }, 0],
+    ["anything to PUBLIC", { role: "public", objectType: "table", schema: "tenant_a", privileges: ["SELECT"] }, 1],
+    ["another tenant's schema", { role: "tenant_b", objectType: "schema", schema: "tenant_a", privileges: ["USAGE"] }, 1],
+    ["another tenant's database", { role: "tenant_b", objectType: "database", database: "tenant_a", privileges: ["CONNECT"] }, 1],
+    ["CREATE on the platform's database", { role: "tenant_a", objectType: "database", privileges: ["CONNECT", "CREATE"] }, 1],
+    ["the platform's public schema", { role: "tenant_a", objectType: "schema", schema: "public", privileges: ["USAGE"] }, 1],
+    ["its own schema with grant option", { role: "tenant_a", objectType: "schema", schema: "tenant_a", privileges: ["USAGE"], withGrantOption: true }, 1],
+  ])("%s: %i problem(s)", (_what, g, count) => {
+    expect(grant(g)).toHaveLength(count);
+  });
+});

@@ -10,12 +10,12 @@ import { describe, expect, it } from "vitest";
 import * as checks from "../../../policy/checks";
 import { policies } from "../../../policy/policies";
 import { COLLECTOR_TYPES as LIB_COLLECTOR_TYPES } from "../../../model/schema";
-import { CREDS_KEY as LIB_CREDS_KEY, LABELS as LIB_LABELS, accountName } from "../../../model/names";
+import { CREDS_KEY as LIB_CREDS_KEY, LABELS as LIB_LABELS, POSTGRES_PUBLIC_ROLE, accountName, postgresTenantIdentifier } from "../../../model/names";
 
 describe("the pack", () => {
-  it("has 11 uniquely named policies, all mandatory, each with a description", () => {
-    expect(policies).toHaveLength(11);
-    expect(new Set(policies.map((p) => p.name)).size).toBe(11);
+  it("has 15 uniquely named policies, all mandatory, each with a description", () => {
+    expect(policies).toHaveLength(15);
+    expect(new Set(policies.map((p) => p.name)).size).toBe(15);
     for (const p of policies) {
       expect(p.enforcementLevel, p.name).toBe("mandatory");
       expect(p.description.length, p.name).toBeGreaterThan(20);
@@ -30,6 +30,8 @@ describe("the pack", () => {
     expect(checks.CREDS_KEY).toBe(LIB_CREDS_KEY);
     expect(checks.tenantAccountName("acme-corp")).toBe(accountName("acme-corp"));
     expect([...checks.COLLECTOR_TYPES]).toEqual([...LIB_COLLECTOR_TYPES]);
+    expect(postgresTenantIdentifier("acme-corp").startsWith(checks.POSTGRES_TENANT_PREFIX)).toBe(true);
+    expect(checks.POSTGRES_PUBLIC_ROLE).toBe(POSTGRES_PUBLIC_ROLE);
   });
 
   it("index.ts constructs the PolicyPack with exactly the exported policies (tests never import it: it starts a server)", () => {

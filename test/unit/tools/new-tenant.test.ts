@@ -136,7 +136,7 @@ describe("refusals leave the tenants directory as it was", () => {
   it("a namespace that collides with another tenant's (the loader checks the whole directory)", () => {
     // Tenant "x1-org" with organization "x" owns tenant-x1-org-org-x; "x1" with organization "org-x" would too.
     const message = refused({ slug: "x1", organizations: ["org-x"] }, (root) =>
-      fs.writeFileSync(path.join(root, "tenants/x1-org.yaml"), "slug: x1-org\ndisplayName: X\nplan: pro\nstatus: active\naccess: { admins: [x:admins] }\norganizations: [{ id: x }]\n"),
+      fs.writeFileSync(path.join(root, "tenants/x1-org.yaml"), "slug: x1-org\ndisplayName: X\nplan: pro\nstatus: active\naccess: { admins: [x1-org:admins] }\norganizations: [{ id: x }]\n"),
     );
     expect(message).toContain('tenants/x1.yaml: organizations[0].id: namespace of organization "org-x" "tenant-x1-org-org-x" collides with namespace of organization "x" of tenants/x1-org.yaml');
   });
