@@ -23,6 +23,8 @@ export interface ScaffoldOptions {
   /** The tenants directory (default `tenants`, relative to `relativeTo`). */
   dir: string;
   plansFile: string;
+  /** The cells file (cells/cells.yaml): a tenant's `cell:` must be one of its cells. */
+  cellsFile?: string;
   /** The tenant JSON Schema the file's first line points editors at. */
   schemaFile: string;
   /** Replace an existing file of the same name. */
@@ -64,7 +66,7 @@ export function displayNameFor(slug: string): string {
 }
 
 /** The tenant document the options describe, in the key order of the examples in tenants/. */
-export function tenantDocument(options: Omit<ScaffoldOptions, "dir" | "plansFile" | "schemaFile">): Record<string, unknown> {
+export function tenantDocument(options: Omit<ScaffoldOptions, "dir" | "plansFile" | "cellsFile" | "schemaFile">): Record<string, unknown> {
   const access: Record<string, string[]> = { admins: options.admins?.length ? options.admins : [`${options.slug}:admins`] };
   if (options.viewers?.length) access.viewers = options.viewers;
   return {
@@ -110,7 +112,7 @@ export function scaffoldTenant(options: ScaffoldOptions): { file: string; text: 
   fs.writeFileSync(file, text, { flag: previous === undefined ? "wx" : "w" });
   let valid = false;
   try {
-    loadTenants({ tenantsDir: dir, plansFile: path.resolve(base, options.plansFile), relativeTo: base });
+    loadTenants({ tenantsDir: dir, plansFile: path.resolve(base, options.plansFile), cellsFile: path.resolve(base, options.cellsFile ?? "cells/cells.yaml"), relativeTo: base });
     valid = true;
   } finally {
     if (!valid) {

@@ -157,7 +157,9 @@ async function main() {
   if (modes > 1) throw new Error("--platform, --cell and --all-cells: one at a time");
   if (modes === 0) return renderOne(values, config, out, values.stack!);
 
-  const cells = loadCells(path.resolve(config["tenancy:cellsFile"] ?? values["cells-file"]!));
+  const cellsFile = config["tenancy:cellsFile"] ?? values["cells-file"]!;
+  config["tenancy:cellsFile"] = cellsFile;
+  const cells = loadCells(path.resolve(cellsFile));
   if (values["all-cells"]) return allCells(values, cells, out);
   const given = values["stack-outputs"] ? (JSON.parse(fs.readFileSync(values["stack-outputs"], "utf8")) as Record<string, Record<string, unknown>>) : fleetOutputs(cells, out);
   if (values.platform) {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../model/load";
 import type { TenantModel } from "../../model/model";
 import { ReachabilityOracle, type Endpoint, type PodInfo, type Protocol } from "../oracles/reachability";
-import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples } from "../support/fixtures";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples, CELLS_FILE } from "../support/fixtures";
 
 interface TenantNamespace {
   name: string;
@@ -57,7 +57,7 @@ const outsider: PodInfo = workload("default", "outsider");
 
 beforeAll(async () => {
   const { manifests } = await renderExamples();
-  tenants = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, relativeTo: REPO }).tenants;
+  tenants = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: REPO }).tenants;
   // From the tenant files, not from the program: root namespace + one per organization, and an
   // edge namespace when the tenant lists collectors.
   tenantNamespaces = tenants.flatMap((t) => [

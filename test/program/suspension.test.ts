@@ -8,11 +8,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../model/load";
 import { restrictedViolations } from "../oracles/pod-security";
-import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples } from "../support/fixtures";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples, CELLS_FILE } from "../support/fixtures";
 import type { RenderedManifest } from "../../engine/render";
 
 let manifests: RenderedManifest[];
-const tenants = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, relativeTo: REPO }).tenants;
+const tenants = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: REPO }).tenants;
 const suspended = tenants.filter((t) => t.status === "suspended");
 const active = tenants.filter((t) => t.status === "active");
 /** A tenant's own namespaces, from its file: root and one per organization (the edge is scaled to zero by its plan). */

@@ -12,6 +12,7 @@ import type { RenderedManifest } from "../../engine/render";
 
 export const REPO = path.resolve(__dirname, "../..");
 export const PLANS_FILE = path.join(REPO, "plans/plans.yaml");
+export const CELLS_FILE = path.join(REPO, "cells/cells.yaml");
 export const EXAMPLES_DIR = path.join(REPO, "tenants");
 
 /** A valid tenant document to derive bad ones from. */
@@ -36,11 +37,12 @@ export function tenantsDir(files: Record<string, string>): string {
   return dir;
 }
 
-/** A directory in `parent` laid out like the repository: tenants/ (a copy of the examples), plans/, schema/, node_modules. */
+/** A directory in `parent` laid out like the repository: tenants/ (a copy of the examples), plans/, cells/, schema/, node_modules. */
 export function repositoryCopy(parent: string): string {
   const root = fs.mkdtempSync(path.join(parent, "repo-"));
   fs.cpSync(EXAMPLES_DIR, path.join(root, "tenants"), { recursive: true });
   fs.cpSync(path.join(REPO, "plans"), path.join(root, "plans"), { recursive: true });
+  fs.cpSync(path.join(REPO, "cells"), path.join(root, "cells"), { recursive: true });
   fs.cpSync(path.join(REPO, "schema"), path.join(root, "schema"), { recursive: true });
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
   return root;

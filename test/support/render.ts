@@ -30,6 +30,10 @@ export interface RenderOptions {
   revealSecrets?: boolean;
   /** The checkout whose `tools/render.ts` runs, and the working directory: this repository unless given. */
   root?: string;
+  /** A fleet with cells (docs/cells.md): `--all-cells`, `--platform` or `--cell <name>`. */
+  cells?: { all: true } | { platform: true } | { cell: string };
+  /** `--cells-file`: the cells file (relative to `root`, or absolute). */
+  cellsFile?: string;
 }
 
 /** A render that exited non-zero: the renderer's stderr (and stdout) as it wrote them. */
@@ -56,6 +60,8 @@ function renderArgs(o: RenderOptions): string[] {
     ...(o.previous !== undefined ? ["--previous", o.previous] : []),
     ...(o.stack !== undefined ? ["--stack", o.stack] : []),
     ...(o.revealSecrets ? ["--reveal-secrets"] : []),
+    ...(o.cells === undefined ? [] : "all" in o.cells ? ["--all-cells"] : "platform" in o.cells ? ["--platform"] : ["--cell", o.cells.cell]),
+    ...(o.cellsFile !== undefined ? ["--cells-file", o.cellsFile] : []),
   ];
 }
 

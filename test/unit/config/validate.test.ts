@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { configProblems } from "../../../config/validate";
 import { loadTenants } from "../../../model/load";
 import { formatProblem, type ValidationError } from "../../../model/problems";
-import { PLANS_FILE, goodTenant, tenantsDir, yamlOf } from "../../support/fixtures";
+import { PLANS_FILE, goodTenant, tenantsDir, yamlOf, CELLS_FILE } from "../../support/fixtures";
 
 const mutate = (fn: (t: Record<string, any>) => void, slug = "acme") => {
   const t = goodTenant(slug);
@@ -33,7 +33,7 @@ describe("stack config validation (PKI)", () => {
     const dir = tenantsDir({ "acme.yaml": mutate((t) => (t.plan = "gold")) });
     let error: unknown;
     try {
-      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, relativeTo: path.dirname(dir) }, stackProblems({ pkiRootValidityHours: 0 }));
+      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: path.dirname(dir) }, stackProblems({ pkiRootValidityHours: 0 }));
     } catch (e) {
       error = e;
     }

@@ -6,7 +6,7 @@ import { loadTenants } from "../../../model/load";
 import { validatePlans } from "../../../model/plans";
 import { formatProblem, ValidationError, type Problem } from "../../../model/problems";
 import { validateTenants } from "../../../model/tenants";
-import { PLANS_FILE, goodTenant, tenantsDir, yamlOf } from "../../support/fixtures";
+import { PLANS_FILE, goodTenant, tenantsDir, yamlOf, CELLS_FILE } from "../../support/fixtures";
 
 const plans = validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8") }, [])!;
 const GiB = 2 ** 30;
@@ -77,11 +77,11 @@ describe("what all tenants together may take of one hub server", () => {
     const files = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`t${i}.yaml`, yamlOf(goodTenant(`t${i}`))]));
     const dir = tenantsDir(files);
     try {
-      expect(() => loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, hub: { ...DEFAULT_HUB_RULES, maxConnections: 1200 }, configSource: "Pulumi.dev.yaml" })).toThrow(ValidationError);
-      expect(() => loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, hub: { ...DEFAULT_HUB_RULES, maxConnections: 1200 }, configSource: "Pulumi.dev.yaml" })).toThrow(
+      expect(() => loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, hub: { ...DEFAULT_HUB_RULES, maxConnections: 1200 }, configSource: "Pulumi.dev.yaml" })).toThrow(ValidationError);
+      expect(() => loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, hub: { ...DEFAULT_HUB_RULES, maxConnections: 1200 }, configSource: "Pulumi.dev.yaml" })).toThrow(
         /Pulumi\.dev\.yaml: tenancy:natsHubMaxConnections: 1200 per hub server is less than the 3 tenants' 300 plus the platform's 1000/,
       );
-      expect(loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, hub: { ...DEFAULT_HUB_RULES, maxConnections: 1300 } }).tenants).toHaveLength(3);
+      expect(loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, hub: { ...DEFAULT_HUB_RULES, maxConnections: 1300 } }).tenants).toHaveLength(3);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import { formatProblem, ValidationError, type Problem } from "../../../model/pro
 import { validateTenants } from "../../../model/tenants";
 import type { EdgeOptions } from "../../../model/model";
 import type { SourceFile } from "../../../model/yaml";
-import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf } from "../../support/fixtures";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, goodTenant, tenantsDir, yamlOf, CELLS_FILE } from "../../support/fixtures";
 
 const plansProblems: Problem[] = [];
 const plans = validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8") }, plansProblems)!;
@@ -110,7 +110,7 @@ describe("tenant file validation", () => {
       "gamma.yaml": mutate(() => {}, "gamma"),
     });
     expect(problems).toEqual([
-      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials, edge, database",
+      "tenants/acme.yaml: colour: unknown field; known fields: slug, displayName, plan, status, access, organizations, overrides, collectors, certificates, credentials, edge, cell, movedFrom, database",
       'tenants/acme.yaml: plan: must be one of "basic", "enterprise", "free", "pro" (got "gold")',
       'tenants/beta.yaml: overrides.retention.maxAge: must be a Go duration such as "72h" or "90m" (no "d": write 7 days as "168h") (got "7d")',
     ]);
@@ -144,7 +144,7 @@ describe("tenant file validation", () => {
   });
 
   it("accepts every example tenant, on at least three plans, one with organizations", () => {
-    const { tenants } = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, relativeTo: REPO });
+    const { tenants } = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: REPO });
     expect(tenants.length).toBeGreaterThanOrEqual(3);
     expect(new Set(tenants.map((t) => t.plan)).size).toBeGreaterThanOrEqual(3);
     expect(tenants.some((t) => t.organizations.length > 0)).toBe(true);
@@ -154,7 +154,7 @@ describe("tenant file validation", () => {
     const dir = tenantsDir({ "good.yaml": mutate(() => {}, "good"), "bad.yaml": mutate((t) => (t.status = "paused"), "bad"), "extra.yml": "x: 1\n" });
     let error: unknown;
     try {
-      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, relativeTo: path.dirname(dir) });
+      loadTenants({ tenantsDir: dir, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: path.dirname(dir) });
     } catch (e) {
       error = e;
     }

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../../model/load";
 import { ValidationError } from "../../../model/problems";
 import { ScaffoldError, parseCollector, scaffoldTenant, tenantDocument, type ScaffoldOptions } from "../../../tools/lib-new-tenant";
-import { PLANS_FILE, readTree, repositoryCopy } from "../../support/fixtures";
+import { PLANS_FILE, readTree, repositoryCopy, CELLS_FILE } from "../../support/fixtures";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-new-tenant-test-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -57,7 +57,7 @@ describe("scaffolding a tenant", () => {
     };
     expect(parse(text)).toEqual(document);
     // The loader resolves it with the examples, as render and pulumi up will.
-    const { tenants } = loadTenants({ tenantsDir: path.join(root, "tenants"), plansFile: PLANS_FILE, relativeTo: root });
+    const { tenants } = loadTenants({ tenantsDir: path.join(root, "tenants"), plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: root });
     const hooli = tenants.find((t) => t.slug === "hooli")!;
     expect(hooli).toMatchObject({ plan: "pro", status: "active", admins: ["hooli:sre"], viewers: ["hooli:noc"] });
     expect(hooli.collectors).toEqual([{ type: "flowgger", partition: "hq", replicas: 2 }, { type: "trapd", partition: "hq", replicas: 1 }]);
