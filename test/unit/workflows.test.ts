@@ -52,14 +52,20 @@ const onlyPulumiStep = (j: Job, command?: string) => pulumiSteps(j).filter((s) =
 type Check = (wf: Workflow) => string[];
 const problemIf = (condition: boolean, problem: string) => (condition ? [problem] : []);
 
-/** A pulumi/actions step running `command`, with the inputs every update of this stack needs. */
-function pulumiStepProblems(jobName: string, command: string, extra: Record<string, unknown>): Check {
+/**
+ * A pulumi/actions step running `command`, with the inputs every update of this stack needs. The
+ * stack is a repository variable, or with cells exactly `stack`: vars.PULUMI_STACK_PREFIX and the
+ * stack's name from the changed-stacks job.
+ */
+function pulumiStepProblems(jobName: string, command: string, extra: Record<string, unknown>, stack?: string): Check {
   return (wf) => {
     const candidates = onlyPulumiStep(job(wf, jobName), command);
     if (candidates.length !== 1) return [`${jobName}: expected one pulumi/actions step with command ${command}, found ${candidates.length}`];
     const inputs = candidates[0].with ?? {};
     const problems: string[] = [];
-    if (!isVarsExpression(inputs["stack-name"])) problems.push(`${jobName}: stack-name must come from a repository variable, got ${JSON.stringify(inputs["stack-name"])}`);
+    if (stack === undefined ? !isVarsExpression(inputs["stack-name"]) : inputs["stack-name"] !== stack) {
+      problems.push(`${jobName}: stack-name must be ${stack ?? "a repository variable"}, got ${JSON.stringify(inputs["stack-name"])}`);
+    }
     if (inputs.policyPacks !== "policy") problems.push(`${jobName}: policyPacks must be "policy", got ${JSON.stringify(inputs.policyPacks)}`);
     if (!/^\$\{\{\s*vars\.PULUMI_BACKEND_URL\s*\}\}$/.test(String(inputs["cloud-url"] ?? ""))) problems.push(`${jobName}: cloud-url must be vars.PULUMI_BACKEND_URL`);
     const token = String(candidates[0].env?.PULUMI_ACCESS_TOKEN ?? "");
@@ -259,7 +265,7 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
         ...problemIf(stepsUsing(j, "actions/checkout")[0]?.with?.["fetch-depth"] !== 0, "checkout needs the history (fetch-depth: 0) to render the base"),
       ];
     },
-    breakIt: (wf) => (job(wf, "render-diff").steps = steps(job(wf, "render-diff")).map((s: any) => (typeof s.run === "string" ? { ...s, run: s.run.replace("--base", "--head") } : s))),
+    breakIt: (wf) => (job(wf, "render-diff").steps = steps(job(wf, "render-diff")).map((s: any) => (typeof s.run === "string" ? { ...s, run: s.run.replaceAll("diff -- --base", "diff -- --head") } : s))),
   },
 
   // render-diff-comment.yml (privileged, runs no fork code)
