@@ -627,7 +627,10 @@ describe("workflow files", () => {
     const names = new Set([...workflows.values()].flatMap((wf) => JSON.stringify(wf).match(/secrets\.[A-Z_]+/g) ?? []));
     expect([...names].sort()).toEqual(["secrets.KUBECONFIG", "secrets.PULUMI_ACCESS_TOKEN", "secrets.PULUMI_CONFIG_PASSPHRASE"]);
     const docs = fs.readFileSync(path.resolve(__dirname, "../../docs/gitops.md"), "utf8");
-    for (const name of [...names, "vars.PULUMI_STACK", "vars.PULUMI_BACKEND_URL", "vars.PULUMI_ORGANIZATION"]) expect(docs).toContain(name.split(".")[1]);
+    for (const name of [...names, "vars.PULUMI_STACK", "vars.PULUMI_STACK_PREFIX", "vars.PULUMI_BACKEND_URL", "vars.PULUMI_ORGANIZATION"]) expect(docs).toContain(name.split(".")[1]);
+    // And every variable the workflows read is one of those, or the hub's port-forward (docs/nats.md).
+    const vars = new Set([...workflows.values()].flatMap((wf) => JSON.stringify(wf).match(/vars\.[A-Z_]+/g) ?? []));
+    expect([...vars].sort()).toEqual(["vars.NATS_HUB_PORT_FORWARD", "vars.PULUMI_BACKEND_URL", "vars.PULUMI_ORGANIZATION", "vars.PULUMI_STACK", "vars.PULUMI_STACK_PREFIX"]);
   });
 
   it("pass the same access token expression to every pulumi step", () => {
