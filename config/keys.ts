@@ -78,6 +78,12 @@ export const CONFIG_KEYS = {
     description: 'The cell this stack declares (with stackRole "cell")',
     group: FILES,
   },
+  stackReferencePrefix: {
+    schema: Type.String({ maxLength: 200, rule: "must be a string, e.g. \"acme/tenancy/\"" }),
+    computedDefault: "<organization>/<project>/",
+    description: "What precedes a stack's name from the cells file in a StackReference (empty on a DIY backend, which takes bare names)",
+    group: FILES,
+  },
 
   platformNamespace: {
     schema: Type.String({ pattern: DNS_LABEL, maxLength: 63, rule: "must be a namespace name (DNS label)" }),

@@ -19,6 +19,8 @@ export interface StackSettings {
   stackRole: "all" | "platform" | "cell";
   /** With stackRole "cell": which. */
   cell?: string;
+  /** What precedes a cells-file stack name in a StackReference; undefined: `<organization>/<project>/`. */
+  stackReferencePrefix?: string;
   /** Namespace of the shared platform (NATS hub, platform services, CA keys). */
   platformNamespace: string;
   natsHub: {
@@ -211,6 +213,7 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
     cellsFile: value("cellsFile"),
     stackRole: value("stackRole"),
     cell: value<string | undefined>("cell"),
+    stackReferencePrefix: value<string | undefined>("stackReferencePrefix"),
     platformNamespace,
     natsHub: { podLabels: value("natsHubPodLabels"), clientPort, leafPort },
     dns: { namespace: value("dnsNamespace"), podLabels: value("dnsPodLabels") },

@@ -430,11 +430,14 @@ export type Collector = Static<typeof CollectorSchema>;
 export type CollectorType = (typeof COLLECTOR_TYPES)[number];
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
+/** A stack's name: it becomes a CI job's matrix value and a command-line argument, so plain characters only. */
+const STACK_NAME = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
+
 /** cells/cells.yaml: which stacks hold the fleet (docs/cells.md). */
 export const CellsFileSchema = Type.Object(
   {
     platform: Type.Object(
-      { stack: Type.String({ minLength: 1, maxLength: 200, description: "The platform stack, as a StackReference names it (org/project/stack, or the bare name on a DIY backend)" }) },
+      { stack: Type.String({ pattern: STACK_NAME, maxLength: 100, description: "The platform stack's name (its StackReference is tenancy:stackReferencePrefix followed by it)" }) },
       { additionalProperties: false },
     ),
     defaultCell: Type.String({ pattern: DNS_LABEL, maxLength: MAX_CELL_LENGTH, description: "The cell of a tenant file that names none" }),
@@ -442,7 +445,7 @@ export const CellsFileSchema = Type.Object(
       Type.Object(
         {
           name: Type.String({ pattern: DNS_LABEL, maxLength: MAX_CELL_LENGTH, description: "The cell's name, which tenant files give as `cell:`" }),
-          stack: Type.String({ minLength: 1, maxLength: 200, description: "The cell's stack, as a StackReference names it" }),
+          stack: Type.String({ pattern: STACK_NAME, maxLength: 100, description: "The cell's stack's name (its StackReference is tenancy:stackReferencePrefix followed by it)" }),
         },
         { additionalProperties: false },
       ),

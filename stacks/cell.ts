@@ -10,7 +10,7 @@ import { arrivalProblems, type PreviousTenant } from "../model/lifecycle";
 import { STACK_RESOURCE_NAMES } from "../model/names";
 import { endorsementProblem, planCellIdentity, type PlatformOutput } from "../plan/cells";
 import { planTenant } from "../plan/tenant";
-import { cellOnDisk, declareTenants, guardRemovals, kubernetesProvider, lastOutput, postgresProvider, refuse, type StackInputs } from "./shared";
+import { cellOnDisk, declareTenants, guardRemovals, kubernetesProvider, lastOutput, postgresProvider, refuse, stackReferenceName, type StackInputs } from "./shared";
 
 export async function cellStack({ config, settings, loaded }: StackInputs) {
   const cells = loaded.cells!;
@@ -19,7 +19,7 @@ export async function cellStack({ config, settings, loaded }: StackInputs) {
   const others = cells.cells.filter((c) => c.name !== cell);
   const held = new Map<string, Promise<Record<string, PreviousTenant> | undefined>>();
   const heldBy = (name: string) => {
-    if (!held.has(name)) held.set(name, lastOutput<Record<string, PreviousTenant>>(STACK_RESOURCE_NAMES.cellStack(name), cells.cells.find((c) => c.name === name)!.stack, "tenants"));
+    if (!held.has(name)) held.set(name, lastOutput<Record<string, PreviousTenant>>(STACK_RESOURCE_NAMES.cellStack(name), stackReferenceName(settings, cells.cells.find((c) => c.name === name)!.stack), "tenants"));
     return held.get(name)!;
   };
   const previous = await guardRemovals(settings, tenants, async (slug) => {
@@ -36,7 +36,7 @@ export async function cellStack({ config, settings, loaded }: StackInputs) {
 
   const identityName = `${STACK_RESOURCE_NAMES.cellIdentity}-${cell}`;
   const identity = new CellIdentity(identityName, { plan: planCellIdentity(cell, settings, identityName) });
-  const platform = await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.platformStack, cells.platformStack, "platform");
+  const platform = await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.platformStack, stackReferenceName(settings, cells.platformStack), "platform");
   const waiting = endorsementProblem(cell, platform);
   if (waiting !== undefined) {
     if (previous && Object.keys(previous).length > 0) throw new Error(`cell "${cell}": ${waiting}. Its tenants are left as they are until then.`);

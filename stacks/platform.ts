@@ -12,7 +12,7 @@ import { STACK_RESOURCE_NAMES } from "../model/names";
 import { planAdmission } from "../plan/admission";
 import { planCellEndorsements, type CellIdentityOutput, type PlatformOutput } from "../plan/cells";
 import { planHubConfig, planPlatform } from "../plan/platform";
-import { kubernetesProvider, lastOutput, postgresProvider, selfStackName, type StackInputs } from "./shared";
+import { kubernetesProvider, lastOutput, postgresProvider, selfStackName, stackReferenceName, type StackInputs } from "./shared";
 
 export async function platformStack({ config, settings, loaded }: StackInputs) {
   const cells = loaded.cells!;
@@ -20,7 +20,7 @@ export async function platformStack({ config, settings, loaded }: StackInputs) {
   const before = settings.guardRemovedTenants ? await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.previousUpdate, selfStackName(settings), "platform") : undefined;
   const published: Record<string, CellIdentityOutput | undefined> = {};
   for (const c of cells.cells) {
-    published[c.name] = await lastOutput<CellIdentityOutput>(STACK_RESOURCE_NAMES.cellStack(c.name), c.stack, "cellIdentity").catch((err: unknown) => {
+    published[c.name] = await lastOutput<CellIdentityOutput>(STACK_RESOURCE_NAMES.cellStack(c.name), stackReferenceName(settings, c.stack), "cellIdentity").catch((err: unknown) => {
       if (before?.cells?.[c.name]) throw err;
       pulumi.log.warn(`cell "${c.name}": ${err instanceof Error ? err.message : String(err)}; not endorsed until its stack exists and has run`);
       return undefined;

@@ -52,6 +52,9 @@ export function readStack(): StackInputs {
   return { config, settings, loaded };
 }
 
+/** How a StackReference names a stack of the cells file. */
+export const stackReferenceName = (settings: StackSettings, stack: string) => `${settings.stackReferencePrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}/`}${stack}`;
+
 /** How this stack names itself in a StackReference. */
 export const selfStackName = (settings: StackSettings) => settings.guardStackName ?? `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
 

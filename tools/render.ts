@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseArgs, promisify } from "node:util";
-import { DEFAULT_SEED, ENGINE_NODE_FLAGS, OfflineRunError, runOffline } from "../engine/offline";
+import { DEFAULT_SEED, ENGINE_NODE_FLAGS, OfflineRunError, PROJECT, runOffline } from "../engine/offline";
 import { summaryText, writeRender } from "../engine/render";
 import { validateCells, type CellsModel } from "../model/cells";
 import { ValidationError, type Problem } from "../model/problems";
@@ -71,16 +71,16 @@ function outputsIn(dir: string): Record<string, unknown> {
   return fs.existsSync(file) ? ((parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>) : {};
 }
 
+/** How the offline engine's StackReferences name a stack (`tenancy:stackReferencePrefix` unset). */
+const referenceName = (stack: string) => `organization/${PROJECT}/${stack}`;
+
 /** Every stack of the fleet as a StackReference names it, with what its last render left. */
 function fleetOutputs(cells: CellsModel, out: string): Record<string, Record<string, unknown>> {
   return {
-    [cells.platformStack]: outputsIn(path.join(out, "platform")),
-    ...Object.fromEntries(cells.cells.map((c) => [c.stack, outputsIn(path.join(out, "cells", c.name))])),
+    [referenceName(cells.platformStack)]: outputsIn(path.join(out, "platform")),
+    ...Object.fromEntries(cells.cells.map((c) => [referenceName(c.stack), outputsIn(path.join(out, "cells", c.name))])),
   };
 }
-
-/** The stack name of a StackReference name (`org/project/stack` → `stack`), for the URNs. */
-const bareStack = (name: string) => name.split("/").pop()!;
 
 /** One stack, in this process. */
 async function renderOne(values: Options, config: Record<string, string>, out: string, stack: string, stackOutputs?: Record<string, Record<string, unknown>>): Promise<void> {
@@ -163,15 +163,15 @@ async function main() {
   if (values["all-cells"]) return allCells(values, cells, out);
   const given = values["stack-outputs"] ? (JSON.parse(fs.readFileSync(values["stack-outputs"], "utf8")) as Record<string, Record<string, unknown>>) : fleetOutputs(cells, out);
   if (values.platform) {
-    return renderOne(values, { ...config, "tenancy:stackRole": "platform", "tenancy:guardStackName": `organization/tenancy/${bareStack(cells.platformStack)}` }, path.join(out, "platform"), bareStack(cells.platformStack), given);
+    return renderOne(values, { ...config, "tenancy:stackRole": "platform" }, path.join(out, "platform"), cells.platformStack, given);
   }
   const cell = cells.cells.find((c) => c.name === values.cell);
   if (!cell) throw new Error(`--cell ${values.cell}: no such cell in ${cells.file} (known: ${cells.cells.map((c) => c.name).join(", ")})`);
   return renderOne(
     values,
-    { ...config, "tenancy:stackRole": "cell", "tenancy:cell": cell.name, "tenancy:guardStackName": `organization/tenancy/${bareStack(cell.stack)}` },
+    { ...config, "tenancy:stackRole": "cell", "tenancy:cell": cell.name },
     path.join(out, "cells", cell.name),
-    bareStack(cell.stack),
+    cell.stack,
     given,
   );
 }

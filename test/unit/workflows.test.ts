@@ -3,12 +3,19 @@
  * pulumi/actions inputs they rely on, secrets only where they belong. Every check also runs on a
  * deliberately broken copy of the workflow and must report it, so none of them can pass vacuously.
  * The github-script steps are executed against a fake GitHub API. (The certificate-due rule the
- * rotation job uses is test/unit/tools/certificates-due.test.ts.)
+ * rotation job uses is test/unit/tools/certificates-due.test.ts.) With cells, the changed-stacks
+ * tool's outputs are run through the workflows as GitHub would (job outputs, needs, `if:`, the
+ * fromJSON matrix; test/support/gh-expressions.ts) and the shell steps that choose what to preview,
+ * deploy or render run in bash with a stand-in npm. (The tool itself: test/unit/tools/changed-cells.test.ts.)
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { allStacks, changedStacks, githubOutputs, type Change } from "../../tools/changed-cells/rules";
+import { REPO } from "../support/fixtures";
+import { asString, condition, evaluate, planRun, resolve, type Context, type PlannedJob, type Result, type StatusFunctions } from "../support/gh-expressions";
 import {
   actionOf,
   copy,
@@ -52,14 +59,20 @@ const onlyPulumiStep = (j: Job, command?: string) => pulumiSteps(j).filter((s) =
 type Check = (wf: Workflow) => string[];
 const problemIf = (condition: boolean, problem: string) => (condition ? [problem] : []);
 
-/** A pulumi/actions step running `command`, with the inputs every update of this stack needs. */
-function pulumiStepProblems(jobName: string, command: string, extra: Record<string, unknown>): Check {
+/**
+ * A pulumi/actions step running `command`, with the inputs every update of this stack needs. The
+ * stack is a repository variable, or with cells exactly `stack`: vars.PULUMI_STACK_PREFIX and the
+ * stack's name from the changed-stacks job.
+ */
+function pulumiStepProblems(jobName: string, command: string, extra: Record<string, unknown>, stack?: string): Check {
   return (wf) => {
     const candidates = onlyPulumiStep(job(wf, jobName), command);
     if (candidates.length !== 1) return [`${jobName}: expected one pulumi/actions step with command ${command}, found ${candidates.length}`];
     const inputs = candidates[0].with ?? {};
     const problems: string[] = [];
-    if (!isVarsExpression(inputs["stack-name"])) problems.push(`${jobName}: stack-name must come from a repository variable, got ${JSON.stringify(inputs["stack-name"])}`);
+    if (stack === undefined ? !isVarsExpression(inputs["stack-name"]) : inputs["stack-name"] !== stack) {
+      problems.push(`${jobName}: stack-name must be ${stack ?? "a repository variable"}, got ${JSON.stringify(inputs["stack-name"])}`);
+    }
     if (inputs.policyPacks !== "policy") problems.push(`${jobName}: policyPacks must be "policy", got ${JSON.stringify(inputs.policyPacks)}`);
     if (!/^\$\{\{\s*vars\.PULUMI_BACKEND_URL\s*\}\}$/.test(String(inputs["cloud-url"] ?? ""))) problems.push(`${jobName}: cloud-url must be vars.PULUMI_BACKEND_URL`);
     const token = String(candidates[0].env?.PULUMI_ACCESS_TOKEN ?? "");
@@ -118,6 +131,70 @@ const onlyTriggers = (expected: string[]): Check => (wf) => {
 
 const TOKEN_ENV = "${{ steps.pulumi-oidc.outputs.pulumi-access-token || secrets.PULUMI_ACCESS_TOKEN }}";
 
+// ---------------------------------------------------------------------------------------------
+// Cells (cells/cells.yaml): the changed-stacks job and the per-stack jobs.
+
+const PREFIXED = (name: string) => `\${{ vars.PULUMI_STACK_PREFIX }}\${{ ${name} }}`;
+const CELL_STACK = PREFIXED("matrix.stack");
+const conditionOf = (j: Job) => String(j.if ?? "").replace(/^\s*\$\{\{([\s\S]*)\}\}\s*$/, "$1");
+const needsList = (j: Job): string[] => (j.needs === undefined ? [] : Array.isArray(j.needs) ? j.needs : [j.needs]);
+/** Does the condition contain this comparison (spacing aside)? */
+const tests = (j: Job, comparison: string) => conditionOf(j).replace(/\s+/g, " ").includes(comparison);
+
+/** The job that runs tools/changed-cells.ts: its step, its outputs, only read access, no secret. */
+function changesJobProblems(jobName: string, stepId: string, args: RegExp, outputs: string[], permissions: Record<string, string>): Check {
+  return (wf) => {
+    const j = job(wf, jobName);
+    const step = runSteps(j).find((s) => /npm run --silent changed-cells -- /.test(s.run));
+    return [
+      ...problemIf(!step || !args.test(step.run), `${jobName}: a step must run npm run --silent changed-cells -- matching ${args}`),
+      ...problemIf(step?.id !== stepId, `${jobName}: the changed-cells step must have id ${stepId}`),
+      ...problemIf(!/--github-output "\$GITHUB_OUTPUT"/.test(step?.run ?? ""), `${jobName}: the step outputs go to $GITHUB_OUTPUT`),
+      ...outputs.flatMap((o) => problemIf(j.outputs?.[o] !== `\${{ steps.${stepId}.outputs.${o} }}`, `${jobName}: job output ${o} must be steps.${stepId}.outputs.${o}`)),
+      ...problemIf(JSON.stringify(j.permissions) !== JSON.stringify(permissions), `${jobName}: permissions must be ${JSON.stringify(permissions)}, got ${JSON.stringify(j.permissions)}`),
+      ...secretReferences(j).map((at) => `${jobName}: secret referenced at ${at}`),
+      ...problemIf(j.environment !== undefined, `${jobName}: no environment (it applies nothing)`),
+      ...stepsUsing(j, "actions/checkout").filter((c) => c.with?.["persist-credentials"] !== false).map(() => `${jobName}: checkout must not persist credentials`),
+    ];
+  };
+}
+
+/** A matrix job over a changed-stacks job's output: fromJSON of it, fail-fast off, bounded, skipped when the list is empty. */
+function matrixJobProblems(jobName: string, source: string, emptyGuard: string | undefined, maxParallel: number): Check {
+  return (wf) => {
+    const j = job(wf, jobName);
+    const [needed] = source.split(".");
+    return [
+      ...problemIf(j.strategy?.matrix !== `\${{ fromJSON(needs.${source}) }}`, `${jobName}: strategy.matrix must be fromJSON(needs.${source}), got ${JSON.stringify(j.strategy?.matrix)}`),
+      ...problemIf(j.strategy?.["fail-fast"] !== false, `${jobName}: fail-fast must be false (one stack failing must not cancel another's run)`),
+      ...problemIf(typeof j.strategy?.["max-parallel"] !== "number" || j.strategy["max-parallel"] < 1 || j.strategy["max-parallel"] > maxParallel, `${jobName}: max-parallel must be a number from 1 to ${maxParallel}`),
+      ...problemIf(!needsList(j).includes(needed), `${jobName}: must need ${needed}`),
+      // GitHub fails a run whose matrix is empty: the job must be skipped before that.
+      ...problemIf(emptyGuard !== undefined && !tests(j, emptyGuard), `${jobName}: must be skipped unless ${emptyGuard}`),
+    ];
+  };
+}
+
+const runsOnlyWhen = (jobName: string, comparisons: string[]): Check => (wf) => comparisons.flatMap((c) => problemIf(!tests(job(wf, jobName), c), `${jobName}: if must test ${c}, got ${JSON.stringify(job(wf, jobName).if)}`));
+
+/** The steps every job that runs pulumi keeps: kubeconfig from its secret, the OIDC exchange and (deploy, drift) the hub's port. */
+function pulumiJobSetup(jobName: string, hub: boolean): Check {
+  return (wf) => {
+    const j = job(wf, jobName);
+    const kubeconfig = steps(j).find((s) => s.env?.KUBECONFIG_CONTENT === "${{ secrets.KUBECONFIG }}" && /umask 077/.test(s.run ?? ""));
+    const auth = stepsUsing(j, "pulumi/auth-actions");
+    const hubStep = runSteps(j).find((s) => s.run === "bash .github/scripts/hub-port-forward.sh" && s.env?.NATS_HUB_PORT_FORWARD === "${{ vars.NATS_HUB_PORT_FORWARD }}");
+    return [
+      ...installsBeforePulumi(jobName)(wf),
+      ...problemIf(!kubeconfig, `${jobName}: no kubeconfig step`),
+      ...problemIf(auth.length !== 1 || auth[0].id !== "pulumi-oidc" || !/vars\.PULUMI_ORGANIZATION/.test(String(auth[0].if)) || auth[0].with?.["export-environment-variables"] !== false, `${jobName}: the OIDC step must be pulumi-oidc, only with vars.PULUMI_ORGANIZATION`),
+      ...problemIf(hub && !hubStep, `${jobName}: the "Reach the hub's client port" step is missing`),
+    ];
+  };
+}
+
+const pulumiJobs = (wf: Workflow) => jobs(wf).filter(([, j]) => pulumiSteps(j).some((s) => s.with?.command)).map(([name]) => name);
+
 /** Each check, the file it applies to, and a mutation it must catch. */
 const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow) => void }[] = [
   // preview.yml
@@ -160,6 +237,63 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
     breakIt: (wf) => delete stepsUsing(job(wf, "preview"), "pulumi/auth-actions")[0].if,
   },
 
+  // preview.yml with cells
+  {
+    name: "preview: the changed stacks come from the pull request's base and head, with the history",
+    file: "preview.yml",
+    check: (wf) => {
+      const step = runSteps(job(wf, "changes")).find((s) => /changed-cells/.test(s.run));
+      return [
+        ...changesJobProblems("changes", "changed", /--base "\$BASE_SHA" --head "\$HEAD_SHA"/, ["mode", "platform", "platform-stack", "has-cells", "matrix"], { contents: "read" })(wf),
+        ...problemIf(step?.env?.BASE_SHA !== "${{ github.event.pull_request.base.sha }}", "BASE_SHA must be the pull request's base commit"),
+        ...problemIf(step?.env?.HEAD_SHA !== "${{ github.event.pull_request.head.sha }}", "HEAD_SHA must be the pull request's head commit"),
+        ...problemIf(stepsUsing(job(wf, "changes"), "actions/checkout")[0]?.with?.["fetch-depth"] !== 0, "checkout needs the history (fetch-depth: 0) to compare base and head"),
+      ];
+    },
+    breakIt: (wf) => delete stepsUsing(job(wf, "changes"), "actions/checkout")[0].with["fetch-depth"],
+  },
+  {
+    name: "preview: every job runs for same-repository pull requests only",
+    file: "preview.yml",
+    check: (wf) => jobs(wf).flatMap(([name, j]) => problemIf(!requiresSameRepository(j.if), `${name}: must require head.repo.full_name == github.repository`)),
+    breakIt: (wf) => (job(wf, "preview-cells").if = "needs.changes.outputs.has-cells == 'true'"),
+  },
+  { name: "preview: the one stack only without cells", file: "preview.yml", check: runsOnlyWhen("preview", ["needs.changes.outputs.mode == 'single'"]), breakIt: (wf) => (job(wf, "preview").if = "github.event.pull_request.head.repo.full_name == github.repository") },
+  {
+    name: "preview: the platform stack only with cells and when touched",
+    file: "preview.yml",
+    check: runsOnlyWhen("preview-platform", ["needs.changes.outputs.mode == 'cells'", "needs.changes.outputs.platform == 'true'"]),
+    breakIt: (wf) => (job(wf, "preview-platform").if = job(wf, "preview-platform").if.replace(" && needs.changes.outputs.platform == 'true'", "")),
+  },
+  {
+    name: "preview: the cells' matrix is the changed-stacks job's, fail-fast off, skipped when no cell is touched",
+    file: "preview.yml",
+    check: (wf) => [...matrixJobProblems("preview-cells", "changes.outputs.matrix", "needs.changes.outputs.has-cells == 'true'", 20)(wf), ...runsOnlyWhen("preview-cells", ["needs.changes.outputs.mode == 'cells'"])(wf)],
+    breakIt: (wf) => (job(wf, "preview-cells").if = job(wf, "preview-cells").if.replace(" && needs.changes.outputs.has-cells == 'true'", "")),
+  },
+  { name: "preview: the cells' matrix cannot cancel itself", file: "preview.yml", check: matrixJobProblems("preview-cells", "changes.outputs.matrix", undefined, 20), breakIt: (wf) => (job(wf, "preview-cells").strategy["fail-fast"] = true) },
+  { name: "preview: the cells' matrix is the tool's output", file: "preview.yml", check: matrixJobProblems("preview-cells", "changes.outputs.matrix", undefined, 20), breakIt: (wf) => (job(wf, "preview-cells").strategy.matrix = { cell: ["a", "b"] }) },
+  { name: "preview: the platform stack with the PR comment and the policy pack", file: "preview.yml", check: pulumiStepProblems("preview-platform", "preview", { "comment-on-pr": true, "edit-pr-comment": true, "expect-no-changes": undefined }, PREFIXED("needs.changes.outputs.platform-stack")), breakIt: (wf) => (onlyPulumiStep(job(wf, "preview-platform"))[0].with["stack-name"] = "${{ vars.PULUMI_STACK }}") },
+  { name: "preview: each cell's stack with the PR comment and the policy pack", file: "preview.yml", check: pulumiStepProblems("preview-cells", "preview", { "comment-on-pr": true, "edit-pr-comment": true, "expect-no-changes": undefined }, CELL_STACK), breakIt: (wf) => delete onlyPulumiStep(job(wf, "preview-cells"))[0].with.policyPacks },
+  { name: "preview: the cell previews write pull requests (comment) and id-token (OIDC) only", file: "preview.yml", check: writesExactly("preview-cells", ["id-token", "pull-requests"]), breakIt: (wf) => (job(wf, "preview-cells").permissions.contents = "write") },
+  { name: "preview: the platform preview writes pull requests (comment) and id-token (OIDC) only", file: "preview.yml", check: writesExactly("preview-platform", ["id-token", "pull-requests"]), breakIt: (wf) => (job(wf, "preview-platform").permissions.issues = "write") },
+  { name: "preview: the platform preview is set up as the stack's", file: "preview.yml", check: pulumiJobSetup("preview-platform", false), breakIt: (wf) => (job(wf, "preview-platform").steps = steps(job(wf, "preview-platform")).filter((s: any) => actionOf(s) !== "pulumi/auth-actions")) },
+  { name: "preview: each cell preview is set up as the stack's", file: "preview.yml", check: pulumiJobSetup("preview-cells", false), breakIt: (wf) => (job(wf, "preview-cells").steps = steps(job(wf, "preview-cells")).filter((s: any) => !/KUBECONFIG_CONTENT/.test(JSON.stringify(s.env ?? {})))) },
+  {
+    name: "preview: the 'pulumi preview' check waits for every preview and runs unless cancelled",
+    file: "preview.yml",
+    check: (wf) => {
+      const gate = job(wf, "previews");
+      return [
+        ...problemIf(gate.name !== "pulumi preview", "the gate job is the check named 'pulumi preview'"),
+        ...problemIf(JSON.stringify([...needsList(gate)].sort()) !== JSON.stringify(["changes", "preview", "preview-cells", "preview-platform"]), "the gate must need the changes job and every preview job"),
+        ...problemIf(!/!cancelled\(\)/.test(conditionOf(gate)) || !requiresSameRepository(gate.if), "the gate runs unless cancelled, for same-repository pull requests"),
+        ...problemIf(JSON.stringify(gate.permissions) !== "{}" || secretReferences(gate).length > 0, "the gate needs no permission and no secret"),
+      ];
+    },
+    breakIt: (wf) => (job(wf, "previews").needs = ["changes", "preview"]),
+  },
+
   // deploy.yml
   { name: "deploy runs on push (and by hand)", file: "deploy.yml", check: onlyTriggers(["push", "workflow_dispatch"]), breakIt: (wf) => (wf.on.pull_request = {}) },
   {
@@ -178,6 +312,56 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
   },
   { name: "deploy writes only the OIDC token", file: "deploy.yml", check: writesExactly("deploy", ["id-token"]), breakIt: (wf) => (job(wf, "deploy").permissions["pull-requests"] = "write") },
   { name: "deploy installs program and policy pack first", file: "deploy.yml", check: installsBeforePulumi("deploy"), breakIt: (wf) => (job(wf, "deploy").steps = steps(job(wf, "deploy")).filter((s: any) => actionOf(s) !== "actions/checkout")) },
+
+  // deploy.yml with cells
+  {
+    name: "deploy: the changed stacks since the last successful deploy (github.event.before normally), every stack by hand",
+    file: "deploy.yml",
+    check: (wf) => {
+      const step = runSteps(job(wf, "changes")).find((s) => /changed-cells/.test(s.run));
+      const lookup = stepsUsing(job(wf, "changes"), "actions/github-script")[0];
+      return [
+        ...changesJobProblems("changes", "changed", /"\$\{range\[@\]\}" --head "\$HEAD_SHA"/, ["mode", "platform", "platform-stack", "has-cells", "matrix"], { contents: "read", actions: "read" })(wf),
+        ...problemIf(step?.env?.BEFORE !== "${{ github.event.before }}", "BEFORE must be github.event.before"),
+        ...problemIf(step?.env?.HEAD_SHA !== "${{ github.sha }}", "HEAD_SHA must be github.sha"),
+        ...problemIf(step?.env?.DEPLOYED !== "${{ steps.deployed.outputs.sha }}" || lookup?.id !== "deployed", "DEPLOYED must be the last deployed commit's lookup"),
+        ...problemIf(!/range=\(--all\)/.test(step?.run ?? "") || !/range=\(--base "\$DEPLOYED"\)/.test(step?.run ?? ""), "the step must use --all or --base <last deployed commit>"),
+        ...problemIf(stepsUsing(job(wf, "changes"), "actions/checkout")[0]?.with?.["fetch-depth"] !== 0, "checkout needs the history (fetch-depth: 0)"),
+      ];
+    },
+    breakIt: (wf) => (job(wf, "changes").permissions["pull-requests"] = "write"),
+  },
+  { name: "deploy: the one stack only without cells", file: "deploy.yml", check: runsOnlyWhen("deploy", ["needs.changes.outputs.mode == 'single'"]), breakIt: (wf) => delete job(wf, "deploy").if },
+  { name: "deploy: the platform stack only with cells and when touched", file: "deploy.yml", check: runsOnlyWhen("deploy-platform", ["needs.changes.outputs.mode == 'cells'", "needs.changes.outputs.platform == 'true'"]), breakIt: (wf) => (job(wf, "deploy-platform").if = "needs.changes.outputs.mode == 'cells'") },
+  {
+    name: "deploy: the cells after the platform, also when it was skipped, never when it failed",
+    file: "deploy.yml",
+    check: (wf) => {
+      const cells = job(wf, "deploy-cells");
+      return [
+        ...problemIf(!needsList(cells).includes("deploy-platform") || !needsList(cells).includes("changes"), "deploy-cells must need changes and deploy-platform"),
+        // A status function replaces the implicit success(), without which a skipped platform job would skip the cells.
+        ...problemIf(!/!cancelled\(\)/.test(conditionOf(cells)) || /always\(\)/.test(conditionOf(cells)), "deploy-cells must use !cancelled() (not always())"),
+        ...runsOnlyWhen("deploy-cells", ["(needs.deploy-platform.result == 'success' || needs.deploy-platform.result == 'skipped')", "needs.changes.result == 'success'", "needs.changes.outputs.mode == 'cells'"])(wf),
+      ];
+    },
+    breakIt: (wf) => (job(wf, "deploy-cells").if = "${{ always() && needs.changes.outputs.has-cells == 'true' }}"),
+  },
+  { name: "deploy: the cells' matrix, fail-fast off (no running update is cancelled), bounded, skipped when empty", file: "deploy.yml", check: matrixJobProblems("deploy-cells", "changes.outputs.matrix", "needs.changes.outputs.has-cells == 'true'", 10), breakIt: (wf) => delete job(wf, "deploy-cells").strategy["fail-fast"] },
+  { name: "deploy: pulumi up of the platform stack with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy-platform", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }, PREFIXED("needs.changes.outputs.platform-stack")), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy-platform"))[0].with.command = "preview") },
+  { name: "deploy: pulumi up of each cell's stack with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy-cells", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }, CELL_STACK), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy-cells"))[0].with["stack-name"] = "${{ matrix.stack }}") },
+  {
+    name: "deploy: every update runs in the protected environment and writes only the OIDC token",
+    file: "deploy.yml",
+    check: (wf) => pulumiJobs(wf).flatMap((name) => [...problemIf(job(wf, name).environment !== "production", `${name}: environment production`), ...writesExactly(name, ["id-token"])(wf)]),
+    breakIt: (wf) => delete job(wf, "deploy-cells").environment,
+  },
+  {
+    name: "deploy: every job that runs pulumi keeps the policy pack, kubeconfig, OIDC and hub steps",
+    file: "deploy.yml",
+    check: (wf) => [...problemIf(pulumiJobs(wf).join() !== "deploy,deploy-platform,deploy-cells", `pulumi jobs: ${pulumiJobs(wf).join()}`), ...pulumiJobs(wf).flatMap((name) => pulumiJobSetup(name, true)(wf))],
+    breakIt: (wf) => (job(wf, "deploy-cells").steps = steps(job(wf, "deploy-cells")).filter((s: any) => !/hub-port-forward/.test(s.run ?? ""))),
+  },
 
   // drift.yml
   { name: "drift runs on a schedule and by hand", file: "drift.yml", check: onlyTriggers(["schedule", "workflow_dispatch"]), breakIt: (wf) => delete wf.on.schedule },
@@ -217,6 +401,77 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
   },
   { name: "rotation installs program and policy pack first", file: "drift.yml", check: installsBeforePulumi("rotate"), breakIt: (wf) => (job(wf, "rotate").steps = steps(job(wf, "rotate")).filter((s: any) => !/^npm ci --no-audit --no-fund$/.test(s.run ?? ""))) },
   { name: "drift runs never overlap", file: "drift.yml", check: concurrency(/vars\.PULUMI_STACK/, false), breakIt: (wf) => delete wf.concurrency },
+
+  // drift.yml with cells
+  { name: "drift: every stack from cells/cells.yaml at main", file: "drift.yml", check: changesJobProblems("stacks", "stacks", /changed-cells -- --all /, ["mode", "platform-stack", "has-cells", "matrix", "stacks"], { contents: "read" }), breakIt: (wf) => (runSteps(job(wf, "stacks")).find((s) => /changed-cells/.test(s.run))!.run = "npm run --silent changed-cells -- --base HEAD~1 --github-output \"$GITHUB_OUTPUT\"") },
+  { name: "drift: the one stack only without cells", file: "drift.yml", check: (wf) => [...runsOnlyWhen("drift", ["needs.stacks.outputs.mode == 'single'"])(wf), ...runsOnlyWhen("rotate", ["needs.drift.result != 'skipped'"])(wf)], breakIt: (wf) => (job(wf, "rotate").if = "${{ !cancelled() }}") },
+  { name: "drift: every stack, the platform included, a few at a time", file: "drift.yml", check: (wf) => [...matrixJobProblems("drift-stacks", "stacks.outputs.stacks", undefined, 10)(wf), ...runsOnlyWhen("drift-stacks", ["needs.stacks.outputs.mode == 'cells'"])(wf)], breakIt: (wf) => delete job(wf, "drift-stacks").strategy["max-parallel"] },
+  { name: "drift: each stack's preview --refresh --expect-no-changes", file: "drift.yml", check: pulumiStepProblems("drift-stacks", "preview", { refresh: true, "expect-no-changes": true, "comment-on-pr": undefined }, CELL_STACK), breakIt: (wf) => delete onlyPulumiStep(job(wf, "drift-stacks"))[0].with.refresh },
+  {
+    name: "drift: each stack opens its own issue when its preview fails",
+    file: "drift.yml",
+    check: (wf) => {
+      const j = job(wf, "drift-stacks");
+      const script = stepsUsing(j, "actions/github-script")[0];
+      return [
+        ...problemIf(!script || !/failure\(\) && steps\.preview\.outcome == 'failure'/.test(String(script.if)) || onlyPulumiStep(j)[0]?.id !== "preview", "an issue step on the preview's failure is required"),
+        ...problemIf(script?.with?.script !== stepsUsing(job(wf, "drift"), "actions/github-script")[0]?.with?.script, "the same issue script as the one stack's"),
+        ...problemIf(j.env?.STACK !== CELL_STACK, "the issue names the stack (env STACK)"),
+        ...writesExactly("drift-stacks", ["id-token", "issues"])(wf),
+      ];
+    },
+    breakIt: (wf) => (job(wf, "drift-stacks").env.STACK = "${{ vars.PULUMI_STACK }}"),
+  },
+  {
+    name: "rotation: the platform after every drift report, then each cell after the platform, unless cancelled",
+    file: "drift.yml",
+    check: (wf) => {
+      const platform = job(wf, "rotate-platform");
+      const cells = job(wf, "rotate-cells");
+      return [
+        ...problemIf(!needsList(platform).includes("drift-stacks") || !/!cancelled\(\)/.test(conditionOf(platform)) || !tests(platform, "needs.drift-stacks.result != 'skipped'"), "rotate-platform must need drift-stacks and run unless cancelled or skipped"),
+        ...problemIf(!needsList(cells).includes("rotate-platform") || !/!cancelled\(\)/.test(conditionOf(cells)) || !tests(cells, "needs.rotate-platform.result != 'skipped'"), "rotate-cells must need rotate-platform and run unless cancelled or skipped"),
+        ...matrixJobProblems("rotate-cells", "stacks.outputs.matrix", "needs.stacks.outputs.has-cells == 'true'", 10)(wf),
+      ];
+    },
+    breakIt: (wf) => (job(wf, "rotate-cells").needs = ["stacks", "drift-stacks"]),
+  },
+  {
+    name: "rotation: a cell is updated when its certificates are due, on request, or after the platform's update",
+    file: "drift.yml",
+    check: (wf) => {
+      const up = onlyPulumiStep(job(wf, "rotate-cells"), "up")[0];
+      const verify = runSteps(job(wf, "rotate-cells")).find((s) => /--fail-if-due/.test(s.run));
+      const expected = "steps.due.outputs.due != '0' || inputs.rotate || needs.rotate-platform.outputs.updated == 'true'";
+      return [
+        ...problemIf(up?.if !== expected || verify?.if !== expected, `the up and verify steps of rotate-cells must run if ${expected}`),
+        ...problemIf(job(wf, "rotate-platform").outputs?.updated !== "${{ steps.up.outcome == 'success' || steps.up.outcome == 'failure' }}" || onlyPulumiStep(job(wf, "rotate-platform"), "up")[0]?.id !== "up", "rotate-platform outputs whether its pulumi up ran"),
+      ];
+    },
+    breakIt: (wf) => (onlyPulumiStep(job(wf, "rotate-cells"), "up")[0].if = "steps.due.outputs.due != '0' || inputs.rotate"),
+  },
+  { name: "rotation: pulumi up --refresh of the platform stack", file: "drift.yml", check: pulumiStepProblems("rotate-platform", "up", { refresh: true, "expect-no-changes": undefined }, PREFIXED("needs.stacks.outputs.platform-stack")), breakIt: (wf) => delete onlyPulumiStep(job(wf, "rotate-platform"), "up")[0].with.refresh },
+  { name: "rotation: pulumi up --refresh of each cell's stack", file: "drift.yml", check: pulumiStepProblems("rotate-cells", "up", { refresh: true, "expect-no-changes": undefined }, CELL_STACK), breakIt: (wf) => (onlyPulumiStep(job(wf, "rotate-cells"), "up")[0].with.policyPacks = "none") },
+  {
+    name: "drift and rotation: the state exported, previewed and updated is the same stack",
+    file: "drift.yml",
+    check: (wf) =>
+      ["rotate", "drift-stacks", "rotate-platform", "rotate-cells"].flatMap((name) => {
+        const j = job(wf, name);
+        return pulumiSteps(j).filter((st) => st.with?.command).flatMap((st) => problemIf(st.with["stack-name"] !== j.env?.STACK, `${name}: stack-name ${st.with["stack-name"]} is not env STACK ${j.env?.STACK}`));
+      }),
+    breakIt: (wf) => (job(wf, "rotate-cells").env.STACK = "${{ vars.PULUMI_STACK_PREFIX }}${{ needs.stacks.outputs.platform-stack }}"),
+  },
+  {
+    name: "drift: rotations in the protected environment; every job that runs pulumi keeps the policy pack, kubeconfig, OIDC and hub steps",
+    file: "drift.yml",
+    check: (wf) => [
+      ...problemIf(pulumiJobs(wf).join() !== "drift,rotate,drift-stacks,rotate-platform,rotate-cells", `pulumi jobs: ${pulumiJobs(wf).join()}`),
+      ...pulumiJobs(wf).flatMap((name) => pulumiJobSetup(name, true)(wf)),
+      ...["rotate", "rotate-platform", "rotate-cells"].flatMap((name) => [...problemIf(job(wf, name).environment !== "production", `${name}: environment production`), ...writesExactly(name, ["id-token"])(wf)]),
+    ],
+    breakIt: (wf) => delete job(wf, "rotate-platform").environment,
+  },
 
   // render-diff.yml (fork pull requests, unprivileged)
   { name: "render diff runs on pull_request, never pull_request_target", file: "render-diff.yml", check: onlyTriggers(["pull_request"]), breakIt: (wf) => (wf.on = { pull_request_target: {} }) },
@@ -259,7 +514,21 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
         ...problemIf(stepsUsing(j, "actions/checkout")[0]?.with?.["fetch-depth"] !== 0, "checkout needs the history (fetch-depth: 0) to render the base"),
       ];
     },
-    breakIt: (wf) => (job(wf, "render-diff").steps = steps(job(wf, "render-diff")).map((s: any) => (typeof s.run === "string" ? { ...s, run: s.run.replace("--base", "--head") } : s))),
+    breakIt: (wf) => (job(wf, "render-diff").steps = steps(job(wf, "render-diff")).map((s: any) => (typeof s.run === "string" ? { ...s, run: s.run.replaceAll("diff -- --base", "diff -- --head") } : s))),
+  },
+
+  {
+    name: "render diff renders only the stacks the pull request touches",
+    file: "render-diff.yml",
+    check: (wf) => {
+      const run = runSteps(job(wf, "render-diff")).map((s) => s.run).join("\n");
+      return [
+        ...problemIf(!/npm run --silent changed-cells -- --base "\$BASE_SHA" --head HEAD --github-output /.test(run), "changed-cells must compare the base with the rendered merge commit"),
+        ...problemIf(!/diff -- --base "\$BASE_SHA" "\$\{stacks\[@\]\}"/.test(run), "npm run diff must get the touched stacks"),
+        ...problemIf(!/stacks\+=\(--cells "\$\(output cells-list\)"\)/.test(run) || !/stacks\+=\(--platform\)/.test(run), "--cells <list> and --platform come from the tool's outputs"),
+      ];
+    },
+    breakIt: (wf) => (job(wf, "render-diff").steps = steps(job(wf, "render-diff")).map((s: any) => (typeof s.run === "string" ? { ...s, run: s.run.replace(' "${stacks[@]}"', "") } : s))),
   },
 
   // render-diff-comment.yml (privileged, runs no fork code)
@@ -373,6 +642,17 @@ const everywhere: { name: string; check: Check; breakIt: (wf: Workflow) => void 
     breakIt: (wf) => (wf.permissions = "write-all"),
   },
   {
+    name: "every matrix job has fail-fast off and a max-parallel bound",
+    check: (wf) =>
+      jobs(wf)
+        .filter(([, j]) => j.strategy?.matrix !== undefined)
+        .flatMap(([n, j]) => problemIf(j.strategy["fail-fast"] !== false || typeof j.strategy["max-parallel"] !== "number", `${n}: fail-fast false and a numeric max-parallel required`)),
+    breakIt: (wf) => {
+      const [, first] = jobs(wf)[0];
+      first.strategy = { matrix: { include: [{ x: 1 }] } };
+    },
+  },
+  {
     name: "every job has a timeout",
     check: (wf) => jobs(wf).flatMap(([n, j]) => problemIf(typeof j["timeout-minutes"] !== "number", `${n}: no timeout-minutes`)),
     breakIt: (wf) => delete allJobs(wf)[0]["timeout-minutes"],
@@ -409,7 +689,10 @@ describe("workflow files", () => {
     const names = new Set([...workflows.values()].flatMap((wf) => JSON.stringify(wf).match(/secrets\.[A-Z_]+/g) ?? []));
     expect([...names].sort()).toEqual(["secrets.KUBECONFIG", "secrets.PULUMI_ACCESS_TOKEN", "secrets.PULUMI_CONFIG_PASSPHRASE"]);
     const docs = fs.readFileSync(path.resolve(__dirname, "../../docs/gitops.md"), "utf8");
-    for (const name of [...names, "vars.PULUMI_STACK", "vars.PULUMI_BACKEND_URL", "vars.PULUMI_ORGANIZATION"]) expect(docs).toContain(name.split(".")[1]);
+    for (const name of [...names, "vars.PULUMI_STACK", "vars.PULUMI_STACK_PREFIX", "vars.PULUMI_BACKEND_URL", "vars.PULUMI_ORGANIZATION"]) expect(docs).toContain(name.split(".")[1]);
+    // And every variable the workflows read is one of those, or the hub's port-forward (docs/nats.md).
+    const vars = new Set([...workflows.values()].flatMap((wf) => JSON.stringify(wf).match(/vars\.[A-Z_]+/g) ?? []));
+    expect([...vars].sort()).toEqual(["vars.NATS_HUB_PORT_FORWARD", "vars.PULUMI_BACKEND_URL", "vars.PULUMI_ORGANIZATION", "vars.PULUMI_STACK", "vars.PULUMI_STACK_PREFIX"]);
   });
 
   it("pass the same access token expression to every pulumi step", () => {
@@ -428,9 +711,14 @@ type Call = [string, Record<string, any>];
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
 
 /** Runs a github-script `script` with fake `github`, `context` and `core`; returns the API calls it made. */
-async function runGithubScript(script: string, env: Record<string, string>, api: { comments?: any[]; issues?: any[]; prHeadSha?: string; files?: any[] }): Promise<{ calls: Call[]; notices: string[] }> {
+async function runGithubScript(
+  script: string,
+  env: Record<string, string>,
+  api: { comments?: any[]; issues?: any[]; prHeadSha?: string; files?: any[]; workflowRuns?: any[] },
+): Promise<{ calls: Call[]; notices: string[]; outputs: Record<string, string> }> {
   const calls: Call[] = [];
   const notices: string[] = [];
+  const outputs: Record<string, string> = {};
   const record = (name: string, result: unknown = {}) => async (args: Record<string, any>) => {
     calls.push([name, args]);
     return { data: result };
@@ -446,10 +734,11 @@ async function runGithubScript(script: string, env: Record<string, string>, api:
         create: record("create"),
       },
       pulls: { get: record("pullsGet", { head: { sha: api.prHeadSha } }), listFiles: record("listFiles", api.files ?? [{ filename: "tenants/acme.yaml", status: "modified" }]) },
+      actions: { listWorkflowRuns: record("listWorkflowRuns", { total_count: (api.workflowRuns ?? []).length, workflow_runs: api.workflowRuns ?? [] }) },
     },
   };
   const context = { repo: { owner: "serviceradar", repo: "tenancy" } };
-  const core = { notice: (m: string) => notices.push(m) };
+  const core = { notice: (m: string) => notices.push(m), setOutput: (k: string, v: unknown) => (outputs[k] = String(v)) };
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
@@ -458,7 +747,7 @@ async function runGithubScript(script: string, env: Record<string, string>, api:
     for (const key of Object.keys(env)) if (saved[key] === undefined) delete process.env[key];
     else process.env[key] = saved[key];
   }
-  return { calls, notices };
+  return { calls, notices, outputs };
 }
 
 describe("the comment step of render-diff-comment.yml", () => {
@@ -548,5 +837,358 @@ describe("the drift issue step of drift.yml", () => {
     const { calls } = await runGithubScript(script, env, { issues });
     expect(calls.map((c) => c[0])).toEqual(["listForRepo", "createComment"]);
     expect(calls[1][1].issue_number).toBe(5);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Cells, run as GitHub would run them (test/support/gh-expressions.ts): the changed-stacks job's
+// outputs come from the real tool (tools/changed-cells.ts), go through the job outputs, `needs`,
+// every `if:` and the `fromJSON` matrix; the shell steps run in bash with a stand-in npm.
+
+const REPOSITORY = "serviceradar/tenancy";
+const VARS = { PULUMI_STACK: "acme/tenancy/prod", PULUMI_STACK_PREFIX: "acme/tenancy/" };
+const CELLS_YAML = "platform: { stack: platform }\ndefaultCell: a\ncells:\n  - { name: a, stack: cell-a }\n  - { name: b, stack: cell-b }\n";
+
+/** `$GITHUB_OUTPUT` as GitHub reads it (the tool writes `key=value` lines only). */
+function parseGithubOutput(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0 || line.includes("<<")) throw new Error(`not a key=value line: ${line}`);
+    outputs[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return outputs;
+}
+
+/** The tool's step outputs for a list of changed files, with cells/cells.yaml and the tenant files given (the same at both sides unless `base` differs). */
+function toolOutputs(changes: Change[], head: Record<string, string>, base: Record<string, string> = head): Record<string, string> {
+  return githubOutputs(changedStacks(changes, (side, file) => (side === "head" ? head : base)[file]));
+}
+
+const TENANTS = { "cells/cells.yaml": CELLS_YAML, "tenants/acme.yaml": "slug: acme\n", "tenants/globex.yaml": "slug: globex\ncell: b\n" };
+const ONE_TENANT = toolOutputs([{ status: "M", path: "tenants/acme.yaml" }], TENANTS);
+const PROGRAM = toolOutputs([{ status: "M", path: "index.ts" }], TENANTS);
+const DOCS = toolOutputs([{ status: "M", path: "docs/gitops.md" }, { status: "A", path: "test/unit/x.test.ts" }], TENANTS);
+const SINGLE = toolOutputs([{ status: "M", path: "index.ts" }], { "tenants/acme.yaml": "slug: acme\n" });
+
+const pullRequest = (fork = false) => ({
+  event_name: "pull_request",
+  repository: REPOSITORY,
+  sha: "f".repeat(40),
+  event: { pull_request: { number: 7, base: { sha: "b".repeat(40) }, head: { sha: "c".repeat(40), repo: { full_name: fork ? "someone/tenancy" : REPOSITORY } } } },
+});
+const push = { event_name: "push", repository: REPOSITORY, sha: "c".repeat(40), event: { before: "b".repeat(40) } };
+const schedule = { event_name: "schedule", repository: REPOSITORY, sha: "c".repeat(40), event: {} };
+
+const ran = (plan: Map<string, PlannedJob>) => [...plan].filter(([, j]) => j.result !== "skipped").map(([id]) => id);
+const instances = (plan: Map<string, PlannedJob>, id: string) => plan.get(id)!.instances.map((i) => ({ name: i.name, stacks: i.stacks }));
+
+describe("preview.yml with cells, as GitHub runs it", () => {
+  const wf = workflow("preview.yml");
+  const plan = (outputs: Record<string, string>, fork = false) => planRun(wf, { github: pullRequest(fork), vars: VARS, stepOutputs: { changes: { changed: outputs } } });
+
+  it("the real tool's output for a one-tenant change (npx tsx tools/changed-cells.ts --github-output) previews exactly that tenant's cell", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-workflow-cells-"));
+    try {
+      const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.name=workflow test", "-c", "user.email=test@example.invalid", ...args], { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" }, encoding: "utf8" }).trim();
+      git("init", "--quiet", "--initial-branch=main");
+      fs.mkdirSync(path.join(dir, "cells"));
+      fs.mkdirSync(path.join(dir, "tenants"));
+      fs.writeFileSync(path.join(dir, "cells/cells.yaml"), CELLS_YAML);
+      fs.writeFileSync(path.join(dir, "tenants/acme.yaml"), "slug: acme\nplan: pro\n");
+      fs.writeFileSync(path.join(dir, "tenants/globex.yaml"), "slug: globex\ncell: b\n");
+      git("add", "--all");
+      git("commit", "--quiet", "-m", "base");
+      const base = git("rev-parse", "HEAD");
+      fs.writeFileSync(path.join(dir, "tenants/globex.yaml"), "slug: globex\ncell: b\nplan: enterprise\n");
+      git("commit", "--quiet", "--all", "-m", "globex's plan");
+      const head = git("rev-parse", "HEAD");
+      const outputFile = path.join(dir, "github-output");
+      const run = spawnSync("npx", ["tsx", path.join(REPO, "tools/changed-cells.ts"), "--base", base, "--head", head, "--repo", dir, "--github-output", outputFile], { cwd: REPO, encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+
+      const p = plan(parseGithubOutput(fs.readFileSync(outputFile, "utf8")));
+      expect(ran(p)).toEqual(["changes", "preview-cells", "previews"]);
+      expect(instances(p, "preview-cells")).toEqual([{ name: "pulumi preview (cell b)", stacks: ["acme/tenancy/cell-b"] }]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a program change previews the platform and every cell", () => {
+    const p = plan(PROGRAM);
+    expect(ran(p)).toEqual(["changes", "preview-platform", "preview-cells", "previews"]);
+    expect(instances(p, "preview-platform")).toEqual([{ name: "pulumi preview (platform)", stacks: ["acme/tenancy/platform"] }]);
+    expect(instances(p, "preview-cells")).toEqual([
+      { name: "pulumi preview (cell a)", stacks: ["acme/tenancy/cell-a"] },
+      { name: "pulumi preview (cell b)", stacks: ["acme/tenancy/cell-b"] },
+    ]);
+  });
+
+  it("a default-cell tenant change previews cell a only", () => {
+    expect(instances(plan(ONE_TENANT), "preview-cells").map((i) => i.stacks)).toEqual([["acme/tenancy/cell-a"]]);
+  });
+
+  it("a documentation-only change previews nothing and skips cleanly (the empty matrix is never expanded)", () => {
+    const p = plan(DOCS);
+    expect(DOCS.matrix).toBe('{"include":[]}');
+    expect(ran(p)).toEqual(["changes", "previews"]);
+    // Without the has-cells guard GitHub would fail the run on the empty matrix.
+    const unguarded = copy(wf);
+    unguarded.jobs["preview-cells"].if = "github.event.pull_request.head.repo.full_name == github.repository && needs.changes.outputs.mode == 'cells'";
+    expect(() => planRun(unguarded, { github: pullRequest(), vars: VARS, stepOutputs: { changes: { changed: DOCS } } })).toThrow(/does not contain any values/);
+  });
+
+  it("without cells the one stack is previewed, as before", () => {
+    const p = plan(SINGLE);
+    expect(ran(p)).toEqual(["changes", "preview", "previews"]);
+    expect(instances(p, "preview")).toEqual([{ name: "pulumi preview (stack)", stacks: ["acme/tenancy/prod"] }]);
+  });
+
+  it("a fork's pull request runs none of it (render-diff.yml renders it)", () => {
+    expect(ran(plan(PROGRAM, true))).toEqual([]);
+  });
+
+  it("the 'pulumi preview' check fails when the changed stacks are unknown or any preview failed", () => {
+    const gate = job(wf, "previews");
+    const step = runSteps(gate)[0];
+    const runGate = (results: Record<string, Result>) => {
+      const p = planRun(wf, { github: pullRequest(), vars: VARS, stepOutputs: { changes: { changed: PROGRAM } }, results });
+      const planned = p.get("previews")!;
+      expect(planned.result).not.toBe("skipped");
+      const env = Object.fromEntries(Object.entries(step.env as Record<string, string>).map(([k, v]) => [k, asString(resolve(v, { github: pullRequest(), vars: VARS, needs: planned.needs }))]));
+      return spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], { env: { ...process.env, ...env }, encoding: "utf8" }).status;
+    };
+    expect(runGate({})).toBe(0);
+    expect(runGate({ "preview-cells": "failure" })).toBe(1);
+    expect(runGate({ "preview-platform": "cancelled" })).toBe(1);
+    // A failed changes job skips every preview; the check must still fail.
+    expect(runGate({ changes: "failure" })).toBe(1);
+    // Skipped previews (nothing to preview) pass.
+    const docs = planRun(wf, { github: pullRequest(), vars: VARS, stepOutputs: { changes: { changed: DOCS } } }).get("previews")!;
+    const env = Object.fromEntries(Object.entries(step.env as Record<string, string>).map(([k, v]) => [k, asString(resolve(v, { needs: docs.needs }))]));
+    expect(env).toEqual({ CHANGES: "success", SINGLE: "skipped", PLATFORM: "skipped", CELLS: "skipped" });
+    expect(spawnSync("bash", ["-eo", "pipefail", "-c", step.run], { env: { ...process.env, ...env } }).status).toBe(0);
+  });
+});
+
+describe("deploy.yml with cells, as GitHub runs it", () => {
+  const wf = workflow("deploy.yml");
+  const plan = (outputs: Record<string, string>, results: Record<string, Result> = {}, event: Context = push) =>
+    planRun(wf, { github: event, vars: VARS, stepOutputs: { changes: { changed: outputs, deployed: { sha: "b".repeat(40) } } }, results });
+
+  it("a program change updates the platform, then every cell", () => {
+    const p = plan(PROGRAM);
+    expect(ran(p)).toEqual(["changes", "deploy-platform", "deploy-cells"]);
+    expect(instances(p, "deploy-platform")[0].stacks).toEqual(["acme/tenancy/platform"]);
+    expect(instances(p, "deploy-cells").map((i) => i.stacks[0])).toEqual(["acme/tenancy/cell-a", "acme/tenancy/cell-b"]);
+  });
+
+  it("a one-tenant change updates its cell alone: the platform job is skipped and the cells still run", () => {
+    const p = plan(ONE_TENANT);
+    expect(p.get("deploy-platform")!.result).toBe("skipped");
+    expect(ran(p)).toEqual(["changes", "deploy-cells"]);
+    expect(instances(p, "deploy-cells")).toEqual([{ name: "pulumi up (cell a)", stacks: ["acme/tenancy/cell-a"] }]);
+  });
+
+  it("no cell is updated after the platform's update failed or was cancelled", () => {
+    expect(plan(PROGRAM, { "deploy-platform": "failure" }).get("deploy-cells")!.result).toBe("skipped");
+    expect(plan(PROGRAM, { "deploy-platform": "cancelled" }).get("deploy-cells")!.result).toBe("skipped");
+    expect(plan(PROGRAM, { changes: "failure" }).get("deploy-cells")!.result).toBe("skipped");
+  });
+
+  it("a documentation-only merge updates nothing; without cells the one stack is updated", () => {
+    expect(ran(plan(DOCS))).toEqual(["changes"]);
+    const single = plan(SINGLE);
+    expect(ran(single)).toEqual(["changes", "deploy"]);
+    expect(instances(single, "deploy")[0].stacks).toEqual(["acme/tenancy/prod"]);
+  });
+
+  it("the last deployed commit is the newest successful run of deploy.yml on main", async () => {
+    const script: string = stepsUsing(job(wf, "changes"), "actions/github-script")[0].with.script;
+    const sha = "d".repeat(40);
+    const found = await runGithubScript(script, {}, { workflowRuns: [{ head_sha: sha, conclusion: "success" }] });
+    expect(found.calls).toEqual([["listWorkflowRuns", { owner: "serviceradar", repo: "tenancy", workflow_id: "deploy.yml", branch: "main", status: "success", per_page: 1 }]]);
+    expect(found.outputs).toEqual({ sha });
+    expect((await runGithubScript(script, {}, { workflowRuns: [] })).outputs).toEqual({ sha: "" });
+    expect((await runGithubScript(script, {}, { workflowRuns: [{ head_sha: "$(id)" }] })).outputs).toEqual({ sha: "" });
+  });
+
+  describe("the step choosing the range", () => {
+    const step = runSteps(job(wf, "changes")).find((s) => /changed-cells/.test(s.run))!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-deploy-range-"));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" }, encoding: "utf8" }).trim();
+    git("init", "--quiet", "--initial-branch=main");
+    const commit = (message: string) => (git("commit", "--quiet", "--allow-empty", "-m", message), git("rev-parse", "HEAD"));
+    const one = commit("one");
+    const two = commit("two");
+    const three = commit("three");
+    const npm = fakeNpm(dir);
+
+    /** Runs the step's script in bash as the runner would (push of `three`, previous main commit `two`), its env resolved; returns npm's arguments. */
+    const runStep = (event: string, deployed: string) => {
+      const ctx = { github: { ...push, event_name: event, sha: three, event: { before: two } }, steps: { deployed: { outputs: { sha: deployed } } } };
+      const env = Object.fromEntries(Object.entries(step.env as Record<string, string>).map(([k, v]) => [k, asString(resolve(v, ctx))]));
+      const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], { cwd: dir, env: { ...process.env, ...env, ...npm.env, GITHUB_OUTPUT: path.join(dir, "out"), GITHUB_STEP_SUMMARY: path.join(dir, "summary") }, encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+      return { args: npm.calls().at(-1), stdout: run.stdout };
+    };
+
+    it("normally: from the previous main commit (github.event.before), the last deployed", () => {
+      const { args, stdout } = runStep("push", two);
+      expect(args).toBe(`run --silent changed-cells -- --base ${two} --head ${three} --github-output ${path.join(dir, "out")} --summary ${path.join(dir, "summary")}`);
+      expect(stdout).not.toMatch(/not deployed|every stack/);
+    });
+
+    it("after a failed or replaced deploy: from the last deployed commit, with a note", () => {
+      const { args, stdout } = runStep("push", one);
+      expect(args).toMatch(new RegExp(`changed-cells -- --base ${one} --head ${three} `));
+      expect(stdout).toMatch(new RegExp(`the previous main commit ${two} was not deployed`));
+    });
+
+    it("every stack when nothing was deployed yet, when that commit is not in the history, or by hand", () => {
+      for (const [event, deployed] of [["push", ""], ["push", "e".repeat(40)], ["workflow_dispatch", two]]) {
+        expect(runStep(event, deployed).args).toMatch(new RegExp(`changed-cells -- --all --head ${three} `));
+      }
+    });
+  });
+});
+
+describe("drift.yml with cells, as GitHub runs it", () => {
+  const wf = workflow("drift.yml");
+  const every = githubOutputs(allStacks((file) => (file === "cells/cells.yaml" ? CELLS_YAML : undefined)));
+  const plan = (outputs: Record<string, string>, results: Record<string, Result> = {}) => planRun(wf, { github: schedule, vars: VARS, inputs: { rotate: false }, stepOutputs: { stacks: { stacks: outputs } }, results });
+
+  it("checks every stack, the platform first; rotates the platform, then each cell", () => {
+    const p = plan(every);
+    expect(ran(p)).toEqual(["stacks", "drift-stacks", "rotate-platform", "rotate-cells"]);
+    expect(instances(p, "drift-stacks")).toEqual([
+      { name: "drift platform (preview --refresh --expect-no-changes)", stacks: ["acme/tenancy/platform"] },
+      { name: "drift cell a (preview --refresh --expect-no-changes)", stacks: ["acme/tenancy/cell-a"] },
+      { name: "drift cell b (preview --refresh --expect-no-changes)", stacks: ["acme/tenancy/cell-b"] },
+    ]);
+    expect(instances(p, "rotate-platform")[0].stacks).toEqual(["acme/tenancy/platform"]);
+    expect(instances(p, "rotate-cells").map((i) => i.stacks[0])).toEqual(["acme/tenancy/cell-a", "acme/tenancy/cell-b"]);
+  });
+
+  it("rotates even when drift was found, and the cells even when the platform's rotation failed", () => {
+    const p = plan(every, { "drift-stacks": "failure", "rotate-platform": "failure" });
+    expect(ran(p)).toEqual(["stacks", "drift-stacks", "rotate-platform", "rotate-cells"]);
+  });
+
+  it("without cells: the one stack, as before", () => {
+    const single = githubOutputs(allStacks(() => undefined));
+    const p = plan(single);
+    expect(ran(p)).toEqual(["stacks", "drift", "rotate"]);
+    expect(instances(p, "drift")[0].stacks).toEqual(["acme/tenancy/prod"]);
+    expect(plan(single, { drift: "failure" }).get("rotate")!.result).toBe("success");
+  });
+});
+
+describe("render-diff.yml with cells: the render step in bash", () => {
+  const step = runSteps(job(workflow("render-diff.yml"), "render-diff")).find((s) => /changed-cells/.test(s.run))!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-step-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const npm = fakeNpm(dir);
+  const base = "b".repeat(40);
+
+  const runStep = (outputs: Record<string, string> | "fails", diffStatus = 0) => {
+    fs.rmSync(path.join(dir, "render-diff"), { recursive: true, force: true });
+    const fake = { ...npm.env, FAKE_OUTPUTS: outputs === "fails" ? "" : Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(""), FAKE_CHANGED_STATUS: outputs === "fails" ? "1" : "0", FAKE_DIFF_STATUS: String(diffStatus) };
+    const env = { BASE_SHA: base, PR_NUMBER: "7", GITHUB_STEP_SUMMARY: path.join(dir, "summary") };
+    const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], { cwd: dir, env: { ...process.env, ...env, ...fake }, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const read = (f: string) => fs.readFileSync(path.join(dir, "render-diff", f), "utf8");
+    const diffCalls = npm.calls().filter((c) => / diff -- /.test(c));
+    return { comment: read("comment.md"), status: read("status").trim(), diff: diffCalls.at(-1), diffCalls: diffCalls.length };
+  };
+
+  it("renders the touched cells and the platform", () => {
+    const r = runStep(PROGRAM);
+    expect(r.status).toBe("0");
+    expect(r.diff).toBe(`run --silent diff -- --base ${base} --cells a,b --platform --format markdown --out render-diff/comment.md`);
+    expect(r.comment).toMatch(/^report for /);
+  });
+
+  it("renders one cell for a one-tenant change, the whole stack without cells", () => {
+    expect(runStep(ONE_TENANT).diff).toBe(`run --silent diff -- --base ${base} --cells a --format markdown --out render-diff/comment.md`);
+    expect(runStep(SINGLE).diff).toBe(`run --silent diff -- --base ${base} --format markdown --out render-diff/comment.md`);
+  });
+
+  it("renders nothing when nothing is touched, and says so", () => {
+    const before = npm.calls().filter((c) => / diff -- /.test(c)).length;
+    const r = runStep(DOCS);
+    expect(r.diffCalls).toBe(before);
+    expect(r.status).toBe("0");
+    expect(r.comment).toMatch(/Nothing to render/);
+  });
+
+  it("reports a failure of the tool or of the render as the comment, and its status", () => {
+    const tool = runStep("fails");
+    expect(tool.status).toBe("1");
+    expect(tool.comment).toMatch(/### Render diff failed\n\n`npm run changed-cells -- --base b+ --head HEAD` exited with status 1:\n\n~~~~text\ncells\/cells\.yaml at head: bad/);
+    const render = runStep(ONE_TENANT, 1);
+    expect(render.status).toBe("1");
+    expect(render.comment).toMatch(/`npm run diff -- --base b+ --cells a` exited with status 1:/);
+  });
+});
+
+/** A stand-in `npm` first on PATH: logs its arguments, writes FAKE_OUTPUTS to --github-output, a report to --out. */
+function fakeNpm(dir: string): { env: Record<string, string>; calls: () => string[] } {
+  const bin = path.join(dir, "bin");
+  const log = path.join(dir, "npm.log");
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(
+    path.join(bin, "npm"),
+    [
+      "#!/usr/bin/env bash",
+      'printf "%s\\n" "$*" >> "$FAKE_NPM_LOG"',
+      'args=("$@"); out=""; ghout=""',
+      'for ((i = 0; i < ${#args[@]}; i++)); do case "${args[$i]}" in --out) out="${args[$((i + 1))]}" ;; --github-output) ghout="${args[$((i + 1))]}" ;; esac; done',
+      'case "$*" in',
+      '  *changed-cells*) if [ "${FAKE_CHANGED_STATUS:-0}" != 0 ]; then echo "cells/cells.yaml at head: bad" >&2; exit "$FAKE_CHANGED_STATUS"; fi; if [ -n "$ghout" ]; then printf "%s" "${FAKE_OUTPUTS:-}" >> "$ghout"; fi; echo "{}" ;;',
+      '  *" diff "*) if [ -n "$out" ]; then echo "report for $*" > "$out"; fi; echo "render stderr" >&2; exit "${FAKE_DIFF_STATUS:-0}" ;;',
+      "esac",
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return {
+    env: { PATH: `${bin}:${process.env.PATH}`, FAKE_NPM_LOG: log },
+    calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trimEnd().split("\n") : []),
+  };
+}
+
+describe("the model of GitHub's expressions the tests above rely on", () => {
+  const ctx: Context = { needs: { a: { result: "success", outputs: { flag: "true", list: '{"include":[{"x":1}]}' } } }, vars: {} };
+  const all: StatusFunctions = { success: true, failure: false, cancelled: false };
+
+  it("compares strings ignoring case, coerces across types, and returns operands from && and ||", () => {
+    expect(evaluate("'Cells' == 'cells'", ctx)).toBe(true);
+    expect(evaluate("needs.a.outputs.flag == 'true'", ctx)).toBe(true);
+    expect(evaluate("needs.a.outputs.missing == ''", ctx)).toBe(true); // null and '' both coerce to 0
+    expect(evaluate("needs.a.outputs.missing", ctx)).toBeNull();
+    expect(evaluate("vars.PREFIX || 'x'", ctx)).toBe("x");
+    expect(evaluate("needs.a.outputs.flag && 'yes'", ctx)).toBe("yes");
+    expect(evaluate("!(needs.a.result != 'success')", ctx)).toBe(true);
+    expect(evaluate("fromJSON(needs.a.outputs.list).include[0].x", ctx)).toBe(1);
+    expect(resolve("${{ fromJSON(needs.a.outputs.list) }}", ctx)).toEqual({ include: [{ x: 1 }] });
+    expect(resolve("p/${{ needs.a.result }}/${{ vars.NONE }}", ctx)).toBe("p/success/");
+  });
+
+  it("adds success() to a condition that calls no status function", () => {
+    const skippedNeed: StatusFunctions = { success: false, failure: false, cancelled: false };
+    expect(condition("needs.a.outputs.flag == 'true'", ctx, all)).toBe(true);
+    expect(condition("needs.a.outputs.flag == 'true'", ctx, skippedNeed)).toBe(false);
+    expect(condition("${{ !cancelled() && needs.a.outputs.flag == 'true' }}", ctx, skippedNeed)).toBe(true);
+    expect(condition(undefined, ctx, skippedNeed)).toBe(false);
+  });
+
+  it("refuses what it does not model", () => {
+    expect(() => evaluate("hashFiles('x')", ctx)).toThrow(/not modelled/);
+    expect(() => evaluate("secrets.X", ctx)).toThrow(/unknown context/);
   });
 });
