@@ -34,6 +34,9 @@ function platformNamespace(args: { getConfig<T extends object>(): T }): string {
   return args.getConfig<{ platformNamespace?: string }>().platformNamespace || checks.DEFAULT_PLATFORM_NAMESPACE;
 }
 
+/** A cell's stack of a fleet with cells (docs/cells.md): it declares a CellIdentity component. */
+const isCellStack = (resources: readonly PolicyResource[]) => resources.some((r) => r.type === "tenancy:index:CellIdentity");
+
 /** The stack's Kubernetes objects of the given kinds, each with only the fields its checks read. */
 function objectsOf(resources: readonly PolicyResource[], want: Record<string, readonly ObjectField[]>): K8sObject[] {
   const objects: K8sObject[] = [];
@@ -245,6 +248,7 @@ export const tenantSecretsInTenantNamespaces: StackValidationPolicy = {
     "A tenant's collector, leaf, onboarding and collector/leaf creds Secrets are in a namespace labelled for that tenant; no tenant's Secret is in another tenant's namespace; the platform's reader/manager creds and tenant CA Secret stay out of tenant namespaces.",
   enforcementLevel: "mandatory",
   severity: "critical",
+  configSchema: platformNamespaceConfig,
   validateStack: (args, reportViolation) => {
     // Labels and keys only: a Secret's values may be unknown during preview; where it lives is not.
     const objects = objectsOf(args.resources, { Namespace: [], Secret: [] });
@@ -256,7 +260,9 @@ export const tenantSecretsInTenantNamespaces: StackValidationPolicy = {
       tenantSideSecrets: keyed.filter((o) => o.kind === "Secret" && checks.secretSide(o) === "tenant").length,
       platformSideSecrets: keyed.filter((o) => o.kind === "Secret" && checks.secretSide(o) === "platform").length,
     });
-    report(checks.checkTenantSecretPlacement(keyed), reportViolation);
+    // A cell's stack puts the platform's Secrets for its tenants in the platform namespace that the
+    // platform stack declares (docs/cells.md): that one namespace, by its configured name.
+    report(checks.checkTenantSecretPlacement(keyed, isCellStack(args.resources) ? platformNamespace(args) : undefined), reportViolation);
   },
 };
 
@@ -318,7 +324,9 @@ export const tenantAdmissionPolicies: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const objects = objectsOf(args.resources, { Namespace: [], ValidatingAdmissionPolicy: ["spec"], ValidatingAdmissionPolicyBinding: ["spec"], ConfigMap: [] });
     inspected("tenant-admission-policies", { ...checks.countKinds(objects), tenantNamespaces: tenantNamespaceCount(objects) });
-    report(checks.checkAdmissionPolicies(objects), reportViolation);
+    // A cell's tenant namespaces are bound by the platform stack's policies (they select namespaces
+    // by labels, which are checked here): that the two stacks fit is proven over both together.
+    report(checks.checkAdmissionPolicies(objects, { declaredElsewhere: isCellStack(args.resources) }), reportViolation);
   },
 };
 

@@ -33,9 +33,10 @@ export function secretSide(secret: K8sObject): "tenant" | "platform" | undefined
  * one tenant in another tenant's namespace; certificates, creds and bundles of what runs at the
  * tenant's edge in a namespace of that tenant; the platform's creds for the tenant (reader,
  * manager) and its CA Secret in a namespace of no tenant; and no creds without a tenant label in a
- * tenant namespace.
+ * tenant namespace. In a cell's stack the platform namespace is the platform stack's
+ * (`platformNamespaceElsewhere`), so it is not declared here.
  */
-export function checkTenantSecretPlacement(objects: readonly K8sObject[]): Violation[] {
+export function checkTenantSecretPlacement(objects: readonly K8sObject[], platformNamespaceElsewhere?: string): Violation[] {
   const index = new NamespaceIndex(objects);
   const violations: Violation[] = [];
   for (const secret of objects) {
@@ -63,7 +64,7 @@ export function checkTenantSecretPlacement(objects: readonly K8sObject[]): Viola
         message: `${where} (${what} of tenant "${slug}") is in namespace ${ns}, which ${declared ? "belongs to no tenant" : "this stack does not declare"}: collector, leaf and onboarding Secrets must be in a namespace labelled ${LABELS.tenant}="${slug}"`,
       });
     }
-    if (side === "platform" && (nsTenant !== undefined || !declared)) {
+    if (side === "platform" && (nsTenant !== undefined || (!declared && ns !== platformNamespaceElsewhere))) {
       violations.push({
         urn: secret.urn,
         message: `${where} (${what} of tenant "${slug}") is in namespace ${ns}, which ${declared ? "is a tenant namespace" : "this stack does not declare"}: the platform's creds and CA Secrets for a tenant stay in the platform namespace`,

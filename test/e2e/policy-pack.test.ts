@@ -755,3 +755,29 @@ describe("tenant-secrets-in-tenant-namespaces", () => {
     ]);
   });
 });
+
+describe("tenant-secrets-in-tenant-namespaces in a cell's stack (the platform namespace is the platform stack's)", () => {
+  const cellIdentity: StackResource = { type: "tenancy:index:CellIdentity", name: "cell-identity", urn: urnOf("tenancy:index:CellIdentity", "cell-identity"), props: {} };
+  /** The fixture as a cell's stack holds it: its identity, and no platform namespace of its own. */
+  const asCell = (edit: (s: StackResource[]) => void = () => {}) =>
+    mutate((s) => {
+      s.splice(s.indexOf(find(s, "Namespace", undefined, "platform")), 1);
+      s.push(cellIdentity);
+      edit(s);
+    });
+
+  it("passes the platform's Secrets for its tenants in the platform stack's namespace, named by the policy config", async () => {
+    await expectClean(tenantSecretsInTenantNamespaces, asCell(), { platformNamespace: "platform" });
+  });
+
+  it("refuses them in any other undeclared namespace, and in a platform namespace the config does not name; a stack without an identity declares its own", async () => {
+    const moved = asCell((s) => (find(s, "Secret", "platform", "nats-a-reader-creds").props.metadata.namespace = "ops"));
+    await expectViolations(tenantSecretsInTenantNamespaces, moved, [{ urnOf: find(moved, "Secret", "ops", "nats-a-reader-creds"), says: ["in namespace ops, which this stack does not declare"] }], { platformNamespace: "platform" });
+    const unnamed = asCell();
+    const platformSide = unnamed.filter((r) => r.props.kind === "Secret" && r.props.metadata.namespace === "platform");
+    expect(platformSide).toHaveLength(3);
+    await expectViolations(tenantSecretsInTenantNamespaces, unnamed, platformSide.map((r) => ({ urnOf: r, says: ["in namespace platform, which this stack does not declare"] })), { platformNamespace: "ops" });
+    const noIdentity = asCell((s) => s.splice(s.indexOf(s.find((r) => r.type === "tenancy:index:CellIdentity")!), 1));
+    await expectViolations(tenantSecretsInTenantNamespaces, noIdentity, platformSide.map((r) => ({ urnOf: r, says: ["which this stack does not declare"] })), { platformNamespace: "platform" });
+  });
+});

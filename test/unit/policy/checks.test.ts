@@ -83,3 +83,43 @@ describe("checks: PostgreSQL roles and grants", () => {
     expect(grant(g)).toHaveLength(count);
   });
 });
+
+describe("checks: admission policies in a cell's stack (declared by the platform's)", () => {
+  const TENANT = "tenancy.serviceradar.io/tenant";
+  const PLAN = "tenancy.serviceradar.io/plan";
+  const namespace = (name: string, labels: Record<string, string>): checks.K8sObject => ({ urn: `ns/${name}`, kind: "Namespace", metadata: { name, labels } });
+  const cell = () => [namespace("tenant-t", { [TENANT]: "t", [PLAN]: "pro" }), namespace("tenant-t-edge", { [TENANT]: "t", [PLAN]: "pro" }), namespace("other", {})];
+
+  it("takes the missing policies, bindings and params for the platform's, and still requires them of a stack that holds everything", () => {
+    expect(checks.checkAdmissionPolicies(cell(), { declaredElsewhere: true })).toEqual([]);
+    const alone = checks.checkAdmissionPolicies(cell());
+    expect(alone.map((v) => v.message)).toEqual(checks.ADMISSION_POLICIES.map((p) => `the stack has tenant namespaces but no ValidatingAdmissionPolicy ${p}`));
+  });
+
+  it("refuses a tenant namespace without the plan label the platform's per-plan bindings select on", () => {
+    const objects = cell();
+    delete objects[1].metadata.labels[PLAN];
+    const violations = checks.checkAdmissionPolicies(objects, { declaredElsewhere: true });
+    expect(violations.map((v) => v.urn)).toEqual(["ns/tenant-t-edge"]);
+    expect(violations[0].message).toContain(`Namespace tenant-t-edge (tenant "t") has no ${PLAN} label`);
+    objects[1].metadata.labels[PLAN] = "";
+    expect(checks.checkAdmissionPolicies(objects, { declaredElsewhere: true }).map((v) => v.urn)).toEqual(["ns/tenant-t-edge"]);
+  });
+
+  it("checks a tenancy policy or binding the cell declares anyway as strictly as the platform's: failing closed, denying", () => {
+    const policy = (failurePolicy: string): checks.K8sObject => ({ urn: `vap/${failurePolicy}`, kind: "ValidatingAdmissionPolicy", metadata: { name: "tenancy-images", labels: {} }, spec: { failurePolicy } });
+    const binding = (actions: string[], policyName = "tenancy-images"): checks.K8sObject => ({
+      urn: `binding/${policyName}/${actions.join("+")}`,
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: `${policyName}-binding`, labels: {} },
+      spec: { policyName, validationActions: actions, matchResources: { namespaceSelector: {} } },
+    });
+    const objects = [...cell(), policy("Fail"), binding(["Deny"]), binding(["Deny", "Audit"]), binding(["Warn"], "someone-elses")];
+    expect(checks.checkAdmissionPolicies(objects, { declaredElsewhere: true })).toEqual([]);
+    const weakened = [...cell(), policy("Ignore"), binding(["Warn", "Audit"])];
+    const violations = checks.checkAdmissionPolicies(weakened, { declaredElsewhere: true });
+    expect(violations.map((v) => v.urn)).toEqual(["vap/Ignore", "binding/tenancy-images/Warn+Audit"]);
+    expect(violations[0].message).toContain('failurePolicy "Ignore"');
+    expect(violations[1].message).toContain("without validationActions Deny");
+  });
+});
