@@ -50,6 +50,8 @@ export interface K8sObject {
   data?: Record<string, string>;
   stringData?: Record<string, string>;
   spec?: Record<string, unknown>;
+  /** A Secret's type (kubernetes.io/tls, Opaque…). */
+  type?: string;
 }
 
 /** A NACK Stream's spec, as rendered. */
