@@ -31,7 +31,7 @@ let work: string; // everything of this test file, removed at the end
 let scriptTmp: string; // the script's TMPDIR
 let clone: string;
 let branch: string;
-const sha: Record<"base" | "head" | "broken" | "leaky" | "dropped", string> = { base: "", head: "", broken: "", leaky: "", dropped: "" };
+const sha: Record<"base" | "head" | "broken" | "leaky" | "dropped" | "cellB", string> = { base: "", head: "", broken: "", leaky: "", dropped: "", cellB: "" };
 
 const git = (...args: string[]) => execFileSync("git", args, { cwd: clone, env: { ...process.env, ...GIT_ENV }, encoding: "utf8" }).trim();
 const edit = (file: string, change: (text: string) => string) => {
@@ -95,7 +95,12 @@ beforeAll(async () => {
   scriptTmp = path.join(work, "tmp");
   fs.mkdirSync(scriptTmp);
   execFileSync("git", ["clone", "--quiet", REPO, clone]);
+  // A history may hold a node_modules entry of its own (a committed symlink): this checkout's
+  // replaces it, and git is told to leave that path out of the test's commits.
+  const committedModules = git("ls-files", "node_modules") !== "";
+  fs.rmSync(path.join(clone, "node_modules"), { recursive: true, force: true });
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(clone, "node_modules"), "dir");
+  if (committedModules) git("update-index", "--skip-worktree", "node_modules");
   branch = git("rev-parse", "--abbrev-ref", "HEAD");
   sha.base = git("rev-parse", "HEAD");
 
@@ -121,6 +126,12 @@ beforeAll(async () => {
   git("rm", "--quiet", "tenants/globex.yaml");
   git("commit", "--quiet", "-m", "drop globex without decommissioning it");
   sha.dropped = git("rev-parse", "HEAD");
+  // With cells: initech's plan alone, a tenant of cell b (its file says `cell: b`).
+  git("checkout", "--quiet", "-b", "cell-b-change", sha.base);
+  expect(fs.readFileSync(path.join(clone, "tenants/initech.yaml"), "utf8")).toMatch(/^cell: b$/m);
+  edit("tenants/initech.yaml", (t) => t.replace(/^plan: free$/m, "plan: basic"));
+  git("commit", "--quiet", "-am", "initech (cell b): basic plan");
+  sha.cellB = git("rev-parse", "HEAD");
   git("checkout", "--quiet", branch);
 
   const [base, head] = await Promise.all([renderManifests(tenantsAt(sha.base)), renderManifests(tenantsAt(sha.head))]);
@@ -256,6 +267,66 @@ describe("npm run diff on known commits", () => {
     expect(run.stderr).toContain('unknown revision "no-such-ref"');
     const usage = await runDiff([]);
     expect(usage.status).toBe(2);
+  }, 60_000);
+});
+
+describe("npm run diff --cells: only the stacks named, per stack", () => {
+  /** The oracle: every stack of the fleet rendered by `npm run render -- --all-cells` on a commit's tenant files, each stack's files by its directory. */
+  async function renderFleet(commit: string): Promise<Map<string, Map<string, string>>> {
+    const out = await render({ root: clone, out: fs.mkdtempSync(path.join(work, "fleet-")), tenants: tenantsAt(commit), cells: { all: true } });
+    const stack = (dir: string) => new Map(["manifests", "hub"].filter((d) => fs.existsSync(path.join(out, dir, d))).flatMap((d) => [...readTree(path.join(out, dir, d), "utf8")].map(([file, text]) => [`${dir}/${d}/${file.split(path.sep).join("/")}`, text] as const)));
+    return new Map(["platform", "cells/a", "cells/b"].map((dir) => [dir, stack(dir)]));
+  }
+  let fleet: { base: Map<string, Map<string, string>>; head: Map<string, Map<string, string>> };
+  const changedIn = (dir: string) => {
+    const [before, after] = [fleet.base.get(dir)!, fleet.head.get(dir)!];
+    return [...new Set([...before.keys(), ...after.keys()])].filter((f) => before.get(f) !== after.get(f)).sort();
+  };
+
+  beforeAll(async () => {
+    const [base, head] = await Promise.all([renderFleet(sha.base), renderFleet(sha.cellB)]);
+    fleet = { base, head };
+  }, 240_000);
+
+  it("the oracle: a one-tenant change in cell b changes cell b's render only", () => {
+    expect(changedIn("cells/b")).toContain("cells/b/manifests/tenant-initech/resourcequota-tenant-quota.yaml");
+    expect(changedIn("cells/a")).toEqual([]);
+    expect(changedIn("platform")).toEqual([]);
+  });
+
+  it("--cells b renders the identities, the platform and cell b alone, and reports exactly cell b's changes, naming the stack", async () => {
+    const run = await runDiff(["--base", sha.base, "--head", "cell-b-change", "--cells", "b", "--format", "json"]);
+    expect(run.status, run.stderr).toBe(0);
+    // Cell a's tenants are never rendered: its identity is what the platform needs.
+    expect(run.stderr).toContain("rendered at base: cell a (identity), cell b (identity), platform, cell b\n");
+    expect(run.stderr).toContain("rendered at head: cell a (identity), cell b (identity), platform, cell b\n");
+    const report = JSON.parse(run.stdout);
+    expect(report.stacks.map((st: { label: string; stack: string; dir: string }) => [st.label, st.stack, st.dir])).toEqual([["cell b", "cell-b", "cells/b"]]);
+    const files = (report.files as FileDiff[]).map((f) => f.file);
+    expect(files).toEqual(changedIn("cells/b"));
+    expect(new Set((report.files as FileDiff[]).map((f) => f.stack))).toEqual(new Set(["cell b"]));
+    expect(report.tenants).toEqual({ initech: expect.objectContaining({ changed: files.length }) });
+    expect(report.summary).toMatchObject({ baseFiles: fleet.base.get("cells/b")!.size, headFiles: fleet.head.get("cells/b")!.size, removed: 0, added: 0 });
+    // Each file's diff is that of the fleet's own renders.
+    for (const f of report.files as FileDiff[]) expect(applyUnified(["--- a/" + f.file, "+++ b/" + f.file, ...f.hunks].join("\n") + "\n", fleet.base.get("cells/b")!).get(f.file), f.file).toBe(fleet.head.get("cells/b")!.get(f.file));
+    expect(leftovers()).toEqual([]);
+  }, 240_000);
+
+  it("--platform --cells a: both stacks named in the Markdown report, neither changed by cell b's tenant", async () => {
+    const run = await runDiff(["--base", sha.base, "--head", "cell-b-change", "--platform", "--cells", "a"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Stacks compared: `platform`, `cell a`");
+    expect(run.stdout).toMatch(/^\| `platform \(stack platform\)` \| 0 \| 0 \| 0 \| \d+ \|$/m);
+    expect(run.stdout).toMatch(/^\| `cell a \(stack cell-a\)` \| 0 \| 0 \| 0 \| \d+ \|$/m);
+    expect(run.stdout).toContain("**No changes**");
+    expect(leftovers()).toEqual([]);
+  }, 240_000);
+
+  it("refuses a cell the cells file does not list, before rendering anything", async () => {
+    const run = await runDiff(["--base", sha.base, "--cells", "b,nope"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--cells: no cell nope in cells/cells.yaml at base or head (known: a, b)");
+    expect((await runDiff(["--base", sha.base, "--cells", "b;rm"])).status).toBe(2);
   }, 60_000);
 });
 

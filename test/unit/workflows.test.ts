@@ -51,7 +51,8 @@ const job = (wf: Workflow, name: string): Job => {
   if (!j) throw new Error(`no job ${name}`);
   return j;
 };
-const onlyPulumiStep = (j: Job, command?: string) => pulumiSteps(j).filter((s) => command === undefined || s.with?.command === command);
+/** The pulumi/actions steps that run a command (not the one that only installs the CLI), or those running `command`. */
+const onlyPulumiStep = (j: Job, command?: string) => pulumiSteps(j).filter((s) => s.with?.command !== undefined && (command === undefined || s.with.command === command));
 
 // ---------------------------------------------------------------------------------------------
 // Checks: each returns the problems it finds.
@@ -177,10 +178,29 @@ function matrixJobProblems(jobName: string, source: string, emptyGuard: string |
 
 const runsOnlyWhen = (jobName: string, comparisons: string[]): Check => (wf) => comparisons.flatMap((c) => problemIf(!tests(job(wf, jobName), c), `${jobName}: if must test ${c}, got ${JSON.stringify(job(wf, jobName).if)}`));
 
-/** The steps every job that runs pulumi keeps: kubeconfig from its secret, the OIDC exchange and (deploy, drift) the hub's port. */
-function pulumiJobSetup(jobName: string, hub: boolean): Check {
+const POLICY_CONFIG = "${{ steps.policy-config.outputs.file }}";
+
+/**
+ * The steps every job that runs pulumi keeps: kubeconfig from its secret, the OIDC exchange, (deploy,
+ * drift) the hub's port, and the policy pack's config written from the config of `platformStack`
+ * (the stack itself, or a cell's platform stack) and handed to every pulumi command.
+ */
+function pulumiJobSetup(jobName: string, hub: boolean, platformStack: string): Check {
   return (wf) => {
     const j = job(wf, jobName);
+    const all = steps(j);
+    const config = all.findIndex((s) => s.id === "policy-config");
+    const install = all.findIndex((s) => actionOf(s) === "pulumi/actions" && s.with?.command === undefined);
+    const oidc = all.findIndex((s) => s.id === "pulumi-oidc");
+    const firstCommand = all.findIndex((s) => actionOf(s) === "pulumi/actions" && s.with?.command !== undefined);
+    const configStep = all[config];
+    const policyConfigProblems = [
+      ...problemIf(config < 0 || configStep.run !== 'bash .github/scripts/policy-pack-config.sh "$PLATFORM_STACK" "$RUNNER_TEMP/policy-pack-config.json"', `${jobName}: no policy-config step running .github/scripts/policy-pack-config.sh`),
+      ...problemIf(configStep?.env?.PLATFORM_STACK !== platformStack, `${jobName}: the policy config must come from ${platformStack}, got ${JSON.stringify(configStep?.env?.PLATFORM_STACK)}`),
+      ...problemIf(configStep?.env?.PULUMI_ACCESS_TOKEN !== TOKEN_ENV || configStep?.env?.PULUMI_BACKEND_URL !== "${{ vars.PULUMI_BACKEND_URL }}", `${jobName}: the policy config step logs in as the pulumi steps do`),
+      ...problemIf(!(install >= 0 && oidc >= 0 && install < config && oidc < config && config < firstCommand), `${jobName}: the policy config step runs after the CLI install and the OIDC exchange, before the first pulumi command`),
+      ...onlyPulumiStep(j).flatMap((s) => problemIf(s.with.policyPackConfigs !== POLICY_CONFIG, `${jobName}: pulumi ${s.with.command} without policyPackConfigs ${POLICY_CONFIG}`)),
+    ];
     const kubeconfig = steps(j).find((s) => s.env?.KUBECONFIG_CONTENT === "${{ secrets.KUBECONFIG }}" && /umask 077/.test(s.run ?? ""));
     const auth = stepsUsing(j, "pulumi/auth-actions");
     const hubStep = runSteps(j).find((s) => s.run === "bash .github/scripts/hub-port-forward.sh" && s.env?.NATS_HUB_PORT_FORWARD === "${{ vars.NATS_HUB_PORT_FORWARD }}");
@@ -189,6 +209,28 @@ function pulumiJobSetup(jobName: string, hub: boolean): Check {
       ...problemIf(!kubeconfig, `${jobName}: no kubeconfig step`),
       ...problemIf(auth.length !== 1 || auth[0].id !== "pulumi-oidc" || !/vars\.PULUMI_ORGANIZATION/.test(String(auth[0].if)) || auth[0].with?.["export-environment-variables"] !== false, `${jobName}: the OIDC step must be pulumi-oidc, only with vars.PULUMI_ORGANIZATION`),
       ...problemIf(hub && !hubStep, `${jobName}: the "Reach the hub's client port" step is missing`),
+      ...problemIf(!hub && hubStep !== undefined, `${jobName}: a preview without refresh never reaches the hub (and its read-only identity may not port-forward)`),
+      ...policyConfigProblems,
+    ];
+  };
+}
+
+/** Every `pulumi up` of the job follows a `pulumi preview` of the same stack with the pack, which stops the job when it fails. */
+function previewBeforeEachUp(jobName: string): Check {
+  return (wf) => {
+    const all = steps(job(wf, jobName));
+    const ups = all.map((st, i) => [st, i] as const).filter(([st]) => actionOf(st) === "pulumi/actions" && st.with?.command === "up");
+    return [
+      ...problemIf(ups.length === 0, `${jobName}: no pulumi up`),
+      ...ups.flatMap(([up, i]) => {
+        const preview = all.slice(0, i).reverse().find((st) => actionOf(st) === "pulumi/actions" && st.with?.command === "preview");
+        return [
+          ...problemIf(!preview, `${jobName}: pulumi up without a pulumi preview before it`),
+          ...problemIf(preview !== undefined && (preview.with.policyPacks !== "policy" || preview.with["stack-name"] !== up.with["stack-name"] || preview.with.refresh !== up.with.refresh), `${jobName}: the preview must run the pack on the stack up updates, refreshing as it does`),
+          // A preview that may fail without stopping the job gates nothing; one that may be skipped while up runs neither.
+          ...problemIf(preview !== undefined && (preview["continue-on-error"] === true || preview.if !== up.if || (typeof up.if === "string" && /always\(\)|failure\(\)/.test(up.if))), `${jobName}: a failed or skipped preview must stop the update`),
+        ];
+      }),
     ];
   };
 }
@@ -277,8 +319,21 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
   { name: "preview: each cell's stack with the PR comment and the policy pack", file: "preview.yml", check: pulumiStepProblems("preview-cells", "preview", { "comment-on-pr": true, "edit-pr-comment": true, "expect-no-changes": undefined }, CELL_STACK), breakIt: (wf) => delete onlyPulumiStep(job(wf, "preview-cells"))[0].with.policyPacks },
   { name: "preview: the cell previews write pull requests (comment) and id-token (OIDC) only", file: "preview.yml", check: writesExactly("preview-cells", ["id-token", "pull-requests"]), breakIt: (wf) => (job(wf, "preview-cells").permissions.contents = "write") },
   { name: "preview: the platform preview writes pull requests (comment) and id-token (OIDC) only", file: "preview.yml", check: writesExactly("preview-platform", ["id-token", "pull-requests"]), breakIt: (wf) => (job(wf, "preview-platform").permissions.issues = "write") },
-  { name: "preview: the platform preview is set up as the stack's", file: "preview.yml", check: pulumiJobSetup("preview-platform", false), breakIt: (wf) => (job(wf, "preview-platform").steps = steps(job(wf, "preview-platform")).filter((s: any) => actionOf(s) !== "pulumi/auth-actions")) },
-  { name: "preview: each cell preview is set up as the stack's", file: "preview.yml", check: pulumiJobSetup("preview-cells", false), breakIt: (wf) => (job(wf, "preview-cells").steps = steps(job(wf, "preview-cells")).filter((s: any) => !/KUBECONFIG_CONTENT/.test(JSON.stringify(s.env ?? {})))) },
+  { name: "preview: the one stack's preview is set up with its own policy config", file: "preview.yml", check: pulumiJobSetup("preview", false, "${{ vars.PULUMI_STACK }}"), breakIt: (wf) => delete onlyPulumiStep(job(wf, "preview"))[0].with.policyPackConfigs },
+  {
+    name: "preview: a cell's pack config is the platform stack's platformNamespace, not the cell's",
+    file: "preview.yml",
+    check: pulumiJobSetup("preview-cells", false, PREFIXED("needs.changes.outputs.platform-stack")),
+    breakIt: (wf) => (steps(job(wf, "preview-cells")).find((s: any) => s.id === "policy-config")!.env.PLATFORM_STACK = CELL_STACK),
+  },
+  {
+    name: "preview: every preview runs in the preview environment (its read-only kubeconfig and its own secrets)",
+    file: "preview.yml",
+    check: (wf) => pulumiJobs(wf).flatMap((name) => problemIf(job(wf, name).environment !== "preview", `${name}: environment preview`)),
+    breakIt: (wf) => delete job(wf, "preview-cells").environment,
+  },
+  { name: "preview: the platform preview is set up as the stack's", file: "preview.yml", check: pulumiJobSetup("preview-platform", false, PREFIXED("needs.changes.outputs.platform-stack")), breakIt: (wf) => (job(wf, "preview-platform").steps = steps(job(wf, "preview-platform")).filter((s: any) => actionOf(s) !== "pulumi/auth-actions")) },
+  { name: "preview: each cell preview is set up as the stack's", file: "preview.yml", check: pulumiJobSetup("preview-cells", false, PREFIXED("needs.changes.outputs.platform-stack")), breakIt: (wf) => (job(wf, "preview-cells").steps = steps(job(wf, "preview-cells")).filter((s: any) => !/KUBECONFIG_CONTENT/.test(JSON.stringify(s.env ?? {})))) },
   {
     name: "preview: the 'pulumi preview' check waits for every preview and runs unless cancelled",
     file: "preview.yml",
@@ -348,8 +403,8 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
     breakIt: (wf) => (job(wf, "deploy-cells").if = "${{ always() && needs.changes.outputs.has-cells == 'true' }}"),
   },
   { name: "deploy: the cells' matrix, fail-fast off (no running update is cancelled), bounded, skipped when empty", file: "deploy.yml", check: matrixJobProblems("deploy-cells", "changes.outputs.matrix", "needs.changes.outputs.has-cells == 'true'", 10), breakIt: (wf) => delete job(wf, "deploy-cells").strategy["fail-fast"] },
-  { name: "deploy: pulumi up of the platform stack with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy-platform", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }, PREFIXED("needs.changes.outputs.platform-stack")), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy-platform"))[0].with.command = "preview") },
-  { name: "deploy: pulumi up of each cell's stack with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy-cells", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }, CELL_STACK), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy-cells"))[0].with["stack-name"] = "${{ matrix.stack }}") },
+  { name: "deploy: pulumi up of the platform stack with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy-platform", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }, PREFIXED("needs.changes.outputs.platform-stack")), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy-platform"), "up")[0].with.command = "preview") },
+  { name: "deploy: pulumi up of each cell's stack with the policy pack", file: "deploy.yml", check: pulumiStepProblems("deploy-cells", "up", { "comment-on-pr": undefined, "expect-no-changes": undefined }, CELL_STACK), breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy-cells"), "up")[0].with["stack-name"] = "${{ matrix.stack }}") },
   {
     name: "deploy: every update runs in the protected environment and writes only the OIDC token",
     file: "deploy.yml",
@@ -359,8 +414,31 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
   {
     name: "deploy: every job that runs pulumi keeps the policy pack, kubeconfig, OIDC and hub steps",
     file: "deploy.yml",
-    check: (wf) => [...problemIf(pulumiJobs(wf).join() !== "deploy,deploy-platform,deploy-cells", `pulumi jobs: ${pulumiJobs(wf).join()}`), ...pulumiJobs(wf).flatMap((name) => pulumiJobSetup(name, true)(wf))],
+    check: (wf) => [
+      ...problemIf(pulumiJobs(wf).join() !== "deploy,deploy-platform,deploy-cells", `pulumi jobs: ${pulumiJobs(wf).join()}`),
+      ...pulumiJobSetup("deploy", true, "${{ vars.PULUMI_STACK }}")(wf),
+      ...["deploy-platform", "deploy-cells"].flatMap((name) => pulumiJobSetup(name, true, PREFIXED("needs.changes.outputs.platform-stack"))(wf)),
+    ],
     breakIt: (wf) => (job(wf, "deploy-cells").steps = steps(job(wf, "deploy-cells")).filter((s: any) => !/hub-port-forward/.test(s.run ?? ""))),
+  },
+
+  {
+    name: "deploy: every pulumi up, of every stack, follows a pulumi preview of that stack with the pack",
+    file: "deploy.yml",
+    check: (wf) => pulumiJobs(wf).flatMap((name) => previewBeforeEachUp(name)(wf)),
+    breakIt: (wf) => (job(wf, "deploy-cells").steps = steps(job(wf, "deploy-cells")).filter((s: any) => s.with?.command !== "preview")),
+  },
+  {
+    name: "deploy: the preview before a cell's update previews that cell's stack",
+    file: "deploy.yml",
+    check: previewBeforeEachUp("deploy-cells"),
+    breakIt: (wf) => (onlyPulumiStep(job(wf, "deploy-cells"), "preview")[0].with["stack-name"] = PREFIXED("needs.changes.outputs.platform-stack")),
+  },
+  {
+    name: "deploy: the platform's pack config is its own; a cell's is the platform stack's",
+    file: "deploy.yml",
+    check: (wf) => [...pulumiJobSetup("deploy-platform", true, PREFIXED("needs.changes.outputs.platform-stack"))(wf), ...pulumiJobSetup("deploy-cells", true, PREFIXED("needs.changes.outputs.platform-stack"))(wf)],
+    breakIt: (wf) => delete onlyPulumiStep(job(wf, "deploy-cells"), "up")[0].with.policyPackConfigs,
   },
 
   // drift.yml
@@ -467,11 +545,22 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
     file: "drift.yml",
     check: (wf) => [
       ...problemIf(pulumiJobs(wf).join() !== "drift,rotate,drift-stacks,rotate-platform,rotate-cells", `pulumi jobs: ${pulumiJobs(wf).join()}`),
-      ...pulumiJobs(wf).flatMap((name) => pulumiJobSetup(name, true)(wf)),
+      ...["drift", "rotate"].flatMap((name) => pulumiJobSetup(name, true, "${{ vars.PULUMI_STACK }}")(wf)),
+      ...["drift-stacks", "rotate-platform", "rotate-cells"].flatMap((name) => pulumiJobSetup(name, true, PREFIXED("needs.stacks.outputs.platform-stack"))(wf)),
       ...["rotate", "rotate-platform", "rotate-cells"].flatMap((name) => [...problemIf(job(wf, name).environment !== "production", `${name}: environment production`), ...writesExactly(name, ["id-token"])(wf)]),
+      // Read-only, with the hub's port-forward its refresh needs: not the pull requests' `preview` environment.
+      ...["drift", "drift-stacks"].flatMap((name) => problemIf(job(wf, name).environment !== "drift", `${name}: environment drift`)),
     ],
     breakIt: (wf) => delete job(wf, "rotate-platform").environment,
   },
+  { name: "drift: the drift previews run in the drift environment", file: "drift.yml", check: (wf) => ["drift", "drift-stacks"].flatMap((name) => problemIf(job(wf, name).environment !== "drift", `${name}: environment drift`)), breakIt: (wf) => (job(wf, "drift-stacks").environment = "production") },
+  {
+    name: "rotation: every pulumi up --refresh follows a pulumi preview --refresh of the same stack with the pack, under the same condition",
+    file: "drift.yml",
+    check: (wf) => ["rotate", "rotate-platform", "rotate-cells"].flatMap((name) => previewBeforeEachUp(name)(wf)),
+    breakIt: (wf) => (onlyPulumiStep(job(wf, "rotate-cells"), "preview")[0].if = "steps.due.outputs.due != '0' || inputs.rotate"),
+  },
+  { name: "rotation: the preview before a cell's rotation reads its pack config from the platform stack", file: "drift.yml", check: pulumiJobSetup("rotate-cells", true, PREFIXED("needs.stacks.outputs.platform-stack")), breakIt: (wf) => delete onlyPulumiStep(job(wf, "rotate-cells"), "preview")[0].with.policyPackConfigs },
 
   // render-diff.yml (fork pull requests, unprivileged)
   { name: "render diff runs on pull_request, never pull_request_target", file: "render-diff.yml", check: onlyTriggers(["pull_request"]), breakIt: (wf) => (wf.on = { pull_request_target: {} }) },
@@ -523,7 +612,7 @@ const checks: { name: string; file: string; check: Check; breakIt: (wf: Workflow
     check: (wf) => {
       const run = runSteps(job(wf, "render-diff")).map((s) => s.run).join("\n");
       return [
-        ...problemIf(!/npm run --silent changed-cells -- --base "\$BASE_SHA" --head HEAD --github-output /.test(run), "changed-cells must compare the base with the rendered merge commit"),
+        ...problemIf(!/npm run --silent changed-cells -- --base "\$BASE_SHA" --head "\$rendered" --github-output /.test(run), "changed-cells must compare the base with the tree that is rendered"),
         ...problemIf(!/diff -- --base "\$BASE_SHA" "\$\{stacks\[@\]\}"/.test(run), "npm run diff must get the touched stacks"),
         ...problemIf(!/stacks\+=\(--cells "\$\(output cells-list\)"\)/.test(run) || !/stacks\+=\(--platform\)/.test(run), "--cells <list> and --platform come from the tool's outputs"),
       ];
@@ -982,7 +1071,8 @@ describe("deploy.yml with cells, as GitHub runs it", () => {
   it("a program change updates the platform, then every cell", () => {
     const p = plan(PROGRAM);
     expect(ran(p)).toEqual(["changes", "deploy-platform", "deploy-cells"]);
-    expect(instances(p, "deploy-platform")[0].stacks).toEqual(["acme/tenancy/platform"]);
+    // Each update job previews its stack, then updates it.
+    expect(instances(p, "deploy-platform")[0].stacks).toEqual(["acme/tenancy/platform", "acme/tenancy/platform"]);
     expect(instances(p, "deploy-cells").map((i) => i.stacks[0])).toEqual(["acme/tenancy/cell-a", "acme/tenancy/cell-b"]);
   });
 
@@ -990,7 +1080,7 @@ describe("deploy.yml with cells, as GitHub runs it", () => {
     const p = plan(ONE_TENANT);
     expect(p.get("deploy-platform")!.result).toBe("skipped");
     expect(ran(p)).toEqual(["changes", "deploy-cells"]);
-    expect(instances(p, "deploy-cells")).toEqual([{ name: "pulumi up (cell a)", stacks: ["acme/tenancy/cell-a"] }]);
+    expect(instances(p, "deploy-cells")).toEqual([{ name: "pulumi up (cell a)", stacks: ["acme/tenancy/cell-a", "acme/tenancy/cell-a"] }]);
   });
 
   it("no cell is updated after the platform's update failed or was cancelled", () => {
@@ -1003,7 +1093,7 @@ describe("deploy.yml with cells, as GitHub runs it", () => {
     expect(ran(plan(DOCS))).toEqual(["changes"]);
     const single = plan(SINGLE);
     expect(ran(single)).toEqual(["changes", "deploy"]);
-    expect(instances(single, "deploy")[0].stacks).toEqual(["acme/tenancy/prod"]);
+    expect(instances(single, "deploy")[0].stacks).toEqual(["acme/tenancy/prod", "acme/tenancy/prod"]);
   });
 
   it("the last deployed commit is the newest successful run of deploy.yml on main", async () => {
@@ -1070,7 +1160,7 @@ describe("drift.yml with cells, as GitHub runs it", () => {
       { name: "drift cell a (preview --refresh --expect-no-changes)", stacks: ["acme/tenancy/cell-a"] },
       { name: "drift cell b (preview --refresh --expect-no-changes)", stacks: ["acme/tenancy/cell-b"] },
     ]);
-    expect(instances(p, "rotate-platform")[0].stacks).toEqual(["acme/tenancy/platform"]);
+    expect(instances(p, "rotate-platform")[0].stacks).toEqual(["acme/tenancy/platform", "acme/tenancy/platform"]);
     expect(instances(p, "rotate-cells").map((i) => i.stacks[0])).toEqual(["acme/tenancy/cell-a", "acme/tenancy/cell-b"]);
   });
 
@@ -1088,23 +1178,52 @@ describe("drift.yml with cells, as GitHub runs it", () => {
   });
 });
 
-describe("render-diff.yml with cells: the render step in bash", () => {
+describe("render-diff.yml with cells: the render step in bash (real git, a stand-in npm)", () => {
   const step = runSteps(job(workflow("render-diff.yml"), "render-diff")).find((s) => /changed-cells/.test(s.run))!;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-step-"));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const npm = fakeNpm(dir);
-  const base = "b".repeat(40);
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd: dir, env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" }, encoding: "utf8" }).trim();
+  // The scope step's result: the base checked out, the pull request's tenant files laid over it (uncommitted).
+  git("init", "--quiet", "--initial-branch=main");
+  fs.mkdirSync(path.join(dir, "tenants"));
+  fs.writeFileSync(path.join(dir, "tenants/acme.yaml"), "slug: acme\n");
+  fs.writeFileSync(path.join(dir, "tenants/old.yaml"), "slug: old\n");
+  fs.writeFileSync(path.join(dir, "index.ts"), "// base\n");
+  fs.writeFileSync(path.join(dir, ".gitignore"), "bin/\nnpm.log\nrender-diff/\nsummary\n");
+  git("add", "--all");
+  git("commit", "--quiet", "-m", "base");
+  const base = git("rev-parse", "HEAD");
+  fs.writeFileSync(path.join(dir, "tenants/acme.yaml"), "slug: acme\nplan: pro\n");
+  fs.writeFileSync(path.join(dir, "tenants/new.yaml"), "slug: new\n");
+  fs.rmSync(path.join(dir, "tenants/old.yaml"));
 
   const runStep = (outputs: Record<string, string> | "fails", diffStatus = 0) => {
     fs.rmSync(path.join(dir, "render-diff"), { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, "render-diff"));
     const fake = { ...npm.env, FAKE_OUTPUTS: outputs === "fails" ? "" : Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(""), FAKE_CHANGED_STATUS: outputs === "fails" ? "1" : "0", FAKE_DIFF_STATUS: String(diffStatus) };
-    const env = { BASE_SHA: base, PR_NUMBER: "7", GITHUB_STEP_SUMMARY: path.join(dir, "summary") };
+    const env = { BASE_SHA: base, PR_NUMBER: "7", GITHUB_STEP_SUMMARY: path.join(dir, "summary"), RUNNER_TEMP: dir };
     const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], { cwd: dir, env: { ...process.env, ...env, ...fake }, encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     const read = (f: string) => fs.readFileSync(path.join(dir, "render-diff", f), "utf8");
     const diffCalls = npm.calls().filter((c) => / diff -- /.test(c));
-    return { comment: read("comment.md"), status: read("status").trim(), diff: diffCalls.at(-1), diffCalls: diffCalls.length };
+    const changed = npm.calls().filter((c) => /changed-cells/.test(c)).at(-1)!;
+    return { comment: read("comment.md"), status: read("status").trim(), diff: diffCalls.at(-1), diffCalls: diffCalls.length, changed };
   };
+
+  it("computes the stacks against the tree it renders: the base with the pull request's tenant files, as a commit no ref names", () => {
+    const { changed } = runStep(ONE_TENANT);
+    const rendered = /--head ([0-9a-f]{40}) /.exec(changed)?.[1];
+    expect(changed).toMatch(new RegExp(`^run --silent changed-cells -- --base ${base} --head [0-9a-f]{40} --github-output render-diff/stacks.txt `));
+    expect(git("rev-parse", `${rendered}^`)).toBe(base);
+    expect(git("diff", "--name-status", base, rendered!).split("\n")).toEqual(["M\ttenants/acme.yaml", "A\ttenants/new.yaml", "D\ttenants/old.yaml"]);
+    expect(git("show", `${rendered}:tenants/acme.yaml`)).toBe("slug: acme\nplan: pro");
+    // HEAD, the index and the working tree are as the scope step left them; no ref names the commit.
+    expect(git("rev-parse", "HEAD")).toBe(base);
+    expect(git("status", "--porcelain", "--", "tenants")).toBe(" M tenants/acme.yaml\n D tenants/old.yaml\n?? tenants/new.yaml".trim());
+    expect(git("for-each-ref", "--contains", rendered!)).toBe("");
+    expect(fs.existsSync(path.join(dir, "render-diff.index"))).toBe(false);
+  });
 
   it("renders the touched cells and the platform", () => {
     const r = runStep(PROGRAM);
@@ -1129,10 +1248,57 @@ describe("render-diff.yml with cells: the render step in bash", () => {
   it("reports a failure of the tool or of the render as the comment, and its status", () => {
     const tool = runStep("fails");
     expect(tool.status).toBe("1");
-    expect(tool.comment).toMatch(/### Render diff failed\n\n`npm run changed-cells -- --base b+ --head HEAD` exited with status 1:\n\n~~~~text\ncells\/cells\.yaml at head: bad/);
+    expect(tool.comment).toMatch(new RegExp(`### Render diff failed\n\n\`npm run changed-cells -- --base ${base} --head <the rendered tree>\` exited with status 1:\n\n~~~~text\ncells/cells\\.yaml at head: bad`));
     const render = runStep(ONE_TENANT, 1);
     expect(render.status).toBe("1");
-    expect(render.comment).toMatch(/`npm run diff -- --base b+ --cells a` exited with status 1:/);
+    expect(render.comment).toMatch(new RegExp(`\`npm run diff -- --base ${base} --cells a\` exited with status 1:`));
+  });
+});
+
+describe(".github/scripts/policy-pack-config.sh (bash, real node, a stand-in pulumi)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-policy-config-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const bin = path.join(dir, "bin");
+  fs.mkdirSync(bin);
+  // `pulumi config --json` prints {"<key>": {"value": …, "secret": …}}; login and config may fail.
+  fs.writeFileSync(path.join(bin, "pulumi"), ['#!/usr/bin/env bash', 'printf "%s\\n" "$*" >> "$FAKE_LOG"', 'case "$1" in login) exit "${FAKE_LOGIN_STATUS:-0}" ;; config) printf "%s" "$FAKE_CONFIG"; exit "${FAKE_CONFIG_STATUS:-0}" ;; esac', ""].join("\n"), { mode: 0o755 });
+  const script = path.join(REPO, ".github/scripts/policy-pack-config.sh");
+  const run = (env: Record<string, string>) => {
+    const log = path.join(dir, "pulumi.log");
+    const file = path.join(dir, "policy-pack-config.json");
+    const output = path.join(dir, "github-output");
+    for (const f of [log, file, output]) fs.rmSync(f, { force: true });
+    const r = spawnSync("bash", [script, "acme/tenancy/platform", file], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: log, GITHUB_OUTPUT: output, PULUMI_BACKEND_URL: "", ...env }, encoding: "utf8" });
+    const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined);
+    return { status: r.status, stderr: r.stderr, config: read(file) === undefined ? undefined : JSON.parse(read(file)!), calls: read(log)?.trimEnd().split("\n"), output: read(output) };
+  };
+
+  it("writes the namespace of the stack named for both key policies, and the step output", () => {
+    const r = run({ FAKE_CONFIG: JSON.stringify({ "tenancy:platformNamespace": { value: "ops", secret: false }, "tenancy:stackRole": { value: "platform", secret: false } }), PULUMI_BACKEND_URL: "s3://state" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.config).toEqual({ "signing-keys-in-platform-namespace": { platformNamespace: "ops" }, "signing-keys-in-platform-namespace-stack": { platformNamespace: "ops" } });
+    expect(r.calls).toEqual(["login --non-interactive s3://state", "config --json --non-interactive --stack acme/tenancy/platform"]);
+    expect(r.output).toBe(`file=${path.join(dir, "policy-pack-config.json")}\n`);
+  });
+
+  it("takes the program's default (platform) only when the stack does not set the key", () => {
+    expect(run({ FAKE_CONFIG: "{}" }).config["signing-keys-in-platform-namespace-stack"]).toEqual({ platformNamespace: "platform" });
+  });
+
+  it("fails, writing nothing, when the backend cannot be read or the value is not a namespace", () => {
+    const broken: Record<string, string>[] = [{ FAKE_LOGIN_STATUS: "1", FAKE_CONFIG: "{}" }, { FAKE_CONFIG_STATUS: "255", FAKE_CONFIG: "" }, { FAKE_CONFIG: JSON.stringify({ "tenancy:platformNamespace": { value: "Ops Team" } }) }, { FAKE_CONFIG: JSON.stringify({ "tenancy:platformNamespace": { secret: true } }) }];
+    for (const env of broken) {
+      const r = run(env);
+      expect(r.status, JSON.stringify(env)).not.toBe(0);
+      expect(r.config).toBeUndefined();
+      expect(r.output).toBeUndefined();
+    }
+  });
+
+  it("names the pack's policies and config key as policy/policies.ts declares them", () => {
+    const policies = fs.readFileSync(path.join(REPO, "policy/policies.ts"), "utf8");
+    for (const name of ["signing-keys-in-platform-namespace", "signing-keys-in-platform-namespace-stack"]) expect(policies).toContain(`name: "${name}"`);
+    expect(policies).toContain("getConfig<{ platformNamespace?: string }>().platformNamespace");
   });
 });
 

@@ -29,7 +29,10 @@ export function parseCellsFile(text: string | undefined, where: string): CellsCo
   const problems: Problem[] = [];
   const doc = parseYaml({ file: `${CELLS_FILE} at ${where}`, text }, problems) as { cells?: unknown } | null | undefined;
   if (problems.length > 0) throw new CellsFileError(problems.map(formatProblem).join("; "));
-  if (doc === null || doc === undefined || (Array.isArray(doc.cells) && doc.cells.length === 0) || doc.cells === undefined || doc.cells === null) return undefined;
+  if (doc === null || doc === undefined) return undefined;
+  // A mapping without cells is one stack; anything else (a list, a scalar) is the validator's to refuse.
+  const mapping = typeof doc === "object" && !Array.isArray(doc);
+  if (mapping && (doc.cells === undefined || doc.cells === null || (Array.isArray(doc.cells) && doc.cells.length === 0))) return undefined;
   const cells = validateCells({ file: `${CELLS_FILE} at ${where}`, text }, problems);
   if (!cells) throw new CellsFileError(problems.map(formatProblem).join("; "));
   return { platformStack: cells.platformStack, defaultCell: cells.defaultCell, cells: cells.cells };

@@ -3,10 +3,13 @@
  * pull-request comment, fitted to GitHub's size limit with what a reviewer must not miss first).
  * Together because they share one summary line and provenance, so every format says the same.
  */
-import { countByTenant, type Counts, type FileDiff, type FileStatus, type RenderDiff } from "./compare";
+import { countByTenant, type Counts, type FileDiff, type FileStatus, type RenderDiff, type StackSummary } from "./compare";
 import { PLATFORM } from "./manifests";
 
 const summaryLine = (c: Counts) => `${c.changed} changed, ${c.added} added, ${c.removed} removed`;
+
+/** A compared stack as the reports name it: `cell b (stack cell-b)`, and whether it exists at each side. */
+const stackName = (s: StackSummary) => `${s.label} (stack ${s.stack})${s.atBase ? (s.atHead ? "" : ", removed at head") : s.atHead ? ", new at head" : ", at neither side"}`;
 
 /** One line saying what was compared and how it was rendered. */
 function provenance(diff: RenderDiff): string {
@@ -19,6 +22,7 @@ export function formatUnified(diff: RenderDiff): string {
   const lines = [
     `render diff: ${diff.base} -> ${diff.head}`,
     `${summaryLine(total)}; ${diff.unchanged} unchanged (${provenance(diff)})`,
+    ...(diff.stacks ?? []).map((st) => `  stack ${stackName(st)}: ${summaryLine(st.counts)}; ${st.unchanged} unchanged; files under ${st.dir}/`),
     ...tenants.map(([tenant, c]) => `  ${tenant}: ${summaryLine(c)}`),
     ...diff.notes.map((n) => `note: ${n}`),
   ];
@@ -39,6 +43,7 @@ export function formatJson(diff: RenderDiff): string {
         head: diff.head,
         settings: diff.settings,
         summary: { ...total, unchanged: diff.unchanged, baseFiles: diff.baseFiles, headFiles: diff.headFiles },
+        ...(diff.stacks ? { stacks: diff.stacks } : {}),
         tenants: Object.fromEntries(tenants),
         notes: diff.notes,
         files: diff.files,
@@ -84,6 +89,16 @@ export function formatMarkdown(diff: RenderDiff, options: MarkdownOptions = {}):
   const maxLines = options.maxLinesPerFile ?? DEFAULT_MAX_LINES_PER_FILE;
   const { total, tenants } = countByTenant(diff.files);
   const head: string[] = [`### Rendered manifests: ${code(diff.base)} → ${code(diff.head)}`, ""];
+  if (diff.stacks) {
+    head.push(
+      `Stacks compared: ${diff.stacks.map((st) => code(st.label)).join(", ")} (the others are not touched by the change and were not compared).`,
+      "",
+      "| stack | changed | added | removed | unchanged |",
+      "|---|--:|--:|--:|--:|",
+      ...diff.stacks.map((st) => `| ${code(stackName(st))} | ${st.counts.changed} | ${st.counts.added} | ${st.counts.removed} | ${st.unchanged} |`),
+      "",
+    );
+  }
   if (diff.files.length === 0) {
     head.push(`**No changes**: both render the same ${diff.headFiles} manifests (${provenance(diff)}).`);
   } else {

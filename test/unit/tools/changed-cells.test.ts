@@ -86,18 +86,21 @@ describe("the rules on their own", () => {
     expect(parseCellsFile("", "head")).toBeUndefined();
     expect(parseCellsFile("cells: []\n", "head")).toBeUndefined();
     expect(parseCellsFile(CELLS_AB, "head")).toEqual({ platformStack: "platform", defaultCell: "a", cells: [{ name: "a", stack: "cell-a" }, { name: "b", stack: "cell-b" }] });
-    expect(parseCellsFile("cells: [{ name: a, stack: cell-a }]\n", "head")).toEqual({ platformStack: "platform", defaultCell: undefined, cells: [{ name: "a", stack: "cell-a" }] });
+    // The program's validator (model/cells.ts) reads the file: the platform's stack and the default cell are required.
+    const P = "platform: { stack: platform }\ndefaultCell: a\n";
+    expect(parseCellsFile(P + "cells: [{ name: a, stack: cell-a }]\n", "head")).toEqual({ platformStack: "platform", defaultCell: "a", cells: [{ name: "a", stack: "cell-a" }] });
     const refused: [string, RegExp][] = [
-      ["cells: [{ name: a, stack: cell-a }\n", /cells\/cells\.yaml at head: YAML/],
-      ["- a\n", /not a mapping/],
-      ["cells: { a: cell-a }\n", /cells: not a list/],
-      ["cells: [{ name: 'a b', stack: cell-a }]\n", /cells\[0\]\.name/],
-      ["cells: [{ name: a, stack: \"x\\ny=1\" }]\n", /cells\[0\]\.stack/],
-      ["cells: [{ name: a, stack: s }, { name: a, stack: t }]\n", /cell a is listed twice/],
-      ["cells: [{ name: a, stack: s }, { name: b, stack: s }]\n", /stack s \(cell b\) is used twice/],
-      ["platform: { stack: s }\ncells: [{ name: a, stack: s }]\n", /stack s \(cell a\) is used twice/],
-      ["defaultCell: c\ncells: [{ name: a, stack: s }]\n", /defaultCell: "c" is not one of the cells/],
-      ["cells: [{ name: a, stack: s }]\ncells: []\n", /YAML/],
+      [P + "cells: [{ name: a, stack: cell-a }\n", /cells\/cells\.yaml at head: \(file\): YAML/],
+      ["- a\n", /cells\/cells\.yaml at head: /],
+      ["cells: [{ name: a, stack: cell-a }]\n", /platform: required field is missing; .*defaultCell: required field is missing/],
+      [P + "cells: { a: cell-a }\n", /cells: must be array/],
+      [P + "cells: [{ name: 'a b', stack: cell-a }]\n", /cells\[0\]\.name: must be a DNS label/],
+      [P + "cells: [{ name: a, stack: \"x\\ny=1\" }]\n", /cells\[0\]\.stack: must match/],
+      [P + "cells: [{ name: a, stack: s }, { name: a, stack: t }]\n", /cells\[1\]\.name: duplicate cell "a"/],
+      [P + "cells: [{ name: a, stack: s }, { name: b, stack: s }]\n", /cells\[1\]\.stack: stack "s" is already cells\[0\]'s/],
+      ["platform: { stack: s }\ndefaultCell: a\ncells: [{ name: a, stack: s }]\n", /cells\[0\]\.stack: stack "s" is already platform\.stack's/],
+      ["platform: { stack: p }\ndefaultCell: c\ncells: [{ name: a, stack: s }]\n", /defaultCell: no cell "c" in cells/],
+      [P + "cells: [{ name: a, stack: s }]\ncells: []\n", /YAML/],
     ];
     for (const [text, message] of refused) expect(() => parseCellsFile(text, "head"), text).toThrow(message);
   });
@@ -311,7 +314,7 @@ describe("npx tsx tools/changed-cells.ts, end to end", () => {
   const base = repo.commit("start");
   repo.write({ "tenants/acme.yaml": tenant("acme", "cell: b\n") });
   const head = repo.commit("acme moves to b");
-  repo.write({ "cells/cells.yaml": "cells: [{ name: a, stack: cell a }]\n" });
+  repo.write({ "cells/cells.yaml": "platform: { stack: platform }\ndefaultCell: a\ncells: [{ name: a, stack: cell a }]\n" });
   const badCells = repo.commit("a bad cells file");
 
   const cli = (args: string[]) => spawnSync("npx", ["tsx", path.join(REPO, "tools/changed-cells.ts"), ...args], { cwd: REPO, encoding: "utf8" });
@@ -342,7 +345,7 @@ describe("npx tsx tools/changed-cells.ts, end to end", () => {
   it("fails with the reason when cells/cells.yaml at head is bad, or a revision is unknown; usage errors exit 2", () => {
     const bad = cli(["--base", head, "--head", badCells, "--repo", repo.dir]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/cells\/cells\.yaml at head: cells\[0\]\.stack: "cell a" is not a stack name/);
+    expect(bad.stderr).toMatch(/cells\/cells\.yaml at head: cells\[0\]\.stack: must match \^\[A-Za-z0-9\]\[A-Za-z0-9_\.-\]\*\$ \(got "cell a"\)/);
     expect(bad.stdout).toBe("");
     const unknown = cli(["--base", "no-such-branch", "--repo", repo.dir]);
     expect(unknown.status).toBe(1);
