@@ -1,24 +1,47 @@
-/** One benchmark sample (its own process): evaluate the program over a tenants directory. */
+/**
+ * One benchmark sample (its own process, as the offline engine runs once per process): evaluate the
+ * program for one stack as a job file describes it — a stack holding every tenant, or a cell's
+ * stack reading the other stacks' outputs as its StackReferences would — and time it from program
+ * start to the last registration, render included.
+ */
+import * as fs from "node:fs";
 import { runOffline } from "../engine/offline";
 import { renderManifests } from "../engine/render";
 
+/** What tools/bench.ts writes for a sample. */
+export interface SampleJob {
+  /** Stack config, `tenancy:` keys (the stack file's config applies beneath it). */
+  config: Record<string, string>;
+  /** The stack's name (a cell's stack: as the cells file names it); default dev. */
+  stack?: string;
+  /** A JSON file of the other stacks' outputs by StackReference name (a cell's render reads the platform's). */
+  stackOutputsFile?: string;
+}
+
+export interface SampleResult {
+  wallMs: number;
+  peakRssMiB: number;
+  resources: number;
+  kubernetesObjects: number;
+  /** The hub's own configuration, in a stack that declares the hub (none in a cell's). */
+  natsHubConfigBytes?: number;
+}
+
 async function main() {
-  const tenantsDir = process.argv[2];
+  const job = JSON.parse(fs.readFileSync(process.argv[2]!, "utf8")) as SampleJob;
+  const stackOutputs = job.stackOutputsFile ? (JSON.parse(fs.readFileSync(job.stackOutputsFile, "utf8")) as Record<string, Record<string, unknown>>) : undefined;
   const started = process.hrtime.bigint();
-  // One hub for every synthetic tenant: its capacity raised to fit them all (a real fleet that large
-  // is split into cells instead; see docs/nats.md, "Capacity").
-  const run = await runOffline({
-    config: { "tenancy:tenantsDir": tenantsDir, "tenancy:natsHubMaxConnections": "100000000", "tenancy:natsHubFileStore": "1Pi", "tenancy:natsHubMemoryStore": "1Pi" },
-  });
+  // The stack file of dev holds the fleet's settings, as `npm run render` reads them for every stack.
+  const run = await runOffline({ config: job.config, stack: job.stack ?? "dev", configStack: "dev", ...(stackOutputs ? { stackOutputs } : {}) });
   const manifests = renderManifests(run);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const result = {
+  const hubBytes = run.outputs.natsHubConfigBytes;
+  const result: SampleResult = {
     wallMs,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     resources: run.registrations.length,
     kubernetesObjects: manifests.length,
-    // The hub's own configuration: the same size whatever the number of tenants (accounts are pushed).
-    natsHubConfigBytes: Number(run.outputs.natsHubConfigBytes),
+    ...(hubBytes === undefined ? {} : { natsHubConfigBytes: Number(hubBytes) }),
   };
   process.stdout.write(JSON.stringify(result) + "\n");
 }

@@ -6,7 +6,8 @@ import { COLLECTOR_TYPES } from "../model/schema";
 
 const PLANS = ["free", "basic", "pro", "enterprise"];
 
-export function syntheticTenant(i: number): Record<string, unknown> {
+/** `cell`: the cell the tenant's file names (a top-level `cell:` line); none, the fleet's default. */
+export function syntheticTenant(i: number, cell?: string): Record<string, unknown> {
   const slug = `synthetic-${String(i).padStart(5, "0")}`;
   const plan = PLANS[i % PLANS.length];
   // free: no organizations; others 1–3, every other tenant sharing its first two.
@@ -24,19 +25,23 @@ export function syntheticTenant(i: number): Record<string, unknown> {
     slug,
     displayName: `Synthetic tenant ${i}`,
     plan,
+    ...(cell !== undefined ? { cell } : {}),
     status: "active",
     access: { admins: [`${slug}:admins`], viewers: [`${slug}:viewers`] },
     ...(orgCount > 0 ? { organizations } : {}),
+    // basic's 8Gi of ephemeral-storage limits, after an edge, leaves three or four namespaces less
+    // than the plan's 2Gi container maximum: such a tenant lowers it (as the validation says to).
+    ...(plan === "basic" && orgCount >= 2 ? { overrides: { kubernetes: { limitRange: { max: { "ephemeral-storage": "1Gi" } } } } } : {}),
     collectors,
   };
 }
 
-/** Writes N tenant files into `dir` (emptied first). */
-export function writeSyntheticTenants(dir: string, count: number): void {
+/** Writes N tenant files into `dir` (emptied first); `cellOf(i)`, when given, names tenant i's cell. */
+export function writeSyntheticTenants(dir: string, count: number, cellOf?: (i: number) => string): void {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
-    const tenant = syntheticTenant(i);
+    const tenant = syntheticTenant(i, cellOf?.(i));
     fs.writeFileSync(path.join(dir, `${tenant.slug}.yaml`), stringify(tenant));
   }
 }
