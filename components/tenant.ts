@@ -60,7 +60,9 @@ export class Tenant extends pulumi.ComponentResource {
     if (!rootNamespace) throw new Error(`${plan.file}: the plan has no root namespace`);
     const pki = declareTenantPki(this, plan.pki, { ca: platform.ca, namespace: platform.namespace }, rootNamespace, edge);
     const nats = declareTenantNats(this, plan.nats, platform.nats, platform.namespace, edge);
-    declareTenantStreams(this, plan.streams, { namespace: platform.namespace, managerCredsSecret: nats.users[plan.streams.account.credsUserId].secret });
+    const managerCredsSecret = nats.users[plan.streams.account.credsUserId]?.secret;
+    if (!managerCredsSecret) throw new Error(`${plan.file}: the streams' manager has no creds Secret`);
+    declareTenantStreams(this, plan.streams, { namespace: platform.namespace, managerCredsSecret });
     const bundles = plan.edge && edge ? declareTenantEdge(this, plan.edge, { edge, pki, nats, platformNats: platform.nats }) : undefined;
 
     this.natsAccount = nats.account;

@@ -17,20 +17,34 @@ import type { QuotaReservation } from "./quota-share";
  */
 export function edgePodCount(collectors: readonly { replicas?: number }[]): number {
   if (collectors.length === 0) return 0;
-  return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 1;
+  // + the leaf, + the Job that creates the leaf's local streams (its pod counts while it runs).
+  return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 2;
+}
+
+/** What besides its collectors decides the edge's objects. */
+export interface EdgeFootprintOptions {
+  serviceType?: EdgeServiceType;
+  /** Collectors of these sites have no onboarding bundle. */
+  revokedSites?: readonly string[];
+  /** The stack's image pull Secret, which every edge namespace holds (`tenancy:edgeImagePullSecret`). */
+  pullSecret?: boolean;
 }
 
 /** Object counts the edge namespace holds (besides pods), for its ResourceQuota. */
-export function edgeObjectCounts(collectorCount: number, serviceType: EdgeServiceType = "ClusterIP"): { services: number; loadBalancers: number; configmaps: number; secrets: number } {
-  if (collectorCount === 0) return { services: 0, loadBalancers: 0, configmaps: 0, secrets: 0 };
+export function edgeObjectCounts(collectors: readonly { partition?: string }[], options: EdgeFootprintOptions = {}): { services: number; loadBalancers: number; configmaps: number; secrets: number } {
+  const n = collectors.length;
+  if (n === 0) return { services: 0, loadBalancers: 0, configmaps: 0, secrets: 0 };
+  const bundles = collectors.filter((c) => !(options.revokedSites ?? []).includes(c.partition ?? "")).length;
   return {
-    services: collectorCount + 1,
+    services: n + 1,
     // One per collector; no node ports (`allocateLoadBalancerNodePorts: false`).
-    loadBalancers: serviceType === "LoadBalancer" ? collectorCount : 0,
-    // + kube-root-ca.crt, which Kubernetes puts in every namespace and counts against the quota.
-    configmaps: collectorCount + 2,
-    // Per collector: certificate, creds, onboarding bundle; the leaf: certificate, creds.
-    secrets: 3 * collectorCount + 2,
+    loadBalancers: options.serviceType === "LoadBalancer" ? n : 0,
+    // Per collector its config; the leaf's config, its local streams' definitions, and
+    // kube-root-ca.crt, which Kubernetes puts in every namespace and counts against the quota.
+    configmaps: n + 3,
+    // Per collector: certificate, creds, onboarding bundle (unless its site is revoked); the leaf:
+    // certificate, creds, its streams user's creds; the pull Secret when the stack names one.
+    secrets: 2 * n + bundles + 3 + (options.pullSecret ? 1 : 0),
   };
 }
 
@@ -38,12 +52,12 @@ export function edgeObjectCounts(collectorCount: number, serviceType: EdgeServic
  * The edge namespace's quota: exactly what its workloads use (pods at the LimitRange defaults,
  * `edgePodCount`, `edgeObjectCounts`).
  */
-export function edgeQuotaNeeds(collectors: readonly { replicas?: number }[], limits: Limits, serviceType: EdgeServiceType = "ClusterIP"): QuotaReservation {
+export function edgeQuotaNeeds(collectors: readonly { replicas?: number; partition?: string }[], limits: Limits, options: EdgeFootprintOptions = {}): QuotaReservation {
   const pods = BigInt(edgePodCount(collectors));
   if (pods === 0n) return {};
   const lr = limits.kubernetes.limitRange;
   const milli = (v: string | number) => parseQuantityMilli(v) ?? 0n;
-  const counts = edgeObjectCounts(collectors.length, serviceType);
+  const counts = edgeObjectCounts(collectors, options);
   return {
     "requests.cpu": milli(lr.defaultRequest.cpu) * pods,
     "requests.memory": milli(lr.defaultRequest.memory) * pods,

@@ -3,7 +3,7 @@
  * the plan applied and every default filled in. Planning (plan/) starts from here.
  */
 import type { Limits } from "./limits";
-import type { Collector, TenantStatus } from "./schema";
+import type { CollectorType, SyslogFormat, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
   id: string;
@@ -18,6 +18,26 @@ export interface OrganizationModel {
 export type EdgeServiceType = "ClusterIP" | "LoadBalancer";
 export const EDGE_SERVICE_TYPES: readonly EdgeServiceType[] = ["ClusterIP", "LoadBalancer"];
 
+/** A collector with every default filled in. */
+export interface CollectorModel {
+  type: CollectorType;
+  partition: string;
+  replicas: number;
+  /** flowgger's input format (ignored by the other types). */
+  syslogFormat: SyslogFormat;
+  /** otel: OTLP clients must present a certificate of the tenant CA (ignored by the other types). */
+  otlpClientCertificates: boolean;
+}
+
+/** A site: one collector partition, run at the customer's from its onboarding bundles. */
+export interface SiteModel {
+  /** The partition's name. */
+  name: string;
+  revoked: boolean;
+  /** Credentials and certificate generation; every earlier one is revoked. */
+  generation: number;
+}
+
 export interface TenantModel {
   /** Path of the tenant file, as given to the loader (used in messages). */
   file: string;
@@ -28,7 +48,7 @@ export interface TenantModel {
   admins: string[];
   viewers: string[];
   organizations: OrganizationModel[];
-  collectors: Required<Collector>[];
+  collectors: CollectorModel[];
   /** The plan's limits with the tenant's overrides applied. */
   limits: Limits;
   /** Rotation counters from the tenant file (0 when absent). */
@@ -36,7 +56,14 @@ export interface TenantModel {
   /** NATS credentials generation from the tenant file (0 when absent). */
   credentialsRotation: number;
   /** Where the leaf node and collectors run: the platform cluster unless `cluster` names an edge cluster. */
-  edge: { cluster?: string; serviceType: EdgeServiceType };
+  edge: {
+    cluster?: string;
+    serviceType: EdgeServiceType;
+    /** One per partition, sorted by name. */
+    sites: SiteModel[];
+    /** The stack names an image pull Secret that the edge namespace holds (it counts in the quota). */
+    pullSecret: boolean;
+  };
 }
 
 /** What tenant files may refer to in the stack's edge settings (edge clusters, the hub's public address). */
@@ -46,6 +73,8 @@ export interface EdgeOptions {
   /** The hub's leaf port as seen from outside the platform cluster, if it has one. */
   publicHubLeafUrl?: string;
   serviceType: EdgeServiceType;
+  /** The image pull Secret every edge namespace holds, if the stack names one. */
+  imagePullSecret?: string;
   /** The pod network of each edge cluster, by name. */
   edgeClusterPodCidrs?: Record<string, string[]>;
 }

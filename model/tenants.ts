@@ -7,8 +7,8 @@ import * as path from "node:path";
 import type { ValidateFunction } from "ajv";
 import { edgeQuotaNeeds } from "./edge-footprint";
 import { limitProblems, mergeLimits } from "./limits";
-import type { EdgeOptions, OrganizationModel, TenantModel } from "./model";
-import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, RESERVED_SLUGS, derivedNames } from "./names";
+import type { EdgeOptions, OrganizationModel, SiteModel, TenantModel } from "./model";
+import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, IN_CLUSTER_LOCATION, RESERVED_SLUGS, derivedNames } from "./names";
 import { pathOf, type Problem } from "./problems";
 import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
 import { compileSchema, schemaProblems } from "./schema-check";
@@ -125,7 +125,16 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     const key = `${c.type}/${c.partition}`;
     if (seen.has(key)) problems.push({ file, path: `collectors[${i}]`, rule: `duplicate ${c.type} collector for partition "${c.partition}" (also collectors[${seen.get(key)}])` });
     else seen.set(key, i);
+    // The in-cluster edge is a location of its own (its leaf's certificate is leaf.edge.<slug>).
+    if (c.partition === IN_CLUSTER_LOCATION) problems.push({ file, path: `collectors[${i}].partition`, rule: `"${IN_CLUSTER_LOCATION}" is reserved for the in-cluster edge; name the site otherwise` });
+    if (c.syslogFormat !== undefined && c.type !== "flowgger") problems.push({ file, path: `collectors[${i}].syslogFormat`, rule: `only a flowgger collector reads syslog (this one is ${c.type})` });
+    if (c.otlpClientCertificates !== undefined && c.type !== "otel") problems.push({ file, path: `collectors[${i}].otlpClientCertificates`, rule: `only an otel collector serves OTLP (this one is ${c.type})` });
   });
+  const partitions = [...new Set(collectors.map((c) => c.partition))].sort();
+  for (const site of Object.keys(t.edge?.sites ?? {}).sort()) {
+    if (!partitions.includes(site)) problems.push({ file, path: `edge.sites.${site}`, rule: `no collector has partition "${site}" (sites: ${partitions.join(", ") || "none"})` });
+  }
+  const sites: SiteModel[] = partitions.map((name) => ({ name, revoked: t.edge?.sites?.[name]?.revoked ?? false, generation: t.edge?.sites?.[name]?.generation ?? 0 }));
 
   if (!plans) return undefined;
   const plan = plans[t.plan];
@@ -137,13 +146,22 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   const collectorsOf = t.collectors ?? [];
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
   const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
-  const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
+  const pullSecret = edgeOptions?.imagePullSecret !== undefined;
+  const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, { serviceType, revokedSites: sites.filter((s) => s.revoked).map((s) => s.name), pullSecret }) : {};
   for (const p of limitProblems(limits, 1 + orgs.length, reserved)) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
     const involved = [p.path, ...(p.related ?? [])];
     const overridden = involved.find((segments) => getPath(t.overrides, segments) !== undefined);
     if (overridden) problems.push({ file, path: pathOf(["overrides", ...overridden]), rule: p.rule });
     else problems.push({ file, path: "plan", rule: `${pathOf(p.path)}: ${p.rule} (plan "${t.plan}"; override it at ${pathOf(["overrides", ...p.path])})` });
+  }
+  // Every leaf node holds one leaf connection on the hub: the in-cluster edge's and each site's.
+  const leafNodes = collectorsOf.length === 0 ? 0 : 1 + sites.filter((s) => !s.revoked).length;
+  const leafLimit = limits.nats.leafNodeConnections;
+  if (leafNodes > 0 && leafLimit >= 0 && leafLimit < leafNodes) {
+    const rule = `${leafLimit} leaf node connection(s) cannot hold the in-cluster edge's leaf and ${leafNodes - 1} site(s) (${sites.filter((s) => !s.revoked).map((s) => s.name).join(", ")}): ${leafNodes} needed`;
+    if (t.overrides?.nats?.leafNodeConnections !== undefined) problems.push({ file, path: "overrides.nats.leafNodeConnections", rule });
+    else problems.push({ file, path: "plan", rule: `nats.leafNodeConnections: ${rule} (plan "${t.plan}"; override it at overrides.nats.leafNodeConnections)` });
   }
   const organizations: OrganizationModel[] = orgs.map((o) => ({
     id: o.id,
@@ -161,11 +179,18 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     admins: t.access.admins,
     viewers: t.access.viewers ?? [],
     organizations,
-    collectors: collectors.map((c) => ({ type: c.type, partition: c.partition, replicas: c.replicas ?? 1 })),
+    collectors: collectors.map((c) => ({
+      type: c.type,
+      partition: c.partition,
+      replicas: c.replicas ?? 1,
+      // What devices send (most network gear: BSD syslog), not flowgger's own default (rfc5424).
+      syslogFormat: c.syslogFormat ?? "rfc3164",
+      otlpClientCertificates: c.otlpClientCertificates ?? true,
+    })),
     limits,
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
-    edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },
+    edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType, sites, pullSecret },
   };
 }
 

@@ -44,6 +44,8 @@ export interface SignedTenantNats {
   account: HubAccount;
   /** Each user's creds file, by user id. */
   creds: Record<string, string>;
+  /** Each edge location's own account and its users' creds, by location. */
+  edgeAccounts: Record<string, { account: HubAccount; creds: Record<string, string> }>;
 }
 
 /**
@@ -52,24 +54,38 @@ export interface SignedTenantNats {
  * adding a collector adds a user without touching the others.
  */
 export function signTenantNats(plan: TenantNatsPlan, keys: { operator: string; account: string; userRoot: string }): SignedTenantNats {
+  const operatorKp = keyPair("operator", keys.operator);
   const accountKp = keyPair("account", keys.account);
   const pub = publicOf(accountKp);
-  const userKey = (id: string) => nkeyFromRaw("user", createHmac("sha256", Buffer.from(keys.userRoot, "base64")).update(`nats-user:${id}${plan.userKeyGeneration}`).digest());
-  const revocations: Record<string, number> = Object.fromEntries(plan.revokedUserIds.map((id) => [publicOf(userKey(id)), plan.usersIssuedAt]));
+  const derive = (kind: "account" | "user", label: string) => nkeyFromRaw(kind, createHmac("sha256", Buffer.from(keys.userRoot, "base64")).update(`${label}${plan.userKeyGeneration}`).digest());
+  const userKey = (id: string) => derive("user", `nats-user:${id}`);
+  const revocations: Record<string, number> = Object.fromEntries(plan.revokedUsers.map((r) => [publicOf(userKey(r.id)), r.before]));
   if (plan.revokeAllBefore !== undefined) revocations["*"] = plan.revokeAllBefore;
-  const jwt = accountJwt({ account: pub, operator: keyPair("operator", keys.operator), name: plan.accountName, limits: plan.limits, issuedAt: plan.accountIssuedAt, tags: plan.tags, revocations });
-  const creds: Record<string, string> = {};
-  for (const user of plan.users) {
-    const userKp = userKey(user.id);
-    const token = userJwt({
-      user: publicOf(userKp),
-      account: accountKp,
-      name: user.jwtName,
-      permissions: user.permissions,
-      allowedConnectionTypes: user.allowedConnectionTypes,
-      issuedAt: plan.usersIssuedAt,
-    });
-    creds[user.id] = credsFile(token, seedOf(userKp));
+  const jwt = accountJwt({ account: pub, operator: operatorKp, name: plan.accountName, limits: plan.limits, issuedAt: plan.accountIssuedAt, tags: plan.tags, revocations });
+  const sign = (users: TenantNatsPlan["users"], signer: ReturnType<typeof keyPair>, keyOf: (id: string) => ReturnType<typeof keyPair>) =>
+    Object.fromEntries(
+      users.map((user) => {
+        const userKp = keyOf(user.id);
+        const token = userJwt({
+          user: publicOf(userKp),
+          account: signer,
+          name: user.jwtName,
+          permissions: user.permissions,
+          allowedConnectionTypes: user.allowedConnectionTypes,
+          issuedAt: plan.usersIssuedAt + user.issuedAtOffset,
+        });
+        return [user.id, credsFile(token, seedOf(userKp))];
+      }),
+    );
+  const edgeAccounts: SignedTenantNats["edgeAccounts"] = {};
+  for (const edge of plan.edgeAccounts) {
+    // Derived from the tenant's user secret: a location's account needs no key of its own in state.
+    const edgeKp = derive("account", `nats-edge-account:${edge.keyLabel}`);
+    const edgePub = publicOf(edgeKp);
+    edgeAccounts[edge.location] = {
+      account: { pub: edgePub, name: edge.accountName, jwt: accountJwt({ account: edgePub, operator: operatorKp, name: edge.accountName, limits: edge.limits, issuedAt: plan.accountIssuedAt, tags: plan.tags }) },
+      creds: sign(edge.users, edgeKp, (id) => derive("user", `nats-edge-user:${edge.keyLabel}:${id}`)),
+    };
   }
-  return { account: { pub, name: plan.accountName, jwt }, creds };
+  return { account: { pub, name: plan.accountName, jwt }, creds: sign(plan.users, accountKp, userKey), edgeAccounts };
 }

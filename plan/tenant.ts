@@ -81,8 +81,8 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
   const labels = tenantLabels(tenant.slug);
   const edge = tenant.collectors.length > 0 ? edgePlan(name, tenant, settings.edge, settings) : undefined;
   const pki = tenantPkiPlan(name, tenant, settings.pki);
-  const nats = tenantNatsPlan(name, tenant, settings.nats.claimsIssuedAt);
-  const streams = tenantStreamsPlan(name, tenant, settings.nats);
+  const nats = tenantNatsPlan(name, tenant, settings.nats.claimsIssuedAt, settings.edge.collectorSubjects);
+  const streams = tenantStreamsPlan(name, tenant, settings.nats, settings.edge.collectorSubjects);
   const protect = tenant.status !== "decommissioned";
   const namespaces = namespacePlans(tenant).map((ns): NamespaceResourcesPlan => {
     const names = namespaceResourceNames(ns.name);

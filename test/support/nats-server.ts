@@ -37,6 +37,11 @@ export interface StartOptions {
   leafnodes?: boolean;
   /** How long to wait for readiness (default 10 s). */
   readyTimeoutMs?: number;
+  /**
+   * Listen on these ports instead of fresh ones: a server restarted after `stop()` (with its own
+   * `dir`, which `stop()` keeps) comes back where its clients and leaf nodes reconnect to.
+   */
+  ports?: { port: number; leafPort?: number };
 }
 
 export interface NatsServer extends ServerContext {
@@ -83,8 +88,8 @@ export async function startNatsServer(opts: StartOptions): Promise<NatsServer> {
   const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), "nats-test-")));
   mkdirSync(dir, { recursive: true });
   const ctx: ServerContext = {
-    port: await freePort(),
-    leafPort: opts.leafnodes ? await freePort() : undefined,
+    port: opts.ports?.port ?? (await freePort()),
+    leafPort: opts.ports?.leafPort ?? (opts.leafnodes ? await freePort() : undefined),
     dir,
   };
   const configPath = join(dir, CONFIG_NAME);
