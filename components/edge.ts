@@ -1,6 +1,6 @@
 /**
  * Declares a tenant's edge planned in plan/edge/: per workload a ConfigMap, a Deployment and a
- * Service in the edge namespace; the Job that creates the in-cluster leaf's local streams; per
+ * Service in the edge namespace; the in-cluster leaf's local stream definitions; per
  * collector of a site not revoked, an onboarding bundle Secret. Certificates and creds Secrets are
  * declared by components/pki.ts and components/nats.ts in the same namespace; this takes what they
  * issued by the ids the plan gives each workload and leaf.
@@ -19,7 +19,7 @@ import type { TenantPki } from "./pki";
 export type Bundles = pulumi.Output<Record<string, Record<string, string>>>;
 
 /**
- * The leaves, the collectors, the in-cluster streams Job and the sites' onboarding bundles;
+ * The leaves, the collectors, the in-cluster leaf's stream definitions and the sites' onboarding bundles;
  * returns the bundles (secret), per collector. `edge` is the edge namespace and, for an edge in its
  * own cluster, that cluster's provider.
  */
@@ -47,6 +47,10 @@ export function declareTenantEdge(
   const leafConfig = leafConfigOf(leaf.inCluster, leaf.hubLeafUrl);
   const inClusterUsers = accountOf(leaf.inCluster.location).users;
 
+  // The in-cluster leaf's local stream definitions, which its streams container reads.
+  const definitions = plan.streams
+    ? new k8s.core.v1.ConfigMap(plan.streams.logicalName, { metadata: { name: plan.streams.name, namespace: edge.namespace, labels: plan.streams.labels }, data: plan.streams.files }, opts)
+    : undefined;
   for (const w of plan.workloads) {
     const { workload } = w;
     const files: Record<string, pulumi.Input<string>> = w.configFiles ?? { [workload.configMap.keys[0]!]: leafConfig };
@@ -54,8 +58,10 @@ export function declareTenantEdge(
     new k8s.core.v1.ConfigMap(w.names.configMap, { metadata: { name: workload.configMap.name, namespace: edge.namespace, labels }, data: files }, opts);
     const cert = pki.components[workload.certificateId];
     if (!cert) throw new Error(`edge workload ${workload.name}: no certificate ${workload.certificateId}`);
+    // The leaf's pod also reads its streams' definitions (its second container).
+    const read = { ...files, ...(workload.sidecar && plan.streams ? plan.streams.files : {}) };
     const restartOn = pulumi
-      .all([...Object.keys(files).sort().map((k) => files[k]!), cert.certChainPem, pki.caCertPem, pki.hubCaCertPem])
+      .all([...Object.keys(read).sort().map((k) => read[k]!), cert.certChainPem, pki.caCertPem, pki.hubCaCertPem])
       .apply((parts) => restartToken([...parts, plan.restartGeneration]));
     const { template, ...deployment } = w.deployment;
     new k8s.apps.v1.Deployment(
@@ -64,21 +70,9 @@ export function declareTenantEdge(
         metadata: { name: workload.name, namespace: edge.namespace, labels },
         spec: { ...deployment, template: { metadata: { ...template.metadata, annotations: { [RESTART_ANNOTATION]: restartOn } }, spec: template.spec } },
       },
-      opts,
+      workload.sidecar && definitions ? { ...opts, dependsOn: [definitions] } : opts,
     );
     new k8s.core.v1.Service(w.names.service, { metadata: { name: workload.name, namespace: edge.namespace, labels }, spec: w.service }, opts);
-  }
-
-  if (plan.streams) {
-    const s = plan.streams;
-    const definitions = new k8s.core.v1.ConfigMap(s.logicalNames.configMap, { metadata: { name: s.job.configMap.name, namespace: edge.namespace, labels: s.job.labels }, data: s.files }, opts);
-    const streamsSecret = inClusterUsers[STREAMS_USER_ID]?.secret;
-    if (!streamsSecret) throw new Error(`the in-cluster edge's streams user has no creds Secret`);
-    new k8s.batch.v1.Job(
-      s.logicalNames.job,
-      { metadata: { name: s.job.name, namespace: edge.namespace, labels: s.job.labels }, spec: s.spec },
-      { ...opts, dependsOn: [definitions, streamsSecret], replaceOnChanges: ["spec"], deleteBeforeReplace: true },
-    );
   }
 
   const bundles: Record<string, pulumi.Output<Record<string, string>>> = {};

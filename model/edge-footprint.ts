@@ -17,8 +17,12 @@ import type { QuotaReservation } from "./quota-share";
  */
 export function edgePodCount(collectors: readonly { replicas?: number }[]): number {
   if (collectors.length === 0) return 0;
-  // + the leaf, + the Job that creates the leaf's local streams (its pod counts while it runs).
-  return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 2;
+  return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 1;
+}
+
+/** Containers of those pods: the leaf's pod has two (the leaf and what keeps its local streams). */
+export function edgeContainerCount(collectors: readonly { replicas?: number }[]): number {
+  return collectors.length === 0 ? 0 : edgePodCount(collectors) + 1;
 }
 
 /** What besides its collectors decides the edge's objects. */
@@ -55,14 +59,15 @@ export function edgeObjectCounts(collectors: readonly { partition?: string }[], 
 export function edgeQuotaNeeds(collectors: readonly { replicas?: number; partition?: string }[], limits: Limits, options: EdgeFootprintOptions = {}): QuotaReservation {
   const pods = BigInt(edgePodCount(collectors));
   if (pods === 0n) return {};
+  const containers = BigInt(edgeContainerCount(collectors));
   const lr = limits.kubernetes.limitRange;
   const milli = (v: string | number) => parseQuantityMilli(v) ?? 0n;
   const counts = edgeObjectCounts(collectors, options);
   return {
-    "requests.cpu": milli(lr.defaultRequest.cpu) * pods,
-    "requests.memory": milli(lr.defaultRequest.memory) * pods,
-    "limits.cpu": milli(lr.default.cpu) * pods,
-    "limits.memory": milli(lr.default.memory) * pods,
+    "requests.cpu": milli(lr.defaultRequest.cpu) * containers,
+    "requests.memory": milli(lr.defaultRequest.memory) * containers,
+    "limits.cpu": milli(lr.default.cpu) * containers,
+    "limits.memory": milli(lr.default.memory) * containers,
     "requests.storage": 0n,
     persistentvolumeclaims: 0n,
     pods: pods * 1000n,

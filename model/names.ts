@@ -210,8 +210,7 @@ export const LEAF_CONFIGMAP = "nats-leaf-config";
 export const LEAF_CONFIG_KEY = "nats-leaf.conf";
 /** A leaf's `server_name`: `leaf-<slug>` in the cluster, `leaf-<slug>-<site>` at a site. */
 export const leafServerName = (slug: string, location: string = IN_CLUSTER_LOCATION) => (location === IN_CLUSTER_LOCATION ? `leaf-${slug}` : `leaf-${slug}-${location}`);
-/** The Job that creates the in-cluster leaf's local streams, its ConfigMap (stream definitions) and creds Secret. */
-export const LEAF_STREAMS_JOB = "nats-leaf-streams";
+/** What keeps the in-cluster leaf's local streams: its definitions' ConfigMap and its creds Secret. */
 export const LEAF_STREAMS_CONFIGMAP = "nats-leaf-streams";
 export const LEAF_STREAMS_CREDS_SECRET = "nats-leaf-streams-creds";
 /** A local stream's definition file (`nats stream add --config`). */
@@ -224,7 +223,7 @@ export const siteNames = (slug: string, site: string, workload: string) => ({
   network: `serviceradar-${slug}-${site}`,
   prefix: `/etc/serviceradar-edge/${slug}/${site}`,
   leafContainer: `${LEAF_SERVICE_NAME}-${slug}-${site}`,
-  streamsContainer: `${LEAF_STREAMS_JOB}-${slug}-${site}`,
+  streamsContainer: `${LEAF_STREAMS_CONFIGMAP}-${slug}-${site}`,
   collectorContainer: `${workload}-${slug}`,
 });
 
@@ -273,7 +272,6 @@ export const tenantResourceNames = (tenant: string) => ({
     deployment: `${tenant}/edge/${workload}/deployment`,
     service: `${tenant}/edge/${workload}/service`,
     onboarding: `${tenant}/edge/${workload}/onboarding`,
-    job: `${tenant}/edge/${workload}/job`,
   }),
 });
 

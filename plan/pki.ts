@@ -137,7 +137,8 @@ export function tenantPkiPlan(name: string, tenant: TenantModel, pki: PkiSetting
         logicalName: names.componentCertificate(component, partition, componentGeneration + generation),
         subject: { commonName, organization, organizationalUnit: component },
         // The CN is also a DNS name (clients verify SANs, not CNs); listeners add their Service names.
-        dnsNames: [commonName, ...(listens ? serviceDnsNames(service, namespace) : [])],
+        // The leaf is also dialled over localhost by what keeps its local streams, in its own pod.
+        dnsNames: [commonName, ...(listens ? serviceDnsNames(service, namespace) : []), ...(component === LEAF_COMPONENT ? ["localhost"] : [])],
         allowedUses: [...ECDSA_END_ENTITY_USES, "client_auth", ...(listens ? ["server_auth"] : [])],
         cls: pki.component,
         isCa: false,

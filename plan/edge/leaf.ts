@@ -108,23 +108,26 @@ export function localStreamDefinition(s: LocalStreamPlan): string {
 }
 
 /**
- * What creates the local streams (the in-cluster Job, install.sh at a site): for each definition,
- * `nats stream add`, or `nats stream edit` when it exists with another configuration. The nats CLI
- * takes the server, creds and TLS files from NATS_URL, NATS_CREDS, NATS_CERT, NATS_KEY, NATS_CA.
+ * What keeps the local streams (a container beside the leaf, in the cluster and at a site): once
+ * the leaf answers, each stream is brought to its definition (`nats stream edit`, or `nats stream
+ * add` when it is missing), then any stream that goes missing (a new, empty store) is re-created.
+ * The nats CLI takes the server, creds and TLS files from NATS_URL, NATS_CREDS, NATS_CERT, NATS_KEY,
+ * NATS_CA.
  */
-export function streamsScript(streams: readonly string[], attempts: number): string {
+export function streamsScript(streams: readonly string[]): string {
   const defs = streams.map((s) => `${LEAF_PATHS.streamsDir}/${s}.json`).join(" ");
   return [
-    "set -eu",
+    "set -u",
+    "until nats account info >/dev/null 2>&1; do sleep 2; done",
     `for f in ${defs}; do`,
     '  s=$(basename "$f" .json)',
-    "  n=0",
-    '  until nats stream add "$s" --config "$f" >/dev/null 2>&1 || nats stream edit "$s" --config "$f" --force >/dev/null 2>&1; do',
-    "    n=$((n+1))",
-    `    if [ "$n" -ge ${attempts} ]; then echo "stream $s: not created after ${attempts} attempts" >&2; exit 1; fi`,
-    "    sleep 2",
+    '  if nats stream info "$s" >/dev/null 2>&1; then nats stream edit "$s" --config "$f" --force >/dev/null; else nats stream add "$s" --config "$f" >/dev/null; fi && echo "stream $s ready"',
+    "done",
+    "while sleep 15; do",
+    `  for f in ${defs}; do`,
+    '    s=$(basename "$f" .json)',
+    '    nats stream info "$s" >/dev/null 2>&1 || { nats stream add "$s" --config "$f" >/dev/null && echo "stream $s re-created"; }',
     "  done",
-    '  echo "stream $s ready"',
     "done",
   ].join("\n");
 }

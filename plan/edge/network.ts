@@ -1,6 +1,6 @@
 /**
  * The edge namespace's NetworkPolicies: nothing in the edge talks to the tenant's other
- * namespaces; collectors (and the leaf's streams Job) reach only the leaf (and DNS), the leaf only the hub's leaf port (and
+ * namespaces; collectors reach only the leaf (and DNS), the leaf only the hub's leaf port (and
  * DNS), and only the collectors' ingest ports are open, to addresses outside the pod network.
  */
 import type * as k8s from "@pulumi/kubernetes/types/input";
@@ -8,7 +8,7 @@ import type { EdgeSettings } from "../../config/settings";
 import { LABELS, POLICY_NAMES } from "../../model/names";
 import type { NetworkPolicySpec, PlatformNetwork } from "../network";
 import { LEAF_CLIENT_PORT } from "./paths";
-import { LEAF_CLIENTS_SELECTOR, LEAF_SELECTOR, type EdgeWorkloadPlan } from "./workloads";
+import { COLLECTOR_SELECTOR, LEAF_SELECTOR, type EdgeWorkloadPlan } from "./workloads";
 
 export type LeafHubTarget = { kind: "platform" } | { kind: "external"; cidrs: string[] };
 
@@ -40,12 +40,11 @@ export function edgeNetworkPolicies(workloads: EdgeWorkloadPlan[], platform: Pla
     },
     {
       name: POLICY_NAMES.collectorsToLeaf,
-      // The collectors and the Job that creates the leaf's local streams.
-      spec: { podSelector: LEAF_CLIENTS_SELECTOR, policyTypes: ["Egress"], egress: [{ to: [podsOf(LEAF_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
+      spec: { podSelector: { matchLabels: COLLECTOR_SELECTOR }, policyTypes: ["Egress"], egress: [{ to: [podsOf(LEAF_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
     },
     {
       name: POLICY_NAMES.leafFromCollectors,
-      spec: { podSelector: { matchLabels: LEAF_SELECTOR }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: LEAF_CLIENTS_SELECTOR }], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
+      spec: { podSelector: { matchLabels: LEAF_SELECTOR }, policyTypes: ["Ingress"], ingress: [{ from: [podsOf(COLLECTOR_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
     },
     {
       name: POLICY_NAMES.leafToHub,

@@ -1,7 +1,7 @@
 /**
  * A tenant's edge, joined: each workload with its configuration files, its Deployment and Service,
- * the certificate and NATS user it uses (by their plan ids), the Job that creates the in-cluster
- * leaf's local streams, each site's leaf and the onboarding bundles of its collectors, and where
+ * the certificate and NATS user it uses (by their plan ids), the in-cluster leaf's local stream
+ * definitions, each site's leaf and the onboarding bundles of its collectors, and where
  * every leaf dials the hub. components/edge.ts turns this into resources and nothing else.
  */
 import type * as k8s from "@pulumi/kubernetes/types/input";
@@ -26,16 +26,16 @@ import { collectorConfigFiles, streamOf } from "./collectors";
 import { localStreamDefinition } from "./leaf";
 import { edgeLocations, type EdgeLocation } from "./locations";
 import { edgeNetworkPolicies } from "./network";
-import { edgePodSpec, streamsJobPodSpec } from "./pod-spec";
+import { edgePodSpec } from "./pod-spec";
 import { credentialsGeneration } from "./restart";
-import { edgeWorkloads, streamsJob, workloadSelector, type EdgeStreamsJobPlan, type EdgeWorkloadPlan } from "./workloads";
+import { edgeWorkloads, workloadSelector, type EdgeWorkloadPlan } from "./workloads";
 
 /** The parts of a bundle known before anything is issued; certificates, keys and creds come from state. */
 export type BundleStatics = Pick<BundleInputs, "slug" | "type" | "partition" | "collectorImage" | "leafImage" | "streamsImage" | "config" | "streams" | "publicHubLeafUrl">;
 
 export interface EdgeWorkloadResources {
   workload: EdgeWorkloadPlan;
-  names: { configMap: string; deployment: string; service: string; onboarding: string; job: string };
+  names: { configMap: string; deployment: string; service: string; onboarding: string };
   /** A collector's configuration files; undefined for the leaf, whose config carries the NATS JWTs (`leafNodeConfig`). */
   configFiles?: Record<string, string>;
   /** The Deployment's spec; its pod template's restart annotation comes from what the pods read (`restartToken`). */
@@ -60,8 +60,8 @@ export interface EdgePlan {
   cluster?: string;
   /** Collectors first, then the leaf; empty when the tenant is decommissioned. */
   workloads: EdgeWorkloadResources[];
-  /** The Job that creates the in-cluster leaf's local streams, with their definitions. */
-  streams?: { job: EdgeStreamsJobPlan; logicalNames: { job: string; configMap: string }; files: Record<string, string>; spec: k8s.batch.v1.JobSpec };
+  /** The in-cluster leaf's local stream definitions: a ConfigMap its streams container reads. */
+  streams?: { logicalName: string; name: string; labels: Record<string, string>; files: Record<string, string> };
   /** The edge namespace's NetworkPolicies. */
   networkPolicies: NetworkPolicySpec[];
   /** The leaves, when the edge runs anything: how they dial the hub from the cluster and from a site (bundles). */
@@ -86,23 +86,13 @@ export function edgePlan(name: string, tenant: TenantModel, edge: EdgeSettings, 
   const payload = tenantAccountLimits(tenant).payload;
   const leafPlan = (l: EdgeLocation): EdgeLeafPlan => ({ location: l.name, domain: l.domain, bufferBytes: l.bufferBytes, certificateId: componentCertificateId(LEAF_COMPONENT, l.name), userId: l.leafUserId });
   const sites = new Map(locations.filter((l) => l.kind === "site").map((l) => [l.name, l]));
-  const job = inCluster && workloads.length > 0 ? streamsJob(tenant, edge, inCluster) : undefined;
+  const leafWorkload = workloads.find((w) => w.component === LEAF_COMPONENT);
   return {
     namespace: edgeNamespaceName(tenant.slug),
     ...(cluster !== undefined ? { cluster } : {}),
     workloads: workloads.map((w) => workloadResources(names.edge(w.name), w, tenant, edge, inCluster, sites.get(w.partition))),
-    ...(job && inCluster
-      ? {
-          streams: {
-            job,
-            logicalNames: { job: names.edge(job.name).job, configMap: names.edge(job.name).configMap },
-            files: streamDefinitions(inCluster),
-            spec: {
-              backoffLimit: job.backoffLimit,
-              template: { metadata: { labels: job.labels }, spec: streamsJobPodSpec(job, tenant, edge.imagePullSecret) },
-            },
-          },
-        }
+    ...(leafWorkload?.sidecar && inCluster
+      ? { streams: { logicalName: names.edge(leafWorkload.sidecar.configMap.name).configMap, name: leafWorkload.sidecar.configMap.name, labels: leafWorkload.labels, files: streamDefinitions(inCluster) } }
       : {}),
     networkPolicies: edgeNetworkPolicies(workloads, platform, edge, hub, podCidrs),
     ...(inCluster && workloads.length > 0

@@ -5,7 +5,7 @@
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { TenantModel } from "../../model/model";
 import { EDGE_UID } from "./paths";
-import type { EdgeMount, EdgeStreamsJobPlan, EdgeWorkloadPlan } from "./workloads";
+import type { EdgeMount, EdgeSidecarPlan, EdgeWorkloadPlan } from "./workloads";
 
 interface PodContainer {
   name: string;
@@ -25,15 +25,35 @@ interface PodContainer {
  * token (nothing here talks to the Kubernetes API), requests and limits from the plan's LimitRange
  * defaults so the quota reserved for the edge (`edgeQuotaNeeds`) is exactly what it uses.
  */
-function restrictedPod(c: PodContainer, tenant: TenantModel, pullSecret: string | undefined): k8s.core.v1.PodSpec {
+function restrictedPod(c: PodContainer, sidecar: EdgeSidecarPlan | undefined, tenant: TenantModel, pullSecret: string | undefined): k8s.core.v1.PodSpec {
   const lr = tenant.limits.kubernetes.limitRange;
+  const main = container(c, lr);
+  const second = sidecar
+    ? container({ name: sidecar.name, image: sidecar.image, command: sidecar.command, env: sidecar.env, ports: [], mounts: [...sidecar.mounts, ...c.mounts.filter((m) => sidecar.sharedMounts.includes(m.volume))] }, lr)
+    : undefined;
+  const mounts = [...c.mounts, ...(sidecar?.mounts ?? [])];
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: { runAsNonRoot: true, runAsUser: EDGE_UID, runAsGroup: EDGE_UID, fsGroup: EDGE_UID, seccompProfile: { type: "RuntimeDefault" } },
     ...(pullSecret !== undefined ? { imagePullSecrets: [{ name: pullSecret }] } : {}),
-    containers: [
-      {
+    containers: second ? [main, second] : [main],
+    volumes: [
+      ...mounts.map((m) =>
+        "secret" in m.source
+          ? { name: m.volume, secret: { secretName: m.source.secret, items: m.items, defaultMode: 0o440 } }
+          : { name: m.volume, configMap: { name: m.source.configMap, items: m.items } },
+      ),
+      ...(c.data ? [{ name: c.data.volume, emptyDir: { sizeLimit: c.data.sizeLimit } }] : []),
+      // The root filesystem is read-only; scratch space is memory-backed and bounded.
+      { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
+    ],
+  };
+}
+
+/** One container: the plan's LimitRange defaults, every restriction, read-only mounts but its store. */
+function container(c: PodContainer, lr: TenantModel["limits"]["kubernetes"]["limitRange"]): k8s.core.v1.Container {
+  return {
         name: c.name,
         image: c.image,
         ...(c.command ? { command: c.command } : {}),
@@ -51,26 +71,9 @@ function restrictedPod(c: PodContainer, tenant: TenantModel, pullSecret: string 
           { name: "tmp", mountPath: "/tmp" },
         ],
         ...(c.probe ? { readinessProbe: c.probe, livenessProbe: { ...c.probe, initialDelaySeconds: 10 } } : {}),
-      },
-    ],
-    volumes: [
-      ...c.mounts.map((m) =>
-        "secret" in m.source
-          ? { name: m.volume, secret: { secretName: m.source.secret, items: m.items, defaultMode: 0o440 } }
-          : { name: m.volume, configMap: { name: m.source.configMap, items: m.items } },
-      ),
-      ...(c.data ? [{ name: c.data.volume, emptyDir: { sizeLimit: c.data.sizeLimit } }] : []),
-      // The root filesystem is read-only; scratch space is memory-backed and bounded.
-      { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
-    ],
   };
 }
 
 export function edgePodSpec(w: EdgeWorkloadPlan, tenant: TenantModel, pullSecret?: string): k8s.core.v1.PodSpec {
-  return restrictedPod({ name: w.component, image: w.image, args: w.args, env: w.env, ports: w.ports, mounts: w.mounts, data: w.data, probe: w.probe }, tenant, pullSecret);
-}
-
-/** The streams Job's pod: runs once to completion (retried by the Job, never restarted in place). */
-export function streamsJobPodSpec(j: EdgeStreamsJobPlan, tenant: TenantModel, pullSecret?: string): k8s.core.v1.PodSpec {
-  return { ...restrictedPod({ name: "streams", image: j.image, command: j.command, env: j.env, ports: [], mounts: j.mounts }, tenant, pullSecret), restartPolicy: "Never" };
+  return restrictedPod({ name: w.component, image: w.image, args: w.args, env: w.env, ports: w.ports, mounts: w.mounts, data: w.data, probe: w.probe }, w.sidecar, tenant, pullSecret);
 }

@@ -18,9 +18,9 @@ import {
   LEAF_SERVICE_NAME,
   LEAF_STREAMS_CONFIGMAP,
   LEAF_STREAMS_CREDS_SECRET,
-  LEAF_STREAMS_JOB,
   LEAF_USER_ID,
   collectorConfigMapName,
+  streamDefinitionFile,
   collectorCredsSecretName,
   collectorUserId,
   collectorServiceName,
@@ -58,6 +58,8 @@ export interface EdgeWorkloadPlan {
   mounts: EdgeMount[];
   /** A writable scratch volume besides /tmp: the leaf's JetStream store. */
   data?: { volume: string; mountPath: string; sizeLimit: string };
+  /** A second container (the leaf's: what keeps its local streams). */
+  sidecar?: EdgeSidecarPlan;
   /** Container ports (name, protocol, port the container binds). */
   ports: { name: string; protocol: "UDP" | "TCP"; containerPort: number }[];
   /** Service ports: the well-known port mapped onto the container's. */
@@ -80,6 +82,19 @@ export interface EdgeWorkloadPlan {
   serviceType: EdgeServiceType;
 }
 
+/** A second container of an edge pod, with its own mounts and the pod's `sharedMounts` volumes. */
+export interface EdgeSidecarPlan {
+  name: string;
+  image: string;
+  command: string[];
+  env: { name: string; value: string }[];
+  /** The ConfigMap it reads (besides the main container's). */
+  configMap: { name: string; keys: string[] };
+  mounts: EdgeMount[];
+  /** Volumes of the main container it mounts too (by volume name, at the same path). */
+  sharedMounts: string[];
+}
+
 const ROLLING: k8s.apps.v1.DeploymentStrategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 const RECREATE: k8s.apps.v1.DeploymentStrategy = { type: "Recreate" };
 
@@ -93,8 +108,7 @@ const byRole = (slug: string, component: string, instance: string) => ({
 
 /** Selects every collector pod of an edge namespace (and no leaf). */
 export const COLLECTOR_SELECTOR = { [LABELS.component]: "collector" };
-/** Selects every pod that dials the leaf: the collectors and the streams Job. */
-export const LEAF_CLIENTS_SELECTOR = { matchExpressions: [{ key: LABELS.component, operator: "In", values: ["collector", "streams"] }] };
+
 /** Selects the leaf pod of an edge namespace. */
 export const LEAF_SELECTOR = { [LABELS.component]: "leaf" };
 /** Selects the pods of one workload (its Deployment's selector and its Service's). */
@@ -129,6 +143,7 @@ export function edgeWorkloads(tenant: TenantModel, settings: EdgeSettings, clust
     ],
     // In the cluster the buffer covers the hub's restarts; a new leaf pod starts empty (docs/edge.md).
     data: { volume: "jetstream", mountPath: LEAF_PATHS.dataDir, sizeLimit: storeSizeLimit(cluster.bufferBytes) },
+    sidecar: streamsSidecar(settings, cluster),
     ports: [
       { name: "nats", protocol: "TCP", containerPort: LEAF_CLIENT_PORT },
       { name: "monitor", protocol: "TCP", containerPort: LEAF_MONITOR_PORT },
@@ -202,47 +217,35 @@ export function storeSizeLimit(bufferBytes: number): string {
   return `${mi}Mi`;
 }
 
-/** The Job that creates the in-cluster leaf's local streams, with the location's streams user. */
-export interface EdgeStreamsJobPlan {
-  name: string;
-  image: string;
-  labels: Record<string, string>;
-  command: string[];
-  env: { name: string; value: string }[];
-  configMap: { name: string; keys: string[] };
-  credsSecret: string;
-  mounts: EdgeMount[];
-  /** How often the Job's pod is retried before the Job fails (each try waits for the leaf itself). */
-  backoffLimit: number;
-}
+/** The leaf pod's second container: it keeps the leaf's local streams. */
+export const STREAMS_CONTAINER = "streams";
 
-/** Label value of the streams Job's pod (it talks to the leaf, like the collectors). */
-export const STREAMS_COMPONENT = "streams";
-
-export function streamsJob(tenant: TenantModel, settings: EdgeSettings, cluster: EdgeLocation): EdgeStreamsJobPlan {
-  const files = cluster.streams.map((s) => `${s.name}.json`);
+/**
+ * The container beside the leaf that keeps its local streams (`streamsScript`), with the location's
+ * streams user: in the same pod, so a new leaf pod (an empty store) gets its streams back at once.
+ */
+function streamsSidecar(settings: EdgeSettings, cluster: EdgeLocation): EdgeSidecarPlan {
+  const files = cluster.streams.map((s) => streamDefinitionFile(s.name));
   return {
-    name: LEAF_STREAMS_JOB,
+    name: STREAMS_CONTAINER,
     image: settings.streamsImage,
-    labels: { ...byRole(tenant.slug, LEAF_STREAMS_JOB, LEAF_STREAMS_JOB), [LABELS.component]: STREAMS_COMPONENT },
-    command: ["/bin/sh", "-c", streamsScript(cluster.streams.map((s) => s.name), 60)],
-    env: streamsEnv(),
+    command: ["/bin/sh", "-c", streamsScript(cluster.streams.map((s) => s.name))],
+    // Beside the leaf in its pod: over localhost, which no NetworkPolicy sees.
+    env: streamsEnv(`tls://localhost:${LEAF_CLIENT_PORT}`),
     configMap: { name: LEAF_STREAMS_CONFIGMAP, keys: files },
-    credsSecret: LEAF_STREAMS_CREDS_SECRET,
     mounts: [
       { volume: "streams", mountPath: LEAF_PATHS.streamsDir, source: { configMap: LEAF_STREAMS_CONFIGMAP }, items: files.map((f) => ({ key: f, path: f })) },
       { volume: "streams-creds", mountPath: LEAF_PATHS.streamsCredsDir, source: { secret: LEAF_STREAMS_CREDS_SECRET }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
-      // It dials the leaf like a collector: a certificate of the tenant CA (the leaf's own).
-      leafTlsMount(["tls.crt", "tls.key", "ca.crt"]),
     ],
-    backoffLimit: 6,
+    // It dials the leaf like a collector, with a certificate of the tenant CA: the leaf's own.
+    sharedMounts: ["tls"],
   };
 }
 
 /** The nats CLI's connection settings, from the files the streams step mounts. */
-export function streamsEnv(): { name: string; value: string }[] {
+export function streamsEnv(url: string = leafUrl()): { name: string; value: string }[] {
   return [
-    { name: "NATS_URL", value: leafUrl() },
+    { name: "NATS_URL", value: url },
     { name: "NATS_CREDS", value: LEAF_PATHS.streamsCreds },
     { name: "NATS_CERT", value: LEAF_PATHS.cert },
     { name: "NATS_KEY", value: LEAF_PATHS.key },
