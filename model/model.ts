@@ -23,10 +23,10 @@ export interface CollectorModel {
   type: CollectorType;
   partition: string;
   replicas: number;
-  /** flowgger's input format (ignored by the other types). */
-  syslogFormat: SyslogFormat;
-  /** otel: OTLP clients must present a certificate of the tenant CA (ignored by the other types). */
-  otlpClientCertificates: boolean;
+  /** flowgger only: its input format. */
+  syslogFormat?: SyslogFormat;
+  /** otel only: OTLP clients must present a certificate of the tenant CA. */
+  otlpClientCertificates?: boolean;
 }
 
 /** A site: one collector partition, run at the customer's from its onboarding bundles. */

@@ -184,8 +184,8 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
       partition: c.partition,
       replicas: c.replicas ?? 1,
       // What devices send (most network gear: BSD syslog), not flowgger's own default (rfc5424).
-      syslogFormat: c.syslogFormat ?? "rfc3164",
-      otlpClientCertificates: c.otlpClientCertificates ?? true,
+      ...(c.type === "flowgger" ? { syslogFormat: c.syslogFormat ?? "rfc3164" } : {}),
+      ...(c.type === "otel" ? { otlpClientCertificates: c.otlpClientCertificates ?? true } : {}),
     })),
     limits,
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },

@@ -99,7 +99,7 @@ export function collectorConfig(c: CollectorModel, slug: string, subjects: Recor
           [WRAPPER]: wrapper,
           // rust/flowgger/src/flowgger/mod.rs and output/nats_output.rs: untyped lookups.
           [own]: {
-            input: { type: "udp", listen: listen(kind.ingest[0]!), format: c.syslogFormat },
+            input: { type: "udp", listen: listen(kind.ingest[0]!), format: c.syslogFormat ?? "rfc3164" },
             output: {
               type: "nats",
               format: "gelf",
@@ -133,7 +133,7 @@ export function collectorConfig(c: CollectorModel, slug: string, subjects: Recor
             tls: { cert_file: p.cert, key_file: p.key, ca_file: p.ca },
           },
           // With ca_file, OTLP clients must present a certificate of the tenant CA.
-          grpc_tls: { cert_file: p.cert, key_file: p.key, ...(c.otlpClientCertificates ? { ca_file: p.ca } : {}) },
+          grpc_tls: { cert_file: p.cert, key_file: p.key, ...(c.otlpClientCertificates !== false ? { ca_file: p.ca } : {}) },
         },
       };
     }
