@@ -130,7 +130,8 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       collectors: tenant.collectors.map((c) => `${c.type}/${c.partition}`),
       ...(tenant.collectors.length > 0 ? { edgeCluster: tenant.edge.cluster ?? "platform" } : {}),
       certificates: pki.components.map((c) => c.subject.commonName),
-      natsUsers: nats.users.map((u) => u.id),
+      // The tenant account's users, then each edge location's own (`<location>/<user>`).
+      natsUsers: [...nats.users.map((u) => u.id), ...nats.edgeAccounts.flatMap((a) => a.users.map((u) => `${a.location}/${u.id}`))],
       streams: streams.streams.map((s) => s.plan.name),
     },
   };
