@@ -194,7 +194,7 @@ export const signingKeysInPlatformNamespaceStack: StackValidationPolicy = {
 export const natsUserPermissionsWithinTenant: ResourceValidationPolicy = {
   name: "nats-user-permissions-within-tenant",
   description:
-    "Every tenant NATS user (Secret key nats.creds) has non-empty publish and subscribe allow lists within '<slug>.', '_INBOX.' and its account's '$JS.API/ACK/FC.', and a name starting with '<slug>-'.",
+    "Every tenant NATS user (Secret key nats.creds) has non-empty publish and subscribe allow lists within '<slug>.', '_INBOX.', '_INBOX_PLATFORM.', its account's '$JS.API/ACK/FC.' and what sourcing its edge leaves takes ('$JS.<slug>-<location>.API.', '$JSC.R.', '_EDGE.'), and a name starting with '<slug>-'.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {

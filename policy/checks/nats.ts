@@ -79,12 +79,28 @@ export function jwtSignedBy(jwt: DecodedJwt, issuerPub: string): boolean {
   }
 }
 
-/** Subjects a tenant user may be allowed: its tenant's prefix, its inboxes, its account's JetStream API/acks/flow control. */
+/**
+ * Subjects a tenant user may be allowed: its tenant's prefix, its inboxes, its account's JetStream
+ * API/acks/flow control, and what the hub's streams need to source its edge leaves (the API of its
+ * own edge domains `$JS.<slug>-<location>.API`, stream-internal replies `$JSC.R.`, deliveries
+ * `_EDGE.`) — all within its own account.
+ */
 export function subjectWithinTenant(entry: string, slug: string): boolean {
   // A subscribe permission may carry a queue group after a space.
   const subject = entry.trim().split(/\s+/)[0] ?? "";
   const within = (prefix: string) => subject.startsWith(prefix) && subject.length > prefix.length;
-  return within(`${slug}.`) || within("_INBOX.") || within("_INBOX_EDGE.") || within("$JS.API.") || within("$JS.ACK.") || within("$JS.FC.");
+  const ownDomain = subject.startsWith(`$JS.${slug}-`) && /^\$JS\.[a-z0-9-]+\.API\.[^\s]+$/.test(subject);
+  return (
+    within(`${slug}.`) ||
+    within("_INBOX.") ||
+    within("_INBOX_PLATFORM.") ||
+    within("$JS.API.") ||
+    within("$JS.ACK.") ||
+    within("$JS.FC.") ||
+    within("$JSC.R.") ||
+    within("_EDGE.") ||
+    ownDomain
+  );
 }
 
 /** Problems with a creds Secret of a tenant user (none for other Secrets). */
@@ -93,7 +109,7 @@ export function natsCredsProblems(secret: K8sObject): string[] {
   const slug = secret.metadata.labels[LABELS.tenant];
   if (slug === undefined) return []; // not a tenant's user (placement is checked with the namespaces)
   const where = `${describe(secret)} (tenant "${slug}")`;
-  const rule = `a tenant's NATS users may only be allowed "${slug}.…", "_INBOX.…", "_INBOX_EDGE.…" and their account's "$JS.API/ACK/FC.…" subjects`;
+  const rule = `a tenant's NATS users may only be allowed "${slug}.…", "_INBOX.…", "_INBOX_PLATFORM.…", their account's "$JS.API/ACK/FC.…" subjects and what sourcing its edge leaves takes ("$JS.${slug}-<location>.API.…", "$JSC.R.…", "_EDGE.…")`;
   const creds = valuesOf(secret).get(CREDS_KEY) ?? "";
   const token = credsUserJwt(creds);
   if (!token) return [`${where}: ${CREDS_KEY} holds no NATS user JWT; ${rule}`];
