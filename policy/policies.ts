@@ -213,7 +213,7 @@ export const natsUserPermissionsWithinTenant: ResourceValidationPolicy = {
 export const natsUserInTenantAccount: StackValidationPolicy = {
   name: "nats-user-in-tenant-account",
   description:
-    "Every tenant NATS user is issued and signed by its tenant's account (TENANT_<slug> in the hub configuration), and tenant accounts declare no imports or exports.",
+    "Every tenant NATS user is issued and signed by its tenant's account (TENANT_<slug> in the hub configuration) or by one of its edge locations' own accounts (EDGE_<slug>_<location>, operator-signed, in its own edge namespace and never in the hub configuration), and neither kind of account declares imports or exports.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {

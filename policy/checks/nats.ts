@@ -151,19 +151,54 @@ export function accountJwtsIn(o: K8sObject): DecodedJwt[] {
   return found;
 }
 
+/** Operator JWTs found in the values of Secrets and ConfigMaps: the keys that may sign accounts. */
+function operatorKeysIn(o: K8sObject): string[] {
+  const keys: string[] = [];
+  for (const value of valuesOf(o).values()) {
+    for (const m of value.matchAll(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g)) {
+      try {
+        const jwt = decodeJwt(m[0]);
+        if (jwt.claims.nats?.type === "operator" && jwtSignedBy(jwt, String(jwt.claims.sub))) keys.push(String(jwt.claims.sub), ...((jwt.claims.nats.signing_keys ?? []) as string[]));
+      } catch {
+        // not a JWT
+      }
+    }
+  }
+  return keys;
+}
+
 /**
  * Every tenant user is issued by its tenant's account — the account, not a permission, is what
- * separates tenants — and tenant accounts neither export nor import (no channel into another
- * account). Accounts are read from the hub configuration: Secrets and ConfigMaps outside tenant
- * namespaces holding account JWTs, matched by name (`TENANT_<slug>`).
+ * separates tenants — or by one of its edge locations' own accounts (`EDGE_<slug>_<location>`,
+ * signed by the operator, in a leaf configuration of the tenant's own edge namespace, and never in
+ * the hub configuration: the hub must not know them). Tenant and location accounts neither export
+ * nor import (no channel into another account). Tenant accounts are read from the hub
+ * configuration: Secrets and ConfigMaps outside tenant namespaces holding account JWTs, matched by
+ * name (`TENANT_<slug>`).
  */
 export function checkNatsAccounts(objects: readonly K8sObject[]): Violation[] {
   const index = new NamespaceIndex(objects);
   const violations: Violation[] = [];
   const accounts = new Map<string, { jwt: DecodedJwt; from: K8sObject }[]>();
+  const operators = new Set<string>();
+  // slug → location accounts (by public key) found in its own namespaces.
+  const edgeAccounts = new Map<string, Map<string, { jwt: DecodedJwt; from: K8sObject }>>();
   for (const o of objects) {
-    if ((o.kind !== "ConfigMap" && o.kind !== "Secret") || index.tenantOf(namespaceOf(o)) !== undefined) continue;
+    if (o.kind !== "ConfigMap" && o.kind !== "Secret") continue;
+    const tenant = index.tenantOf(namespaceOf(o));
+    if (tenant !== undefined) {
+      for (const jwt of accountJwtsIn(o)) {
+        if (!String(jwt.claims.name ?? "").startsWith(`EDGE_${tenant}_`)) continue;
+        if (!edgeAccounts.has(tenant)) edgeAccounts.set(tenant, new Map());
+        edgeAccounts.get(tenant)!.set(String(jwt.claims.sub), { jwt, from: o });
+      }
+      continue;
+    }
+    for (const k of operatorKeysIn(o)) operators.add(k);
     for (const jwt of accountJwtsIn(o)) {
+      if (String(jwt.claims.name ?? "").startsWith("EDGE_")) {
+        violations.push({ urn: o.urn, message: `${describe(o)}: edge location account ${String(jwt.claims.name)} (${jwt.claims.sub}) is in the hub configuration: a location's account must be known to its leaf only, so its collectors' creds never work on the hub` });
+      }
       const name = String(jwt.claims.name ?? "");
       if (!accounts.has(name)) accounts.set(name, []);
       if (!accounts.get(name)!.some((a) => a.jwt.claims.sub === jwt.claims.sub)) accounts.get(name)!.push({ jwt, from: o });
@@ -180,6 +215,18 @@ export function checkNatsAccounts(objects: readonly K8sObject[]): Violation[] {
         if (Array.isArray(entries) && entries.length > 0) {
           violations.push({ urn: from.urn, message: `${describe(from)}: tenant account ${name} (${jwt.claims.sub}) declares ${entries.length} ${field}: tenant accounts exchange nothing with other accounts` });
         }
+      }
+    }
+  }
+  for (const list of edgeAccounts.values()) {
+    for (const { jwt, from } of list.values()) {
+      const name = String(jwt.claims.name);
+      if (!operators.has(String(jwt.claims.iss)) || !jwtSignedBy(jwt, String(jwt.claims.iss))) {
+        violations.push({ urn: from.urn, message: `${describe(from)}: edge location account ${name} (${jwt.claims.sub}) is not signed by the stack's operator` });
+      }
+      for (const field of ["imports", "exports"] as const) {
+        const entries = jwt.claims.nats?.[field];
+        if (Array.isArray(entries) && entries.length > 0) violations.push({ urn: from.urn, message: `${describe(from)}: edge location account ${name} declares ${entries.length} ${field}: it exchanges nothing with other accounts` });
       }
     }
   }
@@ -203,10 +250,16 @@ export function checkNatsAccounts(objects: readonly K8sObject[]): Violation[] {
     }
     const account = expected[0].jwt.claims;
     const issuerAccount: string = jwt.claims.nats?.issuer_account ?? jwt.claims.iss;
+    const edge = edgeAccounts.get(slug)?.get(issuerAccount);
+    if (edge && jwt.claims.iss === issuerAccount && operators.has(String(edge.jwt.claims.iss)) && jwtSignedBy(edge.jwt, String(edge.jwt.claims.iss))) {
+      // A user of one of the tenant's own edge locations.
+      if (!jwtSignedBy(jwt, jwt.claims.iss)) violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} claims issuer ${jwt.claims.iss} but its signature does not verify; every tenant user must be signed by its tenant's account` });
+      continue;
+    }
     const signingKeys: string[] = ((account.nats?.signing_keys ?? []) as unknown[]).map((k) => (typeof k === "string" ? k : String((k as { key?: string })?.key ?? "")));
     const signerOk = jwt.claims.iss === account.sub || (jwt.claims.nats?.issuer_account === account.sub && signingKeys.includes(jwt.claims.iss));
     if (issuerAccount !== account.sub || !signerOk) {
-      violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} is issued by ${issuerAccount}, not by tenant account ${tenantAccountName(slug)} (${account.sub}); every tenant user must belong to its tenant's account` });
+      violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} is issued by ${issuerAccount}, not by tenant account ${tenantAccountName(slug)} (${account.sub}); every tenant user must belong to its tenant's account (or one of its edge locations')` });
     } else if (!jwtSignedBy(jwt, jwt.claims.iss)) {
       violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} claims issuer ${jwt.claims.iss} but its signature does not verify; every tenant user must be signed by its tenant's account` });
     }
