@@ -24,7 +24,8 @@ import * as path from "node:path";
 import { AckPolicy, connect, credsAuthenticator, type NatsConnection } from "nats";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startNatsServer, type NatsServer } from "../support/nats-server";
+import { startNatsServer, type NatsServer } from "../support/nats-server";
+import { hubFiles, hubWithLeafListener, keepLocalStreams, rootCaPem, startInClusterLeaf, startSiteLeaf, type EdgeLeaf } from "../support/edge-leaf";
 import { containerOf, layOutBundle, type DockerRun } from "../support/edge-pods";
 import { CollectorExit, publishWithAcks, startCollector, startPipeline, type NatsPipeline, type RunEnvironment } from "../oracles/collector-emulator";
 import { EXAMPLE_TENANTS, Clients, eventually, expectedNats, hubConfig, hubSizeFor, loadRendered, readTenantFile, record, sleep, statusLog, streamConfigOf, tempDir, type K8sObject, type Rendered } from "../support/rendered";
@@ -61,7 +62,7 @@ const hubClients = new Clients(() => hub.url);
 const servers: NatsServer[] = [];
 const connections: NatsConnection[] = [];
 /** Each location's leaf: `<slug>/<location>` (`edge` is the in-cluster one). */
-const leaves = new Map<string, { server: NatsServer; root: string; streamsUser: { creds: string; tls: { ca: string; cert: string; key: string } }; definitions: Record<string, string> }>();
+const leaves = new Map<string, EdgeLeaf>();
 const counts = {
   collectorsStarted: 0,
   published: 0,
@@ -79,72 +80,9 @@ const counts = {
 
 const objectsOf = (kind: string, namespace: string) => R.objects.filter((o) => o.kind === kind && o.metadata.namespace === namespace);
 const deployment = (slug: string, name: string) => objectsOf("Deployment", `tenant-${slug}-edge`).find((d) => d.metadata.name === name)!;
-const hubTls = () => R.objects.find((o) => o.kind === "Secret" && o.metadata.namespace === "platform" && o.metadata.name === "nats-hub-tls")!.stringData!;
-const rootCaPem = () => R.objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "platform-root-ca")!.data!["ca.crt"]!;
-const bundleOf = (slug: string, collector: string) => JSON.parse(JSON.stringify(readBundle(slug, collector))) as Record<string, string>;
 function readBundle(slug: string, collector: string): Record<string, string> {
   const dir = path.join(OUT, "bundles", slug, collector);
   return Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
-}
-
-function replaceOnce(text: string, from: RegExp, to: string, what: string): string {
-  const n = [...text.matchAll(new RegExp(from.source, "gm"))].length;
-  if (n !== 1) throw new Error(`leaf config: expected exactly one ${what}, found ${n}`);
-  return text.replace(new RegExp(from.source, "m"), to);
-}
-
-/** A leaf's rendered config with its file paths under `mounts` (container → host), loopback ports and the hub at localhost. */
-async function leafConfig(text: string, mounts: (p: string) => string, hubLeafPort: number): Promise<(ctx: { port: number }) => string> {
-  const httpPort = await freePort();
-  const paths = text.replace(/"(\/(?:etc\/nats|data)\/[^"]*)"/g, (_m, p: string) => JSON.stringify(mounts(p)));
-  return (ctx) => {
-    let t = replaceOnce(paths, /^port: 4222$/, `listen: "127.0.0.1:${ctx.port}"`, "client port");
-    t = replaceOnce(t, /^http_port: 8222$/, `http: "127.0.0.1:${httpPort}"`, "monitoring port");
-    return replaceOnce(t, /nats-leaf:\/\/[a-z0-9.-]+:7422/, `nats-leaf://localhost:${hubLeafPort}`, "hub URL");
-  };
-}
-
-/** What the container beside the leaf does with the nats CLI: each definition added (or brought to it) with the streams user. */
-async function keepLocalStreams(key: string): Promise<string[]> {
-  const leaf = leaves.get(key)!;
-  const nc = await connect({
-    servers: leaf.server.url,
-    authenticator: credsAuthenticator(te.encode(leaf.streamsUser.creds)),
-    tls: { ca: [leaf.streamsUser.tls.ca, rootCaPem()], cert: leaf.streamsUser.tls.cert, key: leaf.streamsUser.tls.key, servername: "nats-leaf" } as never,
-    reconnect: false,
-    timeout: 3_000,
-  });
-  try {
-    const jsm = await nc.jetstreamManager({ checkAPI: false });
-    const made: string[] = [];
-    for (const [file, text] of Object.entries(leaf.definitions).sort()) {
-      const cfg = JSON.parse(text);
-      expect(file).toBe(`${cfg.name}.json`);
-      await eventually(`${key}: stream ${cfg.name}`, async () => {
-        const exists = await jsm.streams.info(cfg.name).then(() => true, () => false);
-        await (exists ? jsm.streams.update(cfg.name, cfg) : jsm.streams.add(cfg));
-        return true;
-      }, 10_000);
-      made.push(cfg.name);
-    }
-    return made;
-  } finally {
-    await nc.close();
-  }
-}
-
-/** Starts the in-cluster leaf of a tenant from its Deployment. */
-async function startInClusterLeaf(slug: string): Promise<void> {
-  const d = deployment(slug, "nats-leaf");
-  const root = tempDir(`leaf-${slug}-`);
-  const leaf = containerOf(d, R.objects, root);
-  const sidecar = containerOf(d, R.objects, root, 1);
-  const mounts = (p: string) => (p.startsWith("/data/") ? path.join(root, p) : leaf.pod.at(p));
-  const server = await startNatsServer({ config: await leafConfig(leaf.readFile(leaf.args![1]!)!, mounts, hub.leafPort!) });
-  servers.push(server);
-  const env = sidecar.env;
-  const definitions = Object.fromEntries([...sidecar.pod.files.keys()].filter((p) => p.startsWith("/etc/nats/streams/")).map((p) => [path.basename(p), sidecar.readFile(p)!]));
-  leaves.set(`${slug}/edge`, { server, root, definitions, streamsUser: { creds: sidecar.readFile(env.NATS_CREDS!)!, tls: { ca: sidecar.readFile(env.NATS_CA!)!, cert: sidecar.readFile(env.NATS_CERT!)!, key: sidecar.readFile(env.NATS_KEY!)! } } });
 }
 
 /** A site's bundles laid out as install.sh does, and its leaf started as install.sh runs it (once per site). */
@@ -153,15 +91,6 @@ function siteRuns(slug: string, collector: string, prefix: string): { leaf: Dock
   const [leaf, streams, col] = runs;
   if (runs.length !== 3 || !leaf || !streams || !col) throw new Error(`${slug}/${collector}: install.sh should run a leaf, its streams and the collector (${runs.length} runs)`);
   return { leaf, streams, collector: col };
-}
-
-async function startSiteLeaf(slug: string, site: string, prefix: string, run: DockerRun, streams: DockerRun, ports?: { port: number }): Promise<void> {
-  const configPath = run.args[run.args.indexOf("--config") + 1]!;
-  const server = await startNatsServer({ dir: path.join(prefix, "server"), ...(ports ? { ports } : {}), config: await leafConfig(run.readFile(configPath)!, (p) => run.hostPath(p)!, hub.leafPort!) });
-  servers.push(server);
-  const definitions = Object.fromEntries(fs.readdirSync(streams.hostPath("/etc/nats/streams")!).map((f) => [f, streams.readFile(`/etc/nats/streams/${f}`)!]));
-  const e = streams.env;
-  leaves.set(`${slug}/${site}`, { server, root: prefix, definitions, streamsUser: { creds: streams.readFile(e.NATS_CREDS!)!, tls: { ca: streams.readFile(e.NATS_CA!)!, cert: streams.readFile(e.NATS_CERT!)!, key: streams.readFile(e.NATS_KEY!)! } } });
 }
 
 /** The emulator's environment at a location: `nats-leaf` is that location's leaf. */
@@ -179,7 +108,7 @@ const at = (key: string, readFile: (p: string) => string | undefined, name: stri
   },
   // OpenSSL (Node) only anchors at a self-signed certificate; rustls anchors at ca.pem itself, and
   // test/e2e/pki-chains.test.ts proves that ca.pem alone refuses every other tenant's certificates.
-  extraCa: [rootCaPem()],
+  extraCa: [rootCaPem(R)],
 });
 
 const readers = new Map<string, NatsConnection>();
@@ -267,44 +196,36 @@ async function publishAcked(slug: string, location: string, name: string, c: { p
   return byStream;
 }
 
-const hubConfigText = (size: ReturnType<typeof hubSizeFor>) => (ctx: { port: number; leafPort?: number; dir: string }) =>
-  hubConfig(size)(ctx as never).replace(`port: ${ctx.port}`, `listen: "127.0.0.1:${ctx.port}"`) +
-  [
-    "leafnodes {",
-    `  listen: "127.0.0.1:${ctx.leafPort}"`,
-    `  tls { cert_file: "${ctx.dir}/tls/tls.crt", key_file: "${ctx.dir}/tls/tls.key", ca_file: "${ctx.dir}/tls/ca.crt", verify: true, timeout: 2 }`,
-    "}",
-    "",
-  ].join("\n");
-
 let hubSize: ReturnType<typeof hubSizeFor>;
-const hubFiles = () => {
-  const tls = hubTls();
-  return { "accounts.conf": R.fragment, "tls/tls.crt": tls["tls.crt"]!, "tls/tls.key": tls["tls.key"]!, "tls/ca.crt": tls["ca.crt"]! };
-};
 
 beforeAll(async () => {
   renderSync({ out: OUT, revealSecrets: true, config: { natsHubPublicDnsNames: '["localhost"]' } });
   R = loadRendered(OUT);
   hubSize = hubSizeFor(TENANTS.map((t) => expectedNats(path.join(EXAMPLE_TENANTS, `${t.slug}.yaml`))));
   hubDir = tempDir("edge-hub-");
-  hub = await startNatsServer({ dir: hubDir, leafnodes: true, files: hubFiles(), config: hubConfigText(hubSize) });
+  hub = await startNatsServer({ dir: hubDir, leafnodes: true, files: hubFiles(R), config: hubWithLeafListener(hubSize) });
   // The tenants' hub streams, as NACK creates them with each tenant's manager creds (a suspended
   // tenant's users are all revoked, its manager included).
   for (const t of TENANTS.filter((x) => x.status === "active")) {
     const jsm = await (await hubClients.connect(R.tenants.get(t.slug)!.manager!)).jetstreamManager();
     for (const spec of R.tenants.get(t.slug)!.streams) await jsm.streams.add(streamConfigOf(spec));
   }
-  for (const t of WITH_EDGE) await startInClusterLeaf(t.slug);
+  for (const t of WITH_EDGE) {
+    const leaf = await startInClusterLeaf(R, t.slug, hub.leafPort!);
+    servers.push(leaf.server);
+    leaves.set(`${t.slug}/edge`, leaf);
+  }
   for (const t of ACTIVE) {
     for (const site of sitesOf(t)) {
       const first = t.collectors.find((c) => c.partition === site)!;
       const prefix = tempDir(`site-${t.slug}-${site}-`);
       const runs = siteRuns(t.slug, `${first.type}-${first.partition}`, prefix);
-      await startSiteLeaf(t.slug, site, prefix, runs.leaf, runs.streams);
+      const leaf = await startSiteLeaf(R, prefix, runs.leaf, runs.streams, hub.leafPort!);
+      servers.push(leaf.server);
+      leaves.set(`${t.slug}/${site}`, leaf);
     }
   }
-  for (const key of leaves.keys()) if (ACTIVE.some((t) => key.startsWith(`${t.slug}/`))) await keepLocalStreams(key);
+  for (const [key, leaf] of leaves) if (ACTIVE.some((t) => key.startsWith(`${t.slug}/`))) await keepLocalStreams(leaf);
 }, 240_000);
 
 afterAll(async () => {
@@ -555,7 +476,7 @@ describe("no data lost when a site loses the hub", () => {
     }
     counts.bufferedDuringOutage += [...during.values()].reduce((n, ps) => n + ps.length, 0);
     await sleep(2_000);
-    hub = await startNatsServer({ dir: hubDir, ports, files: hubFiles(), config: hubConfigText(hubSize) });
+    hub = await startNatsServer({ dir: hubDir, ports, files: hubFiles(R), config: hubWithLeafListener(hubSize) });
     for (const [s, ps] of during) {
       await expectEachOnce(t.slug, s, ps, 60_000);
       counts.foundAfterOutage += ps.length;

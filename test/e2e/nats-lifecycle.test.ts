@@ -5,6 +5,10 @@
  * dir, next to a copy of acme-corp (a bystander) and two small override tenants for the storage
  * limits. Expectations come from the tenant files and plans, never from the program's functions.
  *
+ * Tenant data reaches the hub as in production: the subject's and the bystander's in-cluster
+ * leaves run from their render (test/support/edge-leaf.ts), their collectors (emulated from their
+ * Deployments) are acked by the leaf, and the hub's streams source the leaves.
+ *
  * The tests run in order and share the server: suspend → reactivate → change limits → storage.
  * A reload of this server version closes every client that sent an nkey in CONNECT (nats.js does,
  * nats-server#8606), so nats.js clients are closed before each reload and reopened after. The raw
@@ -16,6 +20,7 @@ import { parseDocument, stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt } from "../../lib/nats/jwt";
 import { startNatsServer, type NatsServer } from "../support/nats-server";
+import { hubFiles, hubWithLeafListener, inClusterCollector, keepLocalStreams, startInClusterLeaf, type EdgeLeaf } from "../support/edge-leaf";
 import {
   Clients,
   EXAMPLE_TENANTS,
@@ -83,7 +88,8 @@ function editSubject(edit: (doc: ReturnType<typeof parseDocument>) => void) {
 function render(): Rendered {
   const out = tempDir("nats-lifecycle-render-");
   outs.push(out);
-  renderSync({ out, tenants: dir, revealSecrets: true });
+  // The hub certificate answers localhost, where the test's leaves dial it.
+  renderSync({ out, tenants: dir, revealSecrets: true, config: { natsHubPublicDnsNames: '["localhost"]' } });
   return loadRendered(out);
 }
 
@@ -104,7 +110,10 @@ const one = <V>(v: V | undefined, what: string): V => {
   if (v === undefined) throw new Error(`missing ${what}`);
   return v;
 };
-const collector = (r: Rendered, slug: string) => one(T(r, slug).collectors[0], `${slug} collector`);
+/** The in-cluster edge's first collector of a tenant, at its running leaf. */
+const edgeCollectors = new Map<string, Awaited<ReturnType<typeof inClusterCollector>>>();
+const leaves = new Map<string, EdgeLeaf>();
+const collector = (slug: string) => one(edgeCollectors.get(slug), `${slug}'s collector`);
 const reader = (r: Rendered, slug: string) => one(T(r, slug).reader, `${slug} reader`);
 const manager = (r: Rendered, slug: string) => one(T(r, slug).manager, `${slug} manager`);
 const allCreds = (r: Rendered, slug: string): Creds[] => {
@@ -113,7 +122,7 @@ const allCreds = (r: Rendered, slug: string): Creds[] => {
 };
 
 /** The account a tenant's creds are issued by (from the creds, not from the program's naming). */
-const accountOf = (r: Rendered, slug: string) => jwtClaims(credsParts(collector(r, slug).text).jwt).iss as string;
+const accountOf = (r: Rendered, slug: string) => jwtClaims(credsParts(reader(r, slug).text).jwt).iss as string;
 
 /** The fragment as lines, the preload entries by account public key. */
 function fragmentParts(fragment: string) {
@@ -153,17 +162,22 @@ async function connectEventually(c: Creds, name: string) {
   throw last;
 }
 
-/** A message from the tenant's collector reaches its reader. */
+/** The payloads of a tenant's hub events stream, as its manager sees them. */
+async function eventsOf(r: Rendered, slug: string): Promise<string[]> {
+  const nc = await clients.connect(manager(r, slug));
+  const jsm = await nc.jetstreamManager();
+  const info = await jsm.streams.info(`${slug}-events`);
+  const out: string[] = [];
+  for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) out.push(td.decode((await jsm.streams.getMessage(`${slug}-events`, { seq })).data));
+  await nc.close();
+  return out;
+}
+
+/** A message from the tenant's collector, acked by its leaf, reaches its hub stream. */
 async function roundTrip(r: Rendered, slug: string, tag: string) {
-  const rd = await clients.connect(reader(r, slug));
-  const rec = record(rd, `${slug}.>`);
-  await rd.flush();
-  const nc = await clients.connect(collector(r, slug));
-  nc.publish(`${slug}.events.${tag}`, te.encode(tag));
-  await nc.flush();
-  await until(`${slug}'s ${tag} message`, () => rec.messages.length > 0);
-  expect(rec.messages).toEqual([{ subject: `${slug}.events.${tag}`, data: tag }]);
-  expect(rec.errors).toEqual([]);
+  const [ack] = await collector(slug).publish(tag);
+  expect(ack!.domain).toBe(`${slug}-edge`);
+  await eventually(`${slug}'s ${tag} message in its hub stream`, async () => (await eventsOf(r, slug)).includes(tag), 30_000);
 }
 
 /** Messages per stream of the subject tenant, and the stored payloads, as its manager sees them. */
@@ -193,14 +207,27 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, `${HALF}.yaml`), storageTenant(HALF, "128Ki"));
   R0 = R = render();
   const expected = fs.readdirSync(dir).map((f) => expectedNats(path.join(dir, f)));
-  hub = await startNatsServer({ files: { "accounts.conf": R0.fragment }, config: hubConfig(hubSizeFor(expected)) });
-}, 60_000);
+  hub = await startNatsServer({ leafnodes: true, files: hubFiles(R0), config: hubWithLeafListener(hubSizeFor(expected)) });
+  // The bystander's hub streams (the subject's are made by the first test), and both edges.
+  const jsm = await (await clients.connect(manager(R0, BYSTANDER))).jetstreamManager();
+  for (const spec of T(R0, BYSTANDER).streams) await jsm.streams.add(streamConfigOf(spec));
+  await clients.closeAll();
+  for (const slug of [SUBJECT, BYSTANDER]) {
+    const leaf = await startInClusterLeaf(R0, slug, hub.leafPort!);
+    leaves.set(slug, leaf);
+    await keepLocalStreams(leaf);
+    const first = (await import("node:fs")).readFileSync(path.join(dir, `${slug}.yaml`), "utf8").match(/type: (\w+)\n\s+partition: ([\w-]+)/)!;
+    edgeCollectors.set(slug, await inClusterCollector(R0, slug, `${first[1]}-${first[2]}`, leaf));
+  }
+}, 90_000);
 
 afterEach(async () => {
   await clients.closeAll();
 });
 
 afterAll(async () => {
+  for (const c of edgeCollectors.values()) await c.close().catch(() => undefined);
+  for (const l of leaves.values()) await l.server.stop();
   await clients.closeAll();
   await hub?.stop();
   for (const d of [dir, ...outs]) if (d) fs.rmSync(d, { recursive: true, force: true });
@@ -223,16 +250,16 @@ describe("tenant lifecycle on a running hub", () => {
   it("starts with the subject's streams holding what its collector published", async () => {
     const jsm = await (await clients.connect(manager(R, SUBJECT))).jetstreamManager();
     for (const spec of T(R, SUBJECT).streams) await jsm.streams.add(streamConfigOf(spec));
-    const nc = await clients.connect(collector(R, SUBJECT));
-    const sent = [`${SUBJECT}.events.syslog`, `${SUBJECT}.events.syslog`, `${SUBJECT}.events.auth`, `${SUBJECT}.snmp.traps`, `${SUBJECT}.netflow.v9`, `${SUBJECT}.otel.metrics.cpu`];
-    sent.forEach((subject, i) => nc.publish(subject, te.encode(`m${i}`)));
-    await nc.flush();
+    // The subject's collector is a flowgger: one subject, acked by its leaf, sourced by the hub.
+    const sent = ["m0", "m1", "m2"];
+    const acks = await collector(SUBJECT).publish(...sent);
+    expect(acks.map((a) => [a.stream, a.domain])).toEqual(sent.map(() => [`${SUBJECT}-events`, `${SUBJECT}-edge`]));
     await eventually("all messages stored", async () => {
       const counts = await Promise.all(T(R, SUBJECT).streams.map(async (s) => (await jsm.streams.info(s.name)).state.messages));
       return counts.reduce((a, b) => a + b, 0) === sent.length;
-    });
+    }, 30_000);
     stored = await storedMessages(R);
-    expect(Object.values(stored).flat().sort()).toEqual(sent.map((s, i) => `${s}=m${i}`).sort());
+    expect(Object.values(stored).flat().sort()).toEqual(sent.map((m) => `${SUBJECT}.events.syslog=${m}`).sort());
     expect(stored[`${SUBJECT}-events`]).toHaveLength(3);
     await roundTrip(R, BYSTANDER, "before");
   });
@@ -251,8 +278,8 @@ describe("tenant lifecycle on a running hub", () => {
     expect(after.iat).toBe(before.iat);
 
     // Raw sessions survive a reload unless the server drops them: the subject's is dropped.
-    const subjectLive = await rawSession(hub.port, collector(R, SUBJECT));
-    const bystanderLive = await rawSession(hub.port, collector(R, BYSTANDER));
+    const subjectLive = await rawSession(hub.port, reader(R, SUBJECT));
+    const bystanderLive = await rawSession(hub.port, reader(R, BYSTANDER));
     expect([subjectLive.greeting, bystanderLive.greeting]).toEqual(["+OK", "+OK"]);
     const mark = hub.logs().length;
     await deploy(next);
@@ -268,14 +295,18 @@ describe("tenant lifecycle on a running hub", () => {
     bystanderLive.close();
 
     const refused: string[] = [];
-    for (const c of [...T(R, SUBJECT).collectors, reader(R, SUBJECT), manager(R, SUBJECT)]) {
+    for (const c of [reader(R, SUBJECT), manager(R, SUBJECT)]) {
       expect(await rawGreeting(hub.port, c), c.secret).toBe(AUTH_VIOLATION);
       await expect(clients.connect(c), c.secret).rejects.toThrow();
       refused.push(c.secret);
     }
     console.log(`suspended ${SUBJECT}: refused ${refused.length} creds (${refused.join(", ")})`);
+    // The hub refuses the subject's leaf; its collector is still acked at the leaf, which keeps it.
+    const leafLog = leaves.get(SUBJECT)!.server;
+    await eventually("the suspended tenant's leaf refused", async () => /Authorization Violation|maximum leafnode|revoked/i.test(leafLog.logs()), 20_000);
+    const [buffered] = await collector(SUBJECT).publish("while-suspended");
+    expect(buffered!.domain).toBe(`${SUBJECT}-edge`);
     await roundTrip(R, BYSTANDER, "while-suspended");
-    await roundTrip(R, HALF, "while-suspended");
   });
 
   it("(b) reactivates: the fragment is the first one again; connections work and every stored message is still there", async () => {
@@ -283,10 +314,13 @@ describe("tenant lifecycle on a running hub", () => {
     const next = render();
     expect(Buffer.from(next.fragment).equals(Buffer.from(R0.fragment))).toBe(true);
     await deploy(next);
-    for (const c of allCreds(R, SUBJECT).filter((c) => c.role !== "leaf")) await clients.connect(c);
+    for (const c of [reader(R, SUBJECT), manager(R, SUBJECT)]) await clients.connect(c);
     await clients.closeAll();
-    expect(await storedMessages(R)).toEqual(stored);
     await roundTrip(R, SUBJECT, "after-reactivation");
+    // Everything stored before is still there, then what the leaf kept while suspended, once.
+    const now = await storedMessages(R);
+    expect(now[`${SUBJECT}-events`]).toEqual([...stored[`${SUBJECT}-events`]!, `${SUBJECT}.events.syslog=while-suspended`, `${SUBJECT}.events.syslog=after-reactivation`]);
+    for (const [name, msgs] of Object.entries(stored)) if (name !== `${SUBJECT}-events`) expect(now[name]).toEqual(msgs);
   });
 
   it("(b′) the streams still take messages after suspend → reactivate (their internal clients were never closed)", async () => {
@@ -296,10 +330,10 @@ describe("tenant lifecycle on a running hub", () => {
     expect(suspensionLog).not.toContain("JETSTREAM - maximum account active connections exceeded");
     // The previous test's round trip after reactivation was already stored by the stream.
     const before = await storedMessages(R);
-    expect(before[`${SUBJECT}-events`]).toContain(`${SUBJECT}.events.after-reactivation=after-reactivation`);
-    const nc = await clients.connect(collector(R, SUBJECT));
-    const ack = await nc.jetstream().publish(`${SUBJECT}.events.syslog`, te.encode("after reactivation"), { timeout: 2_000 });
-    expect(ack.stream).toBe(`${SUBJECT}-events`);
+    expect(before[`${SUBJECT}-events`]).toContain(`${SUBJECT}.events.syslog=after-reactivation`);
+    const [ack] = await collector(SUBJECT).publish("after reactivation");
+    expect(ack!.stream).toBe(`${SUBJECT}-events`);
+    await eventually("sourced after reactivation", async () => (await eventsOf(R, SUBJECT)).includes("after reactivation"), 30_000);
     await clients.closeAll();
     const now = await storedMessages(R);
     expect(now[`${SUBJECT}-events`]).toEqual([...before[`${SUBJECT}-events`]!, `${SUBJECT}.events.syslog=after reactivation`]);
@@ -322,21 +356,22 @@ describe("tenant lifecycle on a running hub", () => {
     expect(await storedMessages(R)).toEqual(stored);
     await clients.closeAll();
 
-    // payload 2048: accepted; 2049: refused by the server (nats.js would refuse it itself).
-    const raw = await rawSession(hub.port, collector(R, SUBJECT));
+    // payload 2048: accepted; 2049: refused by the server (nats.js would refuse it itself). The
+    // reader may publish JetStream API requests; the payload limit holds before any permission.
+    const raw = await rawSession(hub.port, reader(R, SUBJECT));
     expect(raw.greeting).toBe("+OK");
-    raw.send(`PUB ${SUBJECT}.events.p ${2048}\r\n${"x".repeat(2048)}\r\n`);
+    raw.send(`PUB $JS.API.INFO ${2048}\r\n${"x".repeat(2048)}\r\n`);
     expect(await raw.reply()).toBe("+OK");
-    raw.send(`PUB ${SUBJECT}.events.p ${2049}\r\n${"x".repeat(2049)}\r\n`);
+    raw.send(`PUB $JS.API.INFO ${2049}\r\n${"x".repeat(2049)}\r\n`);
     expect(await raw.reply()).toBe(PAYLOAD_VIOLATION);
     expect(await raw.reply()).toBe("<closed>");
 
     // connections 3: three admitted, the fourth refused.
     const open = [];
-    for (let i = 0; i < 3; i++) open.push(await connectEventually(collector(R, SUBJECT), `c${i}`));
+    for (let i = 0; i < 3; i++) open.push(await connectEventually(reader(R, SUBJECT), `c${i}`));
     expect(open[0]!.info?.max_payload).toBe(2048);
-    expect(await rawGreeting(hub.port, collector(R, SUBJECT))).toBe(CONN_LIMIT);
-    await expect(clients.connect(collector(R, SUBJECT))).rejects.toThrow();
+    expect(await rawGreeting(hub.port, reader(R, SUBJECT))).toBe(CONN_LIMIT);
+    await expect(clients.connect(manager(R, SUBJECT))).rejects.toThrow();
     console.log(`override: ${SUBJECT} admits 3 connections (4th refused), payload 2048 accepted / 2049 refused; ${Object.values(stored).flat().length} stored messages kept`);
   });
 
@@ -360,23 +395,11 @@ describe("tenant lifecycle on a running hub", () => {
     for (const spec of T(R, HALF).streams) await half.streams.add(streamConfigOf(spec));
     await expect(half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never })).rejects.toMatchObject(MAX_BYTES_REQUIRED);
     await expect(half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI + 1 })).rejects.toMatchObject(INSUFFICIENT);
-    await half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI, discard: "new" as never });
-    // Filling the extra stream hits its own reservation, never the account's other streams.
-    const js = (await clients.connect(collector(R, HALF))).jetstream();
-    let accepted = 0;
-    let refusal: unknown;
-    while (!refusal && accepted < 200) {
-      await js.publish(`${HALF}.extra.fill`, new Uint8Array(16 * KI)).then(
-        () => accepted++,
-        (e: unknown) => (refusal = e),
-      );
-    }
-    expect(refusal).toBeDefined();
-    const extraBytes = (await half.streams.info(`${HALF}-extra`)).state.bytes;
-    expect(extraBytes).toBeLessThanOrEqual(512 * KI);
-    // …and the tenant's own events stream still takes its messages.
-    const ack = await js.publish(`${HALF}.events.syslog`, new Uint8Array(16 * KI));
-    expect(ack.stream).toBe(`${HALF}-events`);
-    console.log(`storage: unbounded streams refused (10113); ${FULL} 1 byte past its reservation refused (10047); ${HALF} extra stream took ${accepted} × 16KiB (${extraBytes} B) then refused (${(refusal as Error).message}); ${HALF}-events still accepts`);
+    const extra = await half.streams.add({ name: `${HALF}-extra`, subjects: [`${HALF}.extra.>`], storage: "file" as never, max_bytes: 512 * KI, discard: "new" as never });
+    expect(extra.config.max_bytes).toBe(512 * KI);
+    // The reservations are the whole account now: nothing more fits, and no stream can take the
+    // others' share (each reserved its max_bytes at creation).
+    await expect(half.streams.add({ name: `${HALF}-more`, subjects: [`${HALF}.more.>`], storage: "file" as never, max_bytes: 1 })).rejects.toMatchObject({ api_error: { err_code: 10027 } });
+    console.log(`storage: unbounded streams refused (10113); ${FULL} 1 byte past its reservation refused (10047); ${HALF} took a 512Ki fifth stream, 1 byte more refused`);
   });
 });
