@@ -212,19 +212,12 @@ export interface EdgeAccountPlan {
   users: NatsUserResources[];
 }
 
-/** The limits of a location's account: the plan's client limits, JetStream the location's buffer. */
+/** The limits of a location's account: the tenant's client limits, JetStream the location's buffer. */
 function edgeAccountLimits(tenant: TenantModel, location: EdgeLocation): AccountLimits {
-  const nats = tenant.limits.nats;
   return {
-    connections: nats.connections,
+    ...tenantAccountLimits(tenant),
     // Its leaf's own remote to the hub.
     leafNodeConnections: 1,
-    subscriptions: nats.subscriptions,
-    data: bytes(nats.data),
-    payload: bytes(nats.payload),
-    imports: 0,
-    exports: 0,
-    wildcards: true,
     diskStorage: location.bufferBytes,
     memoryStorage: 0,
     streams: location.streams.length,
