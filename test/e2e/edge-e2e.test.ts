@@ -19,6 +19,7 @@
  * environment, arguments and files alone, with the real collectors' rules. Expectations come from
  * the tenant files and the collectors' own source, never from plan/.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AckPolicy, connect, credsAuthenticator, type NatsConnection } from "nats";
@@ -28,7 +29,7 @@ import { startNatsServer, type NatsServer } from "../support/nats-server";
 import { hubFiles, hubWithLeafListener, keepLocalStreams, rootCaPem, startInClusterLeaf, startSiteLeaf, type EdgeLeaf } from "../support/edge-leaf";
 import { containerOf, layOutBundle, type DockerRun } from "../support/edge-pods";
 import { CollectorExit, publishWithAcks, startCollector, startPipeline, type NatsPipeline, type RunEnvironment } from "../oracles/collector-emulator";
-import { EXAMPLE_TENANTS, Clients, eventually, expectedNats, hubConfig, hubSizeFor, loadRendered, readTenantFile, record, sleep, statusLog, streamConfigOf, tempDir, type K8sObject, type Rendered } from "../support/rendered";
+import { EXAMPLE_TENANTS, Clients, credsParts, eventually, jwtClaims, expectedNats, hubConfig, hubSizeFor, loadRendered, readTenantFile, record, sleep, statusLog, streamConfigOf, tempDir, type K8sObject, type Rendered } from "../support/rendered";
 import { renderSync } from "../support/render";
 
 const OUT = tempDir("edge-e2e-");
@@ -449,6 +450,59 @@ describe("a stolen bundle grants one site of one tenant, nothing more", () => {
     expect(seen.map((r) => r.messages.length)).toEqual(seen.map(() => 0));
     await local.close();
     await rogue.stop();
+  });
+});
+
+describe("the hub's leaf listener", () => {
+  const tenant = () => ACTIVE[0]!;
+  const leafCredsOf = (slug: string) => containerOf(deployment(slug, "nats-leaf"), R.objects, tempDir(`probe-${slug}-`)).pod;
+  /** A leaf (open locally) with a tenant's in-cluster leaf creds and this TLS block; whether the hub admits its connection within 4 s. */
+  async function leafAdmitted(tlsBlock: string, slug = tenant().slug): Promise<boolean> {
+    const creds = leafCredsOf(slug).at("/etc/nats/creds/nats.creds");
+    const server = await startNatsServer({
+      config: (ctx) => [`listen: "127.0.0.1:${ctx.port}"`, "leafnodes {", `  reconnect: 1`, `  remotes: [ { url: "nats-leaf://localhost:${hub.leafPort}", credentials: "${creds}"${tlsBlock} } ]`, "}", ""].join("\n"),
+    });
+    servers.push(server);
+    // Admitted: the connection is made and stays up without an error (a refused one logs why).
+    await sleep(3_000);
+    const log = server.logs();
+    await server.stop();
+    return /Leafnode connection created/.test(log) && !/Leafnode Error|handshake error|authorization|TLS error|error/i.test(log.split("Leafnode connection created").slice(1).join(""));
+  }
+  const siteTls = (pod: ReturnType<typeof leafCredsOf>) => `, tls { cert_file: "${pod.at("/etc/nats/tls/tls.crt")}", key_file: "${pod.at("/etc/nats/tls/tls.key")}", ca_file: "${pod.at("/etc/nats/tls/hub-ca.crt")}" }`;
+
+  it("requires TLS: a leaf dialling without TLS is refused", async () => {
+    const from = hub.logs().length;
+    expect(await leafAdmitted("")).toBe(false);
+    expect(hub.logs().slice(from)).toMatch(/TLS|handshake/i);
+  });
+
+  it("refuses a leaf that presents no client certificate", async () => {
+    const pod = leafCredsOf(tenant().slug);
+    const from = hub.logs().length;
+    expect(await leafAdmitted(`, tls { ca_file: "${pod.at("/etc/nats/tls/hub-ca.crt")}" }`)).toBe(false);
+    expect(hub.logs().slice(from)).toMatch(/TLS leafnode handshake error/);
+  });
+
+  it("refuses a leaf whose certificate is not issued under the platform root (self-signed, same subject); admits the rendered one", async () => {
+    const dir = tempDir("selfsigned-");
+    const pod = leafCredsOf(tenant().slug);
+    const subject = execFileSync("openssl", ["x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", pod.at("/etc/nats/tls/tls.crt")], { encoding: "utf8" }).replace(/^subject=/, "").trim();
+    const [cert, key] = [path.join(dir, "forged.crt"), path.join(dir, "forged.key")];
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", `/${subject.split(",").reverse().join("/")}`, "-keyout", key, "-out", cert], { stdio: "pipe" });
+    const from = hub.logs().length;
+    expect(await leafAdmitted(`, tls { cert_file: "${cert}", key_file: "${key}", ca_file: "${pod.at("/etc/nats/tls/hub-ca.crt")}" }`)).toBe(false);
+    expect(hub.logs().slice(from)).toMatch(/TLS leafnode handshake error/);
+    expect(await leafAdmitted(siteTls(pod))).toBe(true);
+  });
+
+  it("binds a leaf to the account of its creds, not of its certificate (no certificate-to-account binding in operator mode)", async () => {
+    const [a, b] = [ACTIVE[0]!, ACTIVE[1]!];
+    const from = hub.logs().length;
+    expect(await leafAdmitted(siteTls(leafCredsOf(b.slug)), a.slug)).toBe(true);
+    const aAccount = jwtClaims(credsParts(fs.readFileSync(leafCredsOf(a.slug).at("/etc/nats/creds/nats.creds"), "utf8")).jwt).iss as string;
+    // The hub binds the connection to an account as it sets it up ("… for account \"<A>\"").
+    expect(hub.logs().slice(from)).toContain(`for account "${aAccount}"`);
   });
 });
 

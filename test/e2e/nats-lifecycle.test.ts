@@ -151,12 +151,13 @@ const creds = (r: Rendered) => new Map(r.objects.filter((o) => o.metadata.labels
 /** Opens a connection, retrying while the server still counts connections that were just closed. */
 async function connectEventually(c: Creds, name: string) {
   let last: unknown;
-  for (let attempt = 0; attempt < 40; attempt++) {
+  // Up to 10 s: on a busy machine the server may take a while to forget closed connections.
+  for (let attempt = 0; attempt < 100; attempt++) {
     try {
       return await clients.connect(c, name);
     } catch (err) {
       last = err;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
   throw last;
