@@ -75,6 +75,7 @@ const counts = {
   siteRepliesLeaked: 0,
   bufferedDuringOutage: 0,
   foundAfterOutage: 0,
+  revokedSitePublished: 0,
   revokedSiteDelivered: 0,
   otherSiteDelivered: 0,
 };
@@ -239,7 +240,7 @@ afterAll(async () => {
       `${counts.foundOnce} found exactly once in the hub streams; cross-tenant: ${counts.crossRefused} attempts refused over ${counts.crossPairs} ordered pairs; ` +
       `collector creds refused on the hub's client port: ${counts.hubRefusedCollectorCreds}; replies seen by another site: ${counts.siteRepliesLeaked}; ` +
       `outage: ${counts.bufferedDuringOutage} messages acked and buffered at sites while the hub was down, ${counts.foundAfterOutage} found exactly once afterwards; ` +
-      `revocation: revoked site delivered ${counts.revokedSiteDelivered}, the tenant's other site ${counts.otherSiteDelivered}`,
+      `revocation: the revoked site's ${counts.revokedSitePublished} messages (acked at the site) delivered ${counts.revokedSiteDelivered}, the tenant's other site's delivered ${counts.otherSiteDelivered} of ${counts.otherSiteDelivered}`,
   );
   fs.rmSync(OUT, { recursive: true, force: true });
 });
@@ -578,6 +579,7 @@ describe("one identity per site: revoking one site revokes exactly its leaf", ()
     await sleep(3_000);
     for (const [s, ps] of sentR) {
       const stored = await storedPayloads(t.slug, s);
+      counts.revokedSitePublished += ps.length;
       counts.revokedSiteDelivered += ps.filter((p) => stored.includes(p)).length;
     }
     expect(counts.revokedSiteDelivered).toBe(0);
