@@ -163,6 +163,16 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     if (t.overrides?.nats?.leafNodeConnections !== undefined) problems.push({ file, path: "overrides.nats.leafNodeConnections", rule });
     else problems.push({ file, path: "plan", rule: `nats.leafNodeConnections: ${rule} (plan "${t.plan}"; override it at overrides.nats.leafNodeConnections)` });
   }
+  // nats-server (2.9.10, accounts.go MaxTotalConnectionsReached) counts leaf connections in the
+  // account's `conn` too: it must hold every leaf and the platform's reader and manager, or a
+  // site connecting could lock the platform out of the tenant.
+  const connLimit = limits.nats.connections;
+  const needed = leafNodes + 2;
+  if (connLimit >= 0 && connLimit < needed) {
+    const rule = `${connLimit} connection(s) cannot hold ${leafNodes} leaf node(s) (nats-server counts them in conn) and the platform's reader and manager: ${needed} needed`;
+    if (t.overrides?.nats?.connections !== undefined) problems.push({ file, path: "overrides.nats.connections", rule });
+    else problems.push({ file, path: "plan", rule: `nats.connections: ${rule} (plan "${t.plan}"; override it at overrides.nats.connections)` });
+  }
   const organizations: OrganizationModel[] = orgs.map((o) => ({
     id: o.id,
     displayName: o.displayName ?? o.id,

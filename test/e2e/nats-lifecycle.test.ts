@@ -342,12 +342,14 @@ describe("tenant lifecycle on a running hub", () => {
   });
 
   it("(c) changes limits by override: only the subject's JWT changes (new jti, same iat); the new limits hold and the messages stay", async () => {
-    editSubject((doc) => doc.set("overrides", { nats: { connections: 3, payload: 2048 } }));
+    // 4: the least validation admits for its two leaf nodes (in-cluster edge, site "office") and
+    // the platform's reader and manager.
+    editSubject((doc) => doc.set("overrides", { nats: { connections: 4, payload: 2048 } }));
     const next = render();
     expect(changedAccounts(R0, next)).toEqual([accountOf(R0, SUBJECT)]);
     const before = accountClaims(R0, SUBJECT);
     const after = accountClaims(next, SUBJECT);
-    expect(after.nats.limits).toEqual({ ...(before.nats.limits as object), conn: 3, payload: 2048 });
+    expect(after.nats.limits).toEqual({ ...(before.nats.limits as object), conn: 4, payload: 2048 });
     expect(after.jti).not.toBe(before.jti);
     expect(after.iat).toBe(before.iat);
     // Limits live in the account JWT: no user's creds change.
@@ -367,7 +369,11 @@ describe("tenant lifecycle on a running hub", () => {
     expect(await raw.reply()).toBe(PAYLOAD_VIOLATION);
     expect(await raw.reply()).toBe("<closed>");
 
-    // connections 3: three admitted, the fourth refused.
+    // connections 4: nats-server counts the leaf connection in `conn` (accounts.go
+    // MaxTotalConnectionsReached), so with the subject's leaf connected — a round trip through it
+    // proves it — three clients are admitted and the fourth refused.
+    await roundTrip(R, SUBJECT, "before-counting");
+    await clients.closeAll();
     // Raw sessions, kept open: the server may take a moment to forget the connections just closed
     // (a refused attempt is retried), and a raw socket reports a refusal as the server's line.
     const open: Awaited<ReturnType<typeof rawSession>>[] = [];
@@ -392,7 +398,7 @@ describe("tenant lifecycle on a running hub", () => {
     // The limit is the account's: the manager is refused too.
     expect(await rawGreeting(hub.port, manager(R, SUBJECT))).toBe(CONN_LIMIT);
     for (const session of open) session.close();
-    console.log(`override: ${SUBJECT} admits 3 connections (4th refused), payload 2048 accepted / 2049 refused; ${Object.values(stored).flat().length} stored messages kept`);
+    console.log(`override: ${SUBJECT} admits 4 connections (its leaf and 3 clients; the next refused), payload 2048 accepted / 2049 refused; ${Object.values(stored).flat().length} stored messages kept`);
   });
 
   it("(d) storage: every stream must reserve its size (max_bytes_required); a reservation past the account's disk storage is refused; the tenant's own streams are never starved", async () => {
