@@ -35,6 +35,9 @@ export interface TlsPushedHub {
    * its own directory (the resolver keeps the pushed accounts, JetStream its streams): a hub outage.
    */
   outage(meanwhile: () => Promise<void>): Promise<void>;
+  /** SIGKILL one server (a lost node); `restart` brings it back on its ports with its directory. */
+  kill(index: number): Promise<void>;
+  restart(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +125,11 @@ export async function startTlsPushedHub(out: string, opts: TlsHubOptions): Promi
       await Promise.all(servers.map((s) => s.server.stop()));
       await meanwhile();
       await Promise.all(Array.from({ length: count }, (_, i) => start(i)));
+      await ready();
+    },
+    kill: (i) => servers[i]!.server.kill(),
+    async restart(i) {
+      await start(i);
       await ready();
     },
     stop: stopAll,
