@@ -255,6 +255,8 @@ export interface ExpectedNats {
   slug: string;
   status: string;
   connections: number;
+  /** The account's leaf node connections (`leaf`). */
+  leafNodeConnections: number;
   subscriptions: number;
   payload: number;
   diskStorage: number;
@@ -276,6 +278,7 @@ export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): Expect
   type User = { subscriptions: number; data: string | number; payload: string | number };
   const nats = deepMerge(plan.nats, doc.overrides?.nats) as {
     connections: number;
+    leafNodeConnections: number;
     subscriptions: number;
     payload: string | number;
     userLimits: { collector: User; leaf: User };
@@ -287,6 +290,7 @@ export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): Expect
     slug: doc.slug,
     status: doc.status,
     connections: nats.connections,
+    leafNodeConnections: nats.leafNodeConnections,
     subscriptions: nats.subscriptions,
     payload: bytesOf(nats.payload),
     diskStorage: bytesOf(nats.jetstream.diskStorage),
