@@ -544,6 +544,12 @@ describe("no data lost when a site loses the hub", () => {
       await sleep(2_000);
     });
     hub = cluster.servers[0]!.server;
+    // A restarted cluster elects its streams' leaders again; until then JetStream does not answer.
+    await eventually("the tenant's hub streams led again", async () => {
+      const jsm = await (await readerOf(t.slug)).jetstreamManager();
+      for (const s of during.keys()) if (!(await jsm.streams.info(s).then((i) => Boolean(i.cluster?.leader), () => false))) return false;
+      return true;
+    }, 60_000);
     for (const [s, ps] of during) {
       await expectEachOnce(t.slug, s, ps, 60_000);
       counts.foundAfterOutage += ps.length;

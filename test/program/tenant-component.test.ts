@@ -118,9 +118,10 @@ describe("Tenant component over the example tenants", () => {
       secrets: "12",
       persistentvolumeclaims: "0",
       "services.loadbalancers": "0",
-      // Ephemeral storage at the pro LimitRange defaults (100Mi requests, 1Gi limits) for the same 8 pods.
-      "requests.ephemeral-storage": "800Mi",
-      "limits.ephemeral-storage": "8Gi",
+      // Ephemeral storage at the pro LimitRange defaults (100Mi requests, 1Gi limits), per container
+      // as the LimitRange defaults it: the same 9 containers.
+      "requests.ephemeral-storage": "900Mi",
+      "limits.ephemeral-storage": "9Gi",
       // Four Deployments (three collectors, the leaf), each with up to 10 old ReplicaSets, its current and a new one.
       "count/deployments.apps": "4",
       "count/replicasets.apps": "48",
@@ -139,8 +140,8 @@ describe("Tenant component over the example tenants", () => {
       "limits.memory": "7040Mi",
       pods: "18",
       "services.nodeports": "0",
-      // 16Gi less the edge's 800Mi, over 4 namespaces; counts the same way.
-      "requests.ephemeral-storage": "3896Mi",
+      // 16Gi less the edge's 900Mi, over 4 namespaces; counts the same way.
+      "requests.ephemeral-storage": "3871Mi",
       "count/deployments.apps": "9",
       "count/replicasets.apps": "108",
       "count/serviceaccounts": "14",
