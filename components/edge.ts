@@ -1,15 +1,16 @@
 /**
  * Declares a tenant's edge planned in plan/edge/: per workload a ConfigMap, a Deployment and a
- * Service in the edge namespace; per collector an onboarding bundle Secret. Certificates and creds
- * Secrets are declared by components/pki.ts and components/nats.ts in the same namespace; this
- * takes what they issued by the ids the plan gives each workload.
+ * Service in the edge namespace; the in-cluster leaf's local stream definitions; per
+ * collector of a site not revoked, an onboarding bundle Secret. Certificates and creds Secrets are
+ * declared by components/pki.ts and components/nats.ts in the same namespace; this takes what they
+ * issued by the ids the plan gives each workload and leaf.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { RESTART_ANNOTATION } from "../model/names";
+import { RESTART_ANNOTATION, STREAMS_USER_ID } from "../model/names";
 import { onboardingBundle } from "../plan/edge/bundle";
-import { leafNodeConfig } from "../plan/edge/leaf";
-import type { EdgePlan } from "../plan/edge/plan";
+import { leafNodeConfig, type LeafIdentity } from "../plan/edge/leaf";
+import type { EdgeLeafPlan, EdgePlan } from "../plan/edge/plan";
 import { restartToken } from "../plan/edge/restart";
 import type { ChildOptions } from "./namespaces";
 import type { PlatformNats, TenantNats } from "./nats";
@@ -18,8 +19,9 @@ import type { TenantPki } from "./pki";
 export type Bundles = pulumi.Output<Record<string, Record<string, string>>>;
 
 /**
- * The leaf node, the collectors and their onboarding bundles; returns the bundles (secret), per
- * collector. `edge` is the edge namespace and, for an edge in its own cluster, that cluster's provider.
+ * The leaves, the collectors, the in-cluster leaf's stream definitions and the sites' onboarding bundles;
+ * returns the bundles (secret), per collector. `edge` is the edge namespace and, for an edge in its
+ * own cluster, that cluster's provider.
  */
 export function declareTenantEdge(
   parent: pulumi.Resource,
@@ -31,28 +33,36 @@ export function declareTenantEdge(
   if (!leaf) return pulumi.output<Record<string, Record<string, string>>>({});
   const opts: pulumi.CustomResourceOptions = { parent, provider: edge.provider };
 
-  const identity = pulumi.all([args.platformNats.operatorJwt, args.platformNats.systemAccount, nats.account]).apply(([operatorJwt, system, account]) => ({
-    operatorJwt,
-    system: { pub: system.pub, jwt: system.jwt },
-    account: { pub: account.pub, jwt: account.jwt },
-  }));
-  const leafConfig = identity.apply((id) => leafNodeConfig({ slug: leaf.slug, identity: id, hubLeafUrl: leaf.hubLeafUrl, maxPayload: leaf.maxPayload }));
-  const bundleLeafConfig = identity.apply((id) => leafNodeConfig({ slug: leaf.slug, identity: id, hubLeafUrl: leaf.bundleHubLeafUrl, maxPayload: leaf.maxPayload }));
-  const leafCert = pki.components[leaf.certificateId];
-  const leafCreds = nats.users[leaf.userId].creds;
+  const accountOf = (location: string) => {
+    const a = nats.edgeAccounts[location];
+    if (!a) throw new Error(`edge location ${location} has no account`);
+    return a;
+  };
+  /** A leaf's config, dialling `hubLeafUrl`: public JWTs only, so it is no secret. */
+  const leafConfigOf = (l: EdgeLeafPlan, hubLeafUrl: string) =>
+    pulumi.all([args.platformNats.operatorJwt, args.platformNats.systemAccount, accountOf(l.location).account]).apply(([operatorJwt, system, account]) => {
+      const identity: LeafIdentity = { operatorJwt, system: { pub: system.pub, jwt: system.jwt }, account: { pub: account.pub, jwt: account.jwt } };
+      return leafNodeConfig({ slug: leaf.slug, location: l.location, domain: l.domain, identity, hubLeafUrl, maxPayload: leaf.maxPayload, bufferBytes: l.bufferBytes });
+    });
+  const leafConfig = leafConfigOf(leaf.inCluster, leaf.hubLeafUrl);
+  const inClusterUsers = accountOf(leaf.inCluster.location).users;
 
-  const bundles: Record<string, pulumi.Output<Record<string, string>>> = {};
+  // The in-cluster leaf's local stream definitions, which its streams container reads.
+  const definitions = plan.streams
+    ? new k8s.core.v1.ConfigMap(plan.streams.logicalName, { metadata: { name: plan.streams.name, namespace: edge.namespace, labels: plan.streams.labels }, data: plan.streams.files }, opts)
+    : undefined;
   for (const w of plan.workloads) {
     const { workload } = w;
-    const configText: pulumi.Input<string> = w.configText ?? leafConfig;
+    const files: Record<string, pulumi.Input<string>> = w.configFiles ?? { [workload.configMap.keys[0]!]: leafConfig };
     const labels = workload.labels;
-    new k8s.core.v1.ConfigMap(
-      w.names.configMap,
-      { metadata: { name: workload.configMap.name, namespace: edge.namespace, labels }, data: { [workload.configMap.key]: configText } },
-      opts,
-    );
+    new k8s.core.v1.ConfigMap(w.names.configMap, { metadata: { name: workload.configMap.name, namespace: edge.namespace, labels }, data: files }, opts);
     const cert = pki.components[workload.certificateId];
-    const restartOn = pulumi.all([configText, cert.certChainPem, pki.caCertPem, pki.hubCaCertPem]).apply((parts) => restartToken([...parts, plan.restartGeneration]));
+    if (!cert) throw new Error(`edge workload ${workload.name}: no certificate ${workload.certificateId}`);
+    // The leaf's pod also reads its streams' definitions (its second container).
+    const read = { ...files, ...(workload.sidecar && plan.streams ? plan.streams.files : {}) };
+    const restartOn = pulumi
+      .all([...Object.keys(read).sort().map((k) => read[k]!), cert.certChainPem, pki.caCertPem, pki.hubCaCertPem])
+      .apply((parts) => restartToken([...parts, plan.restartGeneration]));
     const { template, ...deployment } = w.deployment;
     new k8s.apps.v1.Deployment(
       w.names.deployment,
@@ -60,25 +70,34 @@ export function declareTenantEdge(
         metadata: { name: workload.name, namespace: edge.namespace, labels },
         spec: { ...deployment, template: { metadata: { ...template.metadata, annotations: { [RESTART_ANNOTATION]: restartOn } }, spec: template.spec } },
       },
-      opts,
+      workload.sidecar && definitions ? { ...opts, dependsOn: [definitions] } : opts,
     );
     new k8s.core.v1.Service(w.names.service, { metadata: { name: workload.name, namespace: edge.namespace, labels }, spec: w.service }, opts);
+  }
 
+  const bundles: Record<string, pulumi.Output<Record<string, string>>> = {};
+  const sites = new Map(leaf.sites.map((l) => [l.location, { plan: l, config: leafConfigOf(l, leaf.bundleHubLeafUrl) }]));
+  for (const w of plan.workloads) {
     const bundle = w.bundle;
     if (!bundle) continue;
+    const site = sites.get(bundle.site);
+    if (!site) throw new Error(`bundle ${bundle.secretName}: site ${bundle.site} has no leaf`);
+    const cert = pki.components[w.workload.certificateId]!;
+    const siteCert = pki.components[site.plan.certificateId];
+    const siteAccount = accountOf(site.plan.location);
+    const collectorCreds = siteAccount.users[w.workload.userId];
+    const leafCreds = nats.users[site.plan.userId];
+    const streamsCreds = siteAccount.users[STREAMS_USER_ID];
+    if (!siteCert || !collectorCreds || !leafCreds || !streamsCreds) throw new Error(`bundle ${bundle.secretName}: site ${bundle.site} lacks a certificate or creds`);
     const files = pulumi
-      .all([cert.certChainPem, cert.keyPem, pki.caCertPem, nats.users[workload.userId].creds, bundleLeafConfig, leafCert.certChainPem, leafCert.keyPem, pki.hubCaCertPem, leafCreds])
-      .apply(([certChainPem, keyPem, tenantCaPem, creds, leafConfigText, leafCertChainPem, leafKeyPem, hubCaPem, leafCredsText]) =>
-        onboardingBundle({ ...bundle.statics, certChainPem, keyPem, tenantCaPem, creds, leafConfig: leafConfigText, leafCertChainPem, leafKeyPem, hubCaPem, leafCreds: leafCredsText }),
+      .all([cert.certChainPem, cert.keyPem, pki.caCertPem, collectorCreds.creds, site.config, siteCert.certChainPem, siteCert.keyPem, pki.hubCaCertPem, leafCreds.creds, streamsCreds.creds])
+      .apply(([certChainPem, keyPem, tenantCaPem, creds, leafConfigText, leafCertChainPem, leafKeyPem, hubCaPem, leafCredsText, streamsCredsText]) =>
+        onboardingBundle({ ...bundle.statics, certChainPem, keyPem, tenantCaPem, creds, leafConfig: leafConfigText, leafCertChainPem, leafKeyPem, hubCaPem, leafCreds: leafCredsText, streamsCreds: streamsCredsText }),
       );
-    bundles[workload.name] = pulumi.secret(files);
+    bundles[w.workload.name] = pulumi.secret(files);
     new k8s.core.v1.Secret(
       w.names.onboarding,
-      {
-        metadata: { name: bundle.secretName, namespace: edge.namespace, labels: bundle.labels, annotations: bundle.annotations },
-        type: "Opaque",
-        stringData: pulumi.secret(files),
-      },
+      { metadata: { name: bundle.secretName, namespace: edge.namespace, labels: bundle.labels, annotations: bundle.annotations }, type: "Opaque", stringData: pulumi.secret(files) },
       opts,
     );
   }

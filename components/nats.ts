@@ -59,12 +59,21 @@ export function declarePlatformNats(parent: pulumi.Resource, plan: PlatformPlan[
   };
 }
 
+export interface NatsUserCreds {
+  /** Its creds Secret (none for a site's users: their creds travel in the site's bundles only). */
+  secret?: k8s.core.v1.Secret;
+  /** Secret: the user's creds file. */
+  creds: pulumi.Output<string>;
+}
+
 export interface TenantNats {
   account: pulumi.Output<HubAccount>;
   /** The account's JWT on every resolver of the hub. */
   push: AccountPush;
-  /** By user id. */
-  users: Record<string, { secret: k8s.core.v1.Secret; /** Secret: the user's creds file. */ creds: pulumi.Output<string> }>;
+  /** Users of the tenant account, by user id. */
+  users: Record<string, NatsUserCreds>;
+  /** Each edge location's own account (public) and its users, by location: never pushed to the hub. */
+  edgeAccounts: Record<string, { account: pulumi.Output<HubAccount>; users: Record<string, NatsUserCreds> }>;
 }
 
 /** The tenant's account and its users, each with a creds Secret in the namespace where it is used. */
@@ -96,24 +105,38 @@ export function declareTenantNats(
     },
     { parent },
   );
-  const users: TenantNats["users"] = {};
-  for (const user of plan.users) {
-    const creds = pulumi.secret(signed.creds.apply((c) => c[user.id]));
-    // Edge users exist only when the tenant has an edge (plan/nats.ts `tenantUsers`).
-    const where = user.namespace === "edge" ? edge : undefined;
-    if (user.namespace === "edge" && !where) throw new Error(`NATS user ${user.id}: its creds belong in an edge namespace, and the tenant has none`);
-    users[user.id] = {
-      creds,
-      secret: new k8s.core.v1.Secret(
-        user.secret.logicalName,
-        {
-          metadata: { name: user.secret.name, namespace: where ? where.namespace : platformNamespace, labels: user.secret.labels },
-          type: "Opaque",
-          stringData: { [CREDS_KEY]: creds },
-        },
-        where ? { parent, provider: where.provider } : { parent },
-      ),
+  const declareUsers = (list: TenantNatsPlan["users"], credsOf: (id: string) => pulumi.Output<string>): Record<string, NatsUserCreds> => {
+    const users: Record<string, NatsUserCreds> = {};
+    for (const user of list) {
+      const creds = pulumi.secret(credsOf(user.id));
+      if (!user.secret) {
+        users[user.id] = { creds };
+        continue;
+      }
+      // Edge users exist only when the tenant has an edge (plan/nats.ts `tenantUsers`).
+      const where = user.namespace === "edge" ? edge : undefined;
+      if (user.namespace === "edge" && !where) throw new Error(`NATS user ${user.id}: its creds belong in an edge namespace, and the tenant has none`);
+      users[user.id] = {
+        creds,
+        secret: new k8s.core.v1.Secret(
+          user.secret.logicalName,
+          {
+            metadata: { name: user.secret.name, namespace: where ? where.namespace : platformNamespace, labels: user.secret.labels },
+            type: "Opaque",
+            stringData: { [CREDS_KEY]: creds },
+          },
+          where ? { parent, provider: where.provider } : { parent },
+        ),
+      };
+    }
+    return users;
+  };
+  const edgeAccounts: TenantNats["edgeAccounts"] = {};
+  for (const a of plan.edgeAccounts) {
+    edgeAccounts[a.location] = {
+      account: pulumi.unsecret(signed.edgeAccounts.apply((e) => e[a.location]!.account)),
+      users: declareUsers(a.users, (id) => signed.edgeAccounts.apply((e) => e[a.location]!.creds[id]!)),
     };
   }
-  return { account, push, users };
+  return { account, push, users: declareUsers(plan.users, (id) => signed.creds.apply((c) => c[id]!)), edgeAccounts };
 }

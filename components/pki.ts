@@ -157,7 +157,8 @@ function issue(plan: CertificateRequestPlan, issuer: { certPem: pulumi.Input<str
 }
 
 export interface IssuedComponent {
-  secret: k8s.core.v1.Secret;
+  /** Its TLS Secret (none for a site's leaf: its key is only in the site's bundles). */
+  secret?: k8s.core.v1.Secret;
   /** The component's certificate followed by its tenant CA. */
   certChainPem: pulumi.Output<string>;
   /** Secret. */
@@ -208,6 +209,10 @@ export function declareTenantPki(
       const cert = issue(component, ca, parent);
       // The chain a peer needs: the component's certificate, then its tenant CA.
       const certChainPem = pulumi.interpolate`${cert.certPem}${ca.certPem}`;
+      if (!component.secret) {
+        components[component.id] = { certChainPem, keyPem: cert.privateKeyPem };
+        continue;
+      }
       const secret = tlsSecret(
         component.secret.logicalName,
         {

@@ -67,9 +67,11 @@ export class Tenant extends pulumi.ComponentResource {
     if (!rootNamespace) throw new Error(`${plan.file}: the plan has no root namespace`);
     const pki = declareTenantPki(this, plan.pki, { ca: platform.ca, namespace: platform.namespace }, rootNamespace, edge);
     const nats = declareTenantNats(this, plan.nats, platform.nats, platform.namespace, edge, platform.ca.hubCaCertPem);
+    const managerCredsSecret = nats.users[plan.streams.account.credsUserId]?.secret;
+    if (!managerCredsSecret) throw new Error(`${plan.file}: the streams' manager has no creds Secret`);
     // NACK creates streams in an account the hub must already know; removing the tenant deletes the
     // Stream objects (the data stays, preventDelete) before the account is disabled and deleted.
-    declareTenantStreams(this, plan.streams, { namespace: platform.namespace, managerCredsSecret: nats.users[plan.streams.account.credsUserId].secret, accountPush: nats.push });
+    declareTenantStreams(this, plan.streams, { namespace: platform.namespace, managerCredsSecret, accountPush: nats.push });
     if (plan.database && args.postgresProvider) declareTenantDatabase(this, plan.database, { provider: args.postgresProvider, platformNamespace: platform.namespace });
     const bundles = plan.edge && edge ? declareTenantEdge(this, plan.edge, { edge, pki, nats, platformNats: platform.nats }) : undefined;
     if (plan.suspension) declareSuspension(this, plan.suspension, platform.namespace, stopping);

@@ -239,13 +239,40 @@ export const CONFIG_KEYS = {
   edgePublicHubCidrs: { schema: cidrs(), default: ["0.0.0.0/0"], description: "Addresses of the public hub: what a leaf in another cluster may dial (its NetworkPolicy)", group: EDGE },
   edgeLeafSourceCidrs: { schema: cidrs(), default: ["0.0.0.0/0"], description: "Where leaf nodes outside the cluster dial the hub from (the hub's ingress on the leaf port)", group: EDGE },
   edgeLeafImage: { schema: image(), default: "nats:2.10.29-alpine", description: "nats-server image of every tenant's leaf node (pin a digest in production)", group: EDGE },
+  edgeCollectorVersion: {
+    schema: Type.String({ pattern: "^([\\w][\\w.-]{0,127}|sha256:[a-f0-9]{64})$", rule: "must be an image tag (e.g. 1.2.27) or a digest (sha256:<64 hex>)" }),
+    default: "1.2.27",
+    description: "Tag or digest of the ServiceRadar collector images registry.carverauto.dev/serviceradar/serviceradar-{log-collector,trapd,flow-collector} (the configs are written for 1.2.x)",
+    group: EDGE,
+  },
   edgeCollectorImages: {
     schema: Type.Object(
       { flowgger: Type.Optional(image()), trapd: Type.Optional(image()), netflow: Type.Optional(image()), otel: Type.Optional(image()) },
       { additionalProperties: false, rule: 'must be a map of collector types to images, e.g. {"trapd": "registry.example.com/trapd:1.2"}' },
     ),
     default: {},
-    description: "Image of each collector type, replacing ghcr.io/carverauto/serviceradar-<type>:1.0.0",
+    description: "Image of a collector type, replacing the ServiceRadar image at edgeCollectorVersion (flowgger and otel run in serviceradar-log-collector, netflow in serviceradar-flow-collector)",
+    group: EDGE,
+  },
+  edgeImagePullSecret: {
+    schema: Type.String({ pattern: DNS_LABEL, maxLength: 253, rule: "must be a Secret name (DNS label)" }),
+    computedDefault: "none",
+    description: "Name of a kubernetes.io/dockerconfigjson Secret, present in every edge namespace, that the collector and leaf pods pull with (counted in the edge's quota)",
+    group: EDGE,
+  },
+  edgeCollectorSubjects: {
+    schema: Type.Object(
+      Object.fromEntries(["flowgger", "trapd", "netflow", "otel"].map((t) => [t, Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$", rule: "{value} must be a NATS subject without wildcards" }))])),
+      { additionalProperties: false, rule: 'must be a map of collector types to subjects, e.g. {"flowgger": "events.syslog"}' },
+    ),
+    default: {},
+    description: "Subject each collector type publishes, after the tenant's `<slug>.` (defaults: events.syslog, snmp.traps, netflow.flows, otel; otel appends .traces.raw, .metrics.raw, .metrics.derived, .logs)",
+    group: EDGE,
+  },
+  edgeStreamsImage: {
+    schema: image(),
+    default: "natsio/nats-box:0.14.5",
+    description: "Image with the nats CLI that keeps each edge leaf's local streams (the leaf pod's second container, install.sh at a site)",
     group: EDGE,
   },
 
@@ -309,7 +336,7 @@ export const CONFIG_KEYS = {
   },
   imageRegistries: {
     schema: Type.Array(Type.String({ pattern: "^[a-z0-9][\\w./:@-]*$", rule: "{value} is not an image reference prefix" }), { minItems: 1, uniqueItems: true, rule: 'must be a non-empty list of image prefixes, e.g. ["registry.example.com/", "ghcr.io/carverauto/"]' }),
-    default: ["ghcr.io/carverauto/", "nats:", "docker.io/library/nats:"],
+    default: ["registry.carverauto.dev/serviceradar/", "ghcr.io/carverauto/", "nats:", "docker.io/library/nats:", "natsio/nats-box:"],
     description: "Image prefixes a container in a tenant namespace may use (refused at admission otherwise); the edge's images must match too",
     group: TENANTS,
   },

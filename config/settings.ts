@@ -95,6 +95,12 @@ export interface EdgeSettings {
   leafImage: string;
   /** Image of each collector type. */
   collectorImages: Record<CollectorType, string>;
+  /** A dockerconfigjson Secret every edge namespace holds, pulled with (`tenancy:edgeImagePullSecret`). */
+  imagePullSecret?: string;
+  /** The subject of each collector type, after `<slug>.` (`tenancy:edgeCollectorSubjects`). */
+  collectorSubjects: Record<CollectorType, string>;
+  /** nats CLI image that creates the leaf nodes' local streams. */
+  streamsImage: string;
   /** Where devices send from: sources admitted on the collectors' ingest ports (IPv4 CIDRs). */
   ingestCidrs: string[];
   /**
@@ -206,7 +212,9 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
   const publicNames = value<string[]>("natsHubPublicDnsNames");
   const firstPublic = Array.isArray(publicNames) && typeof publicNames[0] === "string" ? publicNames[0] : undefined;
   const images = value<Partial<Record<CollectorType, string>>>("edgeCollectorImages") ?? {};
-  const collectorImage = (type: CollectorType) => images[type] ?? `ghcr.io/carverauto/serviceradar-${type}:1.0.0`;
+  const version = value<string>("edgeCollectorVersion");
+  const collectorImage = (type: CollectorType) => images[type] ?? serviceRadarImage(type, version);
+  const subjects = value<Partial<Record<CollectorType, string>>>("edgeCollectorSubjects") ?? {};
   return {
     tenantsDir: value("tenantsDir"),
     plansFile: value("plansFile"),
@@ -247,6 +255,9 @@ export function readSettings(get: ConfigGetter, configKeys: readonly string[] = 
     edge: {
       leafImage: value("edgeLeafImage"),
       collectorImages: { flowgger: collectorImage("flowgger"), trapd: collectorImage("trapd"), netflow: collectorImage("netflow"), otel: collectorImage("otel") },
+      ...(value<string | undefined>("edgeImagePullSecret") !== undefined ? { imagePullSecret: value<string>("edgeImagePullSecret") } : {}),
+      collectorSubjects: { ...DEFAULT_COLLECTOR_SUBJECTS, ...subjects },
+      streamsImage: value("edgeStreamsImage"),
       ingestCidrs: value("edgeIngestCidrs"),
       clusterPodCidrs: value("clusterPodCidrs"),
       edgeClusterPodCidrs: value("edgeClusterPodCidrs"),
@@ -293,6 +304,32 @@ export function databaseOptions(postgres: PostgresSettings): DatabaseOptions {
     ],
   };
 }
+
+/**
+ * The images the collectors ship in (docker/images/BUILD.bazel upstream): flowgger and otel run in
+ * serviceradar-log-collector (merged in 1.2.0), netflow in serviceradar-flow-collector.
+ */
+export const SERVICERADAR_IMAGES: Record<CollectorType, string> = {
+  flowgger: "serviceradar-log-collector",
+  otel: "serviceradar-log-collector",
+  trapd: "serviceradar-trapd",
+  netflow: "serviceradar-flow-collector",
+};
+export const SERVICERADAR_REGISTRY = "registry.carverauto.dev/serviceradar";
+
+/** A collector's image at a tag or a digest (`sha256:…`). */
+export function serviceRadarImage(type: CollectorType, version: string): string {
+  const repo = `${SERVICERADAR_REGISTRY}/${SERVICERADAR_IMAGES[type]}`;
+  return version.startsWith("sha256:") ? `${repo}@${version}` : `${repo}:${version}`;
+}
+
+/** Seed 000's subjects, after the tenant's `<slug>.`; a stack may change them. */
+export const DEFAULT_COLLECTOR_SUBJECTS: Record<CollectorType, string> = {
+  flowgger: "events.syslog",
+  trapd: "snmp.traps",
+  netflow: "netflow.flows",
+  otel: "otel",
+};
 
 /** Edge clusters: one per `tenancy:edgeKubeconfig-<cluster>` key the stack sets. */
 export function edgeClusters(configKeys: readonly string[]): string[] {

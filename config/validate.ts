@@ -112,6 +112,10 @@ function relationProblems(settings: StackSettings, isBad: (key: ConfigKeyName) =
       const why = refused(settings.edge.leafImage);
       if (why) problems.push({ key: "edgeLeafImage", rule: `${settings.edge.leafImage} ${why}` });
     }
+    if (!isBad("edgeStreamsImage")) {
+      const why = refused(settings.edge.streamsImage);
+      if (why) problems.push({ key: "edgeStreamsImage", rule: `${settings.edge.streamsImage} ${why}` });
+    }
     if (!isBad("edgeCollectorImages")) {
       for (const [type, image] of Object.entries(settings.edge.collectorImages)) {
         const why = refused(image);

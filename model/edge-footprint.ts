@@ -20,6 +20,11 @@ export function edgePodCount(collectors: readonly { replicas?: number }[]): numb
   return collectors.reduce((n, c) => n + (c.replicas ?? 1) + 1, 0) + 1;
 }
 
+/** Containers of those pods: the leaf's pod has two (the leaf and what keeps its local streams). */
+export function edgeContainerCount(collectors: readonly { replicas?: number }[]): number {
+  return collectors.length === 0 ? 0 : edgePodCount(collectors) + 1;
+}
+
 /**
  * ReplicaSets a Deployment may hold at once: its current one, `revisionHistoryLimit` old ones
  * (Kubernetes' apps/v1 default, 10; the edge's Deployments leave it at that) and the new one a
@@ -27,46 +32,60 @@ export function edgePodCount(collectors: readonly { replicas?: number }[]): numb
  */
 export const REPLICASETS_PER_DEPLOYMENT = 10 + 2;
 
+/** What besides its collectors decides the edge's objects. */
+export interface EdgeFootprintOptions {
+  serviceType?: EdgeServiceType;
+  /** Collectors of these sites have no onboarding bundle. */
+  revokedSites?: readonly string[];
+  /** The stack's image pull Secret, which every edge namespace holds (`tenancy:edgeImagePullSecret`). */
+  pullSecret?: boolean;
+}
+
 /** Object counts the edge namespace holds (besides pods), for its ResourceQuota. */
 export function edgeObjectCounts(
-  collectorCount: number,
-  serviceType: EdgeServiceType = "ClusterIP",
+  collectors: readonly { partition?: string }[],
+  options: EdgeFootprintOptions = {},
 ): { services: number; loadBalancers: number; configmaps: number; secrets: number; deployments: number; replicaSets: number; serviceAccounts: number } {
-  if (collectorCount === 0) return { services: 0, loadBalancers: 0, configmaps: 0, secrets: 0, deployments: 0, replicaSets: 0, serviceAccounts: 0 };
+  const n = collectors.length;
+  if (n === 0) return { services: 0, loadBalancers: 0, configmaps: 0, secrets: 0, deployments: 0, replicaSets: 0, serviceAccounts: 0 };
+  const bundles = collectors.filter((c) => !(options.revokedSites ?? []).includes(c.partition ?? "")).length;
   return {
     // One per collector and the leaf.
-    deployments: collectorCount + 1,
-    replicaSets: (collectorCount + 1) * REPLICASETS_PER_DEPLOYMENT,
+    deployments: n + 1,
+    replicaSets: (n + 1) * REPLICASETS_PER_DEPLOYMENT,
     // The namespace's `default` one, which Kubernetes creates and the quota counts; the edge's pods run as it.
     serviceAccounts: 1,
-    services: collectorCount + 1,
+    services: n + 1,
     // One per collector; no node ports (`allocateLoadBalancerNodePorts: false`).
-    loadBalancers: serviceType === "LoadBalancer" ? collectorCount : 0,
-    // + kube-root-ca.crt, which Kubernetes puts in every namespace and counts against the quota.
-    configmaps: collectorCount + 2,
-    // Per collector: certificate, creds, onboarding bundle; the leaf: certificate, creds.
-    secrets: 3 * collectorCount + 2,
+    loadBalancers: options.serviceType === "LoadBalancer" ? n : 0,
+    // Per collector its config; the leaf's config, its local streams' definitions, and
+    // kube-root-ca.crt, which Kubernetes puts in every namespace and counts against the quota.
+    configmaps: n + 3,
+    // Per collector: certificate, creds, onboarding bundle (unless its site is revoked); the leaf:
+    // certificate, creds, its streams user's creds; the pull Secret when the stack names one.
+    secrets: 2 * n + bundles + 3 + (options.pullSecret ? 1 : 0),
   };
 }
 
 /**
- * The edge namespace's quota: exactly what its workloads use (pods at the LimitRange defaults,
- * `edgePodCount`, `edgeObjectCounts`).
+ * The edge namespace's quota: exactly what its workloads use (every container at the LimitRange
+ * defaults, `edgeContainerCount`; `edgePodCount`, `edgeObjectCounts`).
  */
-export function edgeQuotaNeeds(collectors: readonly { replicas?: number }[], limits: Limits, serviceType: EdgeServiceType = "ClusterIP"): QuotaReservation {
+export function edgeQuotaNeeds(collectors: readonly { replicas?: number; partition?: string }[], limits: Limits, options: EdgeFootprintOptions = {}): QuotaReservation {
   const pods = BigInt(edgePodCount(collectors));
   if (pods === 0n) return {};
+  const containers = BigInt(edgeContainerCount(collectors));
   const lr = limits.kubernetes.limitRange;
   const milli = (v: string | number) => parseQuantityMilli(v) ?? 0n;
-  const counts = edgeObjectCounts(collectors.length, serviceType);
+  const counts = edgeObjectCounts(collectors, options);
   return {
-    "requests.cpu": milli(lr.defaultRequest.cpu) * pods,
-    "requests.memory": milli(lr.defaultRequest.memory) * pods,
-    "limits.cpu": milli(lr.default.cpu) * pods,
-    "limits.memory": milli(lr.default.memory) * pods,
+    "requests.cpu": milli(lr.defaultRequest.cpu) * containers,
+    "requests.memory": milli(lr.defaultRequest.memory) * containers,
+    "limits.cpu": milli(lr.default.cpu) * containers,
+    "limits.memory": milli(lr.default.memory) * containers,
     // The edge's containers declare no ephemeral storage: the LimitRange gives each its defaults.
-    "requests.ephemeral-storage": milli(lr.defaultRequest["ephemeral-storage"]) * pods,
-    "limits.ephemeral-storage": milli(lr.default["ephemeral-storage"]) * pods,
+    "requests.ephemeral-storage": milli(lr.defaultRequest["ephemeral-storage"]) * containers,
+    "limits.ephemeral-storage": milli(lr.default["ephemeral-storage"]) * containers,
     "requests.storage": 0n,
     persistentvolumeclaims: 0n,
     pods: pods * 1000n,

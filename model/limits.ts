@@ -226,6 +226,9 @@ export function limitProblems(
   if (js.replicas > hub.servers) {
     problems.push({ path: ["nats", "jetstream", "replicas"], rule: `${js.replicas} replicas need a hub of at least ${js.replicas} servers; the stack's hub has ${hub.servers} (tenancy:natsHubServers)` });
   }
+  if (milli(limits.retention.edgeBuffer) === 0n) {
+    problems.push({ path: ["retention", "edgeBuffer"], rule: "must be more than zero: every edge leaf node keeps its collectors' messages in local JetStream" });
+  }
   if (limits.nats.payload !== -1 && limits.nats.data !== -1 && milli(limits.nats.payload) > milli(limits.nats.data)) {
     problems.push({ path: ["nats", "payload"], related: [["nats", "data"]], rule: `payload ${limits.nats.payload} exceeds data ${limits.nats.data}` });
   }

@@ -5,7 +5,7 @@
 import type { CellsModel } from "./cells";
 import type { HubRules, Limits } from "./limits";
 import type { ClusterOffer, QuotaTotal } from "./quota-share";
-import type { Collector, DatabaseIsolation, TenantStatus } from "./schema";
+import type { CollectorType, DatabaseIsolation, SyslogFormat, TenantStatus } from "./schema";
 
 export interface OrganizationModel {
   id: string;
@@ -20,6 +20,26 @@ export interface OrganizationModel {
 export type EdgeServiceType = "ClusterIP" | "LoadBalancer";
 export const EDGE_SERVICE_TYPES: readonly EdgeServiceType[] = ["ClusterIP", "LoadBalancer"];
 
+/** A collector with every default filled in. */
+export interface CollectorModel {
+  type: CollectorType;
+  partition: string;
+  replicas: number;
+  /** flowgger only: its input format. */
+  syslogFormat?: SyslogFormat;
+  /** otel only: OTLP clients must present a certificate of the tenant CA. */
+  otlpClientCertificates?: boolean;
+}
+
+/** A site: one collector partition, run at the customer's from its onboarding bundles. */
+export interface SiteModel {
+  /** The partition's name. */
+  name: string;
+  revoked: boolean;
+  /** Credentials and certificate generation; every earlier one is revoked. */
+  generation: number;
+}
+
 export interface TenantModel {
   /** Path of the tenant file, as given to the loader (used in messages). */
   file: string;
@@ -30,7 +50,7 @@ export interface TenantModel {
   admins: string[];
   viewers: string[];
   organizations: OrganizationModel[];
-  collectors: Required<Collector>[];
+  collectors: CollectorModel[];
   /** The plan's limits with the tenant's overrides applied. */
   limits: Limits;
   /** The tenant's whole ResourceQuota total: `limits.kubernetes.quota` plus every StorageClass, extended resource and huge page size. */
@@ -40,7 +60,14 @@ export interface TenantModel {
   /** NATS credentials generation from the tenant file (0 when absent). */
   credentialsRotation: number;
   /** Where the leaf node and collectors run: the platform cluster unless `cluster` names an edge cluster. */
-  edge: { cluster?: string; serviceType: EdgeServiceType };
+  edge: {
+    cluster?: string;
+    serviceType: EdgeServiceType;
+    /** One per partition, sorted by name. */
+    sites: SiteModel[];
+    /** The stack names an image pull Secret that the edge namespace holds (it counts in the quota). */
+    pullSecret: boolean;
+  };
   /** The cell whose stack declares the tenant (cells configured only). */
   cell?: string;
   /** The cell its state was moved from, as the file acknowledges. */
@@ -66,6 +93,8 @@ export interface EdgeOptions {
   /** The hub's leaf port as seen from outside the platform cluster, if it has one. */
   publicHubLeafUrl?: string;
   serviceType: EdgeServiceType;
+  /** The image pull Secret every edge namespace holds, if the stack names one. */
+  imagePullSecret?: string;
   /** The pod network of each edge cluster, by name. */
   edgeClusterPodCidrs?: Record<string, string[]>;
 }

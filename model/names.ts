@@ -134,7 +134,12 @@ export const POLICY_NAMES = {
 export const TRUST_DOMAIN = "serviceradar";
 /** The tenant's leaf NATS node is a component like the collectors; it serves its edge site. */
 export const LEAF_COMPONENT = "leaf";
-export const LEAF_PARTITION = "edge";
+/**
+ * The in-cluster edge is a location like a site: its leaf's certificate is `leaf.edge.<slug>`, so
+ * no collector partition may be called "edge".
+ */
+export const IN_CLUSTER_LOCATION = "edge";
+export const LEAF_PARTITION = IN_CLUSTER_LOCATION;
 
 export const componentCommonName = (component: string, partition: string, slug: string) => `${component}.${partition}.${slug}.${TRUST_DOMAIN}`;
 /** The O of every certificate of a tenant. */
@@ -170,6 +175,19 @@ export const PLATFORM_ACCOUNT_NAME = "PLATFORM";
 /** The key of a creds file in every creds Secret (and the file name it is mounted as). */
 export const CREDS_KEY = "nats.creds";
 export const LEAF_USER_ID = "leaf";
+/** The leaf user of an edge location in the tenant account: `leaf` in the cluster, `leaf-<site>` for a site. */
+export const leafUserId = (location: string) => (location === IN_CLUSTER_LOCATION ? LEAF_USER_ID : `${LEAF_USER_ID}-${location}`);
+/**
+ * An edge location's own account, which only its leaf node knows (the hub never loads it): its
+ * collectors authenticate there, so their creds are worthless on the hub's client port.
+ */
+export const edgeAccountName = (slug: string, location: string) => `EDGE_${slug}_${location}`;
+/** Who creates an edge location's local streams (and nothing else), in its own account. */
+export const STREAMS_USER_ID = "streams";
+/** An edge location's JetStream domain: the hub reaches its local streams as `$JS.<domain>.API`. */
+export const edgeDomain = (slug: string, location: string) => `${slug}-${location}`;
+/** Where an edge location's local streams deliver what the hub's streams source from them. */
+export const edgeDeliverPrefix = (location: string) => `_EDGE.${location}`;
 /** The platform's EventWriter and NACK in every tenant account. */
 export const READER_USER_ID = "reader";
 export const MANAGER_USER_ID = "manager";
@@ -183,12 +201,12 @@ export const platformUserCredsSecretName = (slug: string, role: "reader" | "mana
 /** A JetStream stream (and its NACK Stream object). */
 export const streamName = (slug: string, kind: string) => `${slug}-${kind}`;
 /**
- * Reply subjects of the edge's clients (collectors set it as their inbox prefix). Apart from
- * `_INBOX.`, which the platform's reader and manager use in the same account: whoever holds an
- * edge's creds (a customer's site) can neither read nor forge the replies to the platform's
- * JetStream API calls.
+ * Reply subjects of the platform's reader (its clients set it as their inbox prefix). NACK, the
+ * manager, cannot change nats.go's `_INBOX.`; no leaf node is ever forwarded either.
  */
-export const EDGE_INBOX_PREFIX = "_INBOX_EDGE";
+export const PLATFORM_INBOX_PREFIX = "_INBOX_PLATFORM";
+/** async-nats's inbox, which no collector can change: their acks and API replies come back on it. */
+export const COLLECTOR_INBOX_PREFIX = "_INBOX";
 /** Everything a tenant publishes starts with it. */
 export const tenantSubjectPrefix = (slug: string) => `${slug}.>`;
 export const HUB_ACCOUNTS_CONFIGMAP = "nats-hub-accounts";
@@ -235,16 +253,22 @@ export const collectorServiceName = (type: string, partition: string) => `${type
 export const collectorConfigMapName = (workload: string) => `${workload}-config`;
 export const LEAF_CONFIGMAP = "nats-leaf-config";
 export const LEAF_CONFIG_KEY = "nats-leaf.conf";
-/** The leaf's `server_name`. */
-export const leafServerName = (slug: string) => `leaf-${slug}`;
+/** A leaf's `server_name`: `leaf-<slug>` in the cluster, `leaf-<slug>-<site>` at a site. */
+export const leafServerName = (slug: string, location: string = IN_CLUSTER_LOCATION) => (location === IN_CLUSTER_LOCATION ? `leaf-${slug}` : `leaf-${slug}-${location}`);
+/** What keeps the in-cluster leaf's local streams: its definitions' ConfigMap and its creds Secret. */
+export const LEAF_STREAMS_CONFIGMAP = "nats-leaf-streams";
+export const LEAF_STREAMS_CREDS_SECRET = "nats-leaf-streams-creds";
+/** A local stream's definition file (`nats stream add --config`). */
+export const streamDefinitionFile = (stream: string) => `${stream}.json`;
 export const onboardingSecretName = (type: string, partition: string) => `onboarding-${collectorServiceName(type, partition)}`;
 /** Where a revealed render (and the bundle annotation) files a bundle: `<slug>/<collector>`. */
 export const bundleLocation = (slug: string, workload: string) => `${slug}/${workload}`;
-/** Names at a customer's site, as install.sh creates them (one network and one leaf per tenant). */
-export const siteNames = (slug: string, workload: string) => ({
-  network: `serviceradar-${slug}`,
-  prefix: `/etc/serviceradar-edge/${slug}`,
-  leafContainer: `${LEAF_SERVICE_NAME}-${slug}`,
+/** Names at a customer's site, as install.sh creates them (one network and one leaf per site). */
+export const siteNames = (slug: string, site: string, workload: string) => ({
+  network: `serviceradar-${slug}-${site}`,
+  prefix: `/etc/serviceradar-edge/${slug}/${site}`,
+  leafContainer: `${LEAF_SERVICE_NAME}-${slug}-${site}`,
+  streamsContainer: `${LEAF_STREAMS_CONFIGMAP}-${slug}-${site}`,
   collectorContainer: `${workload}-${slug}`,
 });
 

@@ -164,6 +164,9 @@ function limitGroups(complete: boolean) {
     {
       maxAge: Duration("how long a message is kept in each tenant stream"),
       maxBytes: Quantity("size cap of each tenant stream"),
+      edgeBuffer: Quantity(
+        "JetStream storage of each edge leaf node (the in-cluster edge and every site), shared by its local streams: what a site keeps while it cannot reach the hub",
+      ),
     },
     "Retention of each of the tenant's JetStream streams",
   );
@@ -272,7 +275,8 @@ const AccessSchema = Type.Object(
 );
 
 export const COLLECTOR_TYPES = ["flowgger", "trapd", "netflow", "otel"] as const;
-
+/** flowgger's syslog decoders (rust/flowgger/src/flowgger/mod.rs `start`). */
+export const SYSLOG_FORMATS = ["rfc3164", "rfc5424"] as const;
 export const TENANT_STATUSES = ["active", "suspended", "decommissioned"] as const;
 
 export const OrganizationSchema = Type.Object(
@@ -310,6 +314,15 @@ export const CollectorSchema = Type.Object(
       description: "Network partition the collector serves; part of its certificate CN",
     }),
     replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 50, default: 1 })),
+    syslogFormat: Type.Optional(
+      Type.Union(
+        SYSLOG_FORMATS.map((f) => Type.Literal(f)),
+        { default: "rfc3164", description: "flowgger only: the syslog format devices send (BSD rfc3164, what most network gear sends, or rfc5424)" },
+      ),
+    ),
+    otlpClientCertificates: Type.Optional(
+      Type.Boolean({ default: true, description: "otel only: require OTLP clients to present a certificate of the tenant CA (false: server TLS only)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -366,6 +379,26 @@ export const DatabaseMoveSchema = Type.Object(
   { additionalProperties: false, description: "The tenant's PostgreSQL data during a move between isolation levels" },
 );
 
+export const SiteSchema = Type.Object(
+  {
+    revoked: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: "Revoke this site: the hub refuses its leaf node, its bundles are withdrawn; the tenant's other sites stay connected",
+      }),
+    ),
+    generation: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000000,
+        default: 0,
+        description: "Bump to re-onboard a site with new credentials and certificates (after a revocation): every earlier generation stays revoked",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const EdgeSchema = Type.Object(
   {
     cluster: Type.Optional(
@@ -376,8 +409,13 @@ export const EdgeSchema = Type.Object(
           "Run the leaf node and collectors in this cluster (e.g. in the customer's network) instead of the platform cluster. Its kubeconfig is the secret stack config tenancy:edgeKubeconfig-<cluster>, never this file",
       }),
     ),
+    sites: Type.Optional(
+      Type.Record(Type.String({ pattern: DNS_LABEL, maxLength: MAX_PARTITION_LENGTH }), SiteSchema, {
+        description: "Per site (a collector partition run from its onboarding bundles): revocation and re-onboarding",
+      }),
+    ),
   },
-  { additionalProperties: false, description: "Where the tenant's edge (leaf NATS node and collectors) runs" },
+  { additionalProperties: false, description: "Where the tenant's edge (leaf NATS node and collectors) runs, and its sites" },
 );
 
 /** The tenant file schema; `planNames` (when known) becomes an enum so editors can complete it. */
@@ -427,6 +465,7 @@ export const TenantFileSchema = buildTenantSchema();
 export type TenantFile = Static<typeof TenantFileSchema>;
 export type Organization = Static<typeof OrganizationSchema>;
 export type Collector = Static<typeof CollectorSchema>;
+export type SyslogFormat = (typeof SYSLOG_FORMATS)[number];
 export type CollectorType = (typeof COLLECTOR_TYPES)[number];
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 

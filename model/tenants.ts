@@ -10,9 +10,9 @@ import { edgeQuotaNeeds } from "./edge-footprint";
 import { cellOf } from "./cells";
 import { DEFAULT_GROUP_PREFIX, groupRule } from "./groups";
 import { NO_CLUSTER_OFFER, connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
-import type { DatabaseOptions, OrganizationModel, StackRules, TenantModel, TenantRules } from "./model";
+import type { DatabaseOptions, OrganizationModel, SiteModel, StackRules, TenantModel, TenantRules } from "./model";
 import { tenantQuota } from "./quota-share";
-import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, POSTGRES_IDENTIFIER_BYTES, POSTGRES_UNQUOTED_IDENTIFIER, RESERVED_SLUGS, derivedNames, type DerivedName } from "./names";
+import { EDGE_KUBECONFIG_PREFIX, EDGE_SUFFIX, IN_CLUSTER_LOCATION, POSTGRES_IDENTIFIER_BYTES, POSTGRES_UNQUOTED_IDENTIFIER, RESERVED_SLUGS, derivedNames, type DerivedName } from "./names";
 import { pathOf, type Problem } from "./problems";
 import { buildTenantSchema, type Plan, type TenantFile } from "./schema";
 import { compileSchema, schemaProblems } from "./schema-check";
@@ -147,7 +147,16 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     const key = `${c.type}/${c.partition}`;
     if (seen.has(key)) problems.push({ file, path: `collectors[${i}]`, rule: `duplicate ${c.type} collector for partition "${c.partition}" (also collectors[${seen.get(key)}])` });
     else seen.set(key, i);
+    // The in-cluster edge is a location of its own (its leaf's certificate is leaf.edge.<slug>).
+    if (c.partition === IN_CLUSTER_LOCATION) problems.push({ file, path: `collectors[${i}].partition`, rule: `"${IN_CLUSTER_LOCATION}" is reserved for the in-cluster edge; name the site otherwise` });
+    if (c.syslogFormat !== undefined && c.type !== "flowgger") problems.push({ file, path: `collectors[${i}].syslogFormat`, rule: `only a flowgger collector reads syslog (this one is ${c.type})` });
+    if (c.otlpClientCertificates !== undefined && c.type !== "otel") problems.push({ file, path: `collectors[${i}].otlpClientCertificates`, rule: `only an otel collector serves OTLP (this one is ${c.type})` });
   });
+  const partitions = [...new Set(collectors.map((c) => c.partition))].sort();
+  for (const site of Object.keys(t.edge?.sites ?? {}).sort()) {
+    if (!partitions.includes(site)) problems.push({ file, path: `edge.sites.${site}`, rule: `no collector has partition "${site}" (sites: ${partitions.join(", ") || "none"})` });
+  }
+  const sites: SiteModel[] = partitions.map((name) => ({ name, revoked: t.edge?.sites?.[name]?.revoked ?? false, generation: t.edge?.sites?.[name]?.generation ?? 0 }));
 
   if (!plans) return undefined;
   const plan = plans[t.plan];
@@ -160,7 +169,8 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   const collectorsOf = t.collectors ?? [];
   // The edge's needs come out of the tenant's quota only when the edge runs in the platform cluster.
   const serviceType = edgeOptions?.serviceType ?? "ClusterIP";
-  const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, serviceType) : {};
+  const pullSecret = edgeOptions?.imagePullSecret !== undefined;
+  const reserved = t.edge?.cluster === undefined ? edgeQuotaNeeds(collectorsOf, limits, { serviceType, revokedSites: sites.filter((s) => s.revoked).map((s) => s.name), pullSecret }) : {};
   const caps = plans ? hubConnectionCaps(plans) : undefined;
   for (const p of [...limitProblems(limits, 1 + orgs.length, reserved, rules.hub, tenantRules.offer), ...(caps ? connectionCapProblems(limits, caps) : [])]) {
     // Blame what the tenant changed, if it changed any of the values involved; else its plan.
@@ -170,6 +180,24 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     else problems.push({ file, path: "plan", rule: `${pathOf(p.path)}: ${p.rule} (plan "${t.plan}"; override it at ${pathOf(["overrides", ...p.path])})` });
   }
   problems.push(...databaseProblems(file, t, limits.database, databaseOptions));
+  // Every leaf node holds one leaf connection on the hub: the in-cluster edge's and each site's.
+  const leafNodes = collectorsOf.length === 0 ? 0 : 1 + sites.filter((s) => !s.revoked).length;
+  const leafLimit = limits.nats.leafNodeConnections;
+  if (leafNodes > 0 && leafLimit >= 0 && leafLimit < leafNodes) {
+    const rule = `${leafLimit} leaf node connection(s) cannot hold the in-cluster edge's leaf and ${leafNodes - 1} site(s) (${sites.filter((s) => !s.revoked).map((s) => s.name).join(", ")}): ${leafNodes} needed`;
+    if (t.overrides?.nats?.leafNodeConnections !== undefined) problems.push({ file, path: "overrides.nats.leafNodeConnections", rule });
+    else problems.push({ file, path: "plan", rule: `nats.leafNodeConnections: ${rule} (plan "${t.plan}"; override it at overrides.nats.leafNodeConnections)` });
+  }
+  // nats-server (2.9.10, accounts.go MaxTotalConnectionsReached) counts leaf connections in the
+  // account's `conn` too: it must hold every leaf and the platform's reader and manager, or a
+  // site connecting could lock the platform out of the tenant.
+  const connLimit = limits.nats.connections;
+  const needed = leafNodes + 2;
+  if (connLimit >= 0 && connLimit < needed) {
+    const rule = `${connLimit} connection(s) cannot hold ${leafNodes} leaf node(s) (nats-server counts them in conn) and the platform's reader and manager: ${needed} needed`;
+    if (t.overrides?.nats?.connections !== undefined) problems.push({ file, path: "overrides.nats.connections", rule });
+    else problems.push({ file, path: "plan", rule: `nats.connections: ${rule} (plan "${t.plan}"; override it at overrides.nats.connections)` });
+  }
   const organizations: OrganizationModel[] = orgs.map((o) => ({
     id: o.id,
     displayName: o.displayName ?? o.id,
@@ -186,12 +214,19 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
     admins: t.access.admins,
     viewers: t.access.viewers ?? [],
     organizations,
-    collectors: collectors.map((c) => ({ type: c.type, partition: c.partition, replicas: c.replicas ?? 1 })),
+    collectors: collectors.map((c) => ({
+      type: c.type,
+      partition: c.partition,
+      replicas: c.replicas ?? 1,
+      // What devices send (most network gear: BSD syslog), not flowgger's own default (rfc5424).
+      ...(c.type === "flowgger" ? { syslogFormat: c.syslogFormat ?? "rfc3164" } : {}),
+      ...(c.type === "otel" ? { otlpClientCertificates: c.otlpClientCertificates ?? true } : {}),
+    })),
     limits,
     quota: tenantQuota(limits.kubernetes, tenantRules.offer),
     certificates: { rotation: t.certificates?.rotation ?? 0, caRotation: t.certificates?.caRotation ?? 0 },
     credentialsRotation: t.credentials?.rotation ?? 0,
-    edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType },
+    edge: { ...(t.edge?.cluster !== undefined ? { cluster: t.edge.cluster } : {}), serviceType, sites, pullSecret },
     ...(rules.cells ? { cell: cellOf(rules.cells, t.cell) } : {}),
     ...(t.movedFrom !== undefined ? { movedFrom: t.movedFrom } : {}),
     ...(t.database?.moveFrom !== undefined ? { databaseMoveFrom: t.database.moveFrom } : {}),

@@ -26,7 +26,11 @@ export interface NamespacePlan {
 export function namespacePlans(tenant: TenantModel): NamespacePlan[] {
   const root = rootNamespaceName(tenant.slug);
   const count = 1 + tenant.organizations.length;
-  const edgeNeeds = edgeQuotaNeeds(tenant.collectors, tenant.limits, tenant.edge.serviceType);
+  const edgeNeeds = edgeQuotaNeeds(tenant.collectors, tenant.limits, {
+    serviceType: tenant.edge.serviceType,
+    revokedSites: tenant.edge.sites.filter((s) => s.revoked).map((s) => s.name),
+    pullSecret: tenant.edge.pullSecret,
+  });
   // An edge in the platform cluster is paid from the tenant's quota; one in its own cluster is not.
   const quota = splitQuota(tenant.quota, count, tenant.edge.cluster === undefined ? edgeNeeds : {});
   // A suspended (or decommissioned) tenant keeps everything it has, and gets nothing new: every key

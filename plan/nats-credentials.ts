@@ -107,6 +107,8 @@ export interface SignedTenantNats {
   deleteJwt: string;
   /** Each user's creds file, by user id. */
   creds: Record<string, string>;
+  /** Each edge location's own account and its users' creds, by location. */
+  edgeAccounts: Record<string, { account: HubAccount; creds: Record<string, string> }>;
 }
 
 /**
@@ -118,29 +120,47 @@ export function signTenantNats(plan: TenantNatsPlan, keys: { operatorSigning: st
   const accountKp = keyPair("account", keys.account);
   const signingKp = keyPair("operator", keys.operatorSigning);
   const pub = publicOf(accountKp);
-  const userKey = (id: string) => nkeyFromRaw("user", createHmac("sha256", Buffer.from(keys.userRoot, "base64")).update(`nats-user:${id}${plan.userKeyGeneration}`).digest());
-  const revocations: Record<string, number> = Object.fromEntries(plan.revokedUserIds.map((id) => [publicOf(userKey(id)), plan.usersIssuedAt]));
+  const derive = (kind: "account" | "user", label: string) => nkeyFromRaw(kind, createHmac("sha256", Buffer.from(keys.userRoot, "base64")).update(`${label}${plan.userKeyGeneration}`).digest());
+  const userKey = (id: string) => derive("user", `nats-user:${id}`);
+  const revocations: Record<string, number> = Object.fromEntries(plan.revokedUsers.map((r) => [publicOf(userKey(r.id)), r.before]));
   if (plan.revokeAllBefore !== undefined) revocations["*"] = plan.revokeAllBefore;
   const claims = { account: pub, operator: signingKp, name: plan.accountName, issuedAt: plan.accountIssuedAt, tags: plan.tags };
   const jwt = accountJwt({ ...claims, limits: plan.limits, revocations });
+  // Every user issued so far, a re-onboarded site's later ones included (their `iat` is later by
+  // the site's generation, and a revoked site's may be later than the others').
+  const lastIssued = Math.max(plan.usersIssuedAt, ...plan.users.map((u) => plan.usersIssuedAt + u.issuedAtOffset), ...plan.revokedUsers.map((r) => r.before));
   // Same iat as every other JWT of the account: the resolver stores it (another jti), none is newer.
-  const disablingJwt = accountJwt({ ...claims, limits: plan.push.disabledLimits, revocations: { ...revocations, "*": plan.usersIssuedAt } });
+  const disablingJwt = accountJwt({ ...claims, limits: plan.push.disabledLimits, revocations: { ...revocations, "*": lastIssued } });
   const deleteJwt = deleteAccountsJwt({ operator: signingKp, accounts: [pub], issuedAt: plan.accountIssuedAt });
-  const creds: Record<string, string> = {};
-  for (const user of plan.users) {
-    const userKp = userKey(user.id);
-    const token = userJwt({
-      user: publicOf(userKp),
-      account: accountKp,
-      name: user.jwtName,
-      permissions: user.permissions,
-      allowedConnectionTypes: user.allowedConnectionTypes,
-      limits: user.limits,
-      issuedAt: plan.usersIssuedAt,
-    });
-    creds[user.id] = credsFile(token, seedOf(userKp));
+  const sign = (users: TenantNatsPlan["users"], signer: ReturnType<typeof keyPair>, keyOf: (id: string) => ReturnType<typeof keyPair>) =>
+    Object.fromEntries(
+      users.map((user) => {
+        const userKp = keyOf(user.id);
+        const token = userJwt({
+          user: publicOf(userKp),
+          account: signer,
+          name: user.jwtName,
+          permissions: user.permissions,
+          allowedConnectionTypes: user.allowedConnectionTypes,
+          limits: user.limits,
+          issuedAt: plan.usersIssuedAt + user.issuedAtOffset,
+        });
+        return [user.id, credsFile(token, seedOf(userKp))];
+      }),
+    );
+  const edgeAccounts: SignedTenantNats["edgeAccounts"] = {};
+  for (const edge of plan.edgeAccounts) {
+    // Derived from the tenant's user secret: a location's account needs no key of its own in state.
+    // Signed like every account by the operator's signing key (its leaf trusts the operator JWT,
+    // which lists that key); the hub never hears of it.
+    const edgeKp = derive("account", `nats-edge-account:${edge.keyLabel}`);
+    const edgePub = publicOf(edgeKp);
+    edgeAccounts[edge.location] = {
+      account: { pub: edgePub, name: edge.accountName, jwt: accountJwt({ account: edgePub, operator: signingKp, name: edge.accountName, limits: edge.limits, issuedAt: plan.accountIssuedAt, tags: plan.tags }) },
+      creds: sign(edge.users, edgeKp, (id) => derive("user", `nats-edge-user:${edge.keyLabel}:${id}`)),
+    };
   }
-  return { account: { pub, name: plan.accountName, jwt }, disablingJwt, deleteJwt, creds };
+  return { account: { pub, name: plan.accountName, jwt }, disablingJwt, deleteJwt, creds: sign(plan.users, accountKp, userKey), edgeAccounts };
 }
 
 /** The seed a claims pusher signs its short-lived users with ("SA…"), from its key's random bytes. */

@@ -81,7 +81,8 @@ export interface ComponentCertificatePlan extends CertificateRequestPlan {
   partition: string;
   /** Namespace where the component runs and its Secret lives (the edge namespace). */
   namespace: string;
-  secret: { logicalName: string; name: string; labels: Record<string, string> };
+  /** Its `kubernetes.io/tls` Secret; none for a site's leaf, whose key lives only in its site's bundles. */
+  secret?: { logicalName: string; name: string; labels: Record<string, string> };
 }
 
 export interface TenantPkiPlan {
@@ -103,12 +104,17 @@ export function tenantPkiPlan(name: string, tenant: TenantModel, pki: PkiSetting
   const caGeneration = generationSuffix(pki.rotation.tenantCa, tenant.certificates.caRotation);
   const componentGeneration = generationSuffix(pki.rotation.component, tenant.certificates.rotation);
   // A decommissioned tenant runs nothing: its component certificates go, its CA stays (docs/pki.md).
+  // Every edge location's leaf has its own certificate (CN leaf.<location>.<slug>): the in-cluster
+  // edge's and each site's not revoked; a site's new generation re-issues its leaf's.
   const components =
     tenant.status === "decommissioned" || tenant.collectors.length === 0
       ? []
       : [
-          ...tenant.collectors.map((c) => ({ component: c.type, partition: c.partition, service: collectorServiceName(c.type, c.partition) })),
-          { component: LEAF_COMPONENT, partition: LEAF_PARTITION, service: LEAF_SERVICE_NAME },
+          ...tenant.collectors.map((c) => ({ component: c.type, partition: c.partition, service: collectorServiceName(c.type, c.partition), generation: "" })),
+          { component: LEAF_COMPONENT, partition: LEAF_PARTITION, service: LEAF_SERVICE_NAME, generation: "" },
+          ...tenant.edge.sites
+            .filter((site) => !site.revoked)
+            .map((site) => ({ component: LEAF_COMPONENT, partition: site.name, service: LEAF_SERVICE_NAME, generation: site.generation > 0 ? `-s${site.generation}` : "", site: true })),
         ];
   return {
     ca: {
@@ -120,22 +126,23 @@ export function tenantPkiPlan(name: string, tenant: TenantModel, pki: PkiSetting
       isCa: true,
     },
     caConfigMap: { logicalName: names.caConfigMap, name: TENANT_CA_CONFIGMAP, labels: componentLabels(tenant.slug, "tenant-ca") },
-    components: components.map(({ component, partition, service }): ComponentCertificatePlan => {
+    components: components.map(({ component, partition, service, generation, ...rest }): ComponentCertificatePlan => {
       const commonName = componentCommonName(component, partition, tenant.slug);
       const listens = LISTENS_WITH_TLS[component as keyof typeof LISTENS_WITH_TLS];
       return {
         id: componentCertificateId(component, partition),
         component,
         partition,
-        logicalName: names.componentCertificate(component, partition, componentGeneration),
+        logicalName: names.componentCertificate(component, partition, componentGeneration + generation),
         subject: { commonName, organization, organizationalUnit: component },
         // The CN is also a DNS name (clients verify SANs, not CNs); listeners add their Service names.
-        dnsNames: [commonName, ...(listens ? serviceDnsNames(service, namespace) : [])],
+        // The leaf is also dialled over localhost by what keeps its local streams, in its own pod.
+        dnsNames: [commonName, ...(listens ? serviceDnsNames(service, namespace) : []), ...(component === LEAF_COMPONENT ? ["localhost"] : [])],
         allowedUses: [...ECDSA_END_ENTITY_USES, "client_auth", ...(listens ? ["server_auth"] : [])],
         cls: pki.component,
         isCa: false,
         namespace,
-        secret: { logicalName: names.componentSecret(component, partition), name: componentSecretName(component, partition), labels: componentLabels(tenant.slug, component) },
+        ...("site" in rest ? {} : { secret: { logicalName: names.componentSecret(component, partition), name: componentSecretName(component, partition), labels: componentLabels(tenant.slug, component) } }),
       };
     }),
   };

@@ -8,6 +8,8 @@ import type { TenantModel } from "../model/model";
 import { CREDS_KEY, HUB_CA_SECRET, MANAGER_USER_ID, componentLabels, nackAccountName, streamName, tenantResourceNames } from "../model/names";
 import { bytes } from "../lib/quantity";
 import type { NatsSettings } from "../config/settings";
+import type { CollectorType } from "../model/schema";
+import { edgeLocations } from "./edge/locations";
 
 export const NACK_API_VERSION = "jetstream.nats.io/v1beta2";
 
@@ -22,6 +24,12 @@ export interface StreamPlan {
   storage: "file";
   retention: "limits";
   discard: "old";
+  /**
+   * The edge locations' local streams of this kind it sources (every location not revoked that
+   * runs a collector of this kind): what a site buffered arrives once its link is back, each
+   * message once (sourcing tracks the site's sequence).
+   */
+  sources: { name: string; externalApiPrefix: string; externalDeliverPrefix: string }[];
 }
 
 const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
@@ -31,8 +39,9 @@ const STREAM_SUBJECTS: [StreamPlan["kind"], (slug: string) => string][] = [
   ["otel", (slug) => `${slug}.otel.>`],
 ];
 
-/** The tenant's four streams. */
-export function tenantStreams(tenant: TenantModel): StreamPlan[] {
+/** The tenant's four streams; with `subjects` (the collectors' subjects), their sources at the edge. */
+export function tenantStreams(tenant: TenantModel, subjects?: Record<CollectorType, string>): StreamPlan[] {
+  const locations = subjects ? edgeLocations(tenant, subjects).filter((l) => !l.revoked) : [];
   return STREAM_SUBJECTS.map(([kind, subject]) => ({
     name: streamName(tenant.slug, kind),
     kind,
@@ -44,6 +53,9 @@ export function tenantStreams(tenant: TenantModel): StreamPlan[] {
     retention: "limits",
     // A full stream drops its oldest messages rather than refusing the tenant's newest.
     discard: "old",
+    sources: locations.flatMap((l) =>
+      l.streams.filter((s) => s.kind === kind).map((s) => ({ name: s.name, externalApiPrefix: `$JS.${l.domain}.API`, externalDeliverPrefix: l.deliverPrefix })),
+    ),
   }));
 }
 
@@ -69,7 +81,7 @@ export interface TenantStreamsPlan {
   }[];
 }
 
-export function tenantStreamsPlan(name: string, tenant: TenantModel, nats: NatsSettings): TenantStreamsPlan {
+export function tenantStreamsPlan(name: string, tenant: TenantModel, nats: NatsSettings, subjects: Record<CollectorType, string>): TenantStreamsPlan {
   const names = tenantResourceNames(name);
   const account = nackAccountName(tenant.slug);
   return {
@@ -82,7 +94,7 @@ export function tenantStreamsPlan(name: string, tenant: TenantModel, nats: NatsS
       credsUserId: MANAGER_USER_ID,
       credsKey: CREDS_KEY,
     },
-    streams: tenantStreams(tenant).map((plan) => ({
+    streams: tenantStreams(tenant, subjects).map((plan) => ({
       plan,
       logicalName: names.stream(plan.kind),
       spec: {
@@ -94,6 +106,7 @@ export function tenantStreamsPlan(name: string, tenant: TenantModel, nats: NatsS
         maxAge: plan.maxAge,
         maxBytes: plan.maxBytes,
         replicas: tenant.limits.nats.jetstream.replicas,
+        ...(plan.sources.length > 0 ? { sources: plan.sources } : {}),
         // Deleting the resource must never delete the tenant's messages (docs/lifecycle.md).
         preventDelete: true,
       },

@@ -93,8 +93,8 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
   const labels = tenantLabels(tenant.slug);
   const edge = tenant.collectors.length > 0 ? edgePlan(name, tenant, settings.edge, settings) : undefined;
   const pki = tenantPkiPlan(name, tenant, settings.pki);
-  const nats = tenantNatsPlan(name, tenant, settings.nats);
-  const streams = tenantStreamsPlan(name, tenant, settings.nats);
+  const nats = tenantNatsPlan(name, tenant, settings.nats, settings.edge.collectorSubjects);
+  const streams = tenantStreamsPlan(name, tenant, settings.nats, settings.edge.collectorSubjects);
   const database = tenantDatabasePlan(name, tenant, settings.postgres);
   const protect = tenant.status !== "decommissioned";
   const planned = namespacePlans(tenant);
@@ -153,7 +153,8 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       collectors: tenant.collectors.map((c) => `${c.type}/${c.partition}`),
       ...(tenant.collectors.length > 0 ? { edgeCluster: tenant.edge.cluster ?? "platform" } : {}),
       certificates: pki.components.map((c) => c.subject.commonName),
-      natsUsers: nats.users.map((u) => u.id),
+      // The tenant account's users, then each edge location's own (`<location>/<user>`).
+      natsUsers: [...nats.users.map((u) => u.id), ...nats.edgeAccounts.flatMap((a) => a.users.map((u) => `${a.location}/${u.id}`))],
       streams: streams.streams.map((s) => s.plan.name),
       database: database?.summary ?? { isolation: tenant.limits.database.isolation },
     },

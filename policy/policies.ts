@@ -197,7 +197,7 @@ export const signingKeysInPlatformNamespaceStack: StackValidationPolicy = {
 export const natsUserPermissionsWithinTenant: ResourceValidationPolicy = {
   name: "nats-user-permissions-within-tenant",
   description:
-    "Every tenant NATS user (Secret key nats.creds, and every other Secret value holding a creds file) has non-empty publish and subscribe allow lists within '<slug>.', '_INBOX.' and its account's '$JS.API/ACK/FC.', and a name starting with '<slug>-'.",
+    "Every tenant NATS user (Secret key nats.creds, and every other Secret value holding a creds file) has non-empty publish and subscribe allow lists within '<slug>.', '_INBOX.', '_INBOX_PLATFORM.', its account's '$JS.API/ACK/FC.' and what sourcing its edge leaves takes ('$JS.<slug>-<location>.API.', '$JSC.R.', '_EDGE.'), and a name starting with '<slug>-'.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateResource: (args, reportViolation) => {
@@ -216,7 +216,7 @@ export const natsUserPermissionsWithinTenant: ResourceValidationPolicy = {
 export const natsUserInTenantAccount: StackValidationPolicy = {
   name: "nats-user-in-tenant-account",
   description:
-    "Every tenant NATS user is issued and signed by its tenant's account (TENANT_<slug>, as the stack's account pushes give it to the hub, or as the hub configuration holds it), and tenant accounts declare no imports or exports.",
+    "Every tenant NATS user is issued and signed by its tenant's account (TENANT_<slug>, as the stack's account pushes give it to the hub, or as the hub configuration holds it) or by one of its edge locations' own accounts (EDGE_<slug>_<location>, operator-signed, in its own edge namespace and never given to the hub), and neither kind of account declares imports or exports.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {

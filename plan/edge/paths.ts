@@ -9,8 +9,8 @@ import { CREDS_KEY, LEAF_CONFIG_KEY, LEAF_SERVICE_NAME } from "../../model/names
 export const LEAF_CLIENT_PORT = 4222;
 /** The leaf's monitoring endpoint: health probes only, never exposed by a Service or a policy. */
 export const LEAF_MONITOR_PORT = 8222;
-/** Unprivileged uid/gid every edge container runs as (the distroless "nonroot" user). */
-export const EDGE_UID = 65532;
+/** Unprivileged uid/gid every edge container runs as: the ServiceRadar images' own user (docker/images/service_images.bzl). */
+export const EDGE_UID = 10001;
 
 /** Where a collector finds its files; the same paths in the cluster and in an onboarding bundle. */
 export const COLLECTOR_PATHS = {
@@ -34,6 +34,13 @@ export const LEAF_PATHS = {
   hubCa: "/etc/nats/tls/hub-ca.crt",
   credsDir: "/etc/nats/creds",
   creds: `/etc/nats/creds/${CREDS_KEY}`,
+  /** The leaf's JetStream store: the only writable path of the leaf. */
+  dataDir: "/data",
+  store: "/data/jetstream",
+  /** Local stream definitions and the creds that create them (`nats stream add --config`). */
+  streamsDir: "/etc/nats/streams",
+  streamsCredsDir: "/etc/nats/streams-creds",
+  streamsCreds: `/etc/nats/streams-creds/${CREDS_KEY}`,
 } as const;
 
 /** The leaf's address inside the edge (cluster namespace or the site's container network). */

@@ -81,12 +81,28 @@ export function jwtSignedBy(jwt: DecodedJwt, issuerPub: string): boolean {
   }
 }
 
-/** Subjects a tenant user may be allowed: its tenant's prefix, its inboxes, its account's JetStream API/acks/flow control. */
+/**
+ * Subjects a tenant user may be allowed: its tenant's prefix, its inboxes, its account's JetStream
+ * API/acks/flow control, and what the hub's streams need to source its edge leaves (the API of its
+ * own edge domains `$JS.<slug>-<location>.API`, stream-internal replies `$JSC.R.`, deliveries
+ * `_EDGE.`) — all within its own account.
+ */
 export function subjectWithinTenant(entry: string, slug: string): boolean {
   // A subscribe permission may carry a queue group after a space.
   const subject = entry.trim().split(/\s+/)[0] ?? "";
   const within = (prefix: string) => subject.startsWith(prefix) && subject.length > prefix.length;
-  return within(`${slug}.`) || within("_INBOX.") || within("_INBOX_EDGE.") || within("$JS.API.") || within("$JS.ACK.") || within("$JS.FC.");
+  const ownDomain = subject.startsWith(`$JS.${slug}-`) && /^\$JS\.[a-z0-9-]+\.API\.[^\s]+$/.test(subject);
+  return (
+    within(`${slug}.`) ||
+    within("_INBOX.") ||
+    within("_INBOX_PLATFORM.") ||
+    within("$JS.API.") ||
+    within("$JS.ACK.") ||
+    within("$JS.FC.") ||
+    within("$JSC.R.") ||
+    within("_EDGE.") ||
+    ownDomain
+  );
 }
 
 /** The creds files a Secret holds: under the creds key, and every other value holding a user JWT block (an onboarding bundle's). */
@@ -105,7 +121,7 @@ export function natsCredsProblems(secret: K8sObject): string[] {
 
 function credsProblems(secret: K8sObject, slug: string, key: string, creds: string): string[] {
   const where = `${describe(secret)} (tenant "${slug}")`;
-  const rule = `a tenant's NATS users may only be allowed "${slug}.…", "_INBOX.…", "_INBOX_EDGE.…" and their account's "$JS.API/ACK/FC.…" subjects`;
+  const rule = `a tenant's NATS users may only be allowed "${slug}.…", "_INBOX.…", "_INBOX_PLATFORM.…", their account's "$JS.API/ACK/FC.…" subjects and what sourcing its edge leaves takes ("$JS.${slug}-<location>.API.…", "$JSC.R.…", "_EDGE.…")`;
   const token = credsUserJwt(creds);
   if (!token) return [`${where}: ${key} holds no NATS user JWT; ${rule}`];
   let claims: Record<string, any>;
@@ -164,6 +180,22 @@ export interface AccountPush {
   account?: string;
   /** Its account JWT inputs by field, `jwt` first. */
   jwts: { field: string; jwt: DecodedJwt }[];
+}
+
+/** Operator JWTs found in the values of Secrets and ConfigMaps: the keys that may sign accounts (its own and its signing keys). */
+function operatorKeysIn(o: K8sObject): string[] {
+  const keys: string[] = [];
+  for (const value of valuesOf(o).values()) {
+    for (const m of value.matchAll(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g)) {
+      try {
+        const jwt = decodeJwt(m[0]);
+        if (jwt.claims.nats?.type === "operator" && jwtSignedBy(jwt, String(jwt.claims.sub))) keys.push(String(jwt.claims.sub), ...((jwt.claims.nats.signing_keys ?? []) as string[]));
+      } catch {
+        // not a JWT
+      }
+    }
+  }
+  return keys;
 }
 
 /**
@@ -228,12 +260,16 @@ export function tenantAccountKeys(objects: readonly K8sObject[], pushes: readonl
 
 /**
  * Every tenant user is issued by its tenant's account — the account, not a permission, is what
- * separates tenants — and tenant accounts neither export nor import (no channel into another
- * account). Accounts are the stack's account pushes (their JWT inputs) and any account JWT in
- * Secrets and ConfigMaps outside tenant namespaces (the hub configuration), matched by name
- * (`TENANT_<slug>`): one name is one account, and every JWT found for it is checked.
+ * separates tenants — or by one of its edge locations' own accounts (`EDGE_<slug>_<location>`,
+ * signed by the operator or its signing key, in a leaf configuration of the tenant's own edge
+ * namespace, and never given to the hub: the hub must not know them). Tenant and location accounts
+ * neither export nor import (no channel into another account). Tenant accounts are the stack's
+ * account pushes (their JWT inputs) and any account JWT in Secrets and ConfigMaps outside tenant
+ * namespaces (the hub configuration), matched by name (`TENANT_<slug>`): one name is one account,
+ * and every JWT found for it is checked.
  */
 export function checkNatsAccounts(objects: readonly K8sObject[], pushes: readonly AccountPush[] = []): Violation[] {
+  const index = new NamespaceIndex(objects);
   const violations: Violation[] = [];
   for (const p of pushes) {
     const other = p.jwts.find((j) => p.account !== undefined && j.jwt.claims.sub !== p.account);
@@ -241,8 +277,30 @@ export function checkNatsAccounts(objects: readonly K8sObject[], pushes: readonl
       violations.push({ urn: p.urn, message: `account push ${p.name}: its ${other.field} is account ${other.jwt.claims.sub} (${other.jwt.claims.name}), but the push is declared for account ${p.account}: a push carries its own account's JWTs only` });
     }
   }
+  const operators = new Set<string>();
+  // slug → location accounts (by public key) found in its own namespaces.
+  const edgeAccounts = new Map<string, Map<string, { jwt: DecodedJwt; from: K8sObject }>>();
+  for (const o of objects) {
+    if (o.kind !== "ConfigMap" && o.kind !== "Secret") continue;
+    const tenant = index.tenantOf(namespaceOf(o));
+    if (tenant === undefined) {
+      for (const k of operatorKeysIn(o)) operators.add(k);
+      continue;
+    }
+    for (const jwt of accountJwtsIn(o)) {
+      if (!String(jwt.claims.name ?? "").startsWith(`EDGE_${tenant}_`)) continue;
+      if (!edgeAccounts.has(tenant)) edgeAccounts.set(tenant, new Map());
+      edgeAccounts.get(tenant)!.set(String(jwt.claims.sub), { jwt, from: o });
+    }
+  }
   const accounts = stackAccountJwts(objects, pushes);
   for (const [name, list] of accounts) {
+    if (name.startsWith("EDGE_")) {
+      for (const { jwt, urn, where } of list) {
+        violations.push({ urn, message: `${where}: edge location account ${name} (${jwt.claims.sub}) is given to the hub: a location's account must be known to its leaf only, so its collectors' creds never work on the hub` });
+      }
+      continue;
+    }
     if (!name.startsWith("TENANT_")) continue;
     const keys = [...new Set(list.map((a) => String(a.jwt.claims.sub)))];
     if (keys.length > 1) {
@@ -258,6 +316,19 @@ export function checkNatsAccounts(objects: readonly K8sObject[], pushes: readonl
         if (Array.isArray(entries) && entries.length > 0) {
           violations.push({ urn, message: `${where}: tenant account ${name} (${jwt.claims.sub}) declares ${entries.length} ${field}: tenant accounts exchange nothing with other accounts` });
         }
+      }
+    }
+  }
+  const operatorSigned = (jwt: DecodedJwt) => operators.has(String(jwt.claims.iss)) && jwtSignedBy(jwt, String(jwt.claims.iss));
+  for (const list of edgeAccounts.values()) {
+    for (const { jwt, from } of list.values()) {
+      const name = String(jwt.claims.name);
+      if (!operatorSigned(jwt)) {
+        violations.push({ urn: from.urn, message: `${describe(from)}: edge location account ${name} (${jwt.claims.sub}) is not signed by the stack's operator` });
+      }
+      for (const field of ["imports", "exports"] as const) {
+        const entries = jwt.claims.nats?.[field];
+        if (Array.isArray(entries) && entries.length > 0) violations.push({ urn: from.urn, message: `${describe(from)}: edge location account ${name} declares ${entries.length} ${field}: it exchanges nothing with other accounts` });
       }
     }
   }
@@ -280,10 +351,16 @@ export function checkNatsAccounts(objects: readonly K8sObject[], pushes: readonl
     }
     const account = expected[0].jwt.claims;
     const issuerAccount: string = jwt.claims.nats?.issuer_account ?? jwt.claims.iss;
+    const edge = edgeAccounts.get(slug)?.get(issuerAccount);
+    if (edge && jwt.claims.iss === issuerAccount && operatorSigned(edge.jwt)) {
+      // A user of one of the tenant's own edge locations.
+      if (!jwtSignedBy(jwt, jwt.claims.iss)) violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} claims issuer ${jwt.claims.iss} but its signature does not verify; every tenant user must be signed by its tenant's account` });
+      continue;
+    }
     const signingKeys: string[] = ((account.nats?.signing_keys ?? []) as unknown[]).map((k) => (typeof k === "string" ? k : String((k as { key?: string })?.key ?? "")));
     const signerOk = jwt.claims.iss === account.sub || (jwt.claims.nats?.issuer_account === account.sub && signingKeys.includes(jwt.claims.iss));
     if (issuerAccount !== account.sub || !signerOk) {
-      violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} is issued by ${issuerAccount}, not by tenant account ${tenantAccountName(slug)} (${account.sub}); every tenant user must belong to its tenant's account` });
+      violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} is issued by ${issuerAccount}, not by tenant account ${tenantAccountName(slug)} (${account.sub}); every tenant user must belong to its tenant's account (or one of its edge locations')` });
     } else if (!jwtSignedBy(jwt, jwt.claims.iss)) {
       violations.push({ urn: secret.urn, message: `${where}: user ${JSON.stringify(jwt.claims.name)} claims issuer ${jwt.claims.iss} but its signature does not verify; every tenant user must be signed by its tenant's account` });
     }

@@ -7,9 +7,10 @@
  * servers because the pro and enterprise tenants' JetStream tier is R3: their streams have three
  * replicas, which one server refuses.
  *
- * Expectations come from the tenant files, the plans and the brief's rules (collectors publish
- * `<slug>.>` only, leaf creds are leaf-only, readers read their own tenant, a suspended tenant
- * admits no connection), never from the program's own functions.
+ * Expectations come from the tenant files, the plans and the brief's rules (collectors belong to
+ * an account only their leaf knows, leaf creds are leaf-only, readers read their own tenant, a
+ * suspended tenant admits no connection), never from the program's own functions. Data from the
+ * edge reaches the hub by stream sourcing; that path is test/e2e/edge-e2e.test.ts.
  *
  * One hub for the file (beforeAll/afterAll); clients connect to its first server. The tests run in
  * order: the JetStream tests create the streams the later ones use. Every test closes its
@@ -190,7 +191,7 @@ describe("the rendered NATS objects", () => {
     for (const slug of SLUGS) {
       const t = T(slug);
       const e = EXPECTED.get(slug)!;
-      const all: Creds[] = [...t.collectors, leaf(slug), reader(slug), manager(slug)];
+      const all: Creds[] = [leaf(slug), reader(slug), manager(slug)];
       const issuers = new Set(all.map((c) => jwtClaims(credsParts(c.text).jwt).iss as string));
       expect(issuers.size).toBe(1);
       const account = [...issuers][0]!;
@@ -218,11 +219,31 @@ describe("the rendered NATS objects", () => {
       expect(limits.tiered_limits[`R${e.replicas}`]).toMatchObject({ disk_storage: e.diskStorage, mem_storage: e.memoryStorage, streams: e.streams, consumer: e.consumers });
       for (const untiered of ["disk_storage", "mem_storage", "streams", "consumer"]) expect(limits[untiered], `${slug} ${untiered}`).toBeUndefined();
 
-      // Edge users carry the plan's per-connection limits in their own JWTs.
+      // Edge users carry the plan's per-connection limits in their own JWTs (the collectors in
+      // their location's account, the leaf in the tenant's).
       for (const [role, creds] of [...t.collectors.map((c) => ["collector", c] as const), ["leaf", leaf(slug)] as const]) {
         const u = jwtClaims(credsParts(creds.text).jwt).nats;
         const want = e.userLimits[role];
         expect({ subs: u.subs, data: u.data, payload: u.payload }, creds.secret).toEqual({ subs: want.subscriptions, data: want.data, payload: want.payload });
+      }
+
+      // The in-cluster edge's collectors (and its streams user) belong to an account of the edge's
+      // own: operator-signed, in the leaf's config, never given to the hub (not preloaded, not pushed).
+      const edgeUsers = [...t.collectors, ...(t.streamsUser ? [t.streamsUser] : [])];
+      const edgeIssuers = new Set(edgeUsers.map((c) => jwtClaims(credsParts(c.text).jwt).iss as string));
+      if (edgeUsers.length > 0) {
+        expect(edgeIssuers.size, slug).toBe(1);
+        const edgeAccount = [...edgeIssuers][0]!;
+        expect(edgeAccount).not.toBe(account);
+        expect(preloaded.has(edgeAccount), `${slug}'s edge account is not on the hub`).toBe(false);
+        expect(R.fragment + pushed.hubConf, `${slug}'s edge account is in no hub file`).not.toContain(edgeAccount);
+        expect(pushed.pushes.filter((p) => p.inputs.account === edgeAccount || p.inputs.jwt.includes(edgeAccount) || jwtClaims(p.inputs.jwt).name === `EDGE_${slug}_edge`), `${slug}'s edge account is pushed`).toEqual([]);
+        const leafConfig = R.objects.find((o) => o.kind === "ConfigMap" && o.metadata.namespace === `tenant-${slug}-edge` && o.metadata.name === "nats-leaf-config")!.data!["nats-leaf.conf"]!;
+        const preload = new Map([...leafConfig.matchAll(/^ {2}(A[A-Z2-7]{55}): "([^"]+)"$/gm)].map((m) => [m[1]!, jwtClaims(m[2]!)]));
+        expect(preload.get(edgeAccount)?.name).toBe(`EDGE_${slug}_edge`);
+        // Signed like every account by the operator's signing key, which the leaf trusts through the operator JWT.
+        expect(signers, `${slug}'s edge account signer`).toContain(preload.get(edgeAccount)!.iss);
+        expect(preload.has(account), "the leaf does not know the tenant's hub account").toBe(false);
       }
     }
     expect(new Set(accountOf.values()).size).toBe(SLUGS.length);
@@ -256,23 +277,16 @@ describe("the rendered NATS objects", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("isolation between tenants", () => {
-  it("delivers each active tenant's collector messages to that tenant's reader", async () => {
-    expect(ACTIVE.length).toBeGreaterThan(1);
-    for (const slug of ACTIVE) {
-      const rd = await clients.connect(reader(slug));
-      const rec = await trySubscribe(rd, `${slug}.>`);
-      expect(rec.errors).toEqual([]);
-      const sent: { subject: string; data: string }[] = [];
-      for (const c of T(slug).collectors) {
-        const nc = await clients.connect(c);
-        const msg = { subject: `${slug}.events.x`, data: `from ${c.secret}` };
-        nc.publish(msg.subject, te.encode(msg.data));
-        await nc.flush();
-        sent.push(msg);
+  it("refuses every collector's (and streams user's) creds on the hub's client port: their account is their leaf's own", async () => {
+    let refused = 0;
+    for (const slug of SLUGS) {
+      for (const c of [...T(slug).collectors, ...(T(slug).streamsUser ? [T(slug).streamsUser!] : [])]) {
+        expect(await rawGreeting(hubPort, c), c.secret).toBe(AUTH_VIOLATION);
+        refused++;
       }
-      await until(`${slug}'s reader to get ${sent.length} message(s)`, () => rec.messages.length >= sent.length);
-      expect(rec.messages.sort((a, b) => a.data.localeCompare(b.data))).toEqual(sent.sort((a, b) => a.data.localeCompare(b.data)));
     }
+    expect(refused).toBeGreaterThan(0);
+    console.log(`hub client port: ${refused} edge creds refused (collectors and streams users of every tenant)`);
   });
 
   it("denies every ordered pair of different tenants", async () => {
@@ -296,12 +310,14 @@ describe("isolation between tenants", () => {
       suspendedRefusals.set(slug, problems);
     }
 
-    // One connection per collector and reader of every active tenant, for the whole matrix.
+    // Of an active tenant, only the platform's reader and manager are hub clients (collectors
+    // are refused outright, above): one publishing connection (the reader's) per tenant, and a
+    // reader watching, for the whole matrix.
     const collectors = new Map<string, { creds: Creds; nc: NatsConnection; status: ReturnType<typeof statusLog> }[]>();
     const readers = new Map<string, NatsConnection>();
     for (const slug of ACTIVE) {
       const list = [];
-      for (const c of T(slug).collectors) {
+      for (const c of [reader(slug), manager(slug)]) {
         const nc = await clients.connect(c);
         list.push({ creds: c, nc, status: statusLog(nc) });
       }
@@ -349,14 +365,9 @@ describe("isolation between tenants", () => {
           const aReaderSub = await trySubscribe(readers.get(a)!, `${b}.>`);
           if (!isSubRefusal(aReaderSub.errors, `${b}.>`)) problems.push(`${a}'s reader subscribed to ${b}.>`);
           if (bRec) {
-            // B's reader is live (B's own collector reaches it) and got nothing from A. The denied
-            // publishes were dropped before the sentinel was even sent.
-            const own = collectors.get(b)![0]!.nc;
-            own.publish(`${b}.events.sentinel`, te.encode(`sentinel ${pair}`));
-            await own.flush();
-            await until(`${b}'s sentinel`, () => bRec!.messages.length > 0, 2_000).catch(() => problems.push(`${b}'s reader is not live`));
-            const foreign = bRec.messages.filter((m) => m.data !== `sentinel ${pair}`);
-            if (foreign.length) problems.push(`${b}'s reader received ${JSON.stringify(foreign)}`);
+            // B's reader got nothing from A (its liveness on its own data: edge-e2e).
+            await readers.get(b)!.flush();
+            if (bRec.messages.length) problems.push(`${b}'s reader received ${JSON.stringify(bRec.messages)}`);
             bRec.sub.unsubscribe();
           }
           if (problems.length === 0) byPermissions++;
@@ -373,19 +384,18 @@ describe("isolation between tenants", () => {
     expect(denied).toBe(12);
   });
 
-  it("keeps collectors off the JetStream API and leaf creds off client connections", async () => {
+  it("keeps the reader off stream management and leaf creds off client connections", async () => {
     for (const slug of ACTIVE) {
-      const c = T(slug).collectors[0]!;
+      const c = reader(slug);
       const nc = await clients.connect(c);
       const status = statusLog(nc);
-      for (const api of ["$JS.API.INFO", "$JS.API.STREAM.NAMES", `$JS.API.STREAM.CREATE.${slug}-x`, `$JS.API.STREAM.DELETE.${slug}-events`]) {
+      for (const api of [`$JS.API.STREAM.CREATE.${slug}-x`, `$JS.API.STREAM.UPDATE.${slug}-events`, `$JS.API.STREAM.DELETE.${slug}-events`]) {
         await expect(nc.request(api, undefined, { timeout: 2_000 }), `${c.secret} ${api}`).rejects.toMatchObject({
           code: "PERMISSIONS_VIOLATION",
           message: `'Permissions Violation for Publish to "${api}"'`,
         });
         expect(status.some((s) => s.data === "PERMISSIONS_VIOLATION" && s.permissionContext?.subject === api)).toBe(true);
       }
-      await expect(nc.jetstreamManager()).rejects.toMatchObject({ code: "PERMISSIONS_VIOLATION" });
       expect(nc.isClosed()).toBe(false);
     }
     for (const slug of SLUGS) {
@@ -430,34 +440,13 @@ describe("JetStream streams", () => {
         });
       }
 
-      const collector = await clients.connect(t.collectors[0]!);
-      for (const subject of SAMPLE_PUBLISHES(slug)) collector.publish(subject, te.encode(`stored ${subject}`));
-      await collector.flush();
-      const streamOf = new Map<string, string>();
-      for (const subject of SAMPLE_PUBLISHES(slug)) {
-        const spec = t.streams.find((s) => s.subjects.some((f) => f === subject || (f.endsWith(".>") && subject.startsWith(f.slice(0, -1)))));
-        expect(spec, subject).toBeDefined();
-        streamOf.set(subject, spec!.name);
-      }
-      expect(new Set(streamOf.values()).size).toBe(4);
-      for (const [subject, stream] of streamOf) {
-        // Streams ingest asynchronously: wait for the message, then make sure it stays alone.
-        await eventually(`${subject} in ${stream}`, async () => (await jsm.streams.info(stream)).state.messages > 0);
-        expect((await jsm.streams.info(stream)).state.messages, stream).toBe(1);
-        const msg = await jsm.streams.getMessage(stream, { seq: 1 });
-        expect([msg.subject, td.decode(msg.data)]).toEqual([subject, `stored ${subject}`]);
-      }
-
-      // The reader: a durable consumer on each of its streams, one fetched message each.
+      // The reader: a durable consumer on each of its streams (what flows into them comes from
+      // the edge by sourcing: edge-e2e).
       const rd = await clients.connect(reader(slug));
       const rjsm = await rd.jetstreamManager();
-      const js = rd.jetstream();
-      for (const [subject, stream] of streamOf) {
-        await rjsm.consumers.add(stream, { durable_name: "eventwriter", ack_policy: AckPolicy.Explicit });
-        const consumer = await js.consumers.get(stream, "eventwriter");
-        const m = await consumer.next({ expires: 2_000 });
-        expect(m?.subject, stream).toBe(subject);
-        m!.ack();
+      for (const spec of t.streams) {
+        await rjsm.consumers.add(spec.name, { durable_name: "eventwriter", ack_policy: AckPolicy.Explicit });
+        expect((await rjsm.consumers.info(spec.name, "eventwriter")).name).toBe("eventwriter");
       }
       // …and no other tenant's streams: the reader may not even ask, the manager's account has
       // no such stream.
@@ -530,7 +519,7 @@ describe("account limits from the plan", () => {
   it("admits the plan's number of connections and refuses the next", async () => {
     const e = EXPECTED.get(SUBJECT)!;
     expect(e.connections).toBe(10); // free plan, no override: the example this test is about
-    const creds = T(SUBJECT).collectors[0]!;
+    const creds = reader(SUBJECT);
     for (let i = 0; i < e.connections; i++) {
       // Connections closed by the previous test may take a moment to leave the server's count.
       let opened = false;
@@ -546,7 +535,7 @@ describe("account limits from the plan", () => {
       expect(opened, `connection ${i + 1} of ${e.connections}`).toBe(true);
     }
     expect(await rawGreeting(hubPort, creds)).toBe(CONN_LIMIT);
-    expect(await rawGreeting(hubPort, reader(SUBJECT))).toBe(CONN_LIMIT); // the limit is the account's
+    expect(await rawGreeting(hubPort, manager(SUBJECT))).toBe(CONN_LIMIT); // the limit is the account's
     await expect(clients.connect(creds)).rejects.toThrow();
     console.log(`connections: ${SUBJECT} admitted ${e.connections}, refused connection ${e.connections + 1} ("${CONN_LIMIT.slice(6, -1)}")`);
   });
@@ -569,7 +558,8 @@ describe("account limits from the plan", () => {
 
   it("enforces the plan's payload: the limit is accepted, one byte more is refused", async () => {
     const e = EXPECTED.get(SUBJECT)!;
-    const creds = T(SUBJECT).collectors[0]!;
+    // The reader may publish JetStream API requests: the payload limit holds before any permission.
+    const creds = reader(SUBJECT);
     const nc = await clients.connect(creds);
     expect(nc.info?.max_payload).toBe(e.payload);
     expect(() => nc.publish(`${SUBJECT}.events.big`, new Uint8Array(e.payload + 1))).toThrow(/MAX_PAYLOAD_EXCEEDED/);
@@ -579,9 +569,9 @@ describe("account limits from the plan", () => {
     raw.send("PING\r\n");
     expect(await raw.reply()).toBe("PONG");
     expect(raw.info.max_payload).toBe(e.payload);
-    raw.send(`PUB ${SUBJECT}.events.raw ${e.payload}\r\n${"x".repeat(e.payload)}\r\n`);
+    raw.send(`PUB $JS.API.INFO ${e.payload}\r\n${"x".repeat(e.payload)}\r\n`);
     expect(await raw.reply()).toBe("+OK");
-    raw.send(`PUB ${SUBJECT}.events.raw ${e.payload + 1}\r\n${"x".repeat(e.payload + 1)}\r\n`);
+    raw.send(`PUB $JS.API.INFO ${e.payload + 1}\r\n${"x".repeat(e.payload + 1)}\r\n`);
     expect(await raw.reply()).toBe(PAYLOAD_VIOLATION);
     expect(await raw.reply()).toBe("<closed>");
 
@@ -592,8 +582,9 @@ describe("account limits from the plan", () => {
     expect(serverMaxPayload).toBeGreaterThanOrEqual(Math.max(...[...EXPECTED.values()].map((x) => x.payload)));
     const told: string[] = [];
     for (const slug of ACTIVE) {
-      const conn = await clients.connect(T(slug).collectors[0]!);
-      const want = Math.min(EXPECTED.get(slug)!.payload, EXPECTED.get(slug)!.userLimits.collector.payload, serverMaxPayload);
+      // The reader has no user limits of its own: it is told min(account payload, the server's max_payload).
+      const conn = await clients.connect(reader(slug));
+      const want = Math.min(EXPECTED.get(slug)!.payload, serverMaxPayload);
       expect(conn.info?.max_payload, slug).toBe(want);
       told.push(`${slug} ${EXPECTED.get(slug)!.payload}→${conn.info?.max_payload}`);
       await conn.close();

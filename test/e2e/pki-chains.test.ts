@@ -89,7 +89,9 @@ function expectedTenants(): ExpectedTenant[] {
         components: parts.map(({ component, partition, service }) => {
           const cn = `${component}.${partition}.${doc.slug}.serviceradar`;
           const listens = LISTENERS.has(component);
-          return { slug: doc.slug, component, partition, cn, listens, dnsNames: [cn, ...(listens ? serviceDns(service, ns) : [])], secretFile: `manifests/${ns}/secret-${component}-${partition}-tls.yaml` };
+          // The leaf is also dialled over localhost, by what keeps its local streams in its own pod.
+          const dnsNames = [cn, ...(listens ? serviceDns(service, ns) : []), ...(component === "leaf" ? ["localhost"] : [])];
+          return { slug: doc.slug, component, partition, cn, listens, dnsNames, secretFile: `manifests/${ns}/secret-${component}-${partition}-tls.yaml` };
         }),
       };
     });
@@ -491,10 +493,10 @@ describe("component certificates", () => {
         expect(c.hubCa, c.cn).not.toBe(rootPem);
         expect(keyMatches(c.certPem, c.keyPem), c.cn).toBe(true);
         expect(openssl(["pkey", "-in", c.keyFile, "-pubout"]).out.trim()).toBe(openssl(["x509", "-in", c.certFile, "-noout", "-pubkey"]).out.trim());
-        // Besides its Secret, a key is in the onboarding bundles that run it: a collector's in its
-        // own, the leaf's in every bundle of the tenant (each bundle brings up the site's leaf).
+        // Besides its Secret, a collector's key is in its own onboarding bundle; the in-cluster
+        // leaf's is in no bundle (each site's leaf has a key of its own, in its site's bundles only).
         const edgeDir = path.dirname(c.secretFile);
-        const bundles = m.components.filter((x) => x.component !== "leaf" && (c.component === "leaf" || x === c)).map((x) => `${edgeDir}/secret-onboarding-${x.component}-${x.partition}.yaml`);
+        const bundles = c.component === "leaf" ? [] : [`${edgeDir}/secret-onboarding-${c.component}-${c.partition}.yaml`];
         expect(manifestsHolding(c.keyPem), c.cn).toEqual([c.secretFile, ...bundles].sort());
       }
     }
@@ -710,7 +712,9 @@ describe("a default render (secrets not revealed)", () => {
     // Every private key the revealed render contains, wherever it appears.
     const keys = new Set<string>();
     for (const text of revealed.values()) for (const k of text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g) ?? []) keys.add(pemBody(k));
-    const expectedKeys = 1 + 1 + 1 + tenants.length + tenants.reduce((n, t) => n + t.components.length, 0); // root, hub CA, hub, tenant CAs, components
+    // root, hub CA, hub, tenant CAs, components, and one leaf key per site (in its bundles only).
+    const sites = tenants.reduce((n, t) => n + new Set(t.components.filter((c) => c.component !== "leaf").map((c) => c.partition)).size, 0);
+    const expectedKeys = 1 + 1 + 1 + tenants.length + tenants.reduce((n, t) => n + t.components.length, 0) + sites;
     expect(keys.size).toBe(expectedKeys);
     const leaks: string[] = [];
     for (const [file, text] of hidden) {

@@ -57,7 +57,7 @@ describe("edge workloads", () => {
   });
 
   it("bind only unprivileged ports; each Service maps the well-known ingest port onto them", () => {
-    const wellKnown: Record<string, [number, string][]> = { flowgger: [[514, "UDP"]], trapd: [[162, "UDP"]], netflow: [[2055, "UDP"]], otel: [[4317, "TCP"], [4318, "TCP"]] };
+    const wellKnown: Record<string, [number, string][]> = { flowgger: [[514, "UDP"]], trapd: [[162, "UDP"]], netflow: [[2055, "UDP"]], otel: [[4317, "TCP"]] };
     for (const d of deployments()) {
       for (const c of d.spec.template.spec.containers) for (const p of c.ports ?? []) expect(p.containerPort, `${d.metadata.name} ${p.name}`).toBeGreaterThan(1024);
       const type = d.spec.template.metadata.labels["app.kubernetes.io/name"];
@@ -82,11 +82,16 @@ describe("edge workloads", () => {
       const quota = ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === ns)!.spec.hard;
       const sum = { "requests.cpu": 0n, "requests.memory": 0n, "limits.cpu": 0n, "limits.memory": 0n, pods: 0n };
       for (const d of ds) {
-        const r = d.spec.template.spec.containers[0].resources;
-        for (const res of ["cpu", "memory"] as const) {
-          expect(milli(r.requests[res]) <= milli(r.limits[res]), `${d.metadata.name} ${res}`).toBe(true);
-          expect(milli(r.limits[res]) <= milli(lr.max[res]), `${d.metadata.name} ${res} ≤ max`).toBe(true);
+        // Every container of the pod counts (the leaf's pod also runs what keeps its local streams).
+        const containers = d.spec.template.spec.containers.map((c: any) => c.resources);
+        for (const r of containers) {
+          for (const res of ["cpu", "memory"] as const) {
+            expect(milli(r.requests[res]) <= milli(r.limits[res]), `${d.metadata.name} ${res}`).toBe(true);
+            expect(milli(r.limits[res]) <= milli(lr.max[res]), `${d.metadata.name} ${res} ≤ max`).toBe(true);
+          }
         }
+        const r = { requests: {} as Record<string, bigint>, limits: {} as Record<string, bigint> };
+        for (const kind of ["requests", "limits"] as const) for (const res of ["cpu", "memory"]) r[kind][res] = containers.reduce((n: bigint, c: any) => n + milli(c[kind][res]), 0n);
         // Pods at once during an update (Kubernetes' Deployment semantics): a rolling update with
         // maxSurge 1 runs replicas + 1; Recreate stops the old pods first. The leaf is recreated
         // (a second leaf connection would exceed plans that admit one); collectors roll.
@@ -96,10 +101,10 @@ describe("edge workloads", () => {
         const surge = d.spec.strategy.type === "RollingUpdate" ? d.spec.strategy.rollingUpdate.maxSurge : 0;
         const pods = BigInt(d.spec.replicas === 0 ? 0 : d.spec.replicas + surge);
         sum.pods += pods * 1000n;
-        sum["requests.cpu"] += milli(r.requests.cpu) * pods;
-        sum["requests.memory"] += milli(r.requests.memory) * pods;
-        sum["limits.cpu"] += milli(r.limits.cpu) * pods;
-        sum["limits.memory"] += milli(r.limits.memory) * pods;
+        sum["requests.cpu"] += r.requests.cpu! * pods;
+        sum["requests.memory"] += r.requests.memory! * pods;
+        sum["limits.cpu"] += r.limits.cpu! * pods;
+        sum["limits.memory"] += r.limits.memory! * pods;
       }
       for (const [key, used] of Object.entries(sum)) expect(used <= milli(quota[key]), `${ns} ${key}: ${used} ≤ ${quota[key]}`).toBe(true);
     }
@@ -109,10 +114,12 @@ describe("edge workloads", () => {
     for (const d of deployments()) {
       const spec = d.spec.template.spec;
       expect(spec.automountServiceAccountToken).toBe(false);
-      for (const m of spec.containers[0].volumeMounts) {
-        const v = spec.volumes.find((x: any) => x.name === m.name);
-        if (v.emptyDir) continue;
-        expect(m.readOnly, `${d.metadata.name} ${m.name}`).toBe(true);
+      for (const c of spec.containers) {
+        for (const m of c.volumeMounts) {
+          const v = spec.volumes.find((x: any) => x.name === m.name);
+          if (v.emptyDir) continue;
+          expect(m.readOnly, `${d.metadata.name} ${c.name} ${m.name}`).toBe(true);
+        }
       }
     }
   });

@@ -102,22 +102,26 @@ describe("Tenant component over the example tenants", () => {
   it("sets the edge's exact needs aside, and splits the rest of the tenant quota evenly over its other namespaces, overrides included", () => {
     const quotaOf = (ns: string) => ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === ns && q.metadata.name === "tenant-quota")!.spec.hard;
     // acme-corp's edge: flowgger ×2, trapd, otel, each collector Deployment with one surge pod, and
-    // the leaf (recreated, never two): 3 + 2 + 2 + 1 = 8 pods at the pro LimitRange defaults
-    // (100m/128Mi requests, 500m/512Mi limits).
+    // the leaf (recreated, never two): 3 + 2 + 2 + 1 = 8 pods; 9 containers (the leaf's pod also
+    // runs what keeps its local streams) at the pro LimitRange defaults (100m/128Mi requests,
+    // 500m/512Mi limits). ConfigMaps: 3 configs, the leaf's, its stream definitions,
+    // kube-root-ca.crt; Secrets: per collector certificate, creds, bundle; the leaf's certificate,
+    // creds and its streams user's creds.
     expect(quotaOf("tenant-acme-corp-edge")).toMatchObject({
-      "requests.cpu": "800m",
-      "requests.memory": "1Gi",
-      "limits.cpu": "4",
-      "limits.memory": "4Gi",
+      "requests.cpu": "900m",
+      "requests.memory": "1152Mi",
+      "limits.cpu": "4500m",
+      "limits.memory": "4608Mi",
       pods: "8",
       services: "4",
-      configmaps: "5",
-      secrets: "11",
+      configmaps: "6",
+      secrets: "12",
       persistentvolumeclaims: "0",
       "services.loadbalancers": "0",
-      // Ephemeral storage at the pro LimitRange defaults (100Mi requests, 1Gi limits) for the same 8 pods.
-      "requests.ephemeral-storage": "800Mi",
-      "limits.ephemeral-storage": "8Gi",
+      // Ephemeral storage at the pro LimitRange defaults (100Mi requests, 1Gi limits), per container
+      // as the LimitRange defaults it: the same 9 containers.
+      "requests.ephemeral-storage": "900Mi",
+      "limits.ephemeral-storage": "9Gi",
       // Four Deployments (three collectors, the leaf), each with up to 10 old ReplicaSets, its current and a new one.
       "count/deployments.apps": "4",
       "count/replicasets.apps": "48",
@@ -130,14 +134,14 @@ describe("Tenant component over the example tenants", () => {
     });
     // pro plan: 8 CPU, 16Gi, 16 CPU / 32Gi limits; pods overridden to 80; less the edge, over 4 namespaces.
     expect(quotaOf("tenant-acme-corp-org-netops")).toMatchObject({
-      "requests.cpu": "1800m",
-      "requests.memory": "3840Mi",
-      "limits.cpu": "3",
-      "limits.memory": "7Gi",
+      "requests.cpu": "1775m",
+      "requests.memory": "3808Mi",
+      "limits.cpu": "2875m",
+      "limits.memory": "7040Mi",
       pods: "18",
       "services.nodeports": "0",
-      // 16Gi less the edge's 800Mi, over 4 namespaces; counts the same way.
-      "requests.ephemeral-storage": "3896Mi",
+      // 16Gi less the edge's 900Mi, over 4 namespaces; counts the same way.
+      "requests.ephemeral-storage": "3871Mi",
       "count/deployments.apps": "9",
       "count/replicasets.apps": "108",
       "count/serviceaccounts": "14",
@@ -149,8 +153,8 @@ describe("Tenant component over the example tenants", () => {
       "requests.amd.com/gpu": "0",
       "requests.hugepages-1Gi": "0",
     });
-    // enterprise: edge of netflow ×2 (+1), flowgger (+1), leaf = 6 pods at 250m/256Mi; the rest over 3 namespaces.
-    expect(quotaOf("tenant-globex")).toMatchObject({ "requests.cpu": "10166m", "requests.memory": "21333Mi", pods: "98" });
+    // enterprise: edge of netflow ×2 (+1), flowgger (+1), leaf = 6 pods, 7 containers at 250m/256Mi; the rest over 3 namespaces.
+    expect(quotaOf("tenant-globex")).toMatchObject({ "requests.cpu": "10083m", "requests.memory": "21248Mi", pods: "98" });
     const limits = ofKind(render.manifests, "LimitRange").find((q) => q.metadata.namespace === "tenant-initech")!;
     expect(limits.spec.limits).toEqual([
       {
@@ -245,8 +249,30 @@ describe("Tenant component over the example tenants", () => {
       organizations: ["netops", "secops", "finance"],
       collectors: ["flowgger/hq", "trapd/hq", "otel/dc-east"],
       edgeCluster: "platform",
-      certificates: ["flowgger.hq.acme-corp.serviceradar", "trapd.hq.acme-corp.serviceradar", "otel.dc-east.acme-corp.serviceradar", "leaf.edge.acme-corp.serviceradar"],
-      natsUsers: ["collector-flowgger-hq", "collector-trapd-hq", "collector-otel-dc-east", "leaf", "reader", "manager"],
+      certificates: [
+        "flowgger.hq.acme-corp.serviceradar",
+        "trapd.hq.acme-corp.serviceradar",
+        "otel.dc-east.acme-corp.serviceradar",
+        "leaf.edge.acme-corp.serviceradar",
+        "leaf.dc-east.acme-corp.serviceradar",
+        "leaf.hq.acme-corp.serviceradar",
+      ],
+      natsUsers: [
+        "leaf",
+        "leaf-dc-east",
+        "leaf-hq",
+        "reader",
+        "manager",
+        "edge/collector-flowgger-hq",
+        "edge/collector-trapd-hq",
+        "edge/collector-otel-dc-east",
+        "edge/streams",
+        "dc-east/collector-otel-dc-east",
+        "dc-east/streams",
+        "hq/collector-flowgger-hq",
+        "hq/collector-trapd-hq",
+        "hq/streams",
+      ],
       streams: ["acme-corp-events", "acme-corp-snmp-traps", "acme-corp-netflow", "acme-corp-otel"],
       // overrides.database.isolation: database in tenants/acme-corp.yaml
       database: {

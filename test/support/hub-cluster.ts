@@ -284,7 +284,7 @@ export interface PushDeployment {
  * Moves the hub from one render's pushes to another's as the engine would: a push resource whose
  * inputs differ is updated, a new one created, a vanished one deleted (the provider's own methods).
  */
-export async function deployPushes(cluster: HubCluster, before: RenderedPush[], after: RenderedPush[]): Promise<PushDeployment> {
+export async function deployPushes(cluster: Pick<HubCluster, "push" | "remove">, before: RenderedPush[], after: RenderedPush[]): Promise<PushDeployment> {
   const old = new Map(before.map((p) => [p.tenant, p]));
   const next = new Map(after.map((p) => [p.tenant, p]));
   const done: PushDeployment = { created: [], updated: [], removed: [], unchanged: [] };

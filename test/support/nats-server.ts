@@ -37,8 +37,13 @@ export interface StartOptions {
   leafnodes?: boolean;
   /** How long to wait for readiness (default 10 s). */
   readyTimeoutMs?: number;
-  /** Use this client port instead of a free one (a cluster's configs name each other's ports). */
+  /**
+   * Use this client port (and leaf port) instead of free ones: a cluster's configs name each
+   * other's ports, and a server restarted after `stop()` (with its own `dir`, which `stop()` then
+   * keeps) comes back where its clients and leaf nodes reconnect to.
+   */
   port?: number;
+  leafPort?: number;
   /** Environment of the server process, on top of this one's (the chart's config reads $SERVER_NAME). */
   env?: Record<string, string>;
   /** The config file's path relative to the server directory (default server.conf), for configs with relative includes. */
@@ -92,7 +97,7 @@ export async function startNatsServer(opts: StartOptions): Promise<NatsServer> {
   mkdirSync(dir, { recursive: true });
   const ctx: ServerContext = {
     port: opts.port ?? (await freePort()),
-    leafPort: opts.leafnodes ? await freePort() : undefined,
+    leafPort: opts.leafPort ?? (opts.leafnodes ? await freePort() : undefined),
     dir,
   };
   const configPath = join(dir, opts.configName ?? CONFIG_NAME);

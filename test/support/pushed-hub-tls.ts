@@ -30,6 +30,14 @@ export interface TlsPushedHub {
   /** Pushes with the dynamic provider's own code (create, or update when `previous` is given). */
   push(p: RenderedPush, previous?: RenderedPush): Promise<{ jti: string; resolvers: number }>;
   remove(p: RenderedPush): Promise<void>;
+  /**
+   * Every server down (SIGTERM), `meanwhile` run, then every server back on the same ports with
+   * its own directory (the resolver keeps the pushed accounts, JetStream its streams): a hub outage.
+   */
+  outage(meanwhile: () => Promise<void>): Promise<void>;
+  /** SIGKILL one server (a lost node); `restart` brings it back on its ports with its directory. */
+  kill(index: number): Promise<void>;
+  restart(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +93,10 @@ export async function startTlsPushedHub(out: string, opts: TlsHubOptions): Promi
     });
     servers[i] = { index: i, server, leafPort: p.leaf, monitorPort: p.monitor };
   };
+  const ready = async () => {
+    await waitForFullMesh(ports.map((p) => p.monitor));
+    if (count > 1) await waitForJetStreamMeta(ports.map((p) => p.monitor));
+  };
   const stopAll = async () => {
     await Promise.allSettled(servers.filter(Boolean).map((s) => s.server.stop()));
     fs.rmSync(root, { recursive: true, force: true });
@@ -109,12 +121,22 @@ export async function startTlsPushedHub(out: string, opts: TlsHubOptions): Promi
     async remove(p) {
       await accountPushProvider.delete!("id", { ...withTarget(p.inputs), jti: "", resolvers: 0 });
     },
+    async outage(meanwhile) {
+      await Promise.all(servers.map((s) => s.server.stop()));
+      await meanwhile();
+      await Promise.all(Array.from({ length: count }, (_, i) => start(i)));
+      await ready();
+    },
+    kill: (i) => servers[i]!.server.kill(),
+    async restart(i) {
+      await start(i);
+      await ready();
+    },
     stop: stopAll,
   };
   try {
     await Promise.all(Array.from({ length: count }, (_, i) => start(i)));
-    await waitForFullMesh(ports.map((p) => p.monitor));
-    if (count > 1) await waitForJetStreamMeta(ports.map((p) => p.monitor));
+    await ready();
     for (const p of hub.pushes) {
       const pushed = await result.push(p);
       if (pushed.resolvers !== count) throw new Error(`${p.tenant}: ${pushed.resolvers} of ${count} resolvers acknowledged its account`);

@@ -27,7 +27,7 @@ export function reachabilitySuite(loadManifests: () => Promise<RenderedManifest[
     flowgger: [[514, "UDP"]],
     trapd: [[162, "UDP"]],
     netflow: [[2055, "UDP"]],
-    otel: [[4317, "TCP"], [4318, "TCP"]],
+    otel: [[4317, "TCP"]],
   };
   /** The default `tenancy:clusterPodCidrs`: every pod below gets an address in it. */
   const POD_CIDR_PREFIX = "10.244";

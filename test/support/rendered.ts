@@ -65,9 +65,11 @@ export interface NackStreamSpec {
   maxBytes: number;
   replicas: number;
   account?: string;
+  /** NACK's source fields (externalApiPrefix / externalDeliverPrefix for another domain). */
+  sources?: { name: string; externalApiPrefix?: string; externalDeliverPrefix?: string }[];
 }
 
-export type Role = "collector" | "leaf" | "reader" | "manager";
+export type Role = "collector" | "leaf" | "reader" | "manager" | "streams";
 
 export interface Creds {
   role: Role;
@@ -82,6 +84,8 @@ export interface RenderedTenant {
   leaf?: Creds;
   reader?: Creds;
   manager?: Creds;
+  /** The in-cluster leaf's streams user (its own account). */
+  streamsUser?: Creds;
   streams: NackStreamSpec[];
 }
 
@@ -126,7 +130,10 @@ export function loadRendered(out: string): Rendered {
       const creds: Creds = { role, secret: `${o.metadata.namespace}/${o.metadata.name}`, text };
       const t = tenant(slug);
       if (role === "collector") t.collectors.push(creds);
-      else {
+      else if (role === "streams") {
+        if (t.streamsUser) throw new Error(`${slug}: two streams creds`);
+        t.streamsUser = creds;
+      } else {
         if (t[role]) throw new Error(`${slug}: two ${role} creds`);
         t[role] = creds;
       }
@@ -250,6 +257,8 @@ export interface ExpectedNats {
   slug: string;
   status: string;
   connections: number;
+  /** The account's leaf node connections (`leaf`). */
+  leafNodeConnections: number;
   subscriptions: number;
   payload: number;
   diskStorage: number;
@@ -271,6 +280,7 @@ export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): Expect
   type User = { subscriptions: number; data: string | number; payload: string | number };
   const nats = deepMerge(plan.nats, doc.overrides?.nats) as {
     connections: number;
+    leafNodeConnections: number;
     subscriptions: number;
     payload: string | number;
     userLimits: { collector: User; leaf: User };
@@ -282,6 +292,7 @@ export function expectedNats(tenantFile: string, plansFile = PLANS_FILE): Expect
     slug: doc.slug,
     status: doc.status,
     connections: nats.connections,
+    leafNodeConnections: nats.leafNodeConnections,
     subscriptions: nats.subscriptions,
     payload: bytesOf(nats.payload),
     diskStorage: bytesOf(nats.jetstream.diskStorage),
@@ -310,21 +321,33 @@ export function streamConfigOf(spec: NackStreamSpec): Partial<StreamConfig> & { 
     max_age: goDurationNs(spec.maxAge),
     max_bytes: spec.maxBytes,
     num_replicas: spec.replicas,
+    // NACK maps externalApiPrefix/externalDeliverPrefix to a source's `external { api, deliver }`.
+    ...(spec.sources?.length
+      ? {
+          sources: spec.sources.map((s) => ({
+            name: s.name,
+            ...(s.externalApiPrefix ? { external: { api: s.externalApiPrefix, deliver: s.externalDeliverPrefix ?? "" } } : {}),
+          })),
+        }
+      : {}),
   };
 }
 
 /**
  * Adds a stream as NACK would, which reconciles until it exists: nats-server 2.9 answers a stream
  * create on a busy cluster now and then with 10049 "error creating store for stream" (the cause only
- * in its log) and creates it when asked again. Only that answer is retried; any other refusal, and
- * the config the server returns, are the caller's to check.
+ * in its log) and creates it when asked again; and right after a cluster forms or an account is
+ * pushed, its JetStream may not answer yet (503, no responders), as NACK's first reconcile can see.
+ * Only those are retried; any other refusal, and the config the server returns, are the caller's
+ * to check.
  */
 export async function addStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }, attempts = 4): Promise<StreamInfo> {
   for (let i = 1; ; i++) {
     try {
       return await jsm.streams.add(cfg);
     } catch (err) {
-      if (i >= attempts || (err as { api_error?: { err_code?: number } }).api_error?.err_code !== 10049) throw err;
+      const e = err as { api_error?: { err_code?: number }; code?: string };
+      if (i >= attempts || (e.api_error?.err_code !== 10049 && e.code !== "503")) throw err;
       await sleep(500 * i);
     }
   }
@@ -347,8 +370,8 @@ export function jwtClaims(jwt: string): Record<string, any> {
   return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8"));
 }
 
-/** The edge's inbox prefix (README, NATS users): its users may subscribe to nothing else. */
-export const EDGE_INBOX = "_INBOX_EDGE";
+/** The platform reader's inbox prefix (docs/nats.md): no leaf node is ever forwarded it. */
+export const PLATFORM_INBOX = "_INBOX_PLATFORM";
 
 /** nats.js connections opened by a test, so they can be closed together. */
 export class Clients {
@@ -361,9 +384,9 @@ export class Clients {
       servers: this.url(),
       name: name ?? (typeof creds === "string" ? "client" : creds.secret),
       authenticator: credsAuthenticator(te.encode(text)),
-      // Edge clients reply on their own inbox prefix, as the collector configs set it (checked in
-      // edge-e2e); the platform's users keep nats' default.
-      ...(typeof creds !== "string" && (creds.role === "collector" || creds.role === "leaf") ? { inboxPrefix: EDGE_INBOX } : {}),
+      // The platform's reader takes its replies on an inbox prefix of its own; NACK (the manager)
+      // and the collectors (async-nats) cannot change `_INBOX.`.
+      ...(typeof creds !== "string" && creds.role === "reader" ? { inboxPrefix: PLATFORM_INBOX } : {}),
       reconnect: false,
       timeout: 3_000,
     });

@@ -120,11 +120,13 @@ describe("images: the edge's must pass the admission allow-list of tenant namesp
   it("accepts the defaults, refuses an image outside the registries, and an unpinned one when digests are required", () => {
     expect(configProblems(get({}))).toEqual([]);
     expect(configProblems(get({ edgeLeafImage: "quay.io/nats/nats:2.10" })).map(formatProblem)).toEqual([
-      "stack config: tenancy:edgeLeafImage: quay.io/nats/nats:2.10 is outside tenancy:imageRegistries (ghcr.io/carverauto/, nats:, docker.io/library/nats:), which tenant namespaces admit",
+      "stack config: tenancy:edgeLeafImage: quay.io/nats/nats:2.10 is outside tenancy:imageRegistries (registry.carverauto.dev/serviceradar/, ghcr.io/carverauto/, nats:, docker.io/library/nats:, natsio/nats-box:), which tenant namespaces admit",
     ]);
     const pinned = `nats@sha256:${"a".repeat(64)}`;
-    expect(configProblems(get({ imageRequireDigest: true, imageRegistries: ["nats@", "ghcr.io/carverauto/"], edgeLeafImage: pinned })).map(formatProblem)).toEqual(
-      ["flowgger", "trapd", "netflow", "otel"].map((type) => `stack config: tenancy:edgeCollectorImages: ${type}: ghcr.io/carverauto/serviceradar-${type}:1.0.0 is not pinned by digest (@sha256:…), which tenancy:imageRequireDigest requires`),
+    // The real collectors' images (1.2.x; flowgger and otel are both the log collector's image).
+    const images = { flowgger: "serviceradar-log-collector", trapd: "serviceradar-trapd", netflow: "serviceradar-flow-collector", otel: "serviceradar-log-collector" };
+    expect(configProblems(get({ imageRequireDigest: true, imageRegistries: ["nats@", "registry.carverauto.dev/serviceradar/"], edgeLeafImage: pinned, edgeStreamsImage: pinned })).map(formatProblem)).toEqual(
+      Object.entries(images).map(([type, image]) => `stack config: tenancy:edgeCollectorImages: ${type}: registry.carverauto.dev/serviceradar/${image}:1.2.27 is not pinned by digest (@sha256:…), which tenancy:imageRequireDigest requires`),
     );
   });
 });

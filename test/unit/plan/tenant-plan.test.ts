@@ -49,9 +49,10 @@ function logicalNames(plan: TenantPlan): string[] {
     for (const a of ns.access) names.push(`Role ${a.role.logicalName}`, `RoleBinding ${a.binding.logicalName}`);
   }
   names.push(`Certificate ${plan.pki.ca.logicalName}`, `ConfigMap ${plan.pki.caConfigMap.logicalName}`);
-  for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`, `Secret ${c.secret.logicalName}`);
+  for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`, ...(c.secret ? [`Secret ${c.secret.logicalName}`] : []));
   names.push(`RandomBytes ${plan.nats.accountKey.logicalName}`, `RandomBytes ${plan.nats.userKeys.logicalName}`);
-  for (const u of plan.nats.users) names.push(`Secret ${u.secret.logicalName}`);
+  for (const u of [...plan.nats.users, ...plan.nats.edgeAccounts.flatMap((a) => a.users)]) if (u.secret) names.push(`Secret ${u.secret.logicalName}`);
+  if (plan.edge?.streams) names.push(`ConfigMap ${plan.edge.streams.logicalName}`);
   names.push(`Account ${plan.streams.account.logicalName}`, ...plan.streams.streams.map((s) => `Stream ${s.logicalName}`));
   for (const w of plan.edge?.workloads ?? []) {
     names.push(`ConfigMap ${w.names.configMap}`, `Deployment ${w.names.deployment}`, `Service ${w.names.service}`);
@@ -65,18 +66,24 @@ describe("a tenant's plan is joined", () => {
     let workloads = 0;
     for (const plan of plans) {
       const certificates = new Map(plan.pki.components.map((c) => [c.id, c]));
-      const users = new Map(plan.nats.users.map((u) => [u.id, u]));
+      // Collectors authenticate in the in-cluster edge's own account; the leaf in the tenant's.
+      const inCluster = plan.nats.edgeAccounts.find((a) => a.location === "edge");
+      const users = new Map([...plan.nats.users, ...(inCluster?.users ?? [])].map((u) => [u.id, u]));
       for (const w of plan.edge?.workloads ?? []) {
         workloads++;
         const cert = certificates.get(w.workload.certificateId);
         const user = users.get(w.workload.userId);
         expect(cert, `${plan.slug}/${w.workload.name} certificate`).toBeDefined();
         expect(user, `${plan.slug}/${w.workload.name} user`).toBeDefined();
-        // What its pods mount is exactly its own certificate Secret, creds Secret and ConfigMap.
-        const secrets = w.workload.mounts.flatMap((m) => ("secret" in m.source ? [m.source.secret] : []));
-        const configMaps = w.workload.mounts.flatMap((m) => ("configMap" in m.source ? [m.source.configMap] : []));
-        expect(secrets.sort()).toEqual([cert!.secret.name, user!.secret.name].sort());
-        expect(configMaps).toEqual([w.workload.configMap.name]);
+        expect(user!.role).toBe(w.workload.component === "leaf" ? "leaf" : "collector");
+        // What its pods mount is exactly its own certificate Secret, creds Secret and ConfigMap
+        // (and, beside the leaf, its local streams' definitions and the streams user's creds).
+        const mounts = [...w.workload.mounts, ...(w.workload.sidecar?.mounts ?? [])];
+        const secrets = mounts.flatMap((m) => ("secret" in m.source ? [m.source.secret] : []));
+        const configMaps = mounts.flatMap((m) => ("configMap" in m.source ? [m.source.configMap] : []));
+        const streamsUser = w.workload.sidecar ? inCluster!.users.find((u) => u.role === "streams")!.secret!.name : undefined;
+        expect(secrets.sort()).toEqual([cert!.secret!.name, user!.secret!.name, ...(streamsUser ? [streamsUser] : [])].sort());
+        expect(configMaps).toEqual([w.workload.configMap.name, ...(w.workload.sidecar ? [plan.edge!.streams!.name] : [])]);
         expect(cert!.namespace).toBe(plan.edge!.namespace);
         expect(user!.namespace).toBe("edge");
         // The pod spec mounts the same volumes the plan lists.
@@ -84,8 +91,12 @@ describe("a tenant's plan is joined", () => {
         expect(volumes.sort()).toEqual([...secrets, ...configMaps].sort());
       }
       if (plan.edge?.leaf) {
-        expect(certificates.has(plan.edge.leaf.certificateId)).toBe(true);
-        expect(users.get(plan.edge.leaf.userId)?.role).toBe("leaf");
+        // Every leaf — in the cluster and at each site — has its own certificate and leaf user.
+        for (const l of [plan.edge.leaf.inCluster, ...plan.edge.leaf.sites]) {
+          expect(certificates.get(l.certificateId)?.subject.commonName, l.location).toBe(`leaf.${l.location}.${plan.slug}.serviceradar`);
+          expect(users.get(l.userId)?.role, l.location).toBe("leaf");
+        }
+        expect(new Set([plan.edge.leaf.inCluster, ...plan.edge.leaf.sites].map((l) => l.userId)).size).toBe(1 + plan.edge.leaf.sites.length);
       }
     }
     expect(workloads).toBe(11);
@@ -96,9 +107,10 @@ describe("a tenant's plan is joined", () => {
       expect(plan.nats.users.find((u) => u.id === plan.streams.account.credsUserId)?.role, plan.slug).toBe("manager");
       for (const w of plan.edge?.workloads ?? []) {
         const isLeaf = w.workload.component === "leaf";
-        expect(w.configText === undefined, w.workload.name).toBe(isLeaf);
+        expect(w.configFiles === undefined, w.workload.name).toBe(isLeaf);
+        // A suspended tenant keeps its bundles' Secrets; only a revoked site has none.
         expect(w.bundle === undefined, w.workload.name).toBe(isLeaf);
-        if (w.bundle) expect(w.bundle.statics.config).toBe(w.configText);
+        if (w.bundle) expect(w.bundle.statics.config).toEqual(w.configFiles);
       }
     }
   });
@@ -145,6 +157,50 @@ describe("names", () => {
   });
 });
 
+describe("sites", () => {
+  const withSites = (sites: Record<string, { revoked?: boolean; generation?: number }>) =>
+    models((doc) => doc.slug === "acme-corp" && (doc.edge = { sites })).filter((t) => t.slug === "acme-corp").map((t) => planTenant(t, settings))[0]!;
+
+  it("one identity each: its leaf certificate, leaf user, own account with its collectors, and a source in the hub stream", () => {
+    const acme = bySlug("acme-corp");
+    expect(acme.edge!.leaf!.sites.map((s) => s.location)).toEqual(["dc-east", "hq"]);
+    expect(acme.nats.edgeAccounts.map((a) => [a.location, a.users.map((u) => u.id)])).toEqual([
+      ["edge", ["collector-flowgger-hq", "collector-trapd-hq", "collector-otel-dc-east", "streams"]],
+      ["dc-east", ["collector-otel-dc-east", "streams"]],
+      ["hq", ["collector-flowgger-hq", "collector-trapd-hq", "streams"]],
+    ]);
+    const events = acme.streams.streams.find((s) => s.plan.kind === "events")!;
+    expect(events.plan.sources).toEqual([
+      { name: "acme-corp-events", externalApiPrefix: "$JS.acme-corp-edge.API", externalDeliverPrefix: "_EDGE.edge" },
+      { name: "acme-corp-events", externalApiPrefix: "$JS.acme-corp-hq.API", externalDeliverPrefix: "_EDGE.hq" },
+    ]);
+  });
+
+  it("revoking one revokes exactly its leaf: no certificate, no account, no bundle, no source; the other site keeps all", () => {
+    const acme = withSites({ hq: { revoked: true } });
+    expect(acme.nats.revokedUsers).toEqual([{ id: "leaf-hq", before: settings.nats.claimsIssuedAt }]);
+    expect(acme.nats.users.map((u) => u.id)).not.toContain("leaf-hq");
+    expect(acme.nats.users.map((u) => u.id)).toContain("leaf-dc-east");
+    expect(acme.pki.components.map((c) => c.subject.commonName)).not.toContain("leaf.hq.acme-corp.serviceradar");
+    expect(acme.nats.edgeAccounts.map((a) => a.location)).toEqual(["edge", "dc-east"]);
+    expect(acme.edge!.workloads.filter((w) => w.bundle).map((w) => w.workload.name)).toEqual(["otel-dc-east"]);
+    expect(acme.streams.streams.flatMap((s) => s.plan.sources.map((x) => x.externalDeliverPrefix))).not.toContain("_EDGE.hq");
+    // The in-cluster collectors of that partition are the in-cluster edge's: they keep running.
+    expect(acme.edge!.workloads.map((w) => w.workload.name)).toContain("flowgger-hq");
+  });
+
+  it("a new generation re-onboards with later users, a new account and certificate; every earlier generation stays revoked", () => {
+    const acme = withSites({ hq: { generation: 2 } });
+    expect(acme.nats.revokedUsers).toEqual([{ id: "leaf-hq", before: settings.nats.claimsIssuedAt + 1 }]);
+    expect(acme.nats.users.find((u) => u.id === "leaf-hq")!.issuedAtOffset).toBe(2);
+    expect(acme.nats.edgeAccounts.find((a) => a.location === "hq")!.keyLabel).toBe("hq:s2");
+    expect(acme.pki.components.find((c) => c.id === "leaf/hq")!.logicalName).toMatch(/-s2$/);
+    // Suspension reaches re-onboarded users too.
+    const [suspended] = models((doc) => doc.slug === "acme-corp" && ((doc.edge = { sites: { hq: { generation: 2 } } }), (doc.status = "suspended"))).filter((t) => t.slug === "acme-corp").map((t) => planTenant(t, settings));
+    expect(suspended!.nats.revokeAllBefore).toBe(settings.nats.claimsIssuedAt + 2);
+  });
+});
+
 describe("lifecycle states", () => {
   it("active: the root and organization namespaces are protected, the edge is not; workloads run their replicas", () => {
     const acme = bySlug("acme-corp");
@@ -179,7 +235,9 @@ describe("lifecycle states", () => {
     expect(globex.edge!.leaf).toBeUndefined();
     expect(globex.pki.components).toEqual([]);
     expect(globex.nats.users.map((u) => u.role).sort()).toEqual(["manager", "reader"]);
-    expect(globex.nats.revokedUserIds).toEqual(["collector-netflow-emea-core", "collector-flowgger-apac-edge", "leaf"]);
+    // Every location's leaf is refused by key; collectors live in accounts the hub never knew.
+    expect(globex.nats.revokedUsers.map((r) => r.id)).toEqual(["leaf", "leaf-apac-edge", "leaf-emea-core"]);
+    expect(globex.nats.edgeAccounts).toEqual([]);
     expect(globex.namespaces.some((n) => n.protect) || globex.streams.streams.some((s) => s.protect) || globex.nats.accountKey.protect).toBe(false);
     // Its edge namespace stays (empty but for its fixed policies) until the collectors leave the file.
     expect(globex.edge!.networkPolicies.map((p) => p.name)).toEqual(["default-deny", "allow-dns", "collectors-to-leaf", "leaf-from-collectors", "leaf-to-hub"]);

@@ -60,7 +60,7 @@ describe("scaffolding a tenant", () => {
     const { tenants } = loadTenants({ tenantsDir: path.join(root, "tenants"), plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: root });
     const hooli = tenants.find((t) => t.slug === "hooli")!;
     expect(hooli).toMatchObject({ plan: "pro", status: "active", admins: ["hooli:sre"], viewers: ["hooli:noc"] });
-    expect(hooli.collectors).toEqual([{ type: "flowgger", partition: "hq", replicas: 2 }, { type: "trapd", partition: "hq", replicas: 1 }]);
+    expect(hooli.collectors).toEqual([{ type: "flowgger", partition: "hq", replicas: 2, syslogFormat: "rfc3164" }, { type: "trapd", partition: "hq", replicas: 1 }]);
     expect(tenants.map((t) => t.slug)).toEqual(["acme-corp", "globex", "hooli", "initech", "umbrella"]);
   });
 
