@@ -319,12 +319,20 @@ export function checkNatsAccounts(objects: readonly K8sObject[], pushes: readonl
       }
     }
   }
+  // A cell's stack (docs/cells.md) holds no operator JWT: the platform's stack does. There, the key
+  // the stack signs its tenant accounts with — the cell's operator signing key, which the hub
+  // verifies against the operator when it takes the pushes — must sign its edge accounts too; one
+  // key only, as a cell has one.
+  if (operators.size === 0) {
+    const pushIssuers = new Set(pushes.flatMap((p) => p.jwts.filter((j) => j.field === "jwt" && jwtSignedBy(j.jwt, String(j.jwt.claims.iss))).map((j) => String(j.jwt.claims.iss))));
+    if (pushIssuers.size === 1) operators.add([...pushIssuers][0]!);
+  }
   const operatorSigned = (jwt: DecodedJwt) => operators.has(String(jwt.claims.iss)) && jwtSignedBy(jwt, String(jwt.claims.iss));
   for (const list of edgeAccounts.values()) {
     for (const { jwt, from } of list.values()) {
       const name = String(jwt.claims.name);
       if (!operatorSigned(jwt)) {
-        violations.push({ urn: from.urn, message: `${describe(from)}: edge location account ${name} (${jwt.claims.sub}) is not signed by the stack's operator` });
+        violations.push({ urn: from.urn, message: `${describe(from)}: edge location account ${name} (${jwt.claims.sub}) is not signed by the stack's operator (or, in a cell's stack, by the key its account pushes are signed with)` });
       }
       for (const field of ["imports", "exports"] as const) {
         const entries = jwt.claims.nats?.[field];

@@ -123,3 +123,32 @@ describe("checks: admission policies in a cell's stack (declared by the platform
     expect(violations[1].message).toContain("without validationActions Deny");
   });
 });
+
+describe("checks: edge location accounts in a cell's stack (no operator JWT of its own)", () => {
+  const TENANT = "tenancy.serviceradar.io/tenant";
+  const stack = (edgeSigner: ReturnType<typeof key>, pushSigners: ReturnType<typeof key>[]) => {
+    const edgeAccount = publicOf(key("account"));
+    const edge = accountJwt({ account: edgeAccount, operator: edgeSigner, name: "EDGE_t_edge", limits: UNLIMITED_NO_JETSTREAM, issuedAt: 1 });
+    const objects: checks.K8sObject[] = [
+      { urn: "ns/tenant-t-edge", kind: "Namespace", metadata: { name: "tenant-t-edge", labels: { [TENANT]: "t" } } },
+      { urn: "cm/leaf", kind: "ConfigMap", metadata: { name: "nats-leaf-config", namespace: "tenant-t-edge", labels: { [TENANT]: "t" } }, data: { "accounts.conf": `resolver_preload: { ${edgeAccount}: "${edge}" }` } },
+    ];
+    const pushes = pushSigners.map((operator, i) => {
+      const account = publicOf(key("account"));
+      return checks.toAccountPush(checks.DYNAMIC_RESOURCE_TYPE, `urn:push${i}`, `t${i}/nats-account-push`, { account, jwt: accountJwt({ account, operator, name: `TENANT_t${i}`, limits: UNLIMITED_NO_JETSTREAM, issuedAt: 1 }) })!;
+    });
+    return checks.checkNatsAccounts(objects, pushes).filter((v) => v.message.includes("edge location account"));
+  };
+
+  it("takes the key its account pushes are signed with for the cell's operator signing key", () => {
+    const cellKey = key("operator");
+    expect(stack(cellKey, [cellKey, cellKey])).toEqual([]);
+  });
+
+  it("refuses an edge account signed by another key, and any when the pushes name no single signer", () => {
+    const cellKey = key("operator");
+    expect(stack(key("operator"), [cellKey]).map((v) => v.urn)).toEqual(["cm/leaf"]);
+    expect(stack(cellKey, [cellKey, key("operator")]).map((v) => v.urn)).toEqual(["cm/leaf"]);
+    expect(stack(cellKey, []).map((v) => v.urn)).toEqual(["cm/leaf"]);
+  });
+});
