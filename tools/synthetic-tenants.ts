@@ -17,7 +17,8 @@ export function syntheticTenant(i: number): Record<string, unknown> {
   }));
   const collectors = Array.from({ length: 1 + (i % 2) }, (_, c) => ({
     type: COLLECTOR_TYPES[(i + c) % COLLECTOR_TYPES.length],
-    partition: `site${c}`,
+    // free and basic admit two leaf nodes (the in-cluster edge and one site): one site each.
+    partition: plan === "free" || plan === "basic" ? "site0" : `site${c}`,
     replicas: 1,
   }));
   return {
@@ -27,6 +28,9 @@ export function syntheticTenant(i: number): Record<string, unknown> {
     status: "active",
     access: { admins: [`${slug}:admins`], viewers: [`${slug}:viewers`] },
     ...(orgCount > 0 ? { organizations } : {}),
+    // basic's 8Gi of ephemeral-storage limits, after an edge, leaves three or four namespaces less
+    // than the plan's 2Gi container maximum: such a tenant lowers it (as the validation says to).
+    ...(plan === "basic" && orgCount >= 2 ? { overrides: { kubernetes: { limitRange: { max: { "ephemeral-storage": "1Gi" } } } } } : {}),
     collectors,
   };
 }
