@@ -7,7 +7,7 @@
  * own push code (lib/nats/push.ts: every resolver must acknowledge and hold each). Reports pushes
  * per second (one at a time, and `concurrency` at once as the engine runs resources in parallel),
  * memory and resolver disk per account on the servers, and how long after its push a new tenant's
- * user can connect to another server of the cluster. Ends with one line of JSON.
+ * reader can connect to another server of the cluster. Ends with one line of JSON.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -22,6 +22,7 @@ import { readSettings } from "../config/settings";
 import { hubConfigFragment } from "../lib/nats/hub-config";
 import { pushAccount, withPusher, type PushTarget } from "../lib/nats/push";
 import { DEFAULT_HUB_RULES } from "../model/limits";
+import { PLATFORM_INBOX_PREFIX, READER_USER_ID } from "../model/names";
 import { loadTenants } from "../model/load";
 import { hubServerConfig, planHubServer } from "../plan/hub-server";
 import { claimsPusherSeed, platformNatsIdentities, signTenantNats, type PlatformNatsKeys } from "../plan/nats-credentials";
@@ -131,7 +132,7 @@ async function sample(n: number) {
   const { tenants, plans } = loadTenants({ tenantsDir, plansFile: path.resolve(__dirname, "../plans/plans.yaml"), hub: { ...DEFAULT_HUB_RULES, maxConnections: Infinity, fileStorePerServer: Infinity, memoryStorePerServer: Infinity } });
   const keys: PlatformNatsKeys = { operator: key("operator"), operatorSigning: key("operator-signing"), system: key("system"), platform: key("platform"), claimsPusher: key("claims-pusher") };
   const platform = platformNatsIdentities(keys, settings.nats);
-  const signed = tenants.map((t) => ({ slug: t.slug, ...signTenantNats(tenantNatsPlan(t.slug, t, settings.nats), { operatorSigning: keys.operatorSigning, account: key(`account:${t.slug}`), userRoot: key(`users:${t.slug}`) }) }));
+  const signed = tenants.map((t) => ({ slug: t.slug, ...signTenantNats(tenantNatsPlan(t.slug, t, settings.nats, settings.edge.collectorSubjects), { operatorSigning: keys.operatorSigning, account: key(`account:${t.slug}`), userRoot: key(`users:${t.slug}`) }) }));
   const signMs = performance.now() - t0;
   const accountsConf = hubConfigFragment({ operatorJwt: platform.operatorJwt, systemAccountPub: platform.systemAccount.pub, accounts: [platform.systemAccount, platform.platformAccount] });
   const hubConf = hubServerConfig(planHubServer(settings.nats, plans));
@@ -168,13 +169,15 @@ async function sample(n: number) {
     const memAfter = await rss();
     const disk = servers.map((s) => dirBytes(path.join(s.dir, "resolver")));
 
-    // A new tenant: pushed through server 0, its collector connects to the last server.
+    // A new tenant: pushed through server 0, the platform's reader connects to the last server (the
+    // one client of a tenant that uses the hub's client port: its collectors are its leaf's users).
     const connectMs: number[] = [];
     for (const s of signed.slice(n)) {
-      const creds = Object.entries(s.creds).find(([id]) => id !== "reader" && id !== "manager" && !id.endsWith("leaf"))?.[1] ?? Object.values(s.creds)[0]!;
+      const creds = s.creds[READER_USER_ID];
+      if (!creds) throw new Error(`${s.slug}: no ${READER_USER_ID} creds`);
       const start = performance.now();
       await withPusher(target, pusher, (nc) => pushAccount(nc, s.account.jwt, target));
-      const nc = await connect({ servers: `nats://127.0.0.1:${servers[serverCount - 1]!.client}`, authenticator: credsAuthenticator(new TextEncoder().encode(creds)), inboxPrefix: "_INBOX_EDGE", reconnect: false });
+      const nc = await connect({ servers: `nats://127.0.0.1:${servers[serverCount - 1]!.client}`, authenticator: credsAuthenticator(new TextEncoder().encode(creds)), inboxPrefix: PLATFORM_INBOX_PREFIX, reconnect: false });
       await nc.flush();
       connectMs.push(performance.now() - start);
       await nc.close();

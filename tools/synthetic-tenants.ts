@@ -18,7 +18,8 @@ export function syntheticTenant(i: number, cell?: string): Record<string, unknow
   }));
   const collectors = Array.from({ length: 1 + (i % 2) }, (_, c) => ({
     type: COLLECTOR_TYPES[(i + c) % COLLECTOR_TYPES.length],
-    partition: `site${c}`,
+    // free and basic admit two leaf nodes (the in-cluster edge and one site): one site each.
+    partition: plan === "free" || plan === "basic" ? "site0" : `site${c}`,
     replicas: 1,
   }));
   return {

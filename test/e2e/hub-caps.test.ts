@@ -544,8 +544,22 @@ describe("the shared hub's hard caps", () => {
     expect(sink.messages).toEqual([{ subject: `${CROWDER}.events.injected`, size }]);
     expect(rogue.lines).toEqual([]);
     expect(rogue.closed).toBe(false);
+    // What the server buffers for one message it has not received in full is bounded only by the
+    // size it is told (parser.go allocates the claimed size; util.go parseSize reads 9 digits at
+    // most): the hub holds whatever part of a 999,999,999-byte message a rogue leaf has sent, on
+    // each of the account's `leaf` connections.
+    const before = await varz(server.monitorPort);
+    await rogue.write(`LMSG ${CROWDER}.events.injected 999999999\r\n`);
+    const chunk = Buffer.alloc(MiB, 67);
+    for (let i = 0; i < 128; i++) await rogue.write(chunk);
+    await sleep(500);
+    const held = await varz(server.monitorPort);
+    expect(held.mem - before.mem, "bytes the server holds for the unfinished message").toBeGreaterThan(100 * MiB);
     for (const c of [sink, rogue]) c.socket.destroy();
-    console.log(`caps: nats-server 2.9.10 took a ${size}-byte LMSG (leaf user payload limit ${limits.payload}) on ${CROWDER}.events.injected (not in the leaf user's pub) from a stolen leaf bundle and delivered it`);
+    console.log(
+      `caps: nats-server 2.9.10 took a ${size}-byte LMSG (leaf user payload limit ${limits.payload}) on ${CROWDER}.events.injected (not in the leaf user's pub) from a stolen leaf bundle and delivered it; ` +
+        `with 128 MiB of a 999,999,999-byte LMSG sent, the server's RSS went ${(before.mem / MiB).toFixed(0)} → ${(held.mem / MiB).toFixed(0)} MiB (the account may hold ${limitsOf(CROWDER).leafNodeConnections} such connections)`,
+    );
   });
 });
 

@@ -121,7 +121,9 @@ describe("a push the cluster does not fully take", () => {
 
 describe("every ordered pair of tenants, across the cluster", () => {
   it("keeps A's users out of B's subjects, whichever server each connects to", async () => {
-    const active = [...R.tenants.values()].filter((t) => t.reader && t.collectors.length > 0 && t.slug !== "umbrella");
+    // On the hub a tenant's account holds its leaf users (leaf connections only) and the platform's
+    // reader and manager for it; its collectors are its edge locations' (test/e2e/edge-e2e.test.ts).
+    const active = [...R.tenants.values()].filter((t) => t.reader && t.manager && t.slug !== "umbrella");
     let refusals = 0;
     for (const a of active) {
       for (const b of active) {
@@ -129,18 +131,21 @@ describe("every ordered pair of tenants, across the cluster", () => {
         const readerB = await client(b.reader!.text, 1);
         const seen = record(readerB, `${b.slug}.>`);
         await readerB.flush();
-        const collectorA = await client(a.collectors[0]!.text, 2, "_INBOX_EDGE");
-        const statusA = statusLog(collectorA);
-        collectorA.publish(`${b.slug}.events.syslog`, te.encode("cross"));
-        const subB = record(collectorA, `${b.slug}.>`);
-        await collectorA.flush();
-        await collectorA.flush();
+        const managerA = await client(a.manager!.text, 2);
+        const statusA = statusLog(managerA);
+        managerA.publish(`${b.slug}.events.syslog`, te.encode("cross"));
+        await managerA.flush();
+        const readerA = await client(a.reader!.text, 2, "_INBOX_PLATFORM");
+        const subB = record(readerA, `${b.slug}.>`);
+        await readerA.flush();
+        await readerA.flush();
         await sleep(200);
         expect(seen.messages, `${a.slug} → ${b.slug}`).toEqual([]);
         expect(statusA.some((s) => refusedPublish(s, `${b.slug}.events.syslog`)), `${a.slug} publish ${b.slug}`).toBe(true);
         expect(subB.errors.length, `${a.slug} subscribe ${b.slug}`).toBe(1);
         refusals += 2;
-        await collectorA.close();
+        await managerA.close();
+        await readerA.close();
         await readerB.close();
       }
     }
@@ -153,7 +158,7 @@ describe("removing a tenant's account", () => {
   it("disables it first (its open connections closed), then deletes it from every resolver; pushed again, it works again", async () => {
     const t = R.tenants.get("initech")!;
     const p = hub.pushes.find((x) => x.tenant === "initech")!;
-    const live = await client(t.collectors[0]!.text, 1, "_INBOX_EDGE");
+    const live = await client(t.reader!.text, 1, "_INBOX_PLATFORM");
     const closed = live.closed();
     await cluster.remove(p);
     await closed;
@@ -161,9 +166,9 @@ describe("removing a tenant's account", () => {
     const [held, lists] = await withPusher(target, p.inputs.pusher, async (nc) => [await lookupAccount(nc, p.inputs.account, { ...target, timeoutMs: 1_000 }), await listAccounts(nc, target)] as const);
     expect(held).toEqual([]);
     for (const list of lists) expect(list).not.toContain(p.inputs.account);
-    for (const i of cluster.servers.keys()) await expect(client(t.collectors[0]!.text, i, "_INBOX_EDGE")).rejects.toThrow();
+    for (const i of cluster.servers.keys()) await expect(client(t.reader!.text, i, "_INBOX_PLATFORM")).rejects.toThrow();
     await cluster.push(p);
-    await (await client(t.collectors[0]!.text, 2, "_INBOX_EDGE")).flush();
+    await (await client(t.reader!.text, 2, "_INBOX_PLATFORM")).flush();
     console.log(`hub: initech removed (disabling JWT, then deleted on ${lists.length} resolvers; its open connection closed), pushed back and connecting again`);
   });
 });

@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { connect, credsAuthenticator, type JetStreamManager, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTlsPushedHub, type TlsPushedHub } from "../support/pushed-hub-tls";
-import { inClusterCollector, keepLocalStreams, startInClusterLeaf, type EdgeLeaf } from "../support/edge-leaf";
+import { connectStreamsUser, inClusterCollector, keepLocalStreams, startInClusterLeaf, type EdgeLeaf } from "../support/edge-leaf";
 import { EXAMPLE_TENANTS, addStream, credsParts, eventually, expectedNats, jwtClaims, loadRendered, sleep, streamConfigOf, type Creds, type Rendered } from "../support/rendered";
 import { renderSync } from "../support/render";
 
@@ -110,17 +110,9 @@ describe("a hub server lost while a tenant's edge publishes", () => {
     leaf = await startInClusterLeaf(R, TENANT, cluster.servers[attached]!.leafPort);
     await keepLocalStreams(leaf);
     const collector = await inClusterCollector(R, TENANT, COLLECTOR, leaf);
-    const leafJsm = await (async () => {
-      const nc = await connect({
-        servers: leaf.server.url,
-        authenticator: credsAuthenticator(te.encode(leaf.streamsUser.creds)),
-        tls: { ca: [leaf.streamsUser.tls.ca, leaf.rootCa], cert: leaf.streamsUser.tls.cert, key: leaf.streamsUser.tls.key, servername: "nats-leaf" } as never,
-        reconnect: false,
-        timeout: 3_000,
-      });
-      open.push(nc);
-      return nc.jetstreamManager({ checkAPI: false });
-    })();
+    const leafNc = await connectStreamsUser(leaf);
+    open.push(leafNc);
+    const leafJsm = await leafNc.jetstreamManager({ checkAPI: false });
 
     let collectorDisconnects = 0;
     void (async () => {

@@ -56,8 +56,9 @@ function tenantsVariant(name: string, change: (slug: string, doc: Record<string,
 const withStatus = (slug: string, status: string) => (s: string, doc: Record<string, any>) => (s === slug ? { ...doc, status } : doc);
 const withoutFile = (slug: string) => (s: string, doc: Record<string, any>) => (s === slug ? undefined : doc);
 const activeUmbrella = withStatus("umbrella", "active");
+// Basic's ceiling is "schema": a database of its own comes with the move to pro, whose ceiling allows it.
 const movedUmbrella = (moving: boolean) => (s: string, doc: Record<string, any>) =>
-  s === "umbrella" ? { ...doc, overrides: { ...doc.overrides, database: { isolation: "database" } }, ...(moving ? { database: { moveFrom: "schema" } } : {}) } : doc;
+  s === "umbrella" ? { ...doc, plan: "pro", overrides: { ...doc.overrides, database: { isolation: "database" } }, ...(moving ? { database: { moveFrom: "schema" } } : {}) } : doc;
 
 function declared(out: string): DeclaredResource[] {
   return parse(readFileSync(path.join(out, "resources.yaml"), "utf8")) as DeclaredResource[];

@@ -72,12 +72,9 @@ export async function startSiteLeaf(r: Rendered, prefix: string, run: DockerRun,
   return { server, root: prefix, definitions, rootCa: rootCaPem(r), streamsUser: { creds: streams.readFile(e.NATS_CREDS!)!, tls: { ca: streams.readFile(e.NATS_CA!)!, cert: streams.readFile(e.NATS_CERT!)!, key: streams.readFile(e.NATS_KEY!)! } } };
 }
 
-/**
- * What the container beside the leaf does with the nats CLI: each definition added, or brought
- * to it, with the streams user (nats.js stands in for the CLI: the same JetStream API requests).
- */
-export async function keepLocalStreams(leaf: EdgeLeaf): Promise<string[]> {
-  const nc = await connect({
+/** A connection of the location's streams user to its leaf, as the container beside the leaf makes it. */
+export function connectStreamsUser(leaf: EdgeLeaf) {
+  return connect({
     servers: leaf.server.url,
     authenticator: credsAuthenticator(te.encode(leaf.streamsUser.creds)),
     // OpenSSL (Node) anchors only at a self-signed certificate: the root is added to the tenant CA.
@@ -85,6 +82,14 @@ export async function keepLocalStreams(leaf: EdgeLeaf): Promise<string[]> {
     reconnect: false,
     timeout: 3_000,
   });
+}
+
+/**
+ * What the container beside the leaf does with the nats CLI: each definition added, or brought
+ * to it, with the streams user (nats.js stands in for the CLI: the same JetStream API requests).
+ */
+export async function keepLocalStreams(leaf: EdgeLeaf): Promise<string[]> {
+  const nc = await connectStreamsUser(leaf);
   try {
     const jsm = await nc.jetstreamManager({ checkAPI: false });
     const made: string[] = [];
