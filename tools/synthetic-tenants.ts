@@ -27,6 +27,9 @@ export function syntheticTenant(i: number): Record<string, unknown> {
     status: "active",
     access: { admins: [`${slug}:admins`], viewers: [`${slug}:viewers`] },
     ...(orgCount > 0 ? { organizations } : {}),
+    // basic's 8Gi of ephemeral-storage limits, after an edge, leaves three or four namespaces less
+    // than the plan's 2Gi container maximum: such a tenant lowers it (as the validation says to).
+    ...(plan === "basic" && orgCount >= 2 ? { overrides: { kubernetes: { limitRange: { max: { "ephemeral-storage": "1Gi" } } } } } : {}),
     collectors,
   };
 }
