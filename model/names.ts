@@ -113,14 +113,20 @@ export const NAMESPACE_OBJECTS = {
 
 /** NetworkPolicy names. */
 export const POLICY_NAMES = {
+  /**
+   * The policy that selects every pod of a tenant namespace for ingress and egress (so nothing is
+   * allowed that no rule allows), with what every pod there may do: in a root or organization
+   * namespace the namespace itself, the tenant's namespaces it shares with, and DNS; in the edge, DNS.
+   * One policy, not a default deny plus allows: the rules of policies that select the same pods add
+   * up (Kubernetes' documented semantics), so one policy with every rule is the same isolation.
+   */
+  isolation: "tenant-isolation",
+  /** The edge's leaf node: from its collectors, to the hub's leaf port. */
+  leaf: "nats-leaf",
+  /** One edge collector: its ingest ports from outside the pod network, and out to the leaf only. */
+  collector: (workload: string) => `collector-${workload}`,
+  /** The platform namespace's default deny (no rules: its allows are the policies below). */
   defaultDeny: "default-deny",
-  allowTenant: "allow-tenant",
-  allowPlatformEgress: "allow-platform-egress",
-  allowDns: "allow-dns",
-  collectorsToLeaf: "collectors-to-leaf",
-  leafFromCollectors: "leaf-from-collectors",
-  leafToHub: "leaf-to-hub",
-  ingest: (workload: string) => `ingest-${workload}`,
   hubIngress: "nats-hub-ingress",
   /** The platform namespace: its pods with each other; and out to DNS and the API server. */
   allowPlatform: "allow-platform",

@@ -73,7 +73,7 @@ export const tenantNamespacePodSecurity: ResourceValidationPolicy = {
 
 export const tenantNamespaceDefaultDeny: StackValidationPolicy = {
   name: "tenant-namespace-default-deny",
-  description: "Every tenant namespace has NetworkPolicy 'default-deny': all pods, Ingress and Egress, no rules.",
+  description: "Every tenant namespace has NetworkPolicy 'tenant-isolation': all pods, Ingress and Egress (a default deny), admitting only pods of the tenant's own namespaces.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {

@@ -62,16 +62,16 @@ const HUB_PODS = { "app.kubernetes.io/name": "nats" };
 const namespace = (name: string, labels: Record<string, string>) => k8s("v1", "Namespace", { metadata: { name, labels } });
 const networkPolicy = (ns: string, name: string, spec: Record<string, unknown>) => k8s("networking.k8s.io/v1", "NetworkPolicy", { metadata: { name, namespace: ns }, spec });
 
-/** The three policies the program gives every tenant namespace (lib/network-policies.ts). */
+/** The policy the program gives every tenant namespace (plan/network.ts): isolation, with its peers, DNS (and here the hub). */
 function tenantPolicies(ns: string, peers: string[]): StackResource[] {
   const allPeers = [{ podSelector: {} }, ...(peers.length ? [{ namespaceSelector: byName(...peers) }] : [])];
   return [
-    networkPolicy(ns, "default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-    networkPolicy(ns, "allow-tenant", { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: allPeers }], egress: [{ to: allPeers }] }),
-    networkPolicy(ns, "allow-platform-egress", {
+    networkPolicy(ns, "tenant-isolation", {
       podSelector: {},
-      policyTypes: ["Egress"],
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: allPeers }],
       egress: [
+        { to: allPeers },
         { to: [{ namespaceSelector: byName("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
         { to: [{ namespaceSelector: byName("platform"), podSelector: { matchLabels: HUB_PODS } }], ports: [{ protocol: "TCP", port: 4222 }, { protocol: "TCP", port: 7422 }] },
       ],
@@ -370,26 +370,39 @@ describe("tenant-namespace-pod-security", () => {
 });
 
 describe("tenant-namespace-default-deny", () => {
-  it("passes when every tenant namespace has its default deny", async () => {
+  it("passes when every tenant namespace has its isolation policy", async () => {
     const run = await expectClean(tenantNamespaceDefaultDeny);
-    expect(run.inspected).toMatchObject({ tenantNamespaces: 3, NetworkPolicy: 10 });
+    expect(run.inspected).toMatchObject({ tenantNamespaces: 3, NetworkPolicy: 4 });
   });
 
-  it("refuses a tenant namespace without default-deny (the one of the same-prefix tenant too)", async () => {
-    const stack = mutate((s) => s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-a-b", "default-deny")), 1));
+  it("refuses a tenant namespace without tenant-isolation (the one of the same-prefix tenant too)", async () => {
+    const stack = mutate((s) => s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-a-b", "tenant-isolation")), 1));
     await expectViolations(tenantNamespaceDefaultDeny, stack, [
-      { urnOf: find(stack, "Namespace", undefined, "tenant-a-b"), says: ["Namespace tenant-a-b", 'tenant "a-b"', 'has no NetworkPolicy "default-deny"', "isolate all its pods for ingress and egress"] },
+      { urnOf: find(stack, "Namespace", undefined, "tenant-a-b"), says: ["Namespace tenant-a-b", 'tenant "a-b"', 'has no NetworkPolicy "tenant-isolation"', "isolate all its pods for ingress and egress"] },
     ]);
   });
 
-  it("refuses a default-deny that selects some pods, covers one direction or has a rule", async () => {
+  it("refuses an isolation policy that selects some pods, covers one direction or has a rule without peers", async () => {
     const stack = mutate((s) => {
-      find(s, "NetworkPolicy", "tenant-a", "default-deny").props.spec = { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Ingress"] };
-      find(s, "NetworkPolicy", "tenant-a-org-x", "default-deny").props.spec = { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}] };
+      find(s, "NetworkPolicy", "tenant-a", "tenant-isolation").props.spec = { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Ingress"] };
+      find(s, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation").props.spec = { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}] };
     });
     await expectViolations(tenantNamespaceDefaultDeny, stack, [
-      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "default-deny"), says: ["NetworkPolicy tenant-a/default-deny is not a default deny", "podSelector must be {}", "policyTypes must be [Ingress, Egress]"] },
-      { urnOf: find(stack, "NetworkPolicy", "tenant-a-org-x", "default-deny"), says: ["NetworkPolicy tenant-a-org-x/default-deny", "must have no ingress rules"] },
+      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "tenant-isolation"), says: ["NetworkPolicy tenant-a/tenant-isolation does not isolate its namespace", "podSelector must be {}", "policyTypes must be [Ingress, Egress]"] },
+      { urnOf: find(stack, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation"), says: ["NetworkPolicy tenant-a-org-x/tenant-isolation", "ingress[0] has no from peers"] },
+    ]);
+  });
+
+  it("refuses an isolation policy admitting addresses, another tenant's namespace, or namespaces by other labels", async () => {
+    const stack = mutate((s) => {
+      const ingress = find(s, "NetworkPolicy", "tenant-a", "tenant-isolation").props.spec.ingress;
+      ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } }); // from[2]
+      ingress[0].from.push({ namespaceSelector: byName("tenant-a-org-x", "tenant-a-b") }); // from[3]
+      ingress[0].from.push({ namespaceSelector: { matchLabels: { [T]: "a" } } }); // from[4]
+    });
+    const np = find(stack, "NetworkPolicy", "tenant-a", "tenant-isolation");
+    await expectViolations(tenantNamespaceDefaultDeny, stack, [
+      { urnOf: np, says: ["ingress[0].from[2] admits addresses", 'ingress[0].from[3] admits namespace(s) tenant-a-b, not of tenant "a"', "ingress[0].from[4] does not name its namespaces", "admit into all of them only pods of its own tenant"] },
     ]);
   });
 });
@@ -397,23 +410,23 @@ describe("tenant-namespace-default-deny", () => {
 describe("network-policy-no-empty-namespace-selector", () => {
   it("passes named selectors (and the hub's tenant-label selector)", async () => {
     const run = await expectClean(networkPolicyNoEmptyNamespaceSelector);
-    expect(run.inspected.NetworkPolicy).toBe(10);
+    expect(run.inspected.NetworkPolicy).toBe(4);
   });
 
   it("refuses namespaceSelector {} and { matchLabels: {} } in any namespace, the platform's included", async () => {
     const stack = mutate((s) => {
-      find(s, "NetworkPolicy", "tenant-a", "allow-tenant").props.spec.ingress[0].from.push({ namespaceSelector: {} });
+      find(s, "NetworkPolicy", "tenant-a", "tenant-isolation").props.spec.ingress[0].from.push({ namespaceSelector: {} });
       find(s, "NetworkPolicy", "platform", "nats-hub-ingress").props.spec.ingress[1].from[0] = { namespaceSelector: { matchLabels: {} }, podSelector: {} };
     });
     await expectViolations(networkPolicyNoEmptyNamespaceSelector, stack, [
-      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "allow-tenant"), says: ["NetworkPolicy tenant-a/allow-tenant", "ingress[0].from[2]", "empty namespaceSelector", "selects every namespace"] },
+      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "tenant-isolation"), says: ["NetworkPolicy tenant-a/tenant-isolation", "ingress[0].from[2]", "empty namespaceSelector", "selects every namespace"] },
       { urnOf: find(stack, "NetworkPolicy", "platform", "nats-hub-ingress"), says: ["NetworkPolicy platform/nats-hub-ingress", "ingress[1].from[0]", "empty namespaceSelector"] },
     ]);
   });
 });
 
 describe("network-policy-no-cross-tenant-peers", () => {
-  const allowTenant = (s: StackResource[]) => find(s, "NetworkPolicy", "tenant-a", "allow-tenant");
+  const allowTenant = (s: StackResource[]) => find(s, "NetworkPolicy", "tenant-a", "tenant-isolation");
 
   it("passes own-tenant peers, DNS and hub egress, ipBlocks, and an own-tenant label selector", async () => {
     const stack = mutate((s) => {
@@ -421,13 +434,13 @@ describe("network-policy-no-cross-tenant-peers", () => {
       allowTenant(s).props.spec.egress[0].to.push({ namespaceSelector: { matchLabels: { [T]: "a", "tenancy.serviceradar.io/namespace-role": "org" } } });
     });
     const run = await expectClean(networkPolicyNoCrossTenantPeers, stack);
-    expect(run.inspected).toMatchObject({ tenantNetworkPolicies: 9, namespaceSelectorPeers: 11 });
+    expect(run.inspected).toMatchObject({ tenantNetworkPolicies: 3, namespaceSelectorPeers: 11 });
   });
 
   it("refuses a peer naming the namespace of tenant a-b from tenant a (same name prefix, other tenant)", async () => {
     const stack = mutate((s) => (allowTenant(s).props.spec.egress[0].to[1] = { namespaceSelector: byName("tenant-a-org-x", "tenant-a-b") }));
     await expectViolations(networkPolicyNoCrossTenantPeers, stack, [
-      { urnOf: allowTenant(stack), says: ["NetworkPolicy tenant-a/allow-tenant", "egress[0].to[1]", 'selects namespace tenant-a-b of tenant "a-b"', 'only namespaces of its own tenant ("a")'] },
+      { urnOf: allowTenant(stack), says: ["NetworkPolicy tenant-a/tenant-isolation", "egress[0].to[1]", 'selects namespace tenant-a-b of tenant "a-b"', 'only namespaces of its own tenant ("a")'] },
     ]);
   });
 
@@ -456,29 +469,29 @@ describe("network-policy-no-cross-tenant-peers", () => {
 
   it("refuses non-tenant namespaces beyond egress to selected pods on listed ports", async () => {
     const stack = mutate((s) => {
-      const egress = find(s, "NetworkPolicy", "tenant-a-b", "allow-platform-egress").props.spec.egress;
-      delete egress[1].ports; // hub egress on every port
-      delete egress[0].to[0].podSelector; // every pod of kube-system
+      const egress = find(s, "NetworkPolicy", "tenant-a-b", "tenant-isolation").props.spec.egress;
+      delete egress[2].ports; // hub egress on every port
+      delete egress[1].to[0].podSelector; // every pod of kube-system
       allowTenant(s).props.spec.ingress[0].from.push({ namespaceSelector: byName("platform"), podSelector: { matchLabels: HUB_PODS } }); // ingress from the platform
     });
-    const egress = find(stack, "NetworkPolicy", "tenant-a-b", "allow-platform-egress");
+    const egress = find(stack, "NetworkPolicy", "tenant-a-b", "tenant-isolation");
     await expectViolations(networkPolicyNoCrossTenantPeers, stack, [
-      { urnOf: egress, says: ["NetworkPolicy tenant-a-b/allow-platform-egress", "egress[0].to[0]", "non-tenant namespace(s) kube-system", "without a podSelector"] },
-      { urnOf: egress, says: ["egress[1].to[0]", "non-tenant namespace(s) platform", "on every port"] },
+      { urnOf: egress, says: ["NetworkPolicy tenant-a-b/tenant-isolation", "egress[1].to[0]", "non-tenant namespace(s) kube-system", "without a podSelector"] },
+      { urnOf: egress, says: ["egress[2].to[0]", "non-tenant namespace(s) platform", "on every port"] },
       { urnOf: allowTenant(stack), says: ["ingress[0].from[2]", "non-tenant namespace(s) platform", "this is ingress"] },
     ]);
   });
 
   it("refuses rules without peers (they admit every tenant's pods) and names outside the stack that look like tenants'", async () => {
     const stack = mutate((s) => {
-      const spec = find(s, "NetworkPolicy", "tenant-a-org-x", "allow-tenant").props.spec;
+      const spec = find(s, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation").props.spec;
       spec.ingress.push({ ports: [{ protocol: "TCP", port: 8080 }] });
       spec.egress.push({ to: [{ namespaceSelector: byName("tenant-other-shard"), podSelector: { matchLabels: { app: "x" } } }], ports: [{ port: 443 }] });
     });
-    const np = find(stack, "NetworkPolicy", "tenant-a-org-x", "allow-tenant");
+    const np = find(stack, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation");
     await expectViolations(networkPolicyNoCrossTenantPeers, stack, [
-      { urnOf: np, says: ["NetworkPolicy tenant-a-org-x/allow-tenant", "ingress[1] has no from peers", "every other tenant's pods included"] },
-      { urnOf: np, says: ["egress[1].to[0]", "tenant-other-shard, which this stack does not declare"] },
+      { urnOf: np, says: ["NetworkPolicy tenant-a-org-x/tenant-isolation", "ingress[1] has no from peers", "every other tenant's pods included"] },
+      { urnOf: np, says: ["egress[3].to[0]", "tenant-other-shard, which this stack does not declare"] },
     ]);
   });
 });

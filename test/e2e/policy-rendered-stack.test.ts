@@ -160,7 +160,7 @@ describe("the rendered example stack passes the pack", () => {
   it("is a real stack: the four example tenants with namespaces, policies, creds and CAs", () => {
     expect(census.tenants).toBe(4);
     expect(census.tenantNamespaces.length).toBeGreaterThanOrEqual(10);
-    expect(census.networkPolicies).toBeGreaterThanOrEqual(3 * census.tenantNamespaces.length);
+    expect(census.networkPolicies).toBeGreaterThanOrEqual(census.tenantNamespaces.length);
     expect(census.credsSecrets).toBeGreaterThanOrEqual(4 * 4);
     expect(census.caCertificates).toBe(2 + census.tenants);
     expect(census.accountPushes).toBe(census.tenants);
@@ -226,35 +226,42 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     });
   });
 
-  it("a tenant namespace without its default deny", async () => {
+  it("a tenant namespace without its isolation policy (its default deny)", async () => {
     const s = cloneStack(stack);
-    s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-globex-org-emea", "default-deny")), 1);
+    s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-globex-org-emea", "tenant-isolation")), 1);
     await expectOnly(s, {
-      "tenant-namespace-default-deny": [{ on: find(s, "Namespace", undefined, "tenant-globex-org-emea"), says: ["Namespace tenant-globex-org-emea", 'tenant "globex"', 'no NetworkPolicy "default-deny"'] }],
+      "tenant-namespace-default-deny": [{ on: find(s, "Namespace", undefined, "tenant-globex-org-emea"), says: ["Namespace tenant-globex-org-emea", 'tenant "globex"', 'no NetworkPolicy "tenant-isolation"'] }],
     });
   });
 
-  it("a default deny that lets ingress in", async () => {
+  it("an isolation policy that lets addresses in, or covers one direction", async () => {
     const s = cloneStack(stack);
-    find(s, "NetworkPolicy", "tenant-initech", "default-deny").props.spec.ingress = [{ from: [{ podSelector: {} }] }];
-    await expectOnly(s, { "tenant-namespace-default-deny": [{ on: find(s, "NetworkPolicy", "tenant-initech", "default-deny"), says: ["must have no ingress rules"] }] });
+    find(s, "NetworkPolicy", "tenant-initech", "tenant-isolation").props.spec.ingress.push({ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }] });
+    find(s, "NetworkPolicy", "tenant-globex-edge", "tenant-isolation").props.spec.policyTypes = ["Egress"];
+    await expectOnly(s, {
+      "tenant-namespace-default-deny": [
+        { on: find(s, "NetworkPolicy", "tenant-initech", "tenant-isolation"), says: ["ingress[1].from[0] admits addresses"] },
+        { on: find(s, "NetworkPolicy", "tenant-globex-edge", "tenant-isolation"), says: ["policyTypes must be [Ingress, Egress]"] },
+      ],
+    });
   });
 
   it("an empty namespaceSelector", async () => {
     const s = cloneStack(stack);
-    const np = find(s, "NetworkPolicy", "tenant-initech", "allow-tenant");
+    const np = find(s, "NetworkPolicy", "tenant-initech", "tenant-isolation");
     np.props.spec.ingress[0].from.push({ namespaceSelector: {} });
     await expectOnly(s, {
-      "network-policy-no-empty-namespace-selector": [{ on: np, says: ["NetworkPolicy tenant-initech/allow-tenant", "ingress[0].from[1]", "empty namespaceSelector"] }],
+      "network-policy-no-empty-namespace-selector": [{ on: np, says: ["NetworkPolicy tenant-initech/tenant-isolation", "ingress[0].from[1]", "empty namespaceSelector"] }],
       "network-policy-no-cross-tenant-peers": [{ on: np, says: ["ingress[0].from[1]", "selects every namespace"] }],
+      "tenant-namespace-default-deny": [{ on: np, says: ["ingress[0].from[1] does not name its namespaces"] }],
     });
   });
 
   it("a peer naming another tenant's namespace", async () => {
     const s = cloneStack(stack);
-    const np = find(s, "NetworkPolicy", "tenant-acme-corp", "allow-tenant");
+    const np = find(s, "NetworkPolicy", "tenant-acme-corp", "tenant-isolation");
     np.props.spec.egress[0].to.push({ namespaceSelector: byName("tenant-globex") });
-    await expectOnly(s, { "network-policy-no-cross-tenant-peers": [{ on: np, says: ["NetworkPolicy tenant-acme-corp/allow-tenant", 'selects namespace tenant-globex of tenant "globex"', '("acme-corp")'] }] });
+    await expectOnly(s, { "network-policy-no-cross-tenant-peers": [{ on: np, says: ["NetworkPolicy tenant-acme-corp/tenant-isolation", 'selects namespace tenant-globex of tenant "globex"', '("acme-corp")'] }] });
   });
 
   it("a tenant namespace without Pod Security enforce, or without a quota", async () => {
@@ -474,12 +481,12 @@ describe("the pack as the Pulumi CLI runs it (policy/index.ts serving the analyz
 
   it("a break is a mandatory diagnostic naming the policy, the resource and the rule", async () => {
     const s = cloneStack(stack);
-    s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-acme-corp-org-secops", "default-deny")), 1);
+    s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-acme-corp-org-secops", "tenant-isolation")), 1);
     const ns = find(s, "Namespace", undefined, "tenant-acme-corp-org-secops");
     const diagnostics = await server.analyzeStack(s);
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({ policyName: "tenant-namespace-default-deny", policyPackName: "tenancy-isolation", enforcementLevel: "mandatory", urn: ns.urn });
-    expect(diagnostics[0].message).toContain('Namespace tenant-acme-corp-org-secops (tenant "acme-corp") has no NetworkPolicy "default-deny"');
+    expect(diagnostics[0].message).toContain('Namespace tenant-acme-corp-org-secops (tenant "acme-corp") has no NetworkPolicy "tenant-isolation"');
 
     const copy = tenantCaSecret(cloneStack(stack), "acme-corp", "default");
     const perResource = await server.analyze(copy);

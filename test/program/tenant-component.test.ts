@@ -53,7 +53,9 @@ describe("Tenant component over the example tenants", () => {
     const tenantNamespaces = ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).filter((n) => n.startsWith("tenant-") && !n.endsWith("-edge"));
     expect(tenantNamespaces).toHaveLength(10);
     for (const ns of tenantNamespaces) {
-      expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+      // Changed by the resource diet: one policy (every pod isolated, plus its peers and DNS) instead
+      // of default-deny, allow-tenant and allow-platform-egress; the reachability matrix is the same.
+      expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["tenant-isolation"]);
       expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // initech has no viewers; umbrella is suspended: the platform's suspender may delete its pods.
@@ -63,12 +65,12 @@ describe("Tenant component over the example tenants", () => {
     }
   });
 
-  it("gives each edge namespace default-deny, DNS, collector → leaf, leaf → hub and one ingest policy per collector; read-only roles", () => {
+  it("gives each edge namespace an isolation policy (DNS), one for the leaf (collectors in, hub out) and one per collector (ingest in, leaf out); read-only roles", () => {
     const edges = ofKind(render.manifests, "Namespace").filter((n) => n.metadata.labels?.["tenancy.serviceradar.io/namespace-role"] === "edge");
     expect(edges.map((n) => n.metadata.name).sort()).toEqual(["tenant-acme-corp-edge", "tenant-globex-edge", "tenant-initech-edge", "tenant-umbrella-edge"]);
-    const fixed = ["allow-dns", "collectors-to-leaf", "default-deny", "leaf-from-collectors", "leaf-to-hub"];
-    expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "ingest-flowgger-hq", "ingest-otel-dc-east", "ingest-trapd-hq"].sort());
-    expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "ingest-flowgger-office"].sort());
+    const fixed = ["nats-leaf", "tenant-isolation"];
+    expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "collector-flowgger-hq", "collector-otel-dc-east", "collector-trapd-hq"].sort());
+    expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "collector-flowgger-office"].sort());
     for (const ns of edges.map((n) => n.metadata.name)) {
       expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
@@ -82,7 +84,7 @@ describe("Tenant component over the example tenants", () => {
 
   it("lets organizations talk to the root, and to each other only where the file says they share", () => {
     const peersOf = (ns: string) => {
-      const policy = ofKind(render.manifests, "NetworkPolicy").find((p) => p.metadata.namespace === ns && p.metadata.name === "allow-tenant")!;
+      const policy = ofKind(render.manifests, "NetworkPolicy").find((p) => p.metadata.namespace === ns && p.metadata.name === "tenant-isolation")!;
       const selector = policy.spec.ingress[0].from[1]?.namespaceSelector;
       expect(policy.spec.egress[0].to).toEqual(policy.spec.ingress[0].from);
       return selector?.matchExpressions?.[0].values ?? (selector ? [selector.matchLabels["kubernetes.io/metadata.name"]] : []);
@@ -169,7 +171,7 @@ describe("Tenant component over the example tenants", () => {
     const keys = Object.keys(ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === "tenant-initech" && q.metadata.name === "tenant-quota")!.spec.hard).sort();
     expect(keys.length).toBeGreaterThanOrEqual(30);
     for (const q of quotas) expect(q.spec.hard, q.metadata.namespace).toEqual(Object.fromEntries(keys.map((k) => [k, "0"])));
-    expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+    expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["tenant-isolation"]);
     // Its edge keeps every object, scaled to zero.
     const deployments = ofKind(render.manifests, "Deployment").filter((d) => d.metadata.namespace === "tenant-umbrella-edge");
     expect(deployments.map((d) => [d.metadata.name, d.spec.replicas])).toEqual([["nats-leaf", 0], ["trapd-campus", 0]]);

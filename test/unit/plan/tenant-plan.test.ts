@@ -108,7 +108,7 @@ describe("a tenant's plan is joined", () => {
     for (const ns of acme.namespaces) {
       const names = ns.networkPolicies.map((p) => p.name);
       if (ns.role === "edge") expect(names).toEqual(acme.edge!.networkPolicies.map((p) => p.name));
-      else expect(names).toEqual(["default-deny", "allow-tenant", "allow-platform-egress"]);
+      else expect(names).toEqual(["tenant-isolation"]);
     }
   });
 });
@@ -126,7 +126,7 @@ describe("names", () => {
       `Secret ${platform.pki.hubTlsSecret.logicalName}`,
       `ConfigMap ${hub.accountsConfigMap.logicalName}`,
     ];
-    expect(all.length).toBeGreaterThan(250);
+    expect(all.length).toBeGreaterThan(150);
     expect(new Set(all).size).toBe(all.length);
   });
 
@@ -182,7 +182,7 @@ describe("lifecycle states", () => {
     expect(globex.nats.revokedUserIds).toEqual(["collector-netflow-emea-core", "collector-flowgger-apac-edge", "leaf"]);
     expect(globex.namespaces.some((n) => n.protect) || globex.streams.streams.some((s) => s.protect) || globex.nats.accountKey.protect).toBe(false);
     // Its edge namespace stays (empty but for its fixed policies) until the collectors leave the file.
-    expect(globex.edge!.networkPolicies.map((p) => p.name)).toEqual(["default-deny", "allow-dns", "collectors-to-leaf", "leaf-from-collectors", "leaf-to-hub"]);
+    expect(globex.edge!.networkPolicies.map((p) => p.name)).toEqual(["tenant-isolation", "nats-leaf"]);
   });
 
   it("credentials rotation: a new generation of user keys, issued later, everything earlier revoked", () => {
