@@ -105,11 +105,18 @@ export const NAMESPACE_OBJECTS = {
   /** The scoped quota that admits no pod of a priority class outside the plan's. */
   priorityQuota: "tenant-unlisted-priority-classes",
   limitRange: "tenant-limits",
-  /** Role and RoleBinding of an access level. */
-  access: (level: "admin" | "viewer") => `tenant-${level}`,
+  /**
+   * The RoleBinding of an access level, named after the platform's ClusterRole it binds
+   * (TENANT_CLUSTER_ROLES): the ClusterRole is declared once per stack, and grants only where a
+   * tenant namespace's RoleBinding binds it.
+   */
+  access: (level: "admin" | "viewer") => TENANT_CLUSTER_ROLES[level],
   /** Role and RoleBinding that let the platform's suspender stop a suspended tenant's pods. */
   suspender: "tenancy-suspender",
 } as const;
+
+/** The ClusterRoles of the tenants' access levels, declared once by the platform, bound only by RoleBindings in tenant namespaces. */
+export const TENANT_CLUSTER_ROLES = { admin: "tenancy-tenant-admin", viewer: "tenancy-tenant-viewer" } as const;
 
 /** NetworkPolicy names. */
 export const POLICY_NAMES = {
@@ -352,7 +359,6 @@ export const namespaceResourceNames = (namespace: string) => ({
   quota: `${namespace}-quota`,
   priorityQuota: `${namespace}-quota-priority-classes`,
   limitRange: `${namespace}-limits`,
-  role: (level: string) => `${namespace}-${level}-role`,
   suspenderRole: `${namespace}-suspender-role`,
   suspenderBinding: `${namespace}-suspender-binding`,
   roleBinding: (level: string) => `${namespace}-${level}-binding`,
@@ -369,6 +375,7 @@ export const platformResourceNames = (platform: string) => ({
   hubIngressPolicy: `${platform}-${POLICY_NAMES.hubIngress}`,
   networkPolicy: (policy: string) => `${platform}-${policy}`,
   suspender: `${platform}-${SUSPENDER_SERVICE_ACCOUNT}`,
+  tenantClusterRole: (level: "admin" | "viewer") => `${platform}-${TENANT_CLUSTER_ROLES[level]}`,
   rootCaKey: (generation: string) => `${platform}-root-ca-key${generation}`,
   rootCa: (generation: string) => `${platform}-root-ca${generation}`,
   rootCaConfigMap: `${platform}-${ROOT_CA_CONFIGMAP}`,

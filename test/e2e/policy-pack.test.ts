@@ -26,6 +26,8 @@ import {
   tenantNamespaceDefaultDeny,
   tenantNamespacePodSecurity,
   tenantNamespaceQuotaAndLimits,
+  tenantNamespaceQuotaKeys,
+  tenantRolesAllowList,
   tenantSecretsInTenantNamespaces,
 } from "../../policy/policies";
 import { accountName } from "../../model/names";
@@ -545,11 +547,60 @@ describe("no-cluster-rbac-for-tenants", () => {
     ]);
   });
 
-  it("refuses a tenant RoleBinding to a ClusterRole (aggregation can widen it)", async () => {
+  it("refuses a tenant RoleBinding to a ClusterRole the stack does not declare (the built-in admin may write NetworkPolicies)", async () => {
     const stack = mutate((s) => (find(s, "RoleBinding", "tenant-a", "tenant-admin").props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" }));
     await expectViolations(noClusterRbacForTenants, stack, [
-      { urnOf: find(stack, "RoleBinding", "tenant-a", "tenant-admin"), says: ["RoleBinding tenant-a/tenant-admin binds ClusterRole admin", 'tenant "a"', "must bind a Role of their namespace"] },
+      { urnOf: find(stack, "RoleBinding", "tenant-a", "tenant-admin"), says: ["RoleBinding tenant-a/tenant-admin binds ClusterRole admin", 'tenant "a"', "which this stack does not declare"] },
     ]);
+  });
+
+  /** The platform's shared access level, bound by tenant a's and a-b's RoleBindings. */
+  const shared = (extra: Record<string, unknown> = {}, labels: Record<string, string> = {}) =>
+    k8s("rbac.authorization.k8s.io/v1", "ClusterRole", { metadata: { name: "tenancy-tenant-admin", labels }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }], ...extra });
+  const bindShared = (s: StackResource[]) => {
+    for (const ns of ["tenant-a", "tenant-a-b"]) find(s, "RoleBinding", ns, "tenant-admin").props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" };
+  };
+
+  it("passes tenant RoleBindings to a ClusterRole the stack declares, without aggregation, that no ClusterRoleBinding binds", async () => {
+    await expectClean(noClusterRbacForTenants, mutate((s) => (bindShared(s), s.push(shared()))));
+  });
+
+  it("refuses such a ClusterRole with an aggregationRule, feeding an aggregated role, or bound cluster-wide", async () => {
+    const role = shared({ aggregationRule: { clusterRoleSelectors: [{ matchLabels: { extra: "true" } }] } }, { "rbac.authorization.k8s.io/aggregate-to-view": "true" });
+    const binding = k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", { metadata: { name: "oops" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" }, subjects: [{ kind: "Group", name: "platform:sre" }] });
+    const stack = mutate((s) => (bindShared(s), s.push(role, binding)));
+    await expectViolations(noClusterRbacForTenants, stack, [
+      { urnOf: role, says: ["ClusterRole tenancy-tenant-admin", 'bound in tenant "a", "a-b"', "has an aggregationRule"] },
+      { urnOf: role, says: ["carries rbac.authorization.k8s.io/aggregate-to-view", "aggregated ClusterRole"] },
+      { urnOf: binding, says: ["ClusterRoleBinding oops binds ClusterRole tenancy-tenant-admin, which tenant namespaces bind"] },
+    ]);
+  });
+});
+
+describe("tenant-roles-allow-list and tenant-namespace-quota-keys over ClusterRoles bound in tenant namespaces", () => {
+  const bound = (rules: Record<string, unknown>[]) => (s: StackResource[]) => {
+    s.push(k8s("rbac.authorization.k8s.io/v1", "ClusterRole", { metadata: { name: "tenancy-tenant-admin" }, rules }));
+    find(s, "RoleBinding", "tenant-a-b", "tenant-admin").props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" };
+  };
+
+  it("checks a bound ClusterRole's rules as a Role's: no '*', no escalation, no write on isolation objects", async () => {
+    const stack = mutate(bound([{ apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "delete"] }, { apiGroups: ["*"], resources: ["pods"], verbs: ["bind"] }]));
+    const role = find(stack, "ClusterRole", undefined, "tenancy-tenant-admin");
+    await expectViolations(tenantRolesAllowList, stack, [
+      { urnOf: role, says: ['ClusterRole tenancy-tenant-admin (bound in the namespaces of tenant "a-b"): rules[0] may delete networkpolicies.networking.k8s.io'] },
+      { urnOf: role, says: ["rules[1].apiGroups has \"*\""] },
+      { urnOf: role, says: ['rules[1] grants "bind"'] },
+    ]);
+  });
+
+  it("requires a quota on every kind a bound ClusterRole lets the tenant create", async () => {
+    // The fixture's quotas are minimal (compute keys missing everywhere): compare with the unbound stack.
+    const before = (await violations(tenantNamespaceQuotaKeys, mutate(() => undefined))).map((v) => v.message);
+    expect(before.some((m) => m.includes("statefulsets"))).toBe(false);
+    const stack = mutate(bound([{ apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["create"] }]));
+    const after = await violations(tenantNamespaceQuotaKeys, stack);
+    const ns = find(stack, "Namespace", undefined, "tenant-a-b");
+    expect(after.filter((v) => v.message.includes("count/statefulsets.apps (ClusterRole tenancy-tenant-admin lets it be created)")).map((v) => v.urn)).toEqual([ns.urn]);
   });
 });
 

@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
+import { loadTenants } from "../../model/load";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
+import { grantedTo } from "../support/rbac";
+
+/** The tenant files, read independently of the render: who should hold what. */
+const tenantModels = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, relativeTo: REPO }).tenants;
+const objects = () => render.manifests.map((m) => m.object);
 
 let render: ExampleRender;
 beforeAll(async () => {
@@ -58,9 +64,12 @@ describe("Tenant component over the example tenants", () => {
       expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["tenant-isolation"]);
       expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
-      // initech has no viewers; umbrella is suspended: the platform's suspender may delete its pods.
-      const levels = [...(ns.startsWith("tenant-umbrella") ? ["tenancy-suspender"] : []), "tenant-admin", ...(ns === "tenant-initech" ? [] : ["tenant-viewer"])];
-      expect(inNamespace("Role", ns), ns).toEqual(levels);
+      // initech has no viewers; umbrella is suspended: its admins are bound with its viewers, and the
+      // platform's suspender may delete its pods. Changed by the resource diet: the access levels are
+      // the platform's two ClusterRoles, bound here; no Role per namespace (same rights: see below).
+      const suspended = ns.startsWith("tenant-umbrella");
+      const levels = suspended ? ["tenancy-suspender", "tenancy-tenant-viewer"] : ["tenancy-tenant-admin", ...(ns === "tenant-initech" ? [] : ["tenancy-tenant-viewer"])];
+      expect(inNamespace("Role", ns), ns).toEqual(suspended ? ["tenancy-suspender"] : []);
       expect(inNamespace("RoleBinding", ns), ns).toEqual(levels);
     }
   });
@@ -75,8 +84,13 @@ describe("Tenant component over the example tenants", () => {
       expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // Tenant admins may look at their edge, not change it: it is the platform's to run.
-      const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === ns && r.metadata.name === "tenant-admin")!;
-      for (const rule of admin.rules) expect(rule.verbs, ns).toEqual(["get", "list", "watch"]);
+      const tenant = ns.slice("tenant-".length, -"-edge".length);
+      const admins = tenantModels.find((t) => t.slug === tenant)!.admins;
+      for (const admin of admins) {
+        const granted = grantedTo(objects(), ns, admin).rules;
+        expect(granted.length, ns).toBeGreaterThan(0);
+        for (const rule of granted) expect(rule.verbs, ns).toEqual(["get", "list", "watch"]);
+      }
     }
     expect(inNamespace("Deployment", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
     expect(inNamespace("Service", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
@@ -177,24 +191,33 @@ describe("Tenant component over the example tenants", () => {
     expect(deployments.map((d) => [d.metadata.name, d.spec.replicas])).toEqual([["nats-leaf", 0], ["trapd-campus", 0]]);
   });
 
-  it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only", () => {
+  it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only (to the platform's two ClusterRoles, which no ClusterRoleBinding binds)", () => {
     expect(ofKind(render.manifests, "ClusterRoleBinding")).toEqual([]);
-    expect(ofKind(render.manifests, "ClusterRole")).toEqual([]);
-    const binding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp-org-netops" && b.metadata.name === "tenant-admin")!;
-    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "tenant-admin" });
+    // Changed by the resource diet: the access levels are ClusterRoles declared once, bound per namespace.
+    const clusterRoles = ofKind(render.manifests, "ClusterRole");
+    expect(clusterRoles.map((r) => r.metadata.name).sort()).toEqual(["tenancy-tenant-admin", "tenancy-tenant-viewer"]);
+    for (const r of clusterRoles) {
+      expect(r.aggregationRule, r.metadata.name).toBeUndefined();
+      expect(Object.keys(r.metadata.labels ?? {}).filter((l) => l.startsWith("tenancy.serviceradar.io/tenant") || l.startsWith("rbac.authorization.k8s.io/aggregate-to")), r.metadata.name).toEqual([]);
+    }
+    const binding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp-org-netops" && b.metadata.name === "tenancy-tenant-admin")!;
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" });
     expect(binding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins", "acme-corp:netops-leads"]);
-    const rootBinding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp" && b.metadata.name === "tenant-admin")!;
+    const rootBinding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp" && b.metadata.name === "tenancy-tenant-admin")!;
     expect(rootBinding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins"]);
+    // The organization's own admins get nothing in the root namespace, nor in another tenant's.
+    expect(grantedTo(objects(), "tenant-acme-corp", "acme-corp:netops-leads").rules).toEqual([]);
+    expect(grantedTo(objects(), "tenant-globex", "acme-corp:platform-admins").rules).toEqual([]);
   });
 
   it("keeps isolation objects read-only for tenant admins, and secrets away from viewers", () => {
-    const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-admin")!;
+    const admin = { rules: grantedTo(objects(), "tenant-globex", "globex:sre").rules };
     for (const resource of ["networkpolicies", "resourcequotas", "limitranges", "roles", "rolebindings"]) {
       const rules = admin.rules.filter((r: { resources: string[] }) => r.resources.includes(resource));
       expect(rules.length, resource).toBeGreaterThan(0);
       for (const rule of rules) expect(rule.verbs, resource).toEqual(["get", "list", "watch"]);
     }
-    const viewer = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-viewer")!;
+    const viewer = { rules: grantedTo(objects(), "tenant-globex", "globex:noc").rules };
     expect(viewer.rules.some((r: { resources: string[] }) => r.resources.includes("secrets"))).toBe(false);
     for (const rule of [...admin.rules, ...viewer.rules]) expect(rule.verbs).not.toContain("*");
   });

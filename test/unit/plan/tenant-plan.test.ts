@@ -46,7 +46,7 @@ function logicalNames(plan: TenantPlan): string[] {
   for (const ns of plan.namespaces) {
     names.push(`Namespace ${ns.logicalName}`, `ResourceQuota ${ns.quota.logicalName}`, `LimitRange ${ns.limitRange.logicalName}`);
     for (const p of ns.networkPolicies) names.push(`NetworkPolicy ${p.logicalName}`);
-    for (const a of ns.access) names.push(`Role ${a.role.logicalName}`, `RoleBinding ${a.binding.logicalName}`);
+    for (const a of ns.access) names.push(`RoleBinding ${a.binding.logicalName}`);
   }
   names.push(`Certificate ${plan.pki.ca.logicalName}`, `ConfigMap ${plan.pki.caConfigMap.logicalName}`);
   for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`, `Secret ${c.secret.logicalName}`);
@@ -134,7 +134,7 @@ describe("names", () => {
     const acme = examples.find((t) => t.slug === "acme-corp")!;
     const renamed = planTenant(acme, settings, "renamed");
     const original = bySlug("acme-corp");
-    const namespaceScoped = new Set(original.namespaces.flatMap((ns) => [ns.logicalName, ns.quota.logicalName, ns.limitRange.logicalName, ...ns.networkPolicies.map((p) => p.logicalName), ...ns.access.flatMap((a) => [a.role.logicalName, a.binding.logicalName])]));
+    const namespaceScoped = new Set(original.namespaces.flatMap((ns) => [ns.logicalName, ns.quota.logicalName, ns.limitRange.logicalName, ...ns.networkPolicies.map((p) => p.logicalName), ...ns.access.map((a) => a.binding.logicalName)]));
     const names = logicalNames(renamed).map((n) => n.slice(n.indexOf(" ") + 1));
     for (const name of names) {
       if (namespaceScoped.has(name)) expect(name.startsWith("tenant-acme-corp")).toBe(true);
