@@ -1,7 +1,8 @@
 /**
  * Declares one tenant namespace and what isolates it, as planned (plan/tenant.ts): the Namespace
  * (protected while the tenant holds data in it), its NetworkPolicies, its share of the quota, the
- * LimitRange, and a namespaced Role and RoleBinding per access level — never a cluster-wide grant.
+ * LimitRange, and a RoleBinding per access level to the platform's ClusterRole of that level (it
+ * grants in this namespace only) — never a cluster-wide grant.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -28,12 +29,11 @@ export function declareNamespace(opts: ChildOptions, plan: NamespaceResourcesPla
   new k8s.core.v1.ResourceQuota(plan.priorityQuota.logicalName, { metadata: metadata(plan.priorityQuota.name), spec: plan.priorityQuota.spec }, opts);
   new k8s.core.v1.LimitRange(plan.limitRange.logicalName, { metadata: metadata(plan.limitRange.name), spec: plan.limitRange.spec }, opts);
   for (const access of plan.access) {
-    const role = new k8s.rbac.v1.Role(access.role.logicalName, { metadata: metadata(access.role.name), rules: access.role.rules }, opts);
     new k8s.rbac.v1.RoleBinding(
       access.binding.logicalName,
       {
         metadata: metadata(access.binding.name),
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: access.binding.clusterRole },
         subjects: access.binding.groups.map((group) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group })),
       },
       opts,

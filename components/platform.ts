@@ -1,7 +1,7 @@
 /**
  * The Platform component: what every tenant shares, from its plan (plan/platform.ts) — the
- * platform namespace and the hub's side of tenant traffic, the root and hub CAs, and the NATS
- * operator with the system and platform accounts.
+ * platform namespace and the hub's side of tenant traffic, the ClusterRoles of the tenants' access
+ * levels, the root and hub CAs, and the NATS operator with the system and platform accounts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -23,6 +23,16 @@ export interface PlatformContext {
   namespace: pulumi.Output<string>;
   ca: PlatformCa;
   nats: PlatformNats;
+}
+
+/**
+ * The ClusterRoles of the tenants' access levels: declared once for the stack, bound only by the
+ * RoleBindings of tenant namespaces (which grant their rules in that namespace alone); no
+ * ClusterRoleBinding binds them, so they grant nothing cluster-wide. Shared by every tenant, so
+ * they belong with the platform (a platform stack, once the fleet is split into cells).
+ */
+export function declareTenantClusterRoles(parent: pulumi.Resource, roles: PlatformPlan["tenantClusterRoles"]): k8s.rbac.v1.ClusterRole[] {
+  return roles.map((r) => new k8s.rbac.v1.ClusterRole(r.logicalName, { metadata: { name: r.name, labels: r.labels }, rules: r.rules }, { parent }));
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -49,6 +59,7 @@ export class Platform extends pulumi.ComponentResource {
       new k8s.networking.v1.NetworkPolicy(policy.logicalName, { metadata: { name: policy.name, namespace: namespace.metadata.name, labels: policy.labels }, spec: policy.spec }, { parent: this });
     }
     new k8s.core.v1.ServiceAccount(plan.suspender.logicalName, { metadata: { name: plan.suspender.name, namespace: namespace.metadata.name, labels: plan.suspender.labels } }, { parent: this });
+    declareTenantClusterRoles(this, plan.tenantClusterRoles);
     this.namespace = namespace.metadata.name;
     const ca = declarePlatformPki(this, plan.pki, plan.cells, this.namespace);
     const nats = declarePlatformNats(this, plan.nats);

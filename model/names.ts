@@ -105,22 +105,35 @@ export const NAMESPACE_OBJECTS = {
   /** The scoped quota that admits no pod of a priority class outside the plan's. */
   priorityQuota: "tenant-unlisted-priority-classes",
   limitRange: "tenant-limits",
-  /** Role and RoleBinding of an access level. */
-  access: (level: "admin" | "viewer") => `tenant-${level}`,
+  /**
+   * The RoleBinding of an access level, named after the platform's ClusterRole it binds
+   * (TENANT_CLUSTER_ROLES): the ClusterRole is declared once per stack, and grants only where a
+   * tenant namespace's RoleBinding binds it.
+   */
+  access: (level: "admin" | "viewer") => TENANT_CLUSTER_ROLES[level],
   /** Role and RoleBinding that let the platform's suspender stop a suspended tenant's pods. */
   suspender: "tenancy-suspender",
 } as const;
 
+/** The ClusterRoles of the tenants' access levels, declared once by the platform, bound only by RoleBindings in tenant namespaces. */
+export const TENANT_CLUSTER_ROLES = { admin: "tenancy-tenant-admin", viewer: "tenancy-tenant-viewer" } as const;
+
 /** NetworkPolicy names. */
 export const POLICY_NAMES = {
+  /**
+   * The policy that selects every pod of a tenant namespace for ingress and egress (so nothing is
+   * allowed that no rule allows), with what every pod there may do: in a root or organization
+   * namespace the namespace itself, the tenant's namespaces it shares with, and DNS; in the edge, DNS.
+   * One policy, not a default deny plus allows: the rules of policies that select the same pods add
+   * up (Kubernetes' documented semantics), so one policy with every rule is the same isolation.
+   */
+  isolation: "tenant-isolation",
+  /** The edge's leaf node: from its collectors, to the hub's leaf port. */
+  leaf: "nats-leaf",
+  /** One edge collector: its ingest ports from outside the pod network, and out to the leaf only. */
+  collector: (workload: string) => `collector-${workload}`,
+  /** The platform namespace's default deny (no rules: its allows are the policies below). */
   defaultDeny: "default-deny",
-  allowTenant: "allow-tenant",
-  allowPlatformEgress: "allow-platform-egress",
-  allowDns: "allow-dns",
-  collectorsToLeaf: "collectors-to-leaf",
-  leafFromCollectors: "leaf-from-collectors",
-  leafToHub: "leaf-to-hub",
-  ingest: (workload: string) => `ingest-${workload}`,
   hubIngress: "nats-hub-ingress",
   /** The platform namespace: its pods with each other; and out to DNS and the API server. */
   allowPlatform: "allow-platform",
@@ -370,7 +383,6 @@ export const namespaceResourceNames = (namespace: string) => ({
   quota: `${namespace}-quota`,
   priorityQuota: `${namespace}-quota-priority-classes`,
   limitRange: `${namespace}-limits`,
-  role: (level: string) => `${namespace}-${level}-role`,
   suspenderRole: `${namespace}-suspender-role`,
   suspenderBinding: `${namespace}-suspender-binding`,
   roleBinding: (level: string) => `${namespace}-${level}-binding`,
@@ -387,6 +399,7 @@ export const platformResourceNames = (platform: string) => ({
   hubIngressPolicy: `${platform}-${POLICY_NAMES.hubIngress}`,
   networkPolicy: (policy: string) => `${platform}-${policy}`,
   suspender: `${platform}-${SUSPENDER_SERVICE_ACCOUNT}`,
+  tenantClusterRole: (level: "admin" | "viewer") => `${platform}-${TENANT_CLUSTER_ROLES[level]}`,
   rootCaKey: (generation: string) => `${platform}-root-ca-key${generation}`,
   rootCa: (generation: string) => `${platform}-root-ca${generation}`,
   rootCaConfigMap: `${platform}-${ROOT_CA_CONFIGMAP}`,

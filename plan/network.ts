@@ -13,7 +13,7 @@ import { LEAF_SELECTOR } from "./edge/workloads";
 export type PlatformNetwork = Pick<StackSettings, "platformNamespace" | "natsHub" | "dns">;
 
 /** The DNS egress every namespace of the stack has: kube-dns pods on 53, UDP and TCP. */
-const dnsEgress = (platform: PlatformNetwork): k8s.networking.v1.NetworkPolicyEgressRule => ({
+export const dnsEgress = (platform: PlatformNetwork): k8s.networking.v1.NetworkPolicyEgressRule => ({
   to: [{ namespaceSelector: byName([platform.dns.namespace]), podSelector: { matchLabels: platform.dns.podLabels } }],
   ports: [
     { protocol: "UDP", port: 53 },
@@ -21,7 +21,7 @@ const dnsEgress = (platform: PlatformNetwork): k8s.networking.v1.NetworkPolicyEg
   ],
 });
 
-/** Isolates every pod of a namespace in both directions: the other policies are the only ways out and in. */
+/** Isolates every pod of the platform namespace in both directions: its other policies are the only ways out and in. */
 const DEFAULT_DENY: NetworkPolicySpec = { name: POLICY_NAMES.defaultDeny, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
 
 export interface NetworkPolicySpec {
@@ -34,29 +34,24 @@ const byName = (names: string[]) =>
     ? { matchLabels: { [LABELS.namespaceName]: names[0] } }
     : { matchExpressions: [{ key: LABELS.namespaceName, operator: "In", values: [...names].sort() }] };
 
+/**
+ * One policy: every pod of the namespace isolated both ways, then allowed the namespace itself and
+ * the tenant's namespaces it may talk to (both directions), and DNS. Nothing of the platform: no
+ * creds for the hub are in a tenant's root or organization namespaces (the edge's are in its edge
+ * namespace, whose leaf alone dials the hub, on the leaf port: plan/edge/network.ts).
+ */
 export function tenantNetworkPolicies(ns: NamespacePlan, platform: PlatformNetwork): NetworkPolicySpec[] {
   // Pods of this namespace, plus pods of the tenant's namespaces it is allowed to talk to.
   const peers: k8s.networking.v1.NetworkPolicyPeer[] = [{ podSelector: {} }];
   if (ns.peers.length > 0) peers.push({ namespaceSelector: byName(ns.peers) });
   return [
-    DEFAULT_DENY,
     {
-      name: POLICY_NAMES.allowTenant,
+      name: POLICY_NAMES.isolation,
       spec: {
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],
         ingress: [{ from: peers }],
-        egress: [{ to: peers }],
-      },
-    },
-    {
-      name: POLICY_NAMES.allowPlatformEgress,
-      spec: {
-        podSelector: {},
-        policyTypes: ["Egress"],
-        // DNS only: no creds for the hub are in a tenant's own namespaces (the edge's are in its
-        // edge namespace, whose leaf alone dials the hub, on the leaf port: plan/edge/network.ts).
-        egress: [dnsEgress(platform)],
+        egress: [{ to: peers }, dnsEgress(platform)],
       },
     },
   ];

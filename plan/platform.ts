@@ -17,6 +17,7 @@ import {
   LABELS,
   ROOT_CA_CONFIGMAP,
   SUSPENDER_SERVICE_ACCOUNT,
+  TENANT_CLUSTER_ROLES,
   componentLabels,
   generationSuffix,
   hubResourceNames,
@@ -30,6 +31,7 @@ import type { CellEndorsementPlan } from "./cells";
 import { platformDatabasePlan, type PlatformDatabasePlan } from "./database";
 import type { TrustedCellKeys } from "./nats-credentials";
 import { natsHubIngressPolicy, platformNetworkPolicies } from "./network";
+import { adminRules, viewerRules, type PolicyRule } from "./rbac";
 import { CA_USES, hubCaSubject, hubCertificatePlan, rootCaSubject, type CertificateRequestPlan, type SubjectPlan } from "./pki";
 
 /** A self-signed CA: its key and certificate resources. */
@@ -50,6 +52,11 @@ export interface PlatformPlan {
   hubIngressPolicy: { logicalName: string; name: string; labels: Record<string, string>; spec: k8s.networking.v1.NetworkPolicySpec };
   /** The ServiceAccount suspension Jobs run as (bound only in suspended tenants' namespaces). */
   suspender: { logicalName: string; name: string; labels: Record<string, string> };
+  /**
+   * The tenants' access levels, once per stack (a tenant namespace's RoleBindings bind them; no
+   * ClusterRoleBinding does, so by themselves they grant nothing). Admins before viewers.
+   */
+  tenantClusterRoles: { level: "admin" | "viewer"; logicalName: string; name: string; labels: Record<string, string>; rules: PolicyRule[] }[];
   /** Default deny in the platform namespace, and the explicit allows. */
   networkPolicies: { logicalName: string; name: string; labels: Record<string, string>; spec: k8s.networking.v1.NetworkPolicySpec }[];
   pki: {
@@ -100,6 +107,13 @@ export function planPlatform(settings: StackSettings, name = "platform", cells: 
     },
     hubIngressPolicy: { logicalName: names.hubIngressPolicy, name: hubPolicy.name, labels: managedLabels(), spec: hubPolicy.spec },
     suspender: { logicalName: names.suspender, name: SUSPENDER_SERVICE_ACCOUNT, labels: componentLabels(undefined, "suspender") },
+    tenantClusterRoles: (["admin", "viewer"] as const).map((level) => ({
+      level,
+      logicalName: names.tenantClusterRole(level),
+      name: TENANT_CLUSTER_ROLES[level],
+      labels: componentLabels(undefined, "tenant-access"),
+      rules: level === "admin" ? adminRules() : viewerRules(),
+    })),
     networkPolicies: platformNetworkPolicies(settings, settings.apiServerCidrs, edge.clusterPodCidrs ?? []).map((p) => ({ logicalName: names.networkPolicy(p.name), name: p.name, labels: managedLabels(), spec: p.spec })),
     pki: {
       // The root key never enters the cluster: it lives in Pulumi state (a secret) and signs tenant CAs there.

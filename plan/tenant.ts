@@ -7,7 +7,7 @@
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { StackSettings } from "../config/settings";
 import type { TenantModel } from "../model/model";
-import { NAMESPACE_OBJECTS, namespaceResourceNames, tenantLabels } from "../model/names";
+import { NAMESPACE_OBJECTS, TENANT_CLUSTER_ROLES, namespaceResourceNames, tenantLabels } from "../model/names";
 import type { TenantStatus } from "../model/schema";
 import { tenantDatabasePlan, type TenantDatabasePlan, type TenantDatabaseSummary } from "./database";
 import { edgePlan, type EdgePlan } from "./edge/plan";
@@ -16,7 +16,6 @@ import { tenantNatsPlan, type TenantNatsPlan } from "./nats";
 import { tenantNetworkPolicies, type NetworkPolicySpec } from "./network";
 import { tenantPkiPlan, type TenantPkiPlan } from "./pki";
 import { limitRangeSpec, priorityClassQuotaSpec, resourceQuotaSpec } from "./quota";
-import { adminRules, viewerRules, type PolicyRule } from "./rbac";
 import { tenantStreamsPlan, type TenantStreamsPlan } from "./streams";
 import { suspenderAccess, suspensionJob, type SuspenderAccessPlan, type SuspensionJobPlan } from "./suspension";
 
@@ -27,11 +26,13 @@ export interface Declared<S> {
   spec: S;
 }
 
-/** A group's access in one namespace: a Role and the RoleBinding of its groups. */
+/**
+ * An access level in one namespace: the RoleBinding of every group that gets it to the platform's
+ * ClusterRole of that level (plan/platform.ts), which grants its rules in this namespace only.
+ */
 export interface AccessPlan {
   level: "admin" | "viewer";
-  role: { logicalName: string; name: string; rules: PolicyRule[] };
-  binding: { logicalName: string; name: string; groups: string[] };
+  binding: { logicalName: string; name: string; groups: string[]; clusterRole: string };
 }
 
 export interface NamespaceResourcesPlan extends Omit<NamespacePlan, "quota"> {
@@ -105,12 +106,15 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
     const policies: NetworkPolicySpec[] = ns.role === "edge" ? (edge?.networkPolicies ?? []) : tenantNetworkPolicies(ns, settings);
     // The edge is the platform's to run: its admins may look, not change (collector configs,
     // certificates and creds are this program's). A tenant that is not active has viewers only:
-    // its admins keep reading, but exec, port-forward, Secrets and every write are gone.
+    // its admins keep reading, but exec, port-forward, Secrets and every write are gone. Where
+    // admins only view, they are bound with the viewers: one binding per level granted.
     const adminsManage = ns.role !== "edge" && tenant.status === "active";
-    const levels: [AccessPlan["level"], string[], PolicyRule[]][] = [
-      ["admin", ns.admins, adminsManage ? adminRules() : viewerRules()],
-      ["viewer", ns.viewers, viewerRules()],
-    ];
+    const levels: [AccessPlan["level"], string[]][] = adminsManage
+      ? [
+          ["admin", ns.admins],
+          ["viewer", ns.viewers],
+        ]
+      : [["viewer", [...new Set([...ns.admins, ...ns.viewers])]]];
     return {
       ...ns,
       logicalName: names.namespace,
@@ -124,10 +128,9 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       ...(stopped.includes(ns.name) ? { suspender: suspenderAccess({ logicalNames: { role: names.suspenderRole, binding: names.suspenderBinding } }, settings.platformNamespace) } : {}),
       access: levels
         .filter(([, groups]) => groups.length > 0)
-        .map(([level, groups, rules]) => ({
+        .map(([level, groups]) => ({
           level,
-          role: { logicalName: names.role(level), name: NAMESPACE_OBJECTS.access(level), rules },
-          binding: { logicalName: names.roleBinding(level), name: NAMESPACE_OBJECTS.access(level), groups },
+          binding: { logicalName: names.roleBinding(level), name: NAMESPACE_OBJECTS.access(level), groups, clusterRole: TENANT_CLUSTER_ROLES[level] },
         })),
     };
   });

@@ -76,7 +76,7 @@ export const tenantNamespacePodSecurity: ResourceValidationPolicy = {
 
 export const tenantNamespaceDefaultDeny: StackValidationPolicy = {
   name: "tenant-namespace-default-deny",
-  description: "Every tenant namespace has NetworkPolicy 'default-deny': all pods, Ingress and Egress, no rules.",
+  description: "Every tenant namespace has NetworkPolicy 'tenant-isolation': all pods, Ingress and Egress (a default deny), admitting only pods of the tenant's own namespaces.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {
@@ -134,7 +134,7 @@ export const tenantNamespaceQuotaAndLimits: StackValidationPolicy = {
 export const noClusterRbacForTenants: StackValidationPolicy = {
   name: "no-cluster-rbac-for-tenants",
   description:
-    "No ClusterRoleBinding or ClusterRole for a tenant: none labelled for a tenant, none binding a subject of a tenant's RoleBindings, a tenant's service accounts or everyone; tenant RoleBindings bind Roles, not ClusterRoles.",
+    "No ClusterRoleBinding or ClusterRole for a tenant: none labelled for a tenant, none binding a subject of a tenant's RoleBindings, a tenant's service accounts or everyone, or a ClusterRole tenant RoleBindings bind; tenant RoleBindings bind Roles or ClusterRoles the stack declares, without aggregation either way.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {
@@ -291,13 +291,12 @@ export const postgresTenantRolesAndGrants: ResourceValidationPolicy = {
 
 export const tenantRolesAllowList: StackValidationPolicy = {
   name: "tenant-roles-allow-list",
-  description: "Roles in tenant namespaces name their verbs, resources and groups (no '*'), grant no bind, escalate or impersonate, no nonResourceURLs, and no write on quotas, limit ranges, network policies, roles or role bindings.",
+  description: "Roles in tenant namespaces, and ClusterRoles their RoleBindings bind, name their verbs, resources and groups (no '*'), grant no bind, escalate or impersonate, no nonResourceURLs, and no write on quotas, limit ranges, network policies, roles or role bindings.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {
-    const objects = objectsOf(args.resources, { Namespace: [], Role: ["rules"] });
-    const index = new checks.NamespaceIndex(objects);
-    const tenantRoles = objects.filter((o) => o.kind === "Role" && index.tenantOf(checks.namespaceOf(o)) !== undefined);
+    const objects = objectsOf(args.resources, { Namespace: [], Role: ["rules"], RoleBinding: ["roleRef"], ClusterRole: ["rules"] });
+    const tenantRoles = [...new Set([...checks.rolesGrantedIn(objects).values()].flat())];
     inspected("tenant-roles-allow-list", { ...checks.countKinds(objects), tenantRoles: tenantRoles.length, rules: tenantRoles.flatMap((r) => r.rules ?? []).length });
     report(checks.checkTenantRoles(objects), reportViolation);
   },
@@ -306,11 +305,11 @@ export const tenantRolesAllowList: StackValidationPolicy = {
 export const tenantNamespaceQuotaKeys: StackValidationPolicy = {
   name: "tenant-namespace-quota-keys",
   description:
-    "Every tenant namespace's quota bounds cpu, memory and ephemeral storage (requests and limits), pods, and the count of every kind its Roles let someone create; and a scoped quota admits no pod of a priority class outside its plan.",
+    "Every tenant namespace's quota bounds cpu, memory and ephemeral storage (requests and limits), pods, and the count of every kind the roles granted there let someone create; and a scoped quota admits no pod of a priority class outside its plan.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, reportViolation) => {
-    const objects = objectsOf(args.resources, { Namespace: [], ResourceQuota: ["spec"], Role: ["rules"] });
+    const objects = objectsOf(args.resources, { Namespace: [], ResourceQuota: ["spec"], Role: ["rules"], RoleBinding: ["roleRef"], ClusterRole: ["rules"] });
     inspected("tenant-namespace-quota-keys", { ...checks.countKinds(objects), tenantNamespaces: tenantNamespaceCount(objects) });
     report(checks.checkQuotaKeys(objects), reportViolation);
   },

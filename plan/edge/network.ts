@@ -5,8 +5,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { EdgeSettings } from "../../config/settings";
-import { LABELS, POLICY_NAMES } from "../../model/names";
-import type { NetworkPolicySpec, PlatformNetwork } from "../network";
+import { LABELS, LEAF_COMPONENT, POLICY_NAMES } from "../../model/names";
+import { dnsEgress, type NetworkPolicySpec, type PlatformNetwork } from "../network";
 import { LEAF_CLIENT_PORT } from "./paths";
 import { COLLECTOR_SELECTOR, LEAF_SELECTOR, type EdgeWorkloadPlan } from "./workloads";
 
@@ -20,46 +20,30 @@ export function edgeNetworkPolicies(workloads: EdgeWorkloadPlan[], platform: Pla
     hub.kind === "platform"
       ? [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: platform.platformNamespace } }, podSelector: { matchLabels: platform.natsHub.podLabels } }]
       : hub.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  // One policy per group of pods (rules of policies selecting the same pods add up, so grouping
+  // them by selector is the same isolation): every pod, the leaf, each collector.
   const policies: NetworkPolicySpec[] = [
-    { name: POLICY_NAMES.defaultDeny, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    { name: POLICY_NAMES.isolation, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], egress: [dnsEgress(platform)] } },
     {
-      name: POLICY_NAMES.allowDns,
+      name: POLICY_NAMES.leaf,
       spec: {
-        podSelector: {},
-        policyTypes: ["Egress"],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { [LABELS.namespaceName]: platform.dns.namespace } }, podSelector: { matchLabels: platform.dns.podLabels } }],
-            ports: [
-              { protocol: "UDP", port: 53 },
-              { protocol: "TCP", port: 53 },
-            ],
-          },
-        ],
+        podSelector: { matchLabels: LEAF_SELECTOR },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [podsOf(COLLECTOR_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }],
+        egress: [{ to: hubPeers, ports: [{ protocol: "TCP", port: platform.natsHub.leafPort }] }],
       },
-    },
-    {
-      name: POLICY_NAMES.collectorsToLeaf,
-      spec: { podSelector: { matchLabels: COLLECTOR_SELECTOR }, policyTypes: ["Egress"], egress: [{ to: [podsOf(LEAF_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
-    },
-    {
-      name: POLICY_NAMES.leafFromCollectors,
-      spec: { podSelector: { matchLabels: LEAF_SELECTOR }, policyTypes: ["Ingress"], ingress: [{ from: [podsOf(COLLECTOR_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }] },
-    },
-    {
-      name: POLICY_NAMES.leafToHub,
-      spec: { podSelector: { matchLabels: LEAF_SELECTOR }, policyTypes: ["Egress"], egress: [{ to: hubPeers, ports: [{ protocol: "TCP", port: platform.natsHub.leafPort }] }] },
     },
   ];
   for (const w of workloads) {
-    if (w.ingest.length === 0) continue;
+    if (w.component === LEAF_COMPONENT) continue;
     policies.push({
-      name: POLICY_NAMES.ingest(w.name),
+      name: POLICY_NAMES.collector(w.name),
       spec: {
         podSelector: { matchLabels: { [LABELS.instance]: w.name } },
-        policyTypes: ["Ingress"],
+        policyTypes: w.ingest.length > 0 ? ["Ingress", "Egress"] : ["Egress"],
         // A policy matches pods by container port, after the Service has mapped the well-known one.
-        ingress: [{ from: ingestFrom, ports: w.ingest.map((p) => ({ protocol: p.protocol, port: p.containerPort })) }],
+        ...(w.ingest.length > 0 ? { ingress: [{ from: ingestFrom, ports: w.ingest.map((p) => ({ protocol: p.protocol, port: p.containerPort })) }] } : {}),
+        egress: [{ to: [podsOf(LEAF_SELECTOR)], ports: [{ protocol: "TCP", port: LEAF_CLIENT_PORT }] }],
       },
     });
   }

@@ -1,6 +1,6 @@
 /**
- * NetworkPolicy isolation: every tenant namespace starts from a default deny, and what its
- * policies then allow may not reach another tenant. Together because both read a policy's rules and
+ * NetworkPolicy isolation: every tenant namespace isolates all its pods (a default deny, with what
+ * every pod there may do), and what its policies allow may not reach another tenant. Together because both read a policy's rules and
  * peers; the peers of a tenant namespace's policies are resolved against the stack's own Namespace
  * objects and their labels.
  */
@@ -8,10 +8,17 @@ import { LABELS } from "./names";
 import { NamespaceIndex, byNamespace, describe, namespaceOf, type K8sObject, type Violation } from "./objects";
 import { isEmptySelector, pinnedValues, selectorMatches, type LabelSelector } from "./selectors";
 
-export const DEFAULT_DENY = "default-deny";
+/**
+ * The policy that isolates every pod of a tenant namespace. It carries the rules every pod there
+ * has (the namespace itself, the tenant's namespaces it shares with, DNS): rules of policies that
+ * select the same pods add up, so one policy is the same isolation as a rule-free default deny
+ * plus allows. Its egress is checked with every other policy's peers (checkCrossTenantPeers).
+ */
+export const TENANT_ISOLATION = "tenant-isolation";
+const ISOLATES = "every tenant namespace must isolate all its pods for ingress and egress, and admit into all of them only pods of its own tenant";
 
-/** Why a NetworkPolicy is not a default deny of every pod in both directions (empty: it is one). */
-export function defaultDenyProblems(np: K8sObject): string[] {
+/** Why a NetworkPolicy does not isolate every pod in both directions (empty: it does). */
+export function isolatesAllPodsProblems(np: K8sObject): string[] {
   const spec = np.spec ?? {};
   const problems: string[] = [];
   if (!isEmptySelector(spec.podSelector)) problems.push("its podSelector must be {} (every pod)");
@@ -19,8 +26,32 @@ export function defaultDenyProblems(np: K8sObject): string[] {
   if (!(types.size === 2 && types.has("Ingress") && types.has("Egress"))) {
     problems.push(`its policyTypes must be [Ingress, Egress], not ${JSON.stringify(spec.policyTypes ?? [])}`);
   }
-  if ((spec.ingress ?? []).length > 0) problems.push("it must have no ingress rules");
-  if ((spec.egress ?? []).length > 0) problems.push("it must have no egress rules");
+  return problems;
+}
+
+/**
+ * Why the ingress of a policy selecting every pod of `own`'s namespace admits more than pods of
+ * that tenant: an ingress peer may be the namespace's own pods (a bare podSelector) or namespaces
+ * named by `kubernetes.io/metadata.name` that all belong to `own` — no addresses, no other tenant,
+ * no namespace outside the tenancy, no rule without peers. Ports the outside may reach are for
+ * policies that select the pods listening on them.
+ */
+function isolationIngressProblems(np: K8sObject, own: string, index: NamespaceIndex): string[] {
+  const problems: string[] = [];
+  ((np.spec?.ingress ?? []) as any[]).forEach((rule, i) => {
+    const from = (rule?.from ?? []) as any[];
+    if (from.length === 0) problems.push(`ingress[${i}] has no from peers, so it admits every source`);
+    from.forEach((peer, j) => {
+      const at = `ingress[${i}].from[${j}]`;
+      if (peer?.ipBlock) return problems.push(`${at} admits addresses (ipBlock)`);
+      const sel: LabelSelector | undefined = peer?.namespaceSelector ?? undefined;
+      if (sel === undefined) return; // the namespace's own pods
+      const names = pinnedValues(sel, LABELS.namespaceName);
+      if (names === undefined) return problems.push(`${at} does not name its namespaces with ${LABELS.namespaceName}`);
+      const foreign = [...names].filter((n) => index.tenantOf(n) !== own).sort();
+      if (foreign.length > 0) problems.push(`${at} admits namespace(s) ${foreign.join(", ")}, not of tenant "${own}"`);
+    });
+  });
   return problems;
 }
 
@@ -30,18 +61,14 @@ export function checkDefaultDeny(objects: readonly K8sObject[]): Violation[] {
   const violations: Violation[] = [];
   for (const ns of index.tenantNamespaces()) {
     const name = ns.metadata.name;
-    const denies = (policies.get(name) ?? []).filter((o) => o.metadata.name === DEFAULT_DENY);
-    if (denies.length === 0) {
-      violations.push({
-        urn: ns.urn,
-        message: `${describe(ns)} (tenant "${ns.metadata.labels[LABELS.tenant]}") has no NetworkPolicy "${DEFAULT_DENY}": every tenant namespace must isolate all its pods for ingress and egress`,
-      });
+    const own = ns.metadata.labels[LABELS.tenant];
+    const isolating = (policies.get(name) ?? []).filter((o) => o.metadata.name === TENANT_ISOLATION);
+    if (isolating.length === 0) {
+      violations.push({ urn: ns.urn, message: `${describe(ns)} (tenant "${own}") has no NetworkPolicy "${TENANT_ISOLATION}": ${ISOLATES}` });
     }
-    for (const np of denies) {
-      const problems = defaultDenyProblems(np);
-      if (problems.length > 0) {
-        violations.push({ urn: np.urn, message: `${describe(np)} is not a default deny: ${problems.join("; ")} (every tenant namespace must isolate all its pods for ingress and egress)` });
-      }
+    for (const np of isolating) {
+      const problems = [...isolatesAllPodsProblems(np), ...isolationIngressProblems(np, own, index)];
+      if (problems.length > 0) violations.push({ urn: np.urn, message: `${describe(np)} does not isolate its namespace: ${problems.join("; ")} (${ISOLATES})` });
     }
   }
   return violations;

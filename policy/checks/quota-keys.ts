@@ -1,11 +1,13 @@
 /**
  * A tenant namespace's quota bounds everything its tenant can create: compute (cpu, memory,
- * ephemeral storage), every namespaced kind the namespace's Roles let someone create (each object
+ * ephemeral storage), every namespaced kind the roles granted there (its Roles, the ClusterRoles its
+ * RoleBindings bind) let someone create (each object
  * lives in etcd, which all tenants share), and pods of priority classes the plan does not list
- * (a scoped quota admitting none). Which kinds are writable is read from the Roles themselves, so
+ * (a scoped quota admitting none). Which kinds are writable is read from the roles themselves, so
  * a new grant without a bound fails here.
  */
 import { NamespaceIndex, byNamespace, describe, type K8sObject, type Violation } from "./objects";
+import { rolesGrantedIn } from "./tenant-roles";
 
 /** Compute every tenant namespace bounds (with a LimitRange giving every container defaults). */
 export const REQUIRED_COMPUTE_KEYS = ["requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "requests.ephemeral-storage", "limits.ephemeral-storage", "pods"] as const;
@@ -30,7 +32,7 @@ const isScoped = (q: K8sObject) => (q.spec?.scopes ?? []).length > 0 || q.spec?.
 export function checkQuotaKeys(objects: readonly K8sObject[]): Violation[] {
   const index = new NamespaceIndex(objects);
   const quotas = byNamespace(objects, "ResourceQuota");
-  const roles = byNamespace(objects, "Role");
+  const roles = rolesGrantedIn(objects);
   const violations: Violation[] = [];
   for (const ns of index.tenantNamespaces()) {
     const name = ns.metadata.name;

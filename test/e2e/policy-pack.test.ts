@@ -26,6 +26,8 @@ import {
   tenantNamespaceDefaultDeny,
   tenantNamespacePodSecurity,
   tenantNamespaceQuotaAndLimits,
+  tenantNamespaceQuotaKeys,
+  tenantRolesAllowList,
   tenantSecretsInTenantNamespaces,
 } from "../../policy/policies";
 import { accountName } from "../../model/names";
@@ -62,16 +64,16 @@ const HUB_PODS = { "app.kubernetes.io/name": "nats" };
 const namespace = (name: string, labels: Record<string, string>) => k8s("v1", "Namespace", { metadata: { name, labels } });
 const networkPolicy = (ns: string, name: string, spec: Record<string, unknown>) => k8s("networking.k8s.io/v1", "NetworkPolicy", { metadata: { name, namespace: ns }, spec });
 
-/** The three policies the program gives every tenant namespace (lib/network-policies.ts). */
+/** The policy the program gives every tenant namespace (plan/network.ts): isolation, with its peers, DNS (and here the hub). */
 function tenantPolicies(ns: string, peers: string[]): StackResource[] {
   const allPeers = [{ podSelector: {} }, ...(peers.length ? [{ namespaceSelector: byName(...peers) }] : [])];
   return [
-    networkPolicy(ns, "default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-    networkPolicy(ns, "allow-tenant", { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: allPeers }], egress: [{ to: allPeers }] }),
-    networkPolicy(ns, "allow-platform-egress", {
+    networkPolicy(ns, "tenant-isolation", {
       podSelector: {},
-      policyTypes: ["Egress"],
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: allPeers }],
       egress: [
+        { to: allPeers },
         { to: [{ namespaceSelector: byName("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
         { to: [{ namespaceSelector: byName("platform"), podSelector: { matchLabels: HUB_PODS } }], ports: [{ protocol: "TCP", port: 4222 }, { protocol: "TCP", port: 7422 }] },
       ],
@@ -370,26 +372,39 @@ describe("tenant-namespace-pod-security", () => {
 });
 
 describe("tenant-namespace-default-deny", () => {
-  it("passes when every tenant namespace has its default deny", async () => {
+  it("passes when every tenant namespace has its isolation policy", async () => {
     const run = await expectClean(tenantNamespaceDefaultDeny);
-    expect(run.inspected).toMatchObject({ tenantNamespaces: 3, NetworkPolicy: 10 });
+    expect(run.inspected).toMatchObject({ tenantNamespaces: 3, NetworkPolicy: 4 });
   });
 
-  it("refuses a tenant namespace without default-deny (the one of the same-prefix tenant too)", async () => {
-    const stack = mutate((s) => s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-a-b", "default-deny")), 1));
+  it("refuses a tenant namespace without tenant-isolation (the one of the same-prefix tenant too)", async () => {
+    const stack = mutate((s) => s.splice(s.indexOf(find(s, "NetworkPolicy", "tenant-a-b", "tenant-isolation")), 1));
     await expectViolations(tenantNamespaceDefaultDeny, stack, [
-      { urnOf: find(stack, "Namespace", undefined, "tenant-a-b"), says: ["Namespace tenant-a-b", 'tenant "a-b"', 'has no NetworkPolicy "default-deny"', "isolate all its pods for ingress and egress"] },
+      { urnOf: find(stack, "Namespace", undefined, "tenant-a-b"), says: ["Namespace tenant-a-b", 'tenant "a-b"', 'has no NetworkPolicy "tenant-isolation"', "isolate all its pods for ingress and egress"] },
     ]);
   });
 
-  it("refuses a default-deny that selects some pods, covers one direction or has a rule", async () => {
+  it("refuses an isolation policy that selects some pods, covers one direction or has a rule without peers", async () => {
     const stack = mutate((s) => {
-      find(s, "NetworkPolicy", "tenant-a", "default-deny").props.spec = { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Ingress"] };
-      find(s, "NetworkPolicy", "tenant-a-org-x", "default-deny").props.spec = { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}] };
+      find(s, "NetworkPolicy", "tenant-a", "tenant-isolation").props.spec = { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Ingress"] };
+      find(s, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation").props.spec = { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}] };
     });
     await expectViolations(tenantNamespaceDefaultDeny, stack, [
-      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "default-deny"), says: ["NetworkPolicy tenant-a/default-deny is not a default deny", "podSelector must be {}", "policyTypes must be [Ingress, Egress]"] },
-      { urnOf: find(stack, "NetworkPolicy", "tenant-a-org-x", "default-deny"), says: ["NetworkPolicy tenant-a-org-x/default-deny", "must have no ingress rules"] },
+      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "tenant-isolation"), says: ["NetworkPolicy tenant-a/tenant-isolation does not isolate its namespace", "podSelector must be {}", "policyTypes must be [Ingress, Egress]"] },
+      { urnOf: find(stack, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation"), says: ["NetworkPolicy tenant-a-org-x/tenant-isolation", "ingress[0] has no from peers"] },
+    ]);
+  });
+
+  it("refuses an isolation policy admitting addresses, another tenant's namespace, or namespaces by other labels", async () => {
+    const stack = mutate((s) => {
+      const ingress = find(s, "NetworkPolicy", "tenant-a", "tenant-isolation").props.spec.ingress;
+      ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } }); // from[2]
+      ingress[0].from.push({ namespaceSelector: byName("tenant-a-org-x", "tenant-a-b") }); // from[3]
+      ingress[0].from.push({ namespaceSelector: { matchLabels: { [T]: "a" } } }); // from[4]
+    });
+    const np = find(stack, "NetworkPolicy", "tenant-a", "tenant-isolation");
+    await expectViolations(tenantNamespaceDefaultDeny, stack, [
+      { urnOf: np, says: ["ingress[0].from[2] admits addresses", 'ingress[0].from[3] admits namespace(s) tenant-a-b, not of tenant "a"', "ingress[0].from[4] does not name its namespaces", "admit into all of them only pods of its own tenant"] },
     ]);
   });
 });
@@ -397,23 +412,23 @@ describe("tenant-namespace-default-deny", () => {
 describe("network-policy-no-empty-namespace-selector", () => {
   it("passes named selectors (and the hub's tenant-label selector)", async () => {
     const run = await expectClean(networkPolicyNoEmptyNamespaceSelector);
-    expect(run.inspected.NetworkPolicy).toBe(10);
+    expect(run.inspected.NetworkPolicy).toBe(4);
   });
 
   it("refuses namespaceSelector {} and { matchLabels: {} } in any namespace, the platform's included", async () => {
     const stack = mutate((s) => {
-      find(s, "NetworkPolicy", "tenant-a", "allow-tenant").props.spec.ingress[0].from.push({ namespaceSelector: {} });
+      find(s, "NetworkPolicy", "tenant-a", "tenant-isolation").props.spec.ingress[0].from.push({ namespaceSelector: {} });
       find(s, "NetworkPolicy", "platform", "nats-hub-ingress").props.spec.ingress[1].from[0] = { namespaceSelector: { matchLabels: {} }, podSelector: {} };
     });
     await expectViolations(networkPolicyNoEmptyNamespaceSelector, stack, [
-      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "allow-tenant"), says: ["NetworkPolicy tenant-a/allow-tenant", "ingress[0].from[2]", "empty namespaceSelector", "selects every namespace"] },
+      { urnOf: find(stack, "NetworkPolicy", "tenant-a", "tenant-isolation"), says: ["NetworkPolicy tenant-a/tenant-isolation", "ingress[0].from[2]", "empty namespaceSelector", "selects every namespace"] },
       { urnOf: find(stack, "NetworkPolicy", "platform", "nats-hub-ingress"), says: ["NetworkPolicy platform/nats-hub-ingress", "ingress[1].from[0]", "empty namespaceSelector"] },
     ]);
   });
 });
 
 describe("network-policy-no-cross-tenant-peers", () => {
-  const allowTenant = (s: StackResource[]) => find(s, "NetworkPolicy", "tenant-a", "allow-tenant");
+  const allowTenant = (s: StackResource[]) => find(s, "NetworkPolicy", "tenant-a", "tenant-isolation");
 
   it("passes own-tenant peers, DNS and hub egress, ipBlocks, and an own-tenant label selector", async () => {
     const stack = mutate((s) => {
@@ -421,13 +436,13 @@ describe("network-policy-no-cross-tenant-peers", () => {
       allowTenant(s).props.spec.egress[0].to.push({ namespaceSelector: { matchLabels: { [T]: "a", "tenancy.serviceradar.io/namespace-role": "org" } } });
     });
     const run = await expectClean(networkPolicyNoCrossTenantPeers, stack);
-    expect(run.inspected).toMatchObject({ tenantNetworkPolicies: 9, namespaceSelectorPeers: 11 });
+    expect(run.inspected).toMatchObject({ tenantNetworkPolicies: 3, namespaceSelectorPeers: 11 });
   });
 
   it("refuses a peer naming the namespace of tenant a-b from tenant a (same name prefix, other tenant)", async () => {
     const stack = mutate((s) => (allowTenant(s).props.spec.egress[0].to[1] = { namespaceSelector: byName("tenant-a-org-x", "tenant-a-b") }));
     await expectViolations(networkPolicyNoCrossTenantPeers, stack, [
-      { urnOf: allowTenant(stack), says: ["NetworkPolicy tenant-a/allow-tenant", "egress[0].to[1]", 'selects namespace tenant-a-b of tenant "a-b"', 'only namespaces of its own tenant ("a")'] },
+      { urnOf: allowTenant(stack), says: ["NetworkPolicy tenant-a/tenant-isolation", "egress[0].to[1]", 'selects namespace tenant-a-b of tenant "a-b"', 'only namespaces of its own tenant ("a")'] },
     ]);
   });
 
@@ -456,29 +471,29 @@ describe("network-policy-no-cross-tenant-peers", () => {
 
   it("refuses non-tenant namespaces beyond egress to selected pods on listed ports", async () => {
     const stack = mutate((s) => {
-      const egress = find(s, "NetworkPolicy", "tenant-a-b", "allow-platform-egress").props.spec.egress;
-      delete egress[1].ports; // hub egress on every port
-      delete egress[0].to[0].podSelector; // every pod of kube-system
+      const egress = find(s, "NetworkPolicy", "tenant-a-b", "tenant-isolation").props.spec.egress;
+      delete egress[2].ports; // hub egress on every port
+      delete egress[1].to[0].podSelector; // every pod of kube-system
       allowTenant(s).props.spec.ingress[0].from.push({ namespaceSelector: byName("platform"), podSelector: { matchLabels: HUB_PODS } }); // ingress from the platform
     });
-    const egress = find(stack, "NetworkPolicy", "tenant-a-b", "allow-platform-egress");
+    const egress = find(stack, "NetworkPolicy", "tenant-a-b", "tenant-isolation");
     await expectViolations(networkPolicyNoCrossTenantPeers, stack, [
-      { urnOf: egress, says: ["NetworkPolicy tenant-a-b/allow-platform-egress", "egress[0].to[0]", "non-tenant namespace(s) kube-system", "without a podSelector"] },
-      { urnOf: egress, says: ["egress[1].to[0]", "non-tenant namespace(s) platform", "on every port"] },
+      { urnOf: egress, says: ["NetworkPolicy tenant-a-b/tenant-isolation", "egress[1].to[0]", "non-tenant namespace(s) kube-system", "without a podSelector"] },
+      { urnOf: egress, says: ["egress[2].to[0]", "non-tenant namespace(s) platform", "on every port"] },
       { urnOf: allowTenant(stack), says: ["ingress[0].from[2]", "non-tenant namespace(s) platform", "this is ingress"] },
     ]);
   });
 
   it("refuses rules without peers (they admit every tenant's pods) and names outside the stack that look like tenants'", async () => {
     const stack = mutate((s) => {
-      const spec = find(s, "NetworkPolicy", "tenant-a-org-x", "allow-tenant").props.spec;
+      const spec = find(s, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation").props.spec;
       spec.ingress.push({ ports: [{ protocol: "TCP", port: 8080 }] });
       spec.egress.push({ to: [{ namespaceSelector: byName("tenant-other-shard"), podSelector: { matchLabels: { app: "x" } } }], ports: [{ port: 443 }] });
     });
-    const np = find(stack, "NetworkPolicy", "tenant-a-org-x", "allow-tenant");
+    const np = find(stack, "NetworkPolicy", "tenant-a-org-x", "tenant-isolation");
     await expectViolations(networkPolicyNoCrossTenantPeers, stack, [
-      { urnOf: np, says: ["NetworkPolicy tenant-a-org-x/allow-tenant", "ingress[1] has no from peers", "every other tenant's pods included"] },
-      { urnOf: np, says: ["egress[1].to[0]", "tenant-other-shard, which this stack does not declare"] },
+      { urnOf: np, says: ["NetworkPolicy tenant-a-org-x/tenant-isolation", "ingress[1] has no from peers", "every other tenant's pods included"] },
+      { urnOf: np, says: ["egress[3].to[0]", "tenant-other-shard, which this stack does not declare"] },
     ]);
   });
 });
@@ -532,11 +547,60 @@ describe("no-cluster-rbac-for-tenants", () => {
     ]);
   });
 
-  it("refuses a tenant RoleBinding to a ClusterRole (aggregation can widen it)", async () => {
+  it("refuses a tenant RoleBinding to a ClusterRole the stack does not declare (the built-in admin may write NetworkPolicies)", async () => {
     const stack = mutate((s) => (find(s, "RoleBinding", "tenant-a", "tenant-admin").props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" }));
     await expectViolations(noClusterRbacForTenants, stack, [
-      { urnOf: find(stack, "RoleBinding", "tenant-a", "tenant-admin"), says: ["RoleBinding tenant-a/tenant-admin binds ClusterRole admin", 'tenant "a"', "must bind a Role of their namespace"] },
+      { urnOf: find(stack, "RoleBinding", "tenant-a", "tenant-admin"), says: ["RoleBinding tenant-a/tenant-admin binds ClusterRole admin", 'tenant "a"', "which this stack does not declare"] },
     ]);
+  });
+
+  /** The platform's shared access level, bound by tenant a's and a-b's RoleBindings. */
+  const shared = (extra: Record<string, unknown> = {}, labels: Record<string, string> = {}) =>
+    k8s("rbac.authorization.k8s.io/v1", "ClusterRole", { metadata: { name: "tenancy-tenant-admin", labels }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }], ...extra });
+  const bindShared = (s: StackResource[]) => {
+    for (const ns of ["tenant-a", "tenant-a-b"]) find(s, "RoleBinding", ns, "tenant-admin").props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" };
+  };
+
+  it("passes tenant RoleBindings to a ClusterRole the stack declares, without aggregation, that no ClusterRoleBinding binds", async () => {
+    await expectClean(noClusterRbacForTenants, mutate((s) => (bindShared(s), s.push(shared()))));
+  });
+
+  it("refuses such a ClusterRole with an aggregationRule, feeding an aggregated role, or bound cluster-wide", async () => {
+    const role = shared({ aggregationRule: { clusterRoleSelectors: [{ matchLabels: { extra: "true" } }] } }, { "rbac.authorization.k8s.io/aggregate-to-view": "true" });
+    const binding = k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", { metadata: { name: "oops" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" }, subjects: [{ kind: "Group", name: "platform:sre" }] });
+    const stack = mutate((s) => (bindShared(s), s.push(role, binding)));
+    await expectViolations(noClusterRbacForTenants, stack, [
+      { urnOf: role, says: ["ClusterRole tenancy-tenant-admin", 'bound in tenant "a", "a-b"', "has an aggregationRule"] },
+      { urnOf: role, says: ["carries rbac.authorization.k8s.io/aggregate-to-view", "aggregated ClusterRole"] },
+      { urnOf: binding, says: ["ClusterRoleBinding oops binds ClusterRole tenancy-tenant-admin, which tenant namespaces bind"] },
+    ]);
+  });
+});
+
+describe("tenant-roles-allow-list and tenant-namespace-quota-keys over ClusterRoles bound in tenant namespaces", () => {
+  const bound = (rules: Record<string, unknown>[]) => (s: StackResource[]) => {
+    s.push(k8s("rbac.authorization.k8s.io/v1", "ClusterRole", { metadata: { name: "tenancy-tenant-admin" }, rules }));
+    find(s, "RoleBinding", "tenant-a-b", "tenant-admin").props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" };
+  };
+
+  it("checks a bound ClusterRole's rules as a Role's: no '*', no escalation, no write on isolation objects", async () => {
+    const stack = mutate(bound([{ apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "delete"] }, { apiGroups: ["*"], resources: ["pods"], verbs: ["bind"] }]));
+    const role = find(stack, "ClusterRole", undefined, "tenancy-tenant-admin");
+    await expectViolations(tenantRolesAllowList, stack, [
+      { urnOf: role, says: ['ClusterRole tenancy-tenant-admin (bound in the namespaces of tenant "a-b"): rules[0] may delete networkpolicies.networking.k8s.io'] },
+      { urnOf: role, says: ["rules[1].apiGroups has \"*\""] },
+      { urnOf: role, says: ['rules[1] grants "bind"'] },
+    ]);
+  });
+
+  it("requires a quota on every kind a bound ClusterRole lets the tenant create", async () => {
+    // The fixture's quotas are minimal (compute keys missing everywhere): compare with the unbound stack.
+    const before = (await violations(tenantNamespaceQuotaKeys, mutate(() => undefined))).map((v) => v.message);
+    expect(before.some((m) => m.includes("statefulsets"))).toBe(false);
+    const stack = mutate(bound([{ apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["create"] }]));
+    const after = await violations(tenantNamespaceQuotaKeys, stack);
+    const ns = find(stack, "Namespace", undefined, "tenant-a-b");
+    expect(after.filter((v) => v.message.includes("count/statefulsets.apps (ClusterRole tenancy-tenant-admin lets it be created)")).map((v) => v.urn)).toEqual([ns.urn]);
   });
 });
 

@@ -250,8 +250,8 @@ describe("what the program manages, no tenant user changes", () => {
     const ca = rendered("ConfigMap", NS, "tenant-ca");
     const edited = { ...ca, data: { "ca.crt": "not the CA" } };
     expect(decide(req(edited, { operation: "UPDATE", oldObject: ca }))).toEqual(refusedBy("tenancy-managed-objects", "configmaps tenant-ca is declared by the tenancy program"));
-    const deny = rendered("NetworkPolicy", NS, "default-deny");
-    expect(decide(req(null, { operation: "DELETE", oldObject: deny }))).toEqual(refusedBy("tenancy-managed-objects", "networkpolicies default-deny"));
+    const deny = rendered("NetworkPolicy", NS, "tenant-isolation");
+    expect(decide(req(null, { operation: "DELETE", oldObject: deny }))).toEqual(refusedBy("tenancy-managed-objects", "networkpolicies tenant-isolation"));
     const forged = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fake", namespace: NS, labels: ca.metadata.labels }, data: {} };
     expect(decide(req(forged))).toEqual(refusedBy("tenancy-managed-objects", "configmaps fake"));
   });
@@ -261,8 +261,8 @@ describe("what the program manages, no tenant user changes", () => {
     expect(decide(req({ ...ca, data: {} }, { operation: "UPDATE", oldObject: ca, userInfo: { username: `system:serviceaccount:${NS}:default`, groups: ["system:serviceaccounts"] } }))).toEqual(
       refusedBy("tenancy-managed-objects", "tenant-ca"),
     );
-    const np = rendered("NetworkPolicy", "tenant-acme-corp-org-netops", "allow-tenant");
-    expect(decide(req(null, { operation: "DELETE", oldObject: np, userInfo: { username: "bob", groups: ["acme-corp:netops-leads"] } }))).toEqual(refusedBy("tenancy-managed-objects", "allow-tenant"));
+    const np = rendered("NetworkPolicy", "tenant-acme-corp-org-netops", "tenant-isolation");
+    expect(decide(req(null, { operation: "DELETE", oldObject: np, userInfo: { username: "bob", groups: ["acme-corp:netops-leads"] } }))).toEqual(refusedBy("tenancy-managed-objects", "tenant-isolation"));
   });
 
   it("admits the deployer, another tenant's people are not this one's (RBAC stops them), and the tenant's own objects", () => {

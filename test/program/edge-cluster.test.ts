@@ -81,7 +81,7 @@ describe("an edge in the tenant's own cluster", () => {
   it("has the leaf dial the hub's public address, and its policy allow only the leaf port to the outside", () => {
     const config = inCluster("globex-dc").find((m) => m.object.kind === "ConfigMap" && m.object.metadata.name === "nats-leaf-config")!.object.data["nats-leaf.conf"];
     expect(config).toContain(`url: "nats-leaf://${PUBLIC_HUB}:7422"`);
-    const leafToHub = inCluster("globex-dc").find((m) => m.object.kind === "NetworkPolicy" && m.object.metadata.name === "leaf-to-hub")!.object;
+    const leafToHub = inCluster("globex-dc").find((m) => m.object.kind === "NetworkPolicy" && m.object.metadata.name === "nats-leaf")!.object;
     expect(leafToHub.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 7422 }] }]);
     // The platform-cluster edges still dial the hub's Service.
     const local = manifests.find((m) => m.file === "manifests/tenant-acme-corp-edge/configmap-nats-leaf-config.yaml")!.object.data["nats-leaf.conf"];
@@ -90,8 +90,8 @@ describe("an edge in the tenant's own cluster", () => {
 
   it("excludes each cluster's own pod network from the ingest sources", () => {
     const ingest = (file: string) => manifests.find((m) => m.file === file)!.object.spec.ingress[0].from;
-    expect(ingest("manifests/clusters/globex-dc/tenant-globex-edge/networkpolicy-ingest-netflow-emea-core.yaml")).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16"] } }]);
-    expect(ingest("manifests/tenant-acme-corp-edge/networkpolicy-ingest-flowgger-hq.yaml")).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.244.0.0/16"] } }]);
+    expect(ingest("manifests/clusters/globex-dc/tenant-globex-edge/networkpolicy-collector-netflow-emea-core.yaml")).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16"] } }]);
+    expect(ingest("manifests/tenant-acme-corp-edge/networkpolicy-collector-flowgger-hq.yaml")).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.244.0.0/16"] } }]);
   });
 
   it("leaves the tenant's platform namespaces the whole quota: enterprise 32 CPU over its 3 namespaces", () => {

@@ -18,7 +18,7 @@ describe("every rendered Kubernetes object", () => {
     expect(problems).toEqual([]);
   });
 
-  const CLUSTER_SCOPED = new Set(["Namespace", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+  const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
   it("is a complete manifest: apiVersion, kind, metadata.name, and a namespace for namespaced kinds", () => {
     for (const m of render.manifests) {
       expect(typeof m.object.apiVersion, m.file).toBe("string");

@@ -156,7 +156,7 @@ describe("npm run diff on known commits", () => {
     expect(expected.removed).toEqual([]);
     expect(expected.added.length).toBeGreaterThan(10);
     expect(expected.added).toContain("manifests/_cluster/namespace-tenant-hooli.yaml");
-    expect(expected.added).toContain("manifests/tenant-hooli-org-netops/networkpolicy-default-deny.yaml");
+    expect(expected.added).toContain("manifests/tenant-hooli-org-netops/networkpolicy-tenant-isolation.yaml");
     expect(expected.changed).toContain("manifests/tenant-initech/resourcequota-tenant-quota.yaml");
     // The hub's own files hold no tenant account and are sized by the stack: no tenant change touches them.
     expect(expected.changed).not.toContain("manifests/platform/configmap-nats-hub-accounts.yaml");

@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
+import { loadTenants } from "../../model/load";
+import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
+import { grantedTo } from "../support/rbac";
+
+/** The tenant files, read independently of the render: who should hold what. */
+const tenantModels = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, relativeTo: REPO }).tenants;
+const objects = () => render.manifests.map((m) => m.object);
 
 let render: ExampleRender;
 beforeAll(async () => {
@@ -53,28 +59,38 @@ describe("Tenant component over the example tenants", () => {
     const tenantNamespaces = ofKind(render.manifests, "Namespace").map((n) => n.metadata.name).filter((n) => n.startsWith("tenant-") && !n.endsWith("-edge"));
     expect(tenantNamespaces).toHaveLength(10);
     for (const ns of tenantNamespaces) {
-      expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+      // Changed by the resource diet: one policy (every pod isolated, plus its peers and DNS) instead
+      // of default-deny, allow-tenant and allow-platform-egress; the reachability matrix is the same.
+      expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["tenant-isolation"]);
       expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
-      // initech has no viewers; umbrella is suspended: the platform's suspender may delete its pods.
-      const levels = [...(ns.startsWith("tenant-umbrella") ? ["tenancy-suspender"] : []), "tenant-admin", ...(ns === "tenant-initech" ? [] : ["tenant-viewer"])];
-      expect(inNamespace("Role", ns), ns).toEqual(levels);
+      // initech has no viewers; umbrella is suspended: its admins are bound with its viewers, and the
+      // platform's suspender may delete its pods. Changed by the resource diet: the access levels are
+      // the platform's two ClusterRoles, bound here; no Role per namespace (same rights: see below).
+      const suspended = ns.startsWith("tenant-umbrella");
+      const levels = suspended ? ["tenancy-suspender", "tenancy-tenant-viewer"] : ["tenancy-tenant-admin", ...(ns === "tenant-initech" ? [] : ["tenancy-tenant-viewer"])];
+      expect(inNamespace("Role", ns), ns).toEqual(suspended ? ["tenancy-suspender"] : []);
       expect(inNamespace("RoleBinding", ns), ns).toEqual(levels);
     }
   });
 
-  it("gives each edge namespace default-deny, DNS, collector → leaf, leaf → hub and one ingest policy per collector; read-only roles", () => {
+  it("gives each edge namespace an isolation policy (DNS), one for the leaf (collectors in, hub out) and one per collector (ingest in, leaf out); read-only roles", () => {
     const edges = ofKind(render.manifests, "Namespace").filter((n) => n.metadata.labels?.["tenancy.serviceradar.io/namespace-role"] === "edge");
     expect(edges.map((n) => n.metadata.name).sort()).toEqual(["tenant-acme-corp-edge", "tenant-globex-edge", "tenant-initech-edge", "tenant-umbrella-edge"]);
-    const fixed = ["allow-dns", "collectors-to-leaf", "default-deny", "leaf-from-collectors", "leaf-to-hub"];
-    expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "ingest-flowgger-hq", "ingest-otel-dc-east", "ingest-trapd-hq"].sort());
-    expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "ingest-flowgger-office"].sort());
+    const fixed = ["nats-leaf", "tenant-isolation"];
+    expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "collector-flowgger-hq", "collector-otel-dc-east", "collector-trapd-hq"].sort());
+    expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "collector-flowgger-office"].sort());
     for (const ns of edges.map((n) => n.metadata.name)) {
       expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // Tenant admins may look at their edge, not change it: it is the platform's to run.
-      const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === ns && r.metadata.name === "tenant-admin")!;
-      for (const rule of admin.rules) expect(rule.verbs, ns).toEqual(["get", "list", "watch"]);
+      const tenant = ns.slice("tenant-".length, -"-edge".length);
+      const admins = tenantModels.find((t) => t.slug === tenant)!.admins;
+      for (const admin of admins) {
+        const granted = grantedTo(objects(), ns, admin).rules;
+        expect(granted.length, ns).toBeGreaterThan(0);
+        for (const rule of granted) expect(rule.verbs, ns).toEqual(["get", "list", "watch"]);
+      }
     }
     expect(inNamespace("Deployment", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
     expect(inNamespace("Service", "tenant-acme-corp-edge")).toEqual(["flowgger-hq", "nats-leaf", "otel-dc-east", "trapd-hq"]);
@@ -82,7 +98,7 @@ describe("Tenant component over the example tenants", () => {
 
   it("lets organizations talk to the root, and to each other only where the file says they share", () => {
     const peersOf = (ns: string) => {
-      const policy = ofKind(render.manifests, "NetworkPolicy").find((p) => p.metadata.namespace === ns && p.metadata.name === "allow-tenant")!;
+      const policy = ofKind(render.manifests, "NetworkPolicy").find((p) => p.metadata.namespace === ns && p.metadata.name === "tenant-isolation")!;
       const selector = policy.spec.ingress[0].from[1]?.namespaceSelector;
       expect(policy.spec.egress[0].to).toEqual(policy.spec.ingress[0].from);
       return selector?.matchExpressions?.[0].values ?? (selector ? [selector.matchLabels["kubernetes.io/metadata.name"]] : []);
@@ -173,30 +189,39 @@ describe("Tenant component over the example tenants", () => {
     const keys = Object.keys(ofKind(render.manifests, "ResourceQuota").find((q) => q.metadata.namespace === "tenant-initech" && q.metadata.name === "tenant-quota")!.spec.hard).sort();
     expect(keys.length).toBeGreaterThanOrEqual(30);
     for (const q of quotas) expect(q.spec.hard, q.metadata.namespace).toEqual(Object.fromEntries(keys.map((k) => [k, "0"])));
-    expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["allow-platform-egress", "allow-tenant", "default-deny"]);
+    expect(inNamespace("NetworkPolicy", "tenant-umbrella")).toEqual(["tenant-isolation"]);
     // Its edge keeps every object, scaled to zero.
     const deployments = ofKind(render.manifests, "Deployment").filter((d) => d.metadata.namespace === "tenant-umbrella-edge");
     expect(deployments.map((d) => [d.metadata.name, d.spec.replicas])).toEqual([["nats-leaf", 0], ["trapd-campus", 0]]);
   });
 
-  it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only", () => {
+  it("binds the tenant's groups, plus organization groups, with namespaced RoleBindings only (to the platform's two ClusterRoles, which no ClusterRoleBinding binds)", () => {
     expect(ofKind(render.manifests, "ClusterRoleBinding")).toEqual([]);
-    expect(ofKind(render.manifests, "ClusterRole")).toEqual([]);
-    const binding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp-org-netops" && b.metadata.name === "tenant-admin")!;
-    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "tenant-admin" });
+    // Changed by the resource diet: the access levels are ClusterRoles declared once, bound per namespace.
+    const clusterRoles = ofKind(render.manifests, "ClusterRole");
+    expect(clusterRoles.map((r) => r.metadata.name).sort()).toEqual(["tenancy-tenant-admin", "tenancy-tenant-viewer"]);
+    for (const r of clusterRoles) {
+      expect(r.aggregationRule, r.metadata.name).toBeUndefined();
+      expect(Object.keys(r.metadata.labels ?? {}).filter((l) => l.startsWith("tenancy.serviceradar.io/tenant") || l.startsWith("rbac.authorization.k8s.io/aggregate-to")), r.metadata.name).toEqual([]);
+    }
+    const binding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp-org-netops" && b.metadata.name === "tenancy-tenant-admin")!;
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" });
     expect(binding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins", "acme-corp:netops-leads"]);
-    const rootBinding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp" && b.metadata.name === "tenant-admin")!;
+    const rootBinding = ofKind(render.manifests, "RoleBinding").find((b) => b.metadata.namespace === "tenant-acme-corp" && b.metadata.name === "tenancy-tenant-admin")!;
     expect(rootBinding.subjects.map((s: { name: string }) => s.name)).toEqual(["acme-corp:platform-admins"]);
+    // The organization's own admins get nothing in the root namespace, nor in another tenant's.
+    expect(grantedTo(objects(), "tenant-acme-corp", "acme-corp:netops-leads").rules).toEqual([]);
+    expect(grantedTo(objects(), "tenant-globex", "acme-corp:platform-admins").rules).toEqual([]);
   });
 
   it("keeps isolation objects read-only for tenant admins, and secrets away from viewers", () => {
-    const admin = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-admin")!;
+    const admin = { rules: grantedTo(objects(), "tenant-globex", "globex:sre").rules };
     for (const resource of ["networkpolicies", "resourcequotas", "limitranges", "roles", "rolebindings"]) {
       const rules = admin.rules.filter((r: { resources: string[] }) => r.resources.includes(resource));
       expect(rules.length, resource).toBeGreaterThan(0);
       for (const rule of rules) expect(rule.verbs, resource).toEqual(["get", "list", "watch"]);
     }
-    const viewer = ofKind(render.manifests, "Role").find((r) => r.metadata.namespace === "tenant-globex" && r.metadata.name === "tenant-viewer")!;
+    const viewer = { rules: grantedTo(objects(), "tenant-globex", "globex:noc").rules };
     expect(viewer.rules.some((r: { resources: string[] }) => r.resources.includes("secrets"))).toBe(false);
     for (const rule of [...admin.rules, ...viewer.rules]) expect(rule.verbs).not.toContain("*");
   });

@@ -46,7 +46,7 @@ function logicalNames(plan: TenantPlan): string[] {
   for (const ns of plan.namespaces) {
     names.push(`Namespace ${ns.logicalName}`, `ResourceQuota ${ns.quota.logicalName}`, `LimitRange ${ns.limitRange.logicalName}`);
     for (const p of ns.networkPolicies) names.push(`NetworkPolicy ${p.logicalName}`);
-    for (const a of ns.access) names.push(`Role ${a.role.logicalName}`, `RoleBinding ${a.binding.logicalName}`);
+    for (const a of ns.access) names.push(`RoleBinding ${a.binding.logicalName}`);
   }
   names.push(`Certificate ${plan.pki.ca.logicalName}`, `ConfigMap ${plan.pki.caConfigMap.logicalName}`);
   for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`, ...(c.secret ? [`Secret ${c.secret.logicalName}`] : []));
@@ -120,7 +120,7 @@ describe("a tenant's plan is joined", () => {
     for (const ns of acme.namespaces) {
       const names = ns.networkPolicies.map((p) => p.name);
       if (ns.role === "edge") expect(names).toEqual(acme.edge!.networkPolicies.map((p) => p.name));
-      else expect(names).toEqual(["default-deny", "allow-tenant", "allow-platform-egress"]);
+      else expect(names).toEqual(["tenant-isolation"]);
     }
   });
 });
@@ -138,7 +138,7 @@ describe("names", () => {
       `Secret ${platform.pki.hubTlsSecret.logicalName}`,
       `ConfigMap ${hub.accountsConfigMap.logicalName}`,
     ];
-    expect(all.length).toBeGreaterThan(250);
+    expect(all.length).toBeGreaterThan(150);
     expect(new Set(all).size).toBe(all.length);
   });
 
@@ -146,7 +146,7 @@ describe("names", () => {
     const acme = examples.find((t) => t.slug === "acme-corp")!;
     const renamed = planTenant(acme, settings, "renamed");
     const original = bySlug("acme-corp");
-    const namespaceScoped = new Set(original.namespaces.flatMap((ns) => [ns.logicalName, ns.quota.logicalName, ns.limitRange.logicalName, ...ns.networkPolicies.map((p) => p.logicalName), ...ns.access.flatMap((a) => [a.role.logicalName, a.binding.logicalName])]));
+    const namespaceScoped = new Set(original.namespaces.flatMap((ns) => [ns.logicalName, ns.quota.logicalName, ns.limitRange.logicalName, ...ns.networkPolicies.map((p) => p.logicalName), ...ns.access.map((a) => a.binding.logicalName)]));
     const names = logicalNames(renamed).map((n) => n.slice(n.indexOf(" ") + 1));
     for (const name of names) {
       if (namespaceScoped.has(name)) expect(name.startsWith("tenant-acme-corp")).toBe(true);
@@ -240,7 +240,7 @@ describe("lifecycle states", () => {
     expect(globex.nats.edgeAccounts).toEqual([]);
     expect(globex.namespaces.some((n) => n.protect) || globex.streams.streams.some((s) => s.protect) || globex.nats.accountKey.protect).toBe(false);
     // Its edge namespace stays (empty but for its fixed policies) until the collectors leave the file.
-    expect(globex.edge!.networkPolicies.map((p) => p.name)).toEqual(["default-deny", "allow-dns", "collectors-to-leaf", "leaf-from-collectors", "leaf-to-hub"]);
+    expect(globex.edge!.networkPolicies.map((p) => p.name)).toEqual(["tenant-isolation", "nats-leaf"]);
   });
 
   it("credentials rotation: a new generation of user keys, issued later, everything earlier revoked", () => {
