@@ -134,7 +134,7 @@ export const tenantNamespaceQuotaAndLimits: StackValidationPolicy = {
 export const noClusterRbacForTenants: StackValidationPolicy = {
   name: "no-cluster-rbac-for-tenants",
   description:
-    "No ClusterRoleBinding or ClusterRole for a tenant: none labelled for a tenant, none binding a subject of a tenant's RoleBindings, a tenant's service accounts or everyone, or a ClusterRole tenant RoleBindings bind; tenant RoleBindings bind Roles or ClusterRoles the stack declares, without aggregation either way.",
+    "No ClusterRoleBinding or ClusterRole for a tenant: none labelled for a tenant, none binding a subject of a tenant's RoleBindings, a tenant's service accounts or everyone, or a ClusterRole tenant RoleBindings bind; tenant RoleBindings bind Roles or ClusterRoles the stack declares (in a cell's stack exactly the platform stack's two access levels, which it may not declare), without aggregation either way.",
   enforcementLevel: "mandatory",
   severity: "critical",
   validateStack: (args, reportViolation) => {
@@ -150,7 +150,9 @@ export const noClusterRbacForTenants: StackValidationPolicy = {
       tenantRoleBindings: objects.filter((o) => o.kind === "RoleBinding" && index.tenantOf(checks.namespaceOf(o)) !== undefined).length,
       tenantGroups: new Set(objects.filter((o) => o.kind === "RoleBinding" && index.tenantOf(checks.namespaceOf(o)) !== undefined).flatMap((o) => (o.subjects ?? []).filter((s) => s.kind === "Group").map((s) => s.name))).size,
     });
-    report(checks.checkClusterRbac(objects), reportViolation);
+    // A cell's tenant RoleBindings bind the platform stack's access levels (docs/policy.md, "With
+    // cells"): exactly those names; their rules are checked on the platform's stack.
+    report(checks.checkClusterRbac(objects, { clusterRolesDeclaredElsewhere: isCellStack(args.resources) }), reportViolation);
   },
 };
 

@@ -24,6 +24,13 @@ export const POSTGRES_TENANT_PREFIX = "tenant_";
 /** The provider's name for PostgreSQL's PUBLIC pseudo-role. */
 export const POSTGRES_PUBLIC_ROLE = "public";
 
+/**
+ * The ClusterRoles of the tenants' access levels (model/names.ts TENANT_CLUSTER_ROLES): the platform
+ * declares them once (the platform stack, or the stack that holds everything) and tenant
+ * namespaces' RoleBindings bind them; a cell's stack binds them without declaring them.
+ */
+export const TENANT_CLUSTER_ROLES = ["tenancy-tenant-admin", "tenancy-tenant-viewer"] as const;
+
 /** The admission policies every tenant namespace must be under (plan/admission.ts). */
 export const ADMISSION_POLICIES = [
   "tenancy-service-exposure",

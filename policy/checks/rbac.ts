@@ -3,7 +3,7 @@
  * bindings are the way past them, so they are checked against every subject the tenants'
  * RoleBindings bind.
  */
-import { LABELS } from "./names";
+import { LABELS, TENANT_CLUSTER_ROLES } from "./names";
 import { NamespaceIndex, describe, namespaceOf, type K8sObject, type Violation } from "./objects";
 
 /** Groups every tenant's identities belong to: binding one cluster-wide binds every tenant. */
@@ -20,15 +20,28 @@ export const AGGREGATE_LABEL_PREFIX = "rbac.authorization.k8s.io/aggregate-to-";
  * accounts, or the groups every tenant belongs to. A tenant RoleBinding binds a Role of its
  * namespace or a ClusterRole this stack declares (the platform's access levels, whose rules
  * tenant-roles-allow-list checks), never one it does not (the built-in admin and edit may write
- * NetworkPolicies); such a ClusterRole has no aggregationRule (aggregation would widen it later,
- * unseen), feeds no aggregated role, and no ClusterRoleBinding binds it: it grants only where a
- * tenant namespace binds it.
+ * NetworkPolicies); such a ClusterRole — and the platform's access levels wherever they are
+ * declared, bound here or not — has no aggregationRule (aggregation would widen it later, unseen),
+ * feeds no aggregated role, and no ClusterRoleBinding binds it: it grants only where a tenant
+ * namespace binds it.
  */
-export function checkClusterRbac(objects: readonly K8sObject[]): Violation[] {
+export interface ClusterRbacOptions {
+  /**
+   * A cell's stack: the platform stack declares the access levels (TENANT_CLUSTER_ROLES) and the
+   * cell only binds them, so a tenant RoleBinding may bind exactly those two ClusterRoles, and the
+   * cell may not declare them (two stacks would own one object). That the platform declares them
+   * with sound rules is checked on the platform's stack and proven over the stacks together.
+   */
+  clusterRolesDeclaredElsewhere?: boolean;
+}
+
+export function checkClusterRbac(objects: readonly K8sObject[], options: ClusterRbacOptions = {}): Violation[] {
   const index = new NamespaceIndex(objects);
   const violations: Violation[] = [];
   const tenantSubjects = new Map<string, Set<string>>();
   const clusterRoles = new Map(objects.filter((o) => o.kind === "ClusterRole").map((o) => [o.metadata.name, o]));
+  const elsewhere = options.clusterRolesDeclaredElsewhere === true;
+  const platformRoles: readonly string[] = TENANT_CLUSTER_ROLES;
   /** ClusterRoles tenant RoleBindings bind → the tenants whose namespaces bind them. */
   const boundByTenants = new Map<string, Set<string>>();
   for (const rb of objects) {
@@ -42,7 +55,12 @@ export function checkClusterRbac(objects: readonly K8sObject[]): Violation[] {
     }
     if (rb.roleRef?.kind === "ClusterRole" && index.tenantOf(namespaceOf(rb)) !== undefined) {
       const name = rb.roleRef.name ?? "";
-      if (!clusterRoles.has(name)) {
+      if (elsewhere && !platformRoles.includes(name)) {
+        violations.push({
+          urn: rb.urn,
+          message: `${describe(rb)} binds ClusterRole ${name} in tenant "${tenant}"'s namespace, which is not one of the platform stack's access levels (${platformRoles.join(", ")}): in a cell's stack a tenant RoleBinding binds a Role of its namespace or one of those, whose rules the pack checks on the platform's stack`,
+        });
+      } else if (!elsewhere && !clusterRoles.has(name)) {
         violations.push({
           urn: rb.urn,
           message: `${describe(rb)} binds ClusterRole ${name} in tenant "${tenant}"'s namespace, which this stack does not declare: a tenant RoleBinding binds a Role of its namespace or a ClusterRole of the stack, whose rules the pack checks (the built-in ones may write NetworkPolicies)`,
@@ -50,9 +68,22 @@ export function checkClusterRbac(objects: readonly K8sObject[]): Violation[] {
       } else boundByTenants.set(name, (boundByTenants.get(name) ?? new Set()).add(tenant));
     }
   }
-  for (const [name, tenants] of boundByTenants) {
-    const role = clusterRoles.get(name)!;
-    const what = `${describe(role)}, bound in tenant ${[...tenants].sort().slice(0, 3).map((t) => `"${t}"`).join(", ")}${tenants.size > 3 ? ` and ${tenants.size - 3} more` : ""}'s namespaces`;
+  if (elsewhere) {
+    for (const name of platformRoles) {
+      const role = clusterRoles.get(name);
+      if (role) violations.push({ urn: role.urn, message: `${describe(role)} is declared in a cell's stack: the tenants' access levels are the platform stack's, declared once; a second owner would replace their rules for every cell` });
+    }
+  }
+  // The platform's access levels are checked where they are declared, also where no tenant binds them (a platform stack of cells).
+  const checked = new Map(boundByTenants);
+  for (const name of platformRoles) if (clusterRoles.has(name) && !checked.has(name)) checked.set(name, new Set());
+  for (const [name, tenants] of checked) {
+    const role = clusterRoles.get(name);
+    if (!role) continue; // the platform stack's, in a cell's stack
+    const what =
+      tenants.size === 0
+        ? `${describe(role)}, a tenants' access level that cells' tenant namespaces bind`
+        : `${describe(role)}, bound in tenant ${[...tenants].sort().slice(0, 3).map((t) => `"${t}"`).join(", ")}${tenants.size > 3 ? ` and ${tenants.size - 3} more` : ""}'s namespaces`;
     if (role.aggregationRule !== undefined && role.aggregationRule !== null) {
       violations.push({ urn: role.urn, message: `${what}, has an aggregationRule: any ClusterRole labelled to match would widen what every tenant namespace binding it grants` });
     }
@@ -65,7 +96,7 @@ export function checkClusterRbac(objects: readonly K8sObject[]): Violation[] {
     const labelled = o.metadata.labels[LABELS.tenant];
     if (labelled !== undefined) violations.push({ urn: o.urn, message: `${describe(o)} carries ${LABELS.tenant}="${labelled}": ${rule}` });
     if (o.kind !== "ClusterRoleBinding") continue;
-    if (o.roleRef?.kind === "ClusterRole" && boundByTenants.has(o.roleRef.name ?? "")) {
+    if (o.roleRef?.kind === "ClusterRole" && (checked.has(o.roleRef.name ?? "") || platformRoles.includes(o.roleRef.name ?? ""))) {
       violations.push({ urn: o.urn, message: `${describe(o)} binds ClusterRole ${o.roleRef.name}, which tenant namespaces bind: it would grant a tenant's access level in every namespace; ${rule}` });
     }
     (o.subjects ?? []).forEach((s, i) => {

@@ -5,6 +5,7 @@
  * write on what isolates the tenant (its quotas, limit ranges, network policies, roles and
  * bindings), never a non-resource URL. Inside a namespace these are the ways past every other control.
  */
+import { TENANT_CLUSTER_ROLES } from "./names";
 import { NamespaceIndex, byNamespace, describe, namespaceOf, type K8sObject, type Violation } from "./objects";
 
 /** Verbs that grant rights beyond the Role's own: binding, escalating, impersonating. */
@@ -56,10 +57,12 @@ export function checkTenantRoles(objects: readonly K8sObject[]): Violation[] {
   // A ClusterRole bound in several tenants' namespaces is checked once, naming the tenants.
   const grantedBy = new Map<K8sObject, Set<string>>();
   for (const [ns, roles] of rolesGrantedIn(objects)) for (const r of roles) grantedBy.set(r, (grantedBy.get(r) ?? new Set()).add(index.tenantOf(ns)!));
+  // The tenants' access levels are checked where they are declared, bound there or not (a platform stack of cells).
+  for (const o of objects) if (o.kind === "ClusterRole" && (TENANT_CLUSTER_ROLES as readonly string[]).includes(o.metadata.name) && !grantedBy.has(o)) grantedBy.set(o, new Set());
   for (const [role, tenants] of grantedBy) {
     const sorted = [...tenants].sort();
     const named = sorted.slice(0, 3).map((t) => `"${t}"`).join(", ") + (sorted.length > 3 ? ` and ${sorted.length - 3} more` : "");
-    const whose = role.kind === "Role" ? `tenant ${named}` : `bound in the namespaces of tenant ${named}`;
+    const whose = role.kind === "Role" ? `tenant ${named}` : sorted.length === 0 ? "a tenants' access level, bound by cells' tenant namespaces" : `bound in the namespaces of tenant ${named}`;
     const rules = ((role as K8sObject & { rules?: Rule[] }).rules ?? []) as Rule[];
     rules.forEach((r, i) => {
       const at = `${describe(role)} (${whose}): rules[${i}]`;

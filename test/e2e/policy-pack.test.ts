@@ -577,6 +577,65 @@ describe("no-cluster-rbac-for-tenants", () => {
   });
 });
 
+describe("no-cluster-rbac-for-tenants with cells: a cell binds the platform stack's access levels, the platform declares them", () => {
+  const cellIdentity: StackResource = { type: "tenancy:index:CellIdentity", name: "cell-identity", urn: urnOf("tenancy:index:CellIdentity", "cell-identity"), props: {} };
+  const role = (name: string, extra: Record<string, unknown> = {}) =>
+    k8s("rbac.authorization.k8s.io/v1", "ClusterRole", { metadata: { name }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }], ...extra });
+  const bindTo = (s: StackResource[], ns: string, binding: string, name: string) =>
+    (find(s, "RoleBinding", ns, binding).props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name });
+  /** The fixture as a cell's stack: its identity, tenant a's admins bound to one access level, a-b's to the other. */
+  const cell = (edit: (s: StackResource[]) => void = () => {}) =>
+    mutate((s) => {
+      s.push(cellIdentity);
+      bindTo(s, "tenant-a", "tenant-admin", "tenancy-tenant-admin");
+      bindTo(s, "tenant-a-b", "tenant-admin", "tenancy-tenant-viewer");
+      edit(s);
+    });
+
+  it("passes a cell's tenant RoleBindings to the platform's two access levels, which the cell does not declare", async () => {
+    await expectClean(noClusterRbacForTenants, cell());
+    // The same bindings in a stack without an identity bind what that stack does not declare.
+    const single = mutate((s) => (bindTo(s, "tenant-a", "tenant-admin", "tenancy-tenant-admin"), bindTo(s, "tenant-a-b", "tenant-admin", "tenancy-tenant-viewer")));
+    await expectViolations(noClusterRbacForTenants, single, [
+      { urnOf: find(single, "RoleBinding", "tenant-a", "tenant-admin"), says: ["binds ClusterRole tenancy-tenant-admin", "which this stack does not declare"] },
+      { urnOf: find(single, "RoleBinding", "tenant-a-b", "tenant-admin"), says: ["binds ClusterRole tenancy-tenant-viewer", "which this stack does not declare"] },
+    ]);
+  });
+
+  it("refuses in a cell any other ClusterRole — built-in, or the cell's own — and the platform's names declared by the cell, or bound cluster-wide", async () => {
+    const own = role("cell-extra");
+    const copy = role("tenancy-tenant-admin");
+    const binding = k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", { metadata: { name: "oops" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-viewer" }, subjects: [{ kind: "Group", name: "platform:sre" }] });
+    const stack = cell((s) => {
+      bindTo(s, "tenant-a", "tenant-admin", "admin");
+      bindTo(s, "tenant-a-b", "tenant-admin", "cell-extra");
+      s.push(own, copy, binding);
+    });
+    await expectViolations(noClusterRbacForTenants, stack, [
+      { urnOf: find(stack, "RoleBinding", "tenant-a", "tenant-admin"), says: ["binds ClusterRole admin", 'tenant "a"', "not one of the platform stack's access levels (tenancy-tenant-admin, tenancy-tenant-viewer)"] },
+      { urnOf: find(stack, "RoleBinding", "tenant-a-b", "tenant-admin"), says: ["binds ClusterRole cell-extra", 'tenant "a-b"', "not one of the platform stack's access levels"] },
+      { urnOf: copy, says: ["ClusterRole tenancy-tenant-admin is declared in a cell's stack"] },
+      { urnOf: binding, says: ["ClusterRoleBinding oops binds ClusterRole tenancy-tenant-viewer, which tenant namespaces bind"] },
+    ]);
+  });
+
+  it("checks the access levels in the stack that declares them when none of its namespaces binds them (a platform stack of cells)", async () => {
+    const platform = mutate((s) => s.push(role("tenancy-tenant-admin"), role("tenancy-tenant-viewer")));
+    await expectClean(noClusterRbacForTenants, platform);
+    const aggregated = role("tenancy-tenant-viewer", { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { extra: "true" } }] } });
+    const binding = k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", { metadata: { name: "oops" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tenancy-tenant-admin" }, subjects: [{ kind: "Group", name: "platform:sre" }] });
+    const broken = mutate((s) => s.push(role("tenancy-tenant-admin"), aggregated, binding));
+    await expectViolations(noClusterRbacForTenants, broken, [
+      { urnOf: aggregated, says: ["ClusterRole tenancy-tenant-viewer, a tenants' access level", "has an aggregationRule"] },
+      { urnOf: binding, says: ["ClusterRoleBinding oops binds ClusterRole tenancy-tenant-admin, which tenant namespaces bind"] },
+    ]);
+    const wide = mutate((s) => s.push(role("tenancy-tenant-admin", { rules: [{ apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"] }] })));
+    await expectViolations(tenantRolesAllowList, wide, [
+      { urnOf: find(wide, "ClusterRole", undefined, "tenancy-tenant-admin"), says: ["ClusterRole tenancy-tenant-admin (a tenants' access level, bound by cells' tenant namespaces): rules[0] may create rolebindings"] },
+    ]);
+  });
+});
+
 describe("tenant-roles-allow-list and tenant-namespace-quota-keys over ClusterRoles bound in tenant namespaces", () => {
   const bound = (rules: Record<string, unknown>[]) => (s: StackResource[]) => {
     s.push(k8s("rbac.authorization.k8s.io/v1", "ClusterRole", { metadata: { name: "tenancy-tenant-admin" }, rules }));

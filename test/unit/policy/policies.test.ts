@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import * as checks from "../../../policy/checks";
 import { policies } from "../../../policy/policies";
 import { COLLECTOR_TYPES as LIB_COLLECTOR_TYPES } from "../../../model/schema";
-import { CREDS_KEY as LIB_CREDS_KEY, LABELS as LIB_LABELS, POSTGRES_PUBLIC_ROLE, accountName, postgresTenantIdentifier } from "../../../model/names";
+import { CREDS_KEY as LIB_CREDS_KEY, LABELS as LIB_LABELS, POSTGRES_PUBLIC_ROLE, TENANT_CLUSTER_ROLES as LIB_TENANT_CLUSTER_ROLES, accountName, postgresTenantIdentifier } from "../../../model/names";
 
 describe("the pack", () => {
   it("has 15 uniquely named policies, all mandatory, each with a description", () => {
@@ -32,6 +32,7 @@ describe("the pack", () => {
     expect([...checks.COLLECTOR_TYPES]).toEqual([...LIB_COLLECTOR_TYPES]);
     expect(postgresTenantIdentifier("acme-corp").startsWith(checks.POSTGRES_TENANT_PREFIX)).toBe(true);
     expect(checks.POSTGRES_PUBLIC_ROLE).toBe(POSTGRES_PUBLIC_ROLE);
+    expect([...checks.TENANT_CLUSTER_ROLES].sort()).toEqual(Object.values(LIB_TENANT_CLUSTER_ROLES).sort());
   });
 
   it("index.ts constructs the PolicyPack with exactly the exported policies (tests never import it: it starts a server)", () => {
