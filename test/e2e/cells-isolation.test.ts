@@ -10,7 +10,10 @@
  *   - the policy pack: every policy over each stack, as the engine evaluates that stack, with the
  *     policy config a cell's stack needs (the platform stack's namespace); a broken cell refused;
  *   - the admission policies over the stacks together: the platform's bindings select every cell's
- *     tenant namespaces, with their params in the platform stack.
+ *     tenant namespaces, with their params in the platform stack;
+ *   - the tenants' access over the stacks together: every cell's RoleBindings bind the platform
+ *     stack's ClusterRoles, declared there with the rules the single stack has, and grant every
+ *     group in every namespace exactly what the single stack grants.
  * (The reachability matrix over the same fleet is test/program/reachability-cells.test.ts.)
  */
 import { execFileSync } from "node:child_process";
@@ -23,6 +26,8 @@ import { parse } from "yaml";
 import { ENGINE_NODE_FLAGS, PROJECT } from "../../engine/offline";
 import { manifestsIn, renderFleet, type Fleet } from "../support/fleet";
 import { EXAMPLES_DIR, REPO } from "../support/fixtures";
+import { grantedTo, rights } from "../support/rbac";
+import { renderSync } from "../support/render";
 import { startPushedHub, type HubCluster, type RenderedHub } from "../support/hub-cluster";
 import { openssl, splitCerts } from "../support/openssl";
 import { NATS_USER_LABEL, TENANT_LABEL, loadRendered, rawGreeting, readTenantFile, record, sleep, type Rendered } from "../support/rendered";
@@ -325,6 +330,115 @@ describe("admission policies over the stacks together", () => {
     expect(missing.every((v) => v.message.includes("and params declared in the platform's namespace"))).toBe(true);
     console.log(
       `cells admission, broken: plan label removed → ${found.length} violations on the union (1 from the cell's side); unknown plan → ${perPlan}; params of plan ${plan} removed → ${missing.length} (${ofPlan.length} namespaces × ${perPlan})`,
+    );
+  });
+});
+
+describe("the tenants' access levels over the stacks together", () => {
+  /** A stack's rendered objects as the pack's checks read them, named by stack and file (`raw`: the manifests themselves). */
+  const objectsOf = (stackDir: string, root = fleet.stacks): { objects: checks.K8sObject[]; raw: Record<string, any>[] } => {
+    const stack = path.relative(root, stackDir);
+    const raw = manifestsIn(stackDir).map((m) => m.object as Record<string, any>);
+    const objects = raw.flatMap((m, i) => {
+      const type = `kubernetes:${m.apiVersion.includes("/") ? m.apiVersion : `core/${m.apiVersion}`}:${m.kind}`;
+      const o = checks.toObject(type, `${stack}:${i}:${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`, m);
+      return o ? [o] : [];
+    });
+    return { objects, raw };
+  };
+  const platformDir = () => fleet.stackDirs[0]!;
+  const cellDirs = () => fleet.stackDirs.slice(1);
+  const union = () => {
+    const parts = fleet.stackDirs.map((d) => objectsOf(d));
+    return { objects: parts.flatMap((p) => p.objects), raw: parts.flatMap((p) => p.raw) };
+  };
+  const ACCESS_LEVELS: readonly string[] = checks.TENANT_CLUSTER_ROLES;
+  const tenantBindings = (objects: readonly checks.K8sObject[]) => {
+    const index = new checks.NamespaceIndex(objects);
+    return objects.filter((o) => o.kind === "RoleBinding" && index.tenantOf(checks.namespaceOf(o)) !== undefined);
+  };
+  /** The example tenants in one stack, as `npm run render` renders them (no cells file read). */
+  let single: { objects: checks.K8sObject[]; raw: Record<string, any>[] };
+  beforeAll(() => {
+    const out = path.join(dir, "single");
+    renderSync({ out });
+    single = objectsOf(out, dir);
+  }, 300_000);
+
+  it("binds in every cell only the platform stack's two ClusterRoles, declared there with the single stack's rules; every group in every namespace gets what the single stack gives it", () => {
+    const platform = objectsOf(platformDir()).objects;
+    const declared = platform.filter((o) => o.kind === "ClusterRole" && ACCESS_LEVELS.includes(o.metadata.name));
+    expect(declared.map((o) => o.metadata.name).sort()).toEqual([...ACCESS_LEVELS].sort());
+    const singleRoles = new Map(single.objects.filter((o) => o.kind === "ClusterRole").map((o) => [o.metadata.name, o]));
+    for (const role of declared) expect(role.rules, role.metadata.name).toEqual(singleRoles.get(role.metadata.name)?.rules);
+    // The platform stack's run checks them where no namespace binds them.
+    expect(checks.checkClusterRbac(platform)).toEqual([]);
+    expect(checks.checkTenantRoles(platform)).toEqual([]);
+    let cellBindings = 0;
+    for (const d of cellDirs()) {
+      const cell = objectsOf(d).objects;
+      expect(cell.filter((o) => o.kind === "ClusterRole"), d).toEqual([]);
+      const bound = tenantBindings(cell).filter((b) => b.roleRef?.kind === "ClusterRole");
+      expect(bound.length, d).toBeGreaterThan(0);
+      for (const b of bound) expect(ACCESS_LEVELS, `${d}: ${checks.describe(b)}`).toContain(b.roleRef!.name);
+      cellBindings += bound.length;
+      // Alone, a cell binds what it does not declare; from its side, it binds exactly the platform's.
+      expect(checks.checkClusterRbac(cell).length, d).toBe(bound.length);
+      expect(checks.checkClusterRbac(cell, { clusterRolesDeclaredElsewhere: true }), d).toEqual([]);
+    }
+    const all = union();
+    expect(checks.checkClusterRbac(all.objects)).toEqual([]);
+    expect(checks.checkTenantRoles(all.objects)).toEqual([]);
+    expect(checks.checkQuotaKeys(all.objects)).toEqual([]);
+    // Rights per group and namespace, read as the authorizer reads them, over the fleet and the single stack.
+    const namespaces = new checks.NamespaceIndex(single.objects).tenantNamespaces().map((n) => n.metadata.name).sort();
+    expect(new checks.NamespaceIndex(all.objects).tenantNamespaces().map((n) => n.metadata.name).sort()).toEqual(namespaces);
+    let pairs = 0;
+    for (const ns of namespaces) {
+      const groups = new Set(tenantBindings(single.objects).filter((b) => b.metadata.namespace === ns).flatMap((b) => (b.subjects ?? []).filter((x) => x.kind === "Group").map((x) => x.name!)));
+      for (const g of groups) {
+        const want = rights(grantedTo(single.raw, ns, g).rules);
+        expect(want.length, `${g} in ${ns}`).toBeGreaterThan(0);
+        expect(rights(grantedTo(all.raw, ns, g).rules), `${g} in ${ns}`).toEqual(want);
+        pairs++;
+      }
+    }
+    console.log(`cells access: ${cellBindings} tenant RoleBindings of ${cellDirs().length} cells bind the platform stack's ${declared.length} ClusterRoles; rights of ${pairs} (group, namespace) pairs identical to the single stack's; 0 violations`);
+  });
+
+  it("finds the hole when the platform stack loses an access level, widens one, or a cell binds another ClusterRole", () => {
+    const bindingsTo = (objects: readonly checks.K8sObject[], name: string) => tenantBindings(objects).filter((b) => b.roleRef?.kind === "ClusterRole" && b.roleRef.name === name);
+    // The viewers' ClusterRole gone from the platform stack: every cell's binding of it binds nothing declared.
+    const lost = union().objects;
+    lost.splice(lost.findIndex((o) => o.kind === "ClusterRole" && o.metadata.name === "tenancy-tenant-viewer"), 1);
+    const viewers = bindingsTo(lost, "tenancy-tenant-viewer");
+    expect(viewers.length).toBeGreaterThan(0);
+    const unbound = checks.checkClusterRbac(lost);
+    expect(unbound.map((v) => v.urn).sort()).toEqual(viewers.map((b) => b.urn).sort());
+    expect(unbound.every((v) => v.message.includes("binds ClusterRole tenancy-tenant-viewer") && v.message.includes("which this stack does not declare"))).toBe(true);
+
+    // The admins' ClusterRole widened in the platform stack: the allow-list refuses it, and no cell's quota bounds the new kind.
+    const widened = union().objects;
+    const admin = widened.find((o) => o.kind === "ClusterRole" && o.metadata.name === "tenancy-tenant-admin")!;
+    expect(admin.urn.startsWith("platform:")).toBe(true);
+    admin.rules = [...(admin.rules ?? []), { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"] }];
+    const allowList = checks.checkTenantRoles(widened);
+    expect(allowList.map((v) => v.urn)).toEqual([admin.urn]);
+    expect(allowList[0]!.message).toContain("may create rolebindings.rbac.authorization.k8s.io");
+    const admins = new Set(bindingsTo(widened, "tenancy-tenant-admin").map((b) => b.metadata.namespace));
+    const unquoted = checks.checkQuotaKeys(widened).filter((v) => v.message.includes("count/rolebindings.rbac.authorization.k8s.io"));
+    expect(unquoted).toHaveLength(admins.size);
+    expect(unquoted.every((v) => v.urn.startsWith("cells/"))).toBe(true);
+
+    // A cell's RoleBinding to the built-in admin: refused from the cell's side.
+    const cellB = objectsOf(fleet.stackDirs.find((d) => d.endsWith(path.join("cells", "b")))!).objects;
+    const rebound = bindingsTo(cellB, "tenancy-tenant-admin")[0]!;
+    rebound.roleRef = { ...rebound.roleRef!, name: "admin" };
+    const refused = checks.checkClusterRbac(cellB, { clusterRolesDeclaredElsewhere: true });
+    expect(refused.map((v) => v.urn)).toEqual([rebound.urn]);
+    expect(refused[0]!.message).toContain("not one of the platform stack's access levels");
+    console.log(
+      `cells access, broken: viewers' ClusterRole removed → ${unbound.length} cell RoleBindings refused; admins' widened → ${allowList.length} allow-list violation and ${unquoted.length} namespaces without a quota on the new kind; a cell binding ClusterRole admin → ${refused.length}`,
     );
   });
 });
