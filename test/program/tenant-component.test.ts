@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../model/load";
-import { EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
+import { CELLS_FILE, EXAMPLES_DIR, PLANS_FILE, REPO, ofKind, renderExamples, type ExampleRender } from "../support/fixtures";
 import { grantedTo } from "../support/rbac";
 
 /** The tenant files, read independently of the render: who should hold what. */
-const tenantModels = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, relativeTo: REPO }).tenants;
+const tenantModels = loadTenants({ tenantsDir: EXAMPLES_DIR, plansFile: PLANS_FILE, cellsFile: CELLS_FILE, relativeTo: REPO }).tenants;
 const objects = () => render.manifests.map((m) => m.object);
 
 let render: ExampleRender;
