@@ -251,17 +251,24 @@ describe("the policy pack over each stack of the fleet", () => {
   }, 120_000);
 });
 
+/**
+ * A stack's rendered objects as the pack's checks read them (the pack's own conversion), each named
+ * by its stack and file, and the manifests themselves (`raw`, as RBAC's authorizer reads them).
+ */
+function renderedObjects(stackDir: string, root = fleet.stacks): { objects: checks.K8sObject[]; raw: Record<string, any>[] } {
+  const stack = path.relative(root, stackDir);
+  const manifests = manifestsIn(stackDir);
+  const objects = manifests.flatMap((m) => {
+    const { apiVersion, kind } = m.object as { apiVersion: string; kind: string };
+    const type = `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
+    const o = checks.toObject(type, `${stack}:${m.file}`, m.object);
+    return o ? [o] : [];
+  });
+  return { objects, raw: manifests.map((m) => m.object as Record<string, any>) };
+}
+
 describe("admission policies over the stacks together", () => {
-  /** A stack's rendered objects as the pack's checks read them (the pack's own conversion), each named by its stack and file. */
-  const objectsOf = (stackDir: string): checks.K8sObject[] => {
-    const stack = path.relative(fleet.stacks, stackDir);
-    return manifestsIn(stackDir).flatMap((m) => {
-      const { apiVersion, kind } = m.object as { apiVersion: string; kind: string };
-      const type = `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
-      const o = checks.toObject(type, `${stack}:${m.file}`, m.object);
-      return o ? [o] : [];
-    });
-  };
+  const objectsOf = (stackDir: string) => renderedObjects(stackDir).objects;
   const platformDir = () => fleet.stackDirs[0]!;
   const cellDirs = () => fleet.stackDirs.slice(1);
   const union = () => fleet.stackDirs.flatMap(objectsOf);
@@ -335,17 +342,7 @@ describe("admission policies over the stacks together", () => {
 });
 
 describe("the tenants' access levels over the stacks together", () => {
-  /** A stack's rendered objects as the pack's checks read them, named by stack and file (`raw`: the manifests themselves). */
-  const objectsOf = (stackDir: string, root = fleet.stacks): { objects: checks.K8sObject[]; raw: Record<string, any>[] } => {
-    const stack = path.relative(root, stackDir);
-    const raw = manifestsIn(stackDir).map((m) => m.object as Record<string, any>);
-    const objects = raw.flatMap((m, i) => {
-      const type = `kubernetes:${m.apiVersion.includes("/") ? m.apiVersion : `core/${m.apiVersion}`}:${m.kind}`;
-      const o = checks.toObject(type, `${stack}:${i}:${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`, m);
-      return o ? [o] : [];
-    });
-    return { objects, raw };
-  };
+  const objectsOf = renderedObjects;
   const platformDir = () => fleet.stackDirs[0]!;
   const cellDirs = () => fleet.stackDirs.slice(1);
   const union = () => {
