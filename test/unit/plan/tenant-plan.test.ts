@@ -9,13 +9,14 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { readSettings } from "../../../config/settings";
+import { validateCells } from "../../../model/cells";
 import { validatePlans } from "../../../model/plans";
 import type { Problem } from "../../../model/problems";
 import { validateTenants } from "../../../model/tenants";
 import type { TenantModel } from "../../../model/model";
 import { planHubConfig, planPlatform } from "../../../plan/platform";
 import { planTenant, type TenantPlan } from "../../../plan/tenant";
-import { EXAMPLES_DIR, PLANS_FILE, REPO } from "../../support/fixtures";
+import { CELLS_FILE, EXAMPLES_DIR, PLANS_FILE, REPO } from "../../support/fixtures";
 
 const devConfig = parse(fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
 const settings = readSettings((key) => devConfig[`tenancy:${key}`]);
@@ -31,7 +32,9 @@ function models(overrides: (doc: Record<string, any>) => void = () => {}): Tenan
       overrides(doc);
       return { file: `tenants/${f}`, text: JSON.stringify(doc) };
     });
-  const tenants = validateTenants(sources, plans, problems, { edge: settings.edge });
+  // The examples name their cells: the repository's cells file is part of what they are valid with.
+  const cells = validateCells({ file: "cells/cells.yaml", text: fs.readFileSync(CELLS_FILE, "utf8") }, problems);
+  const tenants = validateTenants(sources, plans, problems, { edge: settings.edge, ...(cells ? { cells } : {}) });
   expect(problems).toEqual([]);
   return tenants;
 }
