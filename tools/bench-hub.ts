@@ -12,7 +12,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -28,6 +27,7 @@ import { hubServerConfig, planHubServer } from "../plan/hub-server";
 import { claimsPusherSeed, platformNatsIdentities, signTenantNats, type PlatformNatsKeys } from "../plan/nats-credentials";
 import { tenantNatsPlan } from "../plan/nats";
 import { writeSyntheticTenants } from "./synthetic-tenants";
+import { monitorJson } from "./lib-nats-monitor";
 
 const { values } = parseArgs({ options: { accounts: { type: "string", default: "1000,10000" }, concurrency: { type: "string", default: "16" }, servers: { type: "string", default: "3" } } });
 const counts = values.accounts!.split(",").map(Number);
@@ -46,16 +46,6 @@ function freePort(): Promise<number> {
       const { port } = srv.address() as { port: number };
       srv.close(() => resolve(port));
     });
-  });
-}
-
-function getJson(port: number, p: string): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: "127.0.0.1", port, path: p }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve(JSON.parse(body)));
-    }).on("error", reject);
   });
 }
 
@@ -114,7 +104,7 @@ async function startCluster(root: string, accountsConf: string, hubConf: string)
 async function waitForCluster(servers: Server[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const states = await Promise.all(servers.map((s) => getJson(s.monitor, "/jsz").catch(() => undefined)));
+    const states = await Promise.all(servers.map((s) => monitorJson(s.monitor, "/jsz").catch(() => undefined)));
     if (serverCount === 1 || states.every((j) => j?.meta_cluster?.leader)) return;
     if (Date.now() > deadline) throw new Error("JetStream cluster did not form");
     await new Promise((r) => setTimeout(r, 200));
@@ -142,7 +132,7 @@ async function sample(n: number) {
     await waitForCluster(servers);
     const target: PushTarget = { servers: [`nats://127.0.0.1:${servers[0]!.client}`], expectedResolvers: serverCount, timeoutMs: 30_000 };
     const pusher = { systemAccount: platform.systemAccount.pub, signingKeySeed: claimsPusherSeed(keys.claimsPusher) };
-    const rss = () => Promise.all(servers.map(async (s) => (await getJson(s.monitor, "/varz")).mem as number));
+    const rss = () => Promise.all(servers.map(async (s) => (await monitorJson(s.monitor, "/varz")).mem as number));
     const memBefore = await rss();
     const bulk = signed.slice(0, n);
     const half = Math.floor(n / 2);

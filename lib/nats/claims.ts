@@ -106,7 +106,7 @@ export function operatorJwt(input: OperatorJwtInput): string {
  * `connections` is 0, every publish when `payload` is 0). JetStream is enabled for the account
  * exactly when `memoryStorage` or `diskStorage` is not 0; it must stay 0/0 for the system account.
  */
-export interface AccountLimits {
+export interface AccountLimits extends JetStreamLimits {
   /** `conn`: concurrent client connections (leaf node connections are counted by `leaf`). */
   connections: number;
   /** `leaf`: concurrent leaf node connections. */
@@ -123,9 +123,24 @@ export interface AccountLimits {
   exports: number;
   /** `wildcards`: whether exports may use wildcards (a boolean in the JWT schema). */
   wildcards: boolean;
-  /** `disk_storage`: JetStream file storage bytes across the account's streams. */
+  /** `disallow_bearer`: user JWTs of this account may not be bearer tokens. */
+  disallowBearer?: boolean;
+  /**
+   * Tiered JetStream limits (`tiered_limits`, by tier name: `R1`, `R3` — a stream's tier is
+   * `R<replicas>`). The Go library refuses tiered and untiered JetStream limits together, so when
+   * tiers are given the account-level JetStream fields (those of JetStreamLimits) must be 0 and are not written.
+   */
+  tiers?: Readonly<Record<string, JetStreamLimits>>;
+}
+
+/**
+ * JetStream limits, of the account or of one tier; a tier's storage counts every replica (a
+ * stream's max_bytes × replicas).
+ */
+export interface JetStreamLimits {
+  /** `disk_storage`: JetStream file storage bytes across the streams. */
   diskStorage: number;
-  /** `mem_storage`: JetStream memory storage bytes across the account's streams. */
+  /** `mem_storage`: JetStream memory storage bytes across the streams. */
   memoryStorage: number;
   /** `streams`: JetStream streams. */
   streams: number;
@@ -138,26 +153,6 @@ export interface AccountLimits {
   /** `mem_max_stream_bytes`: ceiling for one memory stream's max_bytes. */
   memoryMaxStreamBytes?: number;
   /** `max_bytes_required`: every stream must declare max_bytes. */
-  maxBytesRequired?: boolean;
-  /** `disallow_bearer`: user JWTs of this account may not be bearer tokens. */
-  disallowBearer?: boolean;
-  /**
-   * Tiered JetStream limits (`tiered_limits`, by tier name: `R1`, `R3` — a stream's tier is
-   * `R<replicas>`). The Go library refuses tiered and untiered JetStream limits together, so when
-   * tiers are given the account-level JetStream fields above must be 0 and are not written.
-   */
-  tiers?: Readonly<Record<string, JetStreamLimits>>;
-}
-
-/** JetStream limits of one tier; storage counts every replica (a stream's max_bytes × replicas). */
-export interface JetStreamLimits {
-  diskStorage: number;
-  memoryStorage: number;
-  streams: number;
-  consumers: number;
-  maxAckPending?: number;
-  diskMaxStreamBytes?: number;
-  memoryMaxStreamBytes?: number;
   maxBytesRequired?: boolean;
 }
 

@@ -15,7 +15,6 @@
  * subscriptions and grew the hub from 12 to 540 MiB in seconds.
  */
 import * as fs from "node:fs";
-import * as http from "node:http";
 import { connect as tcpConnect, type Socket } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,6 +23,7 @@ import { Worker } from "node:worker_threads";
 import { fromSeed } from "nkeys.js";
 import { connect, credsAuthenticator, DeliverPolicy, type NatsConnection } from "nats";
 import { parse } from "yaml";
+import { monitorJson } from "../../tools/lib-nats-monitor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerOf } from "../support/edge-pods";
 import { inClusterCollector, keepLocalStreams, startInClusterLeaf, type EdgeLeaf } from "../support/edge-leaf";
@@ -57,22 +57,12 @@ const limitsOf = (slug: string) => expectedNats(path.join(EXAMPLE_TENANTS, `${sl
 
 /** GET /varz of one server: its memory and subscription count. */
 function varz(port: number): Promise<{ mem: number; subscriptions: number; connections: number; leafnodes: number }> {
-  return getJson(port, "/varz") as never;
-}
-
-function getJson(port: number, p: string): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: "127.0.0.1", port, path: p }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve(JSON.parse(body)));
-    }).on("error", reject);
-  });
+  return monitorJson(port, "/varz") as never;
 }
 
 /** GET /leafz of one server: the leaf connections of a tenant's account. */
 async function leafz(port: number, slug: string): Promise<{ subscriptions: number }[]> {
-  const z = (await getJson(port, `/leafz?acc=${accountOf(slug)}`)) as { leafs?: { subscriptions: number; account: string }[] };
+  const z = (await monitorJson(port, `/leafz?acc=${accountOf(slug)}`)) as { leafs?: { subscriptions: number; account: string }[] };
   return z.leafs ?? [];
 }
 
@@ -314,7 +304,7 @@ async function client(c: Creds, server: number): Promise<NatsConnection> {
 async function accountIdle(server: number, slug: string) {
   const account = accountOf(slug);
   await eventually(`${slug}'s connections gone from hub-${server}`, async () => {
-    const z = (await getJson(cluster.servers[server]!.monitorPort, `/accountz?acc=${account}`)) as { account_detail?: { client_connections?: number; leafnode_connections?: number } };
+    const z = (await monitorJson(cluster.servers[server]!.monitorPort, `/accountz?acc=${account}`)) as { account_detail?: { client_connections?: number; leafnode_connections?: number } };
     const d = z.account_detail;
     return !d || ((d.client_connections ?? 0) === 0 && (d.leafnode_connections ?? 0) === 0);
   }, 20_000);

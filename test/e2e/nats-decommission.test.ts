@@ -12,11 +12,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { deployPushes, loadRenderedHub, monitor, type HubCluster, type RenderedHub } from "../support/hub-cluster";
+import { deployPushes, loadRenderedHub, type HubCluster, type RenderedHub } from "../support/hub-cluster";
 import { startNatsServer, type NatsServer } from "../support/nats-server";
 import { EXAMPLE_TENANTS, credsParts, eventually, jwtClaims, loadHubAccounts, loadRendered, rawGreeting, readTenantFile, sleep, tempDir, type Rendered } from "../support/rendered";
 import { renderSync } from "../support/render";
 import { startPushedHub } from "../support/hub-cluster";
+import { monitor } from "../../tools/lib-nats-monitor";
 
 const AUTH_VIOLATION = "-ERR 'Authorization Violation'";
 

@@ -25,7 +25,7 @@ import { connect, credsAuthenticator, type NatsConnection, type Status } from "n
 import { parseDocument, stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt } from "../../lib/nats/jwt";
-import { deployPushes, loadRenderedHub, monitor, type PushDeployment, type RenderedHub } from "../support/hub-cluster";
+import { deployPushes, loadRenderedHub, type PushDeployment, type RenderedHub } from "../support/hub-cluster";
 import { startTlsPushedHub, type TlsPushedHub } from "../support/pushed-hub-tls";
 import { inClusterCollector, keepLocalStreams, startInClusterLeaf, type EdgeLeaf } from "../support/edge-leaf";
 import {
@@ -47,6 +47,7 @@ import {
   type RenderedTenant,
 } from "../support/rendered";
 import { renderSync } from "../support/render";
+import { monitor } from "../../tools/lib-nats-monitor";
 
 const te = new TextEncoder();
 const td = new TextDecoder();

@@ -11,13 +11,13 @@
  * certificate's names against the chart's route hosts with openssl instead).
  */
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { accountPushProvider, type AccountPushInputs } from "../../components/account-push";
 import type { PushTarget } from "../../lib/nats/push";
 import { formatChartConfig, renderChart } from "../oracles/nats-chart";
 import { freePort, startNatsServer, type NatsServer } from "./nats-server";
+import { monitor } from "../../tools/lib-nats-monitor";
 
 /** An account push as the render declares it (a revealed render: the pusher's seed is there). */
 export interface RenderedPush {
@@ -231,22 +231,8 @@ function localize(config: unknown, dir: string, own: HubServer["ports"], all: Hu
 /** Every server sees the others and a JetStream meta leader (GET /jsz on the monitoring port). */
 async function waitForJetStreamCluster(servers: HubServer[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const jsz = (port: number) =>
-    new Promise<Record<string, any> | undefined>((resolve) => {
-      http.get({ host: "127.0.0.1", port, path: "/jsz" }, (res) => {
-        let body = "";
-        res.on("data", (c) => (body += c));
-        res.on("end", () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch {
-            resolve(undefined);
-          }
-        });
-      }).on("error", () => resolve(undefined));
-    });
   for (;;) {
-    const states = await Promise.all(servers.map((s) => jsz(s.ports.monitor)));
+    const states = await Promise.all(servers.map((s) => monitor(s.ports.monitor, "/jsz")));
     if (states.every((s) => s?.meta_cluster?.leader && (s.meta_cluster.cluster_size ?? 0) >= servers.length)) return;
     if (Date.now() > deadline) {
       const tails = servers.map((s) => `--- ${s.name} ---\n${s.server.logs().split("\n").filter((l) => /\[(ERR|WRN|FTL)\]|JetStream cluster|leader|Route/.test(l)).slice(-25).join("\n")}`);
@@ -306,24 +292,6 @@ export async function deployPushes(cluster: Pick<HubCluster, "push" | "remove">,
   return done;
 }
 
-/** GET a monitoring endpoint of a server as JSON (undefined while it does not answer). */
-export function monitor(port: number, endpoint: string): Promise<Record<string, any> | undefined> {
-  return new Promise((resolve) => {
-    http
-      .get({ host: "127.0.0.1", port, path: endpoint }, (res) => {
-        let body = "";
-        res.on("data", (c) => (body += c));
-        res.on("end", () => {
-          try {
-            resolve(JSON.parse(body));
-          } catch {
-            resolve(undefined);
-          }
-        });
-      })
-      .on("error", () => resolve(undefined));
-  });
-}
 
 /**
  * Every server has a route to each of the others (GET /routez). A JetStream meta leader needs only

@@ -10,8 +10,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { accountPushProvider, type AccountPushInputs } from "../../components/account-push";
-import { loadRenderedHub, monitor, waitForFullMesh, type HubCluster, type HubOptions, type RenderedHub, type RenderedPush } from "./hub-cluster";
+import { loadRenderedHub, waitForFullMesh, type HubCluster, type HubOptions, type RenderedHub, type RenderedPush } from "./hub-cluster";
 import { freePort, startNatsServer, type NatsServer } from "./nats-server";
+import { monitor } from "../../tools/lib-nats-monitor";
 
 /** One server of a TLS-leaf hub. */
 export interface TlsHubServer {
