@@ -18,7 +18,6 @@
  * originals; nothing else repeats and nothing is missing.
  */
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { connect, credsAuthenticator, type JetStreamManager, type NatsConnection } from "nats";
@@ -27,6 +26,7 @@ import { startTlsPushedHub, type TlsPushedHub } from "../support/pushed-hub-tls"
 import { connectStreamsUser, inClusterCollector, keepLocalStreams, startInClusterLeaf, type EdgeLeaf } from "../support/edge-leaf";
 import { EXAMPLE_TENANTS, addStream, credsParts, eventually, expectedNats, jwtClaims, loadRendered, sleep, streamConfigOf, type Creds, type Rendered } from "../support/rendered";
 import { renderSync } from "../support/render";
+import { monitor } from "../../tools/lib-nats-monitor";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -61,21 +61,9 @@ async function manager(c: Creds, apiTimeoutMs?: number): Promise<JetStreamManage
 }
 
 /** The stream's state as one server's own replica holds it (GET /jsz on its monitoring port). */
-function replicaState(monitorPort: number, account: string): Promise<{ messages: number; last_seq: number } | undefined> {
-  return new Promise((resolve) => {
-    http.get({ host: "127.0.0.1", port: monitorPort, path: `/jsz?acc=${account}&streams=true` }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => {
-        try {
-          const jsz = JSON.parse(body) as { account_details?: { stream_detail?: { name: string; state: { messages: number; last_seq: number } }[] }[] };
-          resolve(jsz.account_details?.[0]?.stream_detail?.find((s) => s.name === STREAM)?.state);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    }).on("error", () => resolve(undefined));
-  });
+async function replicaState(monitorPort: number, account: string): Promise<{ messages: number; last_seq: number } | undefined> {
+  const jsz = (await monitor(monitorPort, `/jsz?acc=${account}&streams=true`)) as { account_details?: { stream_detail?: { name: string; state: { messages: number; last_seq: number } }[] }[] } | undefined;
+  return jsz?.account_details?.[0]?.stream_detail?.find((s) => s.name === STREAM)?.state;
 }
 
 /** One message of the hub stream: its payload and the leaf stream's sequence it was sourced from. */
@@ -282,15 +270,15 @@ describe("a hub server lost while a tenant's edge publishes", () => {
     expect(leafLog.split("Leafnode connection created").length - 1, "the leaf's connections to the hub").toBe(1);
 
     // The restarted server's own replica caught up with the others.
-    const monitor = cluster.servers[lost]!.monitorPort;
+    const rejoinedMonitor = cluster.servers[lost]!.monitorPort;
     const state = (await jsm.streams.info(STREAM)).state;
     // 2.9.10 declares a catchup stalled after 10 s without a message and starts it again
     // (jetstream_cluster.go processSnapshot, activityInterval): allow a few stalls on a loaded machine.
     const deadline = Date.now() + 60_000;
-    let replica = await replicaState(monitor, account);
+    let replica = await replicaState(rejoinedMonitor, account);
     while ((replica?.messages ?? -1) !== state.messages && Date.now() < deadline) {
       await sleep(200);
-      replica = await replicaState(monitor, account);
+      replica = await replicaState(rejoinedMonitor, account);
     }
     // What the rejoined server said about catching up (2.9.10 warns when a catchup stalls, 10 s
     // without a message, and retries), for when it does not.
