@@ -82,7 +82,7 @@ export function configurationDoc(): string {
     const schema = spec.schema as Record<string, unknown>;
     const dflt = spec.required ? "**required**" : spec.default !== undefined ? `\`${JSON.stringify(spec.default)}\`` : `computed: ${spec.computedDefault ?? "none"}`;
     const rows = groups.get(spec.group) ?? [];
-    rows.push(`| \`tenancy:${key}\` | ${typeText(schema)} | ${cell(dflt)} | ${cell(spec.description)} |`);
+    rows.push(`| \`tenancy:${key}\` | ${typeText(schema)} | ${cell(dflt)} | ${cell(spec.description)}${(spec as { perStack?: true }).perStack ? " *(per stack)*" : ""} |`);
     groups.set(spec.group, rows);
   }
   for (const d of DYNAMIC_KEYS) groups.get(d.group)?.push(`| \`tenancy:${d.pattern}\` | string, secret | none | ${cell(d.description)} |`);
@@ -98,6 +98,10 @@ export function configurationDoc(): string {
     "optional with a default computed from other keys, cannot be declared in `Pulumi.yaml` (its types are",
     "string, integer, boolean and array; a declared key without a default is required): the program",
     "checks them all the same.",
+    "",
+    "With cells (docs/cells.md), every key is the fleet's except those marked *(per stack)*: a cell's",
+    "stack refuses to declare anything while one of its fleet keys differs from the platform stack's",
+    "published value (`config/fleet.ts`), one problem per key.",
     "",
     ...[...groups].flatMap(([group, rows]) => [`## ${group}`, "", "| key | type | default | what it is |", "|---|---|---|---|", ...rows, ""]),
   ].join("\n");

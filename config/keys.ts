@@ -27,6 +27,12 @@ export interface ConfigKey {
   description: string;
   /** Heading in docs/configuration.md. */
   group: string;
+  /**
+   * A value each stack of a fleet with cells sets for itself. Every other key is the fleet's: a cell's
+   * stack refuses to go on when its value differs from the platform stack's (config/fleet.ts), so
+   * one cell cannot, say, promise the shared hub more than the platform sized it for.
+   */
+  perStack?: true;
 }
 
 const DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
@@ -72,11 +78,13 @@ export const CONFIG_KEYS = {
     default: "all",
     description: 'What this stack declares: "all" (the platform and every tenant), "platform" (what the cells share), or "cell" (the tenants of tenancy:cell)',
     group: FILES,
+    perStack: true,
   },
   cell: {
     schema: Type.String({ pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLength: 30, rule: "must be a cell name from the cells file" }),
     description: 'The cell this stack declares (with stackRole "cell")',
     group: FILES,
+    perStack: true,
   },
   stackReferencePrefix: {
     schema: Type.String({ maxLength: 200, rule: "must be a string, e.g. \"acme/tenancy/\"" }),
@@ -180,6 +188,7 @@ export const CONFIG_KEYS = {
     default: 10000,
     description: "How long a push waits for every resolver to answer",
     group: NATS,
+    perStack: true,
   },
   natsOperatorName: {
     schema: Type.String({ pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]{0,63}$", rule: "must be a name of letters, digits, '-', '_' or '.' (at most 64)" }),
@@ -289,8 +298,9 @@ export const CONFIG_KEYS = {
     default: "postgres",
     description: "The role the provider connects as: creates roles, schemas and databases (its password: the secret key postgresAdminPassword, else PGPASSWORD in pulumi's environment)",
     group: POSTGRES,
+    perStack: true,
   },
-  postgresSuperuser: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Whether postgresAdminUser is a superuser (false on managed servers such as RDS: the provider then grants itself role memberships as it needs them)", group: POSTGRES },
+  postgresSuperuser: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Whether postgresAdminUser is a superuser (false on managed servers such as RDS: the provider then grants itself role memberships as it needs them)", group: POSTGRES, perStack: true },
   postgresSslMode: {
     schema: Type.Union(POSTGRES_SSL_MODES.map((m) => Type.Literal(m)), { rule: `must be one of ${POSTGRES_SSL_MODES.join(", ")}` }),
     default: "verify-full",
@@ -365,9 +375,10 @@ export const CONFIG_KEYS = {
     computedDefault: "<organization>/<project>/<stack>",
     description: "How this stack names itself in a StackReference (the guard reads its own previous outputs); legacy DIY backends take the bare stack name",
     group: LIFECYCLE,
+    perStack: true,
   },
 
-  renderYamlToDirectory: { schema: Type.String({ minLength: 1 }), computedDefault: "none: apply to the cluster", description: "When set, the Kubernetes provider writes YAML here instead of talking to a cluster", group: OUTPUT },
+  renderYamlToDirectory: { schema: Type.String({ minLength: 1 }), computedDefault: "none: apply to the cluster", description: "When set, the Kubernetes provider writes YAML here instead of talking to a cluster", group: OUTPUT, perStack: true },
 } satisfies Record<string, ConfigKey>;
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
