@@ -5,12 +5,18 @@
  * platform namespace, what tenants may have…) is refused instead of diverging from what the
  * platform built the shared hub and cluster for.
  */
+import { createHash } from "node:crypto";
 import type { Problem } from "../model/problems";
 import { CONFIG_KEYS, type ConfigKeyName } from "./keys";
 import { configValue, type ConfigGetter } from "./settings";
 
 /** Keys whose value is the fleet's, in the registry's order. */
 export const FLEET_KEYS: readonly ConfigKeyName[] = (Object.keys(CONFIG_KEYS) as ConfigKeyName[]).filter((k) => !(CONFIG_KEYS[k] as { perStack?: true }).perStack);
+
+/** Where the fleet config holds the digest of the plans the stack read (not a config key: a file's content). */
+const PLANS = "plans";
+
+const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(canonical(value))).digest("hex");
 
 /** A value in a form that compares equal whatever the order of its maps' keys. */
 function canonical(value: unknown): unknown {
@@ -22,15 +28,17 @@ function canonical(value: unknown): unknown {
 }
 
 /**
- * The fleet's values as this stack reads them (defaults included), JSON-encoded per key: what the
- * platform publishes. None of these keys is secret (secrets are dynamic keys, config/keys.ts).
+ * The fleet's values as this stack reads them (defaults included), one SHA-256 of each value's
+ * canonical JSON per key: what the platform publishes. Digests, not values: the platform's output
+ * is read by every cell in plain, and a key set with `--secret` by mistake must not end up there.
  */
-export function fleetConfig(get: ConfigGetter): Record<string, string> {
+export function fleetConfig(get: ConfigGetter, plans?: unknown): Record<string, string> {
   const out: Record<string, string> = {};
+  // File paths are each checkout's (per stack); what the plans file says is the fleet's.
+  if (plans !== undefined) out[PLANS] = digest(plans);
   for (const key of FLEET_KEYS) {
-    const value = configValue(get, key);
-    // A key without a value and without a default (computed) is published as null: unset.
-    out[key] = JSON.stringify(canonical(value ?? null));
+    // A key without a value and without a default (computed) counts as null: unset.
+    out[key] = digest(configValue(get, key) ?? null);
   }
   return out;
 }
@@ -42,12 +50,16 @@ export function fleetConfig(get: ConfigGetter): Record<string, string> {
  */
 export function fleetConfigProblems(own: Record<string, string>, platform: Record<string, string>, source: string, platformStack: string): Problem[] {
   const problems: Problem[] = [];
-  for (const key of FLEET_KEYS) {
-    if (!(key in platform) || own[key] === platform[key]) continue;
+  for (const key of [PLANS, ...FLEET_KEYS]) {
+    if (!(key in platform) || !(key in own) || own[key] === platform[key]) continue;
+    if (key === PLANS) {
+      problems.push({ file: source, path: "tenancy:plansFile", rule: `the plans it names differ from those the platform stack (${platformStack}) read: every stack of the fleet reads the same plans` });
+      continue;
+    }
     problems.push({
       file: source,
       path: `tenancy:${key}`,
-      rule: `is ${own[key]} here and ${platform[key]} in the platform stack (${platformStack}): every stack of the fleet sets the same value (only per-stack keys may differ, docs/configuration.md)`,
+      rule: `differs from its value in the platform stack (${platformStack}): every stack of the fleet sets the same value (only the keys marked per stack may differ, docs/configuration.md)`,
     });
   }
   return problems;

@@ -86,6 +86,8 @@ export interface PlatformOutput {
   systemAccount: HubAccount;
   /** Each endorsed cell: its CA certificate and the keys the operator and the system account trust. */
   cells: Record<string, { caCertPem: string; operatorSigningKeyPub: string; claimsPusherPub: string }>;
+  /** Digests of the platform stack's values of the keys every stack shares (config/fleet.ts); absent from a platform older than the check. */
+  fleetConfig?: Record<string, string>;
 }
 
 /**

@@ -5,6 +5,8 @@
  * refuses to go on (a cell that already holds tenants), so nothing is ever dropped for want of it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { fleetConfigProblems } from "../config/fleet";
+import { CONFIG_SOURCE } from "../config/validate";
 import { CellIdentity, cellPlatformContext } from "../components/cell";
 import { arrivalProblems, type PreviousTenant } from "../model/lifecycle";
 import { STACK_RESOURCE_NAMES } from "../model/names";
@@ -12,7 +14,7 @@ import { endorsementProblem, planCellIdentity, type PlatformOutput } from "../pl
 import { planTenant } from "../plan/tenant";
 import { cellOnDisk, declareTenants, guardRemovals, kubernetesProvider, lastOutput, postgresProvider, refuse, stackReferenceName, type StackInputs } from "./shared";
 
-export async function cellStack({ config, settings, loaded }: StackInputs) {
+export async function cellStack({ config, settings, loaded, fleetConfig }: StackInputs) {
   const cells = loaded.cells!;
   const cell = settings.cell!;
   const { tenants } = loaded;
@@ -37,6 +39,8 @@ export async function cellStack({ config, settings, loaded }: StackInputs) {
   const identityName = `${STACK_RESOURCE_NAMES.cellIdentity}-${cell}`;
   const identity = new CellIdentity(identityName, { plan: planCellIdentity(cell, settings, identityName) });
   const platform = await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.platformStack, stackReferenceName(settings, cells.platformStack), "platform");
+  // A stack file edited for one cell must not diverge from what the platform built the fleet for.
+  refuse(fleetConfigProblems(fleetConfig, platform?.fleetConfig ?? {}, CONFIG_SOURCE, cells.platformStack));
   const waiting = endorsementProblem(cell, platform);
   if (waiting !== undefined) {
     if (previous && Object.keys(previous).length > 0) throw new Error(`cell "${cell}": ${waiting}. Its tenants are left as they are until then.`);

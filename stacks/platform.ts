@@ -14,7 +14,7 @@ import { planCellEndorsements, type CellIdentityOutput, type PlatformOutput } fr
 import { planHubConfig, planPlatform } from "../plan/platform";
 import { kubernetesProvider, lastOutput, postgresProvider, selfStackName, stackReferenceName, type StackInputs } from "./shared";
 
-export async function platformStack({ config, settings, loaded }: StackInputs) {
+export async function platformStack({ config, settings, loaded, fleetConfig }: StackInputs) {
   const cells = loaded.cells!;
   // A cell endorsed by the last update must stay readable: dropping it would revoke its accounts.
   const before = settings.guardRemovedTenants ? await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.previousUpdate, selfStackName(settings), "platform") : undefined;
@@ -48,7 +48,7 @@ export async function platformStack({ config, settings, loaded }: StackInputs) {
   const output: pulumi.Output<PlatformOutput> = pulumi.unsecret(
     pulumi
       .all([platform.namespace, ctx.ca.rootCertPem, ctx.ca.hubCaCertPem, ctx.nats.operatorJwt, ctx.nats.systemAccount, pulumi.all(endorsedCells)])
-      .apply(([namespace, rootCaCertPem, hubCaCertPem, operatorJwt, systemAccount, cellsOut]): PlatformOutput => ({ namespace, rootCaCertPem, hubCaCertPem, operatorJwt, systemAccount, cells: cellsOut as PlatformOutput["cells"] })),
+      .apply(([namespace, rootCaCertPem, hubCaCertPem, operatorJwt, systemAccount, cellsOut]): PlatformOutput => ({ namespace, rootCaCertPem, hubCaCertPem, operatorJwt, systemAccount, cells: cellsOut as PlatformOutput["cells"], fleetConfig })),
   );
   return {
     platform: output,

@@ -12,6 +12,7 @@ import type { PlatformContext } from "../components/platform";
 import { Tenant } from "../components/tenant";
 import { POSTGRES_ADMIN_PASSWORD_KEY } from "../config/keys";
 import { edgeKubeconfigProblems } from "../config/kubeconfig";
+import { fleetConfig } from "../config/fleet";
 import { databaseOptions, hubRules, readSettings, type StackSettings } from "../config/settings";
 import { CONFIG_SOURCE, configProblems } from "../config/validate";
 import { cellLine } from "../model/cells";
@@ -26,6 +27,8 @@ export interface StackInputs {
   config: pulumi.Config;
   settings: StackSettings;
   loaded: Loaded;
+  /** This stack's values of the keys the fleet shares (config/fleet.ts): the platform publishes them, a cell compares. */
+  fleetConfig: Record<string, string>;
 }
 
 /** Stack config and every file this stack reads, validated together: one problem list, or nothing declared. */
@@ -49,7 +52,7 @@ export function readStack(): StackInputs {
   if (settings.stackRole !== "all" && !loaded.cells) {
     throw new ValidationError([{ file: CONFIG_SOURCE, path: "tenancy:stackRole", rule: `"${settings.stackRole}" needs a cells file (${settings.cellsFile}): without one, a stack holds everything ("all")` }]);
   }
-  return { config, settings, loaded };
+  return { config, settings, loaded, fleetConfig: fleetConfig(get, loaded.plans) };
 }
 
 /** How a StackReference names a stack of the cells file. */

@@ -156,6 +156,27 @@ describe("a fleet over two cells", () => {
   });
 });
 
+describe("a cell's stack config", () => {
+  it("is refused where a key every stack shares differs from the platform stack's, one problem per key, nothing declared", () => {
+    const dir = tmp("tenancy-cells-config-");
+    for (const p of ["platform", "cells"]) fs.cpSync(path.join(out, p), path.join(dir, p), { recursive: true });
+    const stderr = (() => {
+      try {
+        renderSync({ out: dir, cells: { cell: "b" }, config: { natsHubMaxConnections: "999999", natsAllowUnlimited: "true" } });
+        return "";
+      } catch (err) {
+        return (err as RenderFailed).stderr;
+      }
+    })();
+    expect(stderr).toMatch(/stack config: tenancy:natsAllowUnlimited: differs from its value in the platform stack \(platform\)/);
+    expect(stderr).toMatch(/stack config: tenancy:natsHubMaxConnections: differs from its value in the platform stack \(platform\)/);
+    // Nothing of cell b was declared by the refused run: its last render is what the fleet left.
+    expect(fs.readFileSync(path.join(dir, "cells/b/resources.yaml"), "utf8")).toBe(fs.readFileSync(path.join(out, "cells/b/resources.yaml"), "utf8"));
+    // A key each stack sets for itself may differ.
+    renderSync({ out: dir, cells: { cell: "b" }, config: { postgresAdminUser: "tenancy_cell_b" } });
+  });
+});
+
 describe("a cell the platform has not endorsed", () => {
   it("declares only its identity while it holds no tenant, and refuses to go on once it has held some", () => {
     const fresh = tmp("tenancy-cells-fresh-");
