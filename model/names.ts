@@ -102,7 +102,7 @@ export function derivedNames(slug: string, orgIds: readonly string[]): DerivedNa
 /** Names of the isolation objects in every tenant namespace. */
 export const NAMESPACE_OBJECTS = {
   quota: "tenant-quota",
-  /** The scoped quota that admits no pod of a priority class outside the plan's. */
+  /** The scoped quota that admits no pod of a priority class outside the plan's (edge clusters only: see plan/tenant.ts). */
   priorityQuota: "tenant-unlisted-priority-classes",
   limitRange: "tenant-limits",
   /**

@@ -62,7 +62,8 @@ describe("Tenant component over the example tenants", () => {
       // Changed by the resource diet: one policy (every pod isolated, plus its peers and DNS) instead
       // of default-deny, allow-tenant and allow-platform-egress; the reachability matrix is the same.
       expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["tenant-isolation"]);
-      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
+      // Changed by the resource diet: no priority-class quota (tenancy-pod-scheduling refuses those pods).
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // initech has no viewers; umbrella is suspended: its admins are bound with its viewers, and the
       // platform's suspender may delete its pods. Changed by the resource diet: the access levels are
@@ -81,7 +82,8 @@ describe("Tenant component over the example tenants", () => {
     expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "collector-flowgger-hq", "collector-otel-dc-east", "collector-trapd-hq"].sort());
     expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "collector-flowgger-office"].sort());
     for (const ns of edges.map((n) => n.metadata.name)) {
-      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
+      // Changed by the resource diet: no priority-class quota (tenancy-pod-scheduling refuses those pods).
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // Tenant admins may look at their edge, not change it: it is the platform's to run.
       const tenant = ns.slice("tenant-".length, -"-edge".length);
