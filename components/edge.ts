@@ -1,16 +1,17 @@
 /**
- * Declares a tenant's edge planned in plan/edge/: per workload a ConfigMap, a Deployment and a
- * Service in the edge namespace; the in-cluster leaf's local stream definitions; per
- * collector of a site not revoked, an onboarding bundle Secret. Certificates and creds Secrets are
- * declared by components/pki.ts and components/nats.ts in the same namespace; this takes what they
- * issued by the ids the plan gives each workload and leaf.
+ * Declares a tenant's edge planned in plan/edge/: per workload a ConfigMap, a Secret, a Deployment
+ * and a Service in the edge namespace; the in-cluster leaf's local stream definitions; per
+ * collector of a site not revoked, an onboarding bundle Secret. Certificates and creds are issued
+ * by components/pki.ts and components/nats.ts; this takes what they issued by the ids the plan
+ * gives each workload and leaf, and puts each workload's in its one Secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { RESTART_ANNOTATION, STREAMS_USER_ID } from "../model/names";
+import { LEAF_COMPONENT, RESTART_ANNOTATION, STREAMS_USER_ID } from "../model/names";
 import { onboardingBundle } from "../plan/edge/bundle";
 import { leafNodeConfig, type LeafIdentity } from "../plan/edge/leaf";
 import type { EdgeLeafPlan, EdgePlan } from "../plan/edge/plan";
+import type { EdgeSecretValue } from "../plan/edge/workloads";
 import { restartToken } from "../plan/edge/restart";
 import type { ChildOptions } from "./namespaces";
 import type { PlatformNats, TenantNats } from "./nats";
@@ -58,6 +59,27 @@ export function declareTenantEdge(
     new k8s.core.v1.ConfigMap(w.names.configMap, { metadata: { name: workload.configMap.name, namespace: edge.namespace, labels }, data: files }, opts);
     const cert = pki.components[workload.certificateId];
     if (!cert) throw new Error(`edge workload ${workload.name}: no certificate ${workload.certificateId}`);
+    // The leaf authenticates at the hub, in the tenant account; collectors at the leaf, in the location's own.
+    const user = workload.component === LEAF_COMPONENT ? nats.users[workload.userId] : inClusterUsers[workload.userId];
+    const streamsUser = inClusterUsers[STREAMS_USER_ID];
+    if (!user || !streamsUser) throw new Error(`edge workload ${workload.name}: no creds for ${workload.userId} or ${STREAMS_USER_ID}`);
+    const values: Record<EdgeSecretValue, pulumi.Output<string>> = {
+      certChain: cert.certChainPem,
+      key: cert.keyPem,
+      tenantCa: pki.caCertPem,
+      hubCa: pki.hubCaCertPem,
+      creds: user.creds,
+      streamsCreds: streamsUser.creds,
+    };
+    const secret = new k8s.core.v1.Secret(
+      w.names.secret,
+      {
+        metadata: { name: workload.secret.name, namespace: edge.namespace, labels: workload.secret.labels },
+        type: "kubernetes.io/tls",
+        stringData: pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(workload.secret.keys).map(([key, holds]) => [key, values[holds]])))),
+      },
+      opts,
+    );
     // The leaf's pod also reads its streams' definitions (its second container).
     const read = { ...files, ...(workload.sidecar && plan.streams ? plan.streams.files : {}) };
     const restartOn = pulumi
@@ -70,7 +92,7 @@ export function declareTenantEdge(
         metadata: { name: workload.name, namespace: edge.namespace, labels },
         spec: { ...deployment, template: { metadata: { ...template.metadata, annotations: { [RESTART_ANNOTATION]: restartOn } }, spec: template.spec } },
       },
-      workload.sidecar && definitions ? { ...opts, dependsOn: [definitions] } : opts,
+      { ...opts, dependsOn: workload.sidecar && definitions ? [secret, definitions] : [secret] },
     );
     new k8s.core.v1.Service(w.names.service, { metadata: { name: workload.name, namespace: edge.namespace, labels }, spec: w.service }, opts);
   }

@@ -35,7 +35,8 @@ export type BundleStatics = Pick<BundleInputs, "slug" | "type" | "partition" | "
 
 export interface EdgeWorkloadResources {
   workload: EdgeWorkloadPlan;
-  names: { configMap: string; deployment: string; service: string; onboarding: string };
+  /** Logical names; `secret` is the workload's one Secret's (its certificate's Secret's from before, kept). */
+  names: { configMap: string; deployment: string; service: string; onboarding: string; secret: string };
   /** A collector's configuration files; undefined for the leaf, whose config carries the NATS JWTs (`leafNodeConfig`). */
   configFiles?: Record<string, string>;
   /** The Deployment's spec; its pod template's restart annotation comes from what the pods read (`restartToken`). */
@@ -90,7 +91,7 @@ export function edgePlan(name: string, tenant: TenantModel, edge: EdgeSettings, 
   return {
     namespace: edgeNamespaceName(tenant.slug),
     ...(cluster !== undefined ? { cluster } : {}),
-    workloads: workloads.map((w) => workloadResources(names.edge(w.name), w, tenant, edge, inCluster, sites.get(w.partition))),
+    workloads: workloads.map((w) => workloadResources({ ...names.edge(w.name), secret: names.componentSecret(w.component, w.partition) }, w, tenant, edge, inCluster, sites.get(w.partition))),
     ...(leafWorkload?.sidecar && inCluster
       ? { streams: { logicalName: names.edge(leafWorkload.sidecar.configMap.name).configMap, name: leafWorkload.sidecar.configMap.name, labels: leafWorkload.labels, files: streamDefinitions(inCluster) } }
       : {}),

@@ -123,8 +123,8 @@ describe("Tenant component over the example tenants", () => {
     // the leaf (recreated, never two): 3 + 2 + 2 + 1 = 8 pods; 9 containers (the leaf's pod also
     // runs what keeps its local streams) at the pro LimitRange defaults (100m/128Mi requests,
     // 500m/512Mi limits). ConfigMaps: 3 configs, the leaf's, its stream definitions,
-    // kube-root-ca.crt; Secrets: per collector certificate, creds, bundle; the leaf's certificate,
-    // creds and its streams user's creds.
+    // kube-root-ca.crt; Secrets (changed by the resource diet: one per component): per collector
+    // its Secret (certificate and creds) and its bundle; the leaf's (with its streams user's creds).
     expect(quotaOf("tenant-acme-corp-edge")).toMatchObject({
       "requests.cpu": "900m",
       "requests.memory": "1152Mi",
@@ -133,7 +133,7 @@ describe("Tenant component over the example tenants", () => {
       pods: "8",
       services: "4",
       configmaps: "6",
-      secrets: "12",
+      secrets: "7",
       persistentvolumeclaims: "0",
       "services.loadbalancers": "0",
       // Ephemeral storage at the pro LimitRange defaults (100Mi requests, 1Gi limits), per container
