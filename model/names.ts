@@ -271,8 +271,7 @@ export const LEAF_CONFIGMAP = "nats-leaf-config";
 export const LEAF_CONFIG_KEY = "nats-leaf.conf";
 /** A leaf's `server_name`: `leaf-<slug>` in the cluster, `leaf-<slug>-<site>` at a site. */
 export const leafServerName = (slug: string, location: string = IN_CLUSTER_LOCATION) => (location === IN_CLUSTER_LOCATION ? `leaf-${slug}` : `leaf-${slug}-${location}`);
-/** What keeps the in-cluster leaf's local streams: its definitions' ConfigMap, and its creds' key in the leaf's Secret. */
-export const LEAF_STREAMS_CONFIGMAP = "nats-leaf-streams";
+/** What keeps the in-cluster leaf's local streams: its creds' key in the leaf's Secret (its definitions are keys of the leaf's ConfigMap). */
 export const STREAMS_CREDS_KEY = "streams.creds";
 /** A local stream's definition file (`nats stream add --config`). */
 export const streamDefinitionFile = (stream: string) => `${stream}.json`;
@@ -284,7 +283,8 @@ export const siteNames = (slug: string, site: string, workload: string) => ({
   network: `serviceradar-${slug}-${site}`,
   prefix: `/etc/serviceradar-edge/${slug}/${site}`,
   leafContainer: `${LEAF_SERVICE_NAME}-${slug}-${site}`,
-  streamsContainer: `${LEAF_STREAMS_CONFIGMAP}-${slug}-${site}`,
+  // What keeps the site leaf's local streams (the name the in-cluster ConfigMap of its definitions had).
+  streamsContainer: `nats-leaf-streams-${slug}-${site}`,
   collectorContainer: `${workload}-${slug}`,
 });
 

@@ -15,7 +15,6 @@ import {
   LEAF_CONFIG_KEY,
   LEAF_PARTITION,
   LEAF_SERVICE_NAME,
-  LEAF_STREAMS_CONFIGMAP,
   STREAMS_CREDS_KEY,
   LEAF_USER_ID,
   collectorConfigMapName,
@@ -100,8 +99,8 @@ export interface EdgeSidecarPlan {
   image: string;
   command: string[];
   env: { name: string; value: string }[];
-  /** The ConfigMap it reads (besides the main container's). */
-  configMap: { name: string; keys: string[] };
+  /** The keys it reads of its pod's ConfigMap (the main container's reads the others). */
+  configKeys: string[];
   mounts: EdgeMount[];
   /** Volumes of the main container it mounts too (by volume name, at the same path). */
   sharedMounts: string[];
@@ -149,7 +148,8 @@ export function edgeWorkloads(tenant: TenantModel, settings: EdgeSettings, clust
     args: ["--config", LEAF_PATHS.config],
     env: [],
     labels: byRole(tenant.slug, LEAF_COMPONENT, LEAF_SERVICE_NAME),
-    configMap: { name: LEAF_CONFIGMAP, keys: [LEAF_CONFIG_KEY] },
+    // Its config and, for the container beside it, its local streams' definitions: one ConfigMap.
+    configMap: { name: LEAF_CONFIGMAP, keys: [LEAF_CONFIG_KEY, ...cluster.streams.map((s) => streamDefinitionFile(s.name))] },
     secret: {
       name: LEAF_SECRET,
       labels: secretLabels(tenant.slug, LEAF_COMPONENT, "leaf"),
@@ -253,9 +253,10 @@ function streamsSidecar(settings: EdgeSettings, cluster: EdgeLocation): EdgeSide
     command: ["/bin/sh", "-c", streamsScript(cluster.streams.map((s) => s.name))],
     // Beside the leaf in its pod: over localhost, which no NetworkPolicy sees.
     env: streamsEnv(`tls://localhost:${LEAF_CLIENT_PORT}`),
-    configMap: { name: LEAF_STREAMS_CONFIGMAP, keys: files },
+    configKeys: files,
     mounts: [
-      { volume: "streams", mountPath: LEAF_PATHS.streamsDir, source: { configMap: LEAF_STREAMS_CONFIGMAP }, items: files.map((f) => ({ key: f, path: f })) },
+      // The definitions, from the leaf's ConfigMap: the same pod, so the same object.
+      { volume: "streams", mountPath: LEAF_PATHS.streamsDir, source: { configMap: LEAF_CONFIGMAP }, items: files.map((f) => ({ key: f, path: f })) },
       // The streams user's creds, from the leaf's Secret, at the path the nats CLI is told (NATS_CREDS).
       { volume: "streams-creds", mountPath: LEAF_PATHS.streamsCredsDir, source: { secret: LEAF_SECRET }, items: [{ key: STREAMS_CREDS_KEY, path: CREDS_KEY }] },
     ],

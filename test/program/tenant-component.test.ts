@@ -122,8 +122,8 @@ describe("Tenant component over the example tenants", () => {
     // acme-corp's edge: flowgger ×2, trapd, otel, each collector Deployment with one surge pod, and
     // the leaf (recreated, never two): 3 + 2 + 2 + 1 = 8 pods; 9 containers (the leaf's pod also
     // runs what keeps its local streams) at the pro LimitRange defaults (100m/128Mi requests,
-    // 500m/512Mi limits). ConfigMaps: 3 configs, the leaf's, its stream definitions,
-    // kube-root-ca.crt; Secrets (changed by the resource diet: one per component): per collector
+    // 500m/512Mi limits). ConfigMaps: 3 configs, the leaf's (with its stream definitions since the
+    // resource diet), kube-root-ca.crt; Secrets (changed by the resource diet: one per component): per collector
     // its Secret (certificate and creds) and its bundle; the leaf's (with its streams user's creds).
     expect(quotaOf("tenant-acme-corp-edge")).toMatchObject({
       "requests.cpu": "900m",
@@ -132,7 +132,7 @@ describe("Tenant component over the example tenants", () => {
       "limits.memory": "4608Mi",
       pods: "8",
       services: "4",
-      configmaps: "6",
+      configmaps: "5",
       secrets: "7",
       persistentvolumeclaims: "0",
       "services.loadbalancers": "0",

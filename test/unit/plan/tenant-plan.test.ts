@@ -55,7 +55,6 @@ function logicalNames(plan: TenantPlan): string[] {
   for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`);
   names.push(`RandomBytes ${plan.nats.accountKey.logicalName}`, `RandomBytes ${plan.nats.userKeys.logicalName}`);
   for (const u of [...plan.nats.users, ...plan.nats.edgeAccounts.flatMap((a) => a.users)]) if (u.secret) names.push(`Secret ${u.secret.logicalName}`);
-  if (plan.edge?.streams) names.push(`ConfigMap ${plan.edge.streams.logicalName}`);
   names.push(`Account ${plan.streams.account.logicalName}`, ...plan.streams.streams.map((s) => `Stream ${s.logicalName}`));
   for (const w of plan.edge?.workloads ?? []) {
     names.push(`ConfigMap ${w.names.configMap}`, `Secret ${w.names.secret}`, `Deployment ${w.names.deployment}`, `Service ${w.names.service}`);
@@ -92,7 +91,12 @@ describe("a tenant's plan is joined", () => {
         );
         const mountedKeys = mounts.flatMap((m) => ("secret" in m.source ? m.items.map((i) => i.key) : []));
         expect(mountedKeys.sort()).toEqual(Object.keys(w.workload.secret.keys).sort());
-        expect(configMaps).toEqual([w.workload.configMap.name, ...(w.workload.sidecar ? [plan.edge!.streams!.name] : [])]);
+        // Changed by the resource diet: the leaf's streams container reads its definitions from the
+        // leaf's ConfigMap (was: a ConfigMap of their own); each container mounts only its keys.
+        expect(new Set(configMaps)).toEqual(new Set([w.workload.configMap.name]));
+        const configKeys = mounts.flatMap((m) => ("configMap" in m.source ? m.items.map((i) => i.key) : []));
+        expect(configKeys.sort()).toEqual([...w.workload.configMap.keys].sort());
+        if (w.workload.sidecar) expect(w.workload.configMap.keys.filter((k) => k.endsWith(".json")).sort()).toEqual(Object.keys(plan.edge!.streams!.files).sort());
         expect(cert!.namespace).toBe(plan.edge!.namespace);
         expect(user!.secret).toBeUndefined();
         // The pod spec mounts the same volumes the plan lists.
