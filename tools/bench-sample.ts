@@ -16,6 +16,11 @@ export interface SampleJob {
   stack?: string;
   /** A JSON file of the other stacks' outputs by StackReference name (a cell's render reads the platform's). */
   stackOutputsFile?: string;
+  /**
+   * A JSON file of this stack's own last outputs (what its lifecycle guard reads): a pull request's
+   * preview runs on a stack that has run before. Unset, the stack is new (every tenant arrives).
+   */
+  previousOutputsFile?: string;
 }
 
 export interface SampleResult {
@@ -30,9 +35,10 @@ export interface SampleResult {
 async function main() {
   const job = JSON.parse(fs.readFileSync(process.argv[2]!, "utf8")) as SampleJob;
   const stackOutputs = job.stackOutputsFile ? (JSON.parse(fs.readFileSync(job.stackOutputsFile, "utf8")) as Record<string, Record<string, unknown>>) : undefined;
+  const previousOutputs = job.previousOutputsFile ? (JSON.parse(fs.readFileSync(job.previousOutputsFile, "utf8")) as Record<string, unknown>) : undefined;
   const started = process.hrtime.bigint();
   // The stack file of dev holds the fleet's settings, as `npm run render` reads them for every stack.
-  const run = await runOffline({ config: job.config, stack: job.stack ?? "dev", configStack: "dev", ...(stackOutputs ? { stackOutputs } : {}) });
+  const run = await runOffline({ config: job.config, stack: job.stack ?? "dev", configStack: "dev", ...(stackOutputs ? { stackOutputs } : {}), ...(previousOutputs ? { previousOutputs } : {}) });
   const manifests = renderManifests(run);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const hubBytes = run.outputs.natsHubConfigBytes;

@@ -2,8 +2,9 @@
  * The bench of a fleet split into cells (--cell-size): the whole fleet rendered as CI would run it
  * (`npm run render -- --all-cells`: cells' identities, the platform, then the cells, in parallel
  * processes), then one full cell sampled alone as a one-tenant pull request previews it — its own
- * process, with the cell's config and the other stacks' outputs from that render, as its
- * StackReferences read them. What must not grow with the fleet is that one cell.
+ * process, with the cell's config, the other stacks' outputs from that render as its
+ * StackReferences read them, and its own as its last update's. What must not grow with the fleet
+ * is that one cell.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -95,12 +96,17 @@ function fleetRow(work: string, n: number, cellCount: number, cellOf: (i: number
   const stackOutputsFile = path.join(work, "stack-outputs.json");
   fs.writeFileSync(stackOutputsFile, JSON.stringify(stackOutputs));
   const sampled = cellName(0);
+  // A pull request previews a cell that has run: its lifecycle guard reads what the cell's last
+  // update left (the fleet render's), so only a tenant new to the cell is looked for in the others.
+  const previousOutputsFile = path.join(work, "previous-outputs.json");
+  fs.writeFileSync(previousOutputsFile, JSON.stringify(outputsIn(cellDirs[0]!)));
   const cellLoad = os.loadavg()[0]!;
   const cell = runSample(
     {
       config: { "tenancy:tenantsDir": tenantsDir, "tenancy:cellsFile": cellsFile, "tenancy:stackRole": "cell", "tenancy:cell": sampled, ...config },
       stack: cellStack(sampled),
       stackOutputsFile,
+      previousOutputsFile,
     },
     work,
   );
