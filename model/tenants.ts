@@ -20,6 +20,8 @@ import { compileSchema, schemaProblems } from "./schema-check";
 import { parseYaml, type SourceFile } from "./yaml";
 
 const tenantValidators = new Map<string, ValidateFunction>();
+/** Files in the order problems are reported (localeCompare's, with one collator for the fleet's thousands of comparisons). */
+const byFile = new Intl.Collator();
 
 /**
  * Validates all tenant files against the plans and each other. Returns the resolved tenants, sorted
@@ -44,7 +46,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const before = problems.length;
   // Every tenant's slug, from its file name: a group of one of them is never another's to grant.
   const groupPrefixes = new GroupPrefixes((rules.tenantRules ?? { groupPrefix: DEFAULT_GROUP_PREFIX }).groupPrefix, [...sources, ...others].map((s) => slugOfFile(s.file)));
-  const own = [...sources].sort((a, b) => a.file.localeCompare(b.file)).map((source) => {
+  const own = [...sources].sort((a, b) => byFile.compare(a.file, b.file)).map((source) => {
     const fileProblems: Problem[] = [];
     const data = parseYaml(source, fileProblems);
     let tenant: TenantModel | undefined;
@@ -68,7 +70,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const entries = [
     ...own.map((o) => ({ file: o.file, own: true, fileProblems: o.fileProblems, names: o.tenant ? namesOf(o.tenant) : undefined, edgeCluster: o.tenant?.edge.cluster, tenant: o.tenant })),
     ...fleet.map((f) => ({ file: f.file, own: false, fileProblems: [] as Problem[], names: f.names, edgeCluster: f.edgeCluster, tenant: undefined })),
-  ].sort((a, b) => a.file.localeCompare(b.file));
+  ].sort((a, b) => byFile.compare(a.file, b.file));
   const tenants: TenantModel[] = [];
   for (const entry of entries) {
     const { file, fileProblems } = entry;

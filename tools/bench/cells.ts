@@ -9,9 +9,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { PROJECT } from "../../engine/offline";
 import type { RenderSummary } from "../../engine/render";
+import { outputsIn } from "../stack-outputs";
 import { writeSyntheticTenants } from "../synthetic-tenants";
 import { blockAssignment, cellName, cellsFileText, cellStack, PLATFORM_STACK, tenantResourcesByType } from "./fleet";
 import { GiB, hubCapacityFor, runSample, runTool } from "./run";
@@ -35,7 +34,6 @@ export interface CellFleetRow {
   loadAverage: { fleet: number; cell: number };
 }
 
-const referenceName = (stack: string) => `organization/${PROJECT}/${stack}`;
 const readSummary = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as RenderSummary;
 
 export function cellFleetBench(counts: number[], cellSize: number): { rows: CellFleetRow[] } {
@@ -88,13 +86,6 @@ function fleetRow(work: string, n: number, cellCount: number, cellOf: (i: number
   const tenantsRendered = cellSummaries.reduce((sum, s) => sum + Object.keys(s.tenants).length, 0);
   if (tenantsRendered !== n) throw new Error(`${n} tenant files, ${tenantsRendered} tenants rendered over the cells`);
 
-  // One full cell alone, reading the other stacks' outputs as the render left them.
-  const stackOutputs: Record<string, unknown> = {
-    [referenceName(PLATFORM_STACK)]: outputsIn(platformDir),
-    ...Object.fromEntries(cellDirs.map((dir, i) => [referenceName(cellStack(cellName(i))), outputsIn(dir)])),
-  };
-  const stackOutputsFile = path.join(work, "stack-outputs.json");
-  fs.writeFileSync(stackOutputsFile, JSON.stringify(stackOutputs));
   const sampled = cellName(0);
   // A pull request previews a cell that has run: its lifecycle guard reads what the cell's last
   // update left (the fleet render's), so only a tenant new to the cell is looked for in the others.
@@ -105,7 +96,8 @@ function fleetRow(work: string, n: number, cellCount: number, cellOf: (i: number
     {
       config: { "tenancy:tenantsDir": tenantsDir, "tenancy:cellsFile": cellsFile, "tenancy:stackRole": "cell", "tenancy:cell": sampled, ...config },
       stack: cellStack(sampled),
-      stackOutputsFile,
+      // The other stacks' outputs as the render left them, read as the cell's StackReferences ask.
+      fleet: { outDir: out, cellsFile },
       previousOutputsFile,
     },
     work,
@@ -127,12 +119,6 @@ function fleetRow(work: string, n: number, cellCount: number, cellOf: (i: number
     hubCapacity: config,
     loadAverage: { fleet: Number(fleetLoad.toFixed(2)), cell: Number(cellLoad.toFixed(2)) },
   };
-}
-
-/** A stack's outputs as its render left them ({} for a stack that rendered none). */
-function outputsIn(dir: string): Record<string, unknown> {
-  const file = path.join(dir, "outputs.yaml");
-  return fs.existsSync(file) ? ((parseYaml(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null) ?? {}) : {};
 }
 
 function printTable(rows: CellFleetRow[], cellSize: number): void {
