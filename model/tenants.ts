@@ -61,11 +61,12 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   const namesOf = (t: TenantModel) => derivedNames(t.slug, t.organizations.map((o) => o.id)).map((d) => ({ ...d, at: d.org === undefined ? "slug" : `organizations[${t.organizations.findIndex((o) => o.id === d.org)}].id` }));
   const fleet = fleetFiles(others, slugOfFile, { ownNames: resolved.flatMap((t) => namesOf(t).map((d) => d.name)), edgeClusters: rules.edge?.clusters ?? [] });
 
-  /** Who took a name or an edge cluster first: `own` when it is one of `sources` (or the stack's own name). */
+  /** Who took a name or an edge cluster first: `own` when it is one of `sources`. */
   interface Taken { label: string; file: string; own: boolean }
   const namesSeen = new Map<string, Taken>(); // derived name → its first holder
-  // The platform's own names on the PostgreSQL server are taken before any tenant's.
-  for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, { label: `the stack's ${what}`, file: "", own: true });
+  // The platform's own names on the PostgreSQL server are taken before any tenant's (another
+  // cell's file that takes one is that cell's to refuse: every stack reserves the same).
+  for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, { label: `the stack's ${what}`, file: "", own: false });
   const clustersSeen = new Map<string, Taken>(); // edge cluster → file of the tenant it serves
   const entries = [
     ...own.map((o) => ({ file: o.file, own: true, fileProblems: o.fileProblems, names: o.tenant ? namesOf(o.tenant) : undefined, edgeCluster: o.tenant?.edge.cluster, tenant: o.tenant })),

@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 import { fleetFiles } from "../../../model/fleet-index";
 import { loadTenants } from "../../../model/load";
 import type { EdgeOptions } from "../../../model/model";
-import { formatProblem, ValidationError } from "../../../model/problems";
+import { validatePlans } from "../../../model/plans";
+import { formatProblem, ValidationError, type Problem } from "../../../model/problems";
+import { validateTenants } from "../../../model/tenants";
 import { PLANS_FILE, goodTenant, tenantsDir, yamlOf } from "../../support/fixtures";
 
 const CELLS = ["platform: { stack: platform }", "defaultCell: a", "cells:", "  - { name: a, stack: cell-a }", "  - { name: b, stack: cell-b }", "  - { name: c, stack: cell-c }", ""].join("\n");
@@ -116,6 +118,22 @@ describe("rules between files, over the fleet's cells", () => {
     const n = load(names, undefined, { withCells: false });
     expect(n.problems).toEqual([`${n.base}/x1.yaml: organizations[0].id: namespace of organization "edge" "tenant-x1-org-edge" collides with edge namespace of ${n.base}/x1-org.yaml`]);
     expect(load({ "acme.yaml": tenant("acme", undefined), "beta.yaml": tenant("beta", undefined) }, undefined, { withCells: false })).toMatchObject({ problems: [], slugs: ["acme", "beta"] });
+  });
+});
+
+describe("the stack's own names against another cell's file", () => {
+  it("leaves a file of another cell that takes a name the platform reserves to that cell, and refuses its own", () => {
+    const plans = validatePlans({ file: "plans/plans.yaml", text: fs.readFileSync(PLANS_FILE, "utf8") }, [])!;
+    const database = { configured: true, maxTenantConnections: 80, reservedNames: [{ what: "migration role (tenancy:postgresMigrationRole)", name: "tenant_acme" }] };
+    const acme = { file: "tenants/acme.yaml", text: tenant("acme", undefined) };
+    const beta = { file: "tenants/beta.yaml", text: tenant("beta", undefined) };
+    const run = (sources: typeof acme[], others: typeof acme[]) => {
+      const problems: Problem[] = [];
+      const tenants = validateTenants(sources, plans, problems, { database }, others);
+      return { slugs: tenants.map((t) => t.slug), problems: problems.map(formatProblem) };
+    };
+    expect(run([beta], [acme])).toEqual({ slugs: ["beta"], problems: [] });
+    expect(run([acme], [beta]).problems).toEqual(['tenants/acme.yaml: slug: PostgreSQL role, schema and database "tenant_acme" collides with the stack\'s migration role (tenancy:postgresMigrationRole)']);
   });
 });
 
