@@ -1,16 +1,17 @@
 /**
- * Declares a tenant's edge planned in plan/edge/: per workload a ConfigMap, a Deployment and a
- * Service in the edge namespace; the in-cluster leaf's local stream definitions; per
- * collector of a site not revoked, an onboarding bundle Secret. Certificates and creds Secrets are
- * declared by components/pki.ts and components/nats.ts in the same namespace; this takes what they
- * issued by the ids the plan gives each workload and leaf.
+ * Declares a tenant's edge planned in plan/edge/: per workload a ConfigMap, a Secret, a Deployment
+ * and a Service in the edge namespace (the leaf's ConfigMap also its local stream definitions); per
+ * collector of a site not revoked, an onboarding bundle Secret. Certificates and creds are issued
+ * by components/pki.ts and components/nats.ts; this takes what they issued by the ids the plan
+ * gives each workload and leaf, and puts each workload's in its one Secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { RESTART_ANNOTATION, STREAMS_USER_ID } from "../model/names";
+import { LEAF_COMPONENT, RESTART_ANNOTATION, STREAMS_USER_ID } from "../model/names";
 import { onboardingBundle } from "../plan/edge/bundle";
 import { leafNodeConfig, type LeafIdentity } from "../plan/edge/leaf";
 import type { EdgeLeafPlan, EdgePlan } from "../plan/edge/plan";
+import type { EdgeSecretValue } from "../plan/edge/workloads";
 import { restartToken } from "../plan/edge/restart";
 import type { ChildOptions } from "./namespaces";
 import type { PlatformNats, TenantNats } from "./nats";
@@ -19,7 +20,7 @@ import type { TenantPki } from "./pki";
 export type Bundles = pulumi.Output<Record<string, Record<string, string>>>;
 
 /**
- * The leaves, the collectors, the in-cluster leaf's stream definitions and the sites' onboarding bundles;
+ * The leaves, the collectors and the sites' onboarding bundles;
  * returns the bundles (secret), per collector. `edge` is the edge namespace and, for an edge in its
  * own cluster, that cluster's provider.
  */
@@ -47,21 +48,37 @@ export function declareTenantEdge(
   const leafConfig = leafConfigOf(leaf.inCluster, leaf.hubLeafUrl);
   const inClusterUsers = accountOf(leaf.inCluster.location).users;
 
-  // The in-cluster leaf's local stream definitions, which its streams container reads.
-  const definitions = plan.streams
-    ? new k8s.core.v1.ConfigMap(plan.streams.logicalName, { metadata: { name: plan.streams.name, namespace: edge.namespace, labels: plan.streams.labels }, data: plan.streams.files }, opts)
-    : undefined;
   for (const w of plan.workloads) {
     const { workload } = w;
-    const files: Record<string, pulumi.Input<string>> = w.configFiles ?? { [workload.configMap.keys[0]!]: leafConfig };
+    // The leaf's ConfigMap holds its config and its local streams' definitions (its second container's).
+    const files: Record<string, pulumi.Input<string>> = w.configFiles ?? { [workload.configMap.keys[0]!]: leafConfig, ...(workload.sidecar ? plan.streams?.files : {}) };
     const labels = workload.labels;
     new k8s.core.v1.ConfigMap(w.names.configMap, { metadata: { name: workload.configMap.name, namespace: edge.namespace, labels }, data: files }, opts);
     const cert = pki.components[workload.certificateId];
     if (!cert) throw new Error(`edge workload ${workload.name}: no certificate ${workload.certificateId}`);
-    // The leaf's pod also reads its streams' definitions (its second container).
-    const read = { ...files, ...(workload.sidecar && plan.streams ? plan.streams.files : {}) };
+    // The leaf authenticates at the hub, in the tenant account; collectors at the leaf, in the location's own.
+    const user = workload.component === LEAF_COMPONENT ? nats.users[workload.userId] : inClusterUsers[workload.userId];
+    const streamsUser = inClusterUsers[STREAMS_USER_ID];
+    if (!user || !streamsUser) throw new Error(`edge workload ${workload.name}: no creds for ${workload.userId} or ${STREAMS_USER_ID}`);
+    const values: Record<EdgeSecretValue, pulumi.Output<string>> = {
+      certChain: cert.certChainPem,
+      key: cert.keyPem,
+      tenantCa: pki.caCertPem,
+      hubCa: pki.hubCaCertPem,
+      creds: user.creds,
+      streamsCreds: streamsUser.creds,
+    };
+    const secret = new k8s.core.v1.Secret(
+      w.names.secret,
+      {
+        metadata: { name: workload.secret.name, namespace: edge.namespace, labels: workload.secret.labels },
+        type: "kubernetes.io/tls",
+        stringData: pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(workload.secret.keys).map(([key, holds]) => [key, values[holds]])))),
+      },
+      opts,
+    );
     const restartOn = pulumi
-      .all([...Object.keys(read).sort().map((k) => read[k]!), cert.certChainPem, pki.caCertPem, pki.hubCaCertPem])
+      .all([...Object.keys(files).sort().map((k) => files[k]!), cert.certChainPem, pki.caCertPem, pki.hubCaCertPem])
       .apply((parts) => restartToken([...parts, plan.restartGeneration]));
     const { template, ...deployment } = w.deployment;
     new k8s.apps.v1.Deployment(
@@ -70,7 +87,7 @@ export function declareTenantEdge(
         metadata: { name: workload.name, namespace: edge.namespace, labels },
         spec: { ...deployment, template: { metadata: { ...template.metadata, annotations: { [RESTART_ANNOTATION]: restartOn } }, spec: template.spec } },
       },
-      workload.sidecar && definitions ? { ...opts, dependsOn: [definitions] } : opts,
+      { ...opts, dependsOn: [secret] },
     );
     new k8s.core.v1.Service(w.names.service, { metadata: { name: workload.name, namespace: edge.namespace, labels }, spec: w.service }, opts);
   }

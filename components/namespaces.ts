@@ -26,7 +26,7 @@ export function declareNamespace(opts: ChildOptions, plan: NamespaceResourcesPla
     new k8s.networking.v1.NetworkPolicy(policy.logicalName, { metadata: metadata(policy.name), spec: policy.spec }, opts);
   }
   stopping.push(new k8s.core.v1.ResourceQuota(plan.quota.logicalName, { metadata: metadata(plan.quota.name), spec: plan.quota.spec }, opts));
-  new k8s.core.v1.ResourceQuota(plan.priorityQuota.logicalName, { metadata: metadata(plan.priorityQuota.name), spec: plan.priorityQuota.spec }, opts);
+  if (plan.priorityQuota) new k8s.core.v1.ResourceQuota(plan.priorityQuota.logicalName, { metadata: metadata(plan.priorityQuota.name), spec: plan.priorityQuota.spec }, opts);
   new k8s.core.v1.LimitRange(plan.limitRange.logicalName, { metadata: metadata(plan.limitRange.name), spec: plan.limitRange.spec }, opts);
   for (const access of plan.access) {
     new k8s.rbac.v1.RoleBinding(

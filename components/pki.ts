@@ -156,9 +156,8 @@ function issue(plan: CertificateRequestPlan, issuer: { certPem: pulumi.Input<str
   return { certPem: cert.certPem, privateKeyPem: secretKey(key) };
 }
 
+/** Issued to an edge component; its workload's Secret (components/edge.ts) or its site's bundles hold it. */
 export interface IssuedComponent {
-  /** Its TLS Secret (none for a site's leaf: its key is only in the site's bundles). */
-  secret?: k8s.core.v1.Secret;
   /** The component's certificate followed by its tenant CA. */
   certChainPem: pulumi.Output<string>;
   /** Secret. */
@@ -209,25 +208,7 @@ export function declareTenantPki(
       const cert = issue(component, ca, parent);
       // The chain a peer needs: the component's certificate, then its tenant CA.
       const certChainPem = pulumi.interpolate`${cert.certPem}${ca.certPem}`;
-      if (!component.secret) {
-        components[component.id] = { certChainPem, keyPem: cert.privateKeyPem };
-        continue;
-      }
-      const secret = tlsSecret(
-        component.secret.logicalName,
-        {
-          name: component.secret.name,
-          namespace: edge.namespace,
-          labels: component.secret.labels,
-          certPem: certChainPem,
-          keyPem: cert.privateKeyPem,
-          caPem: ca.certPem,
-          // Whatever dials the hub verifies it with the hub CA (not the tenants' root).
-          extra: { "hub-ca.crt": platform.ca.hubCaCertPem },
-        },
-        { parent, provider: edge.provider },
-      );
-      components[component.id] = { secret, certChainPem, keyPem: cert.privateKeyPem };
+      components[component.id] = { certChainPem, keyPem: cert.privateKeyPem };
     }
   }
   return { caCertPem: ca.certPem, components, rootCertPem: platform.ca.rootCertPem, hubCaCertPem: platform.ca.hubCaCertPem };

@@ -58,12 +58,13 @@ export function edgeObjectCounts(
     services: n + 1,
     // One per collector; no node ports (`allocateLoadBalancerNodePorts: false`).
     loadBalancers: options.serviceType === "LoadBalancer" ? n : 0,
-    // Per collector its config; the leaf's config, its local streams' definitions, and
+    // Per collector its config; the leaf's (its config and its local streams' definitions), and
     // kube-root-ca.crt, which Kubernetes puts in every namespace and counts against the quota.
-    configmaps: n + 3,
-    // Per collector: certificate, creds, onboarding bundle (unless its site is revoked); the leaf:
-    // certificate, creds, its streams user's creds; the pull Secret when the stack names one.
-    secrets: 2 * n + bundles + 3 + (options.pullSecret ? 1 : 0),
+    configmaps: n + 2,
+    // Per collector: its one Secret (certificate, key, CA, creds), its onboarding bundle (unless
+    // its site is revoked); the leaf's one Secret (with its streams user's creds); the pull Secret
+    // when the stack names one.
+    secrets: n + bundles + 1 + (options.pullSecret ? 1 : 0),
   };
 }
 

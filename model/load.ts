@@ -57,19 +57,28 @@ export function loadTenants(options: LoadOptions, settingsProblems: Problem[] = 
     problems.push({ file: options.configSource ?? "stack config", path: "tenancy:cell", rule: `no cell "${options.cell}" in ${cells.file} (known: ${cells.cells.map((c) => c.name).join(", ")})` });
   }
   const sources: SourceFile[] = [];
+  // A cell's stack: every other cell's files, held to the rules between files (fleet-index.ts) but not resolved.
+  const others: SourceFile[] = [];
+  const known = new Set(cells?.cells.map((c) => c.name));
   for (const entry of options.skipTenants ? [] : fs.readdirSync(options.tenantsDir).sort()) {
     const full = path.join(options.tenantsDir, entry);
     if (entry.endsWith(".yaml")) {
-      const text = fs.readFileSync(full, "utf8");
-      // A cell's stack reads its own files only, picked by their `cell:` line without parsing the
-      // fleet (validation then checks the parsed file agrees).
-      if (options.cell !== undefined && cells && (cellLine(text) ?? cells.defaultCell) !== options.cell) continue;
-      sources.push({ file: rel(full), text });
+      const source = { file: rel(full), text: fs.readFileSync(full, "utf8") };
+      if (options.cell === undefined || !cells) {
+        sources.push(source);
+        continue;
+      }
+      // A cell's stack validates its own files only, picked by their `cell:` line without parsing
+      // the fleet (validation then checks the parsed file agrees). A file naming a cell the cells
+      // file does not know is no cell's: the default cell reads it, and refuses it.
+      const named = cellLine(source.text) ?? cells.defaultCell;
+      const cell = known.has(named) ? named : cells.defaultCell;
+      (cell === options.cell ? sources : others).push(source);
     } else if (entry.endsWith(".yml") || entry.endsWith(".json")) {
       problems.push({ file: rel(full), path: "", rule: "tenant files are named <slug>.yaml" });
     }
   }
-  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, database: options.database, tenantRules: options.tenantRules, cells, cell: options.cell });
+  const tenants = validateTenants(sources, plans, problems, { edge: options.edge, hub: options.hub, database: options.database, tenantRules: options.tenantRules, cells, cell: options.cell }, others);
   if (options.hub) {
     const rules = cells && options.cell !== undefined ? cellHubRules(options.hub, cells.cells.length) : options.hub;
     problems.push(...hubCapacityProblems(tenants, rules, options.configSource ?? "stack config", cells && options.cell !== undefined ? `cell ${options.cell}'s share (1/${cells.cells.length}) of ` : ""));

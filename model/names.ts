@@ -102,7 +102,7 @@ export function derivedNames(slug: string, orgIds: readonly string[]): DerivedNa
 /** Names of the isolation objects in every tenant namespace. */
 export const NAMESPACE_OBJECTS = {
   quota: "tenant-quota",
-  /** The scoped quota that admits no pod of a priority class outside the plan's. */
+  /** The scoped quota that admits no pod of a priority class outside the plan's (edge clusters only: see plan/tenant.ts). */
   priorityQuota: "tenant-unlisted-priority-classes",
   limitRange: "tenant-limits",
   /**
@@ -162,7 +162,12 @@ export const ROOT_CA_COMMON_NAME = `${TRUST_DOMAIN} platform root CA`;
 export const HUB_CA_COMMON_NAME = `${TRUST_DOMAIN} NATS hub CA`;
 export const hubCommonName = (platformNamespace: string) => `nats.${platformNamespace}.${TRUST_DOMAIN}`;
 
-/** A component's `kubernetes.io/tls` Secret. */
+/**
+ * An edge component's one Secret (`kubernetes.io/tls`, which admits keys besides tls.crt and
+ * tls.key): its certificate chain, key, the tenant CA, the hub CA for the leaf, and its NATS creds
+ * (the leaf's also its streams user's), each mounted by key. It keeps the name (and logical name)
+ * it had when it held the certificate alone, so stacks from before update it in place.
+ */
 export const componentSecretName = (component: string, partition: string) => `${component}-${partition}-tls`;
 /** Published in the tenant's root namespace: the CA certificates, never a key. */
 export const TENANT_CA_CONFIGMAP = "tenant-ca";
@@ -207,8 +212,6 @@ export const MANAGER_USER_ID = "manager";
 export const collectorUserId = (c: { type: string; partition: string }) => `collector-${collectorServiceName(c.type, c.partition)}`;
 /** A user's JWT `name`. */
 export const natsUserName = (slug: string, userId: string) => `${slug}-${userId}`;
-export const collectorCredsSecretName = (type: string, partition: string) => `${collectorServiceName(type, partition)}-nats-creds`;
-export const LEAF_CREDS_SECRET = "nats-leaf-creds";
 /** The platform's own users of a tenant account keep their creds in the platform namespace. */
 export const platformUserCredsSecretName = (slug: string, role: "reader" | "manager") => `nats-${slug}-${role}-creds`;
 /** A JetStream stream (and its NACK Stream object). */
@@ -268,9 +271,8 @@ export const LEAF_CONFIGMAP = "nats-leaf-config";
 export const LEAF_CONFIG_KEY = "nats-leaf.conf";
 /** A leaf's `server_name`: `leaf-<slug>` in the cluster, `leaf-<slug>-<site>` at a site. */
 export const leafServerName = (slug: string, location: string = IN_CLUSTER_LOCATION) => (location === IN_CLUSTER_LOCATION ? `leaf-${slug}` : `leaf-${slug}-${location}`);
-/** What keeps the in-cluster leaf's local streams: its definitions' ConfigMap and its creds Secret. */
-export const LEAF_STREAMS_CONFIGMAP = "nats-leaf-streams";
-export const LEAF_STREAMS_CREDS_SECRET = "nats-leaf-streams-creds";
+/** What keeps the in-cluster leaf's local streams: its creds' key in the leaf's Secret (its definitions are keys of the leaf's ConfigMap). */
+export const STREAMS_CREDS_KEY = "streams.creds";
 /** A local stream's definition file (`nats stream add --config`). */
 export const streamDefinitionFile = (stream: string) => `${stream}.json`;
 export const onboardingSecretName = (type: string, partition: string) => `onboarding-${collectorServiceName(type, partition)}`;
@@ -281,7 +283,8 @@ export const siteNames = (slug: string, site: string, workload: string) => ({
   network: `serviceradar-${slug}-${site}`,
   prefix: `/etc/serviceradar-edge/${slug}/${site}`,
   leafContainer: `${LEAF_SERVICE_NAME}-${slug}-${site}`,
-  streamsContainer: `${LEAF_STREAMS_CONFIGMAP}-${slug}-${site}`,
+  // What keeps the site leaf's local streams (the name the in-cluster ConfigMap of its definitions had).
+  streamsContainer: `nats-leaf-streams-${slug}-${site}`,
   collectorContainer: `${workload}-${slug}`,
 });
 
@@ -343,9 +346,9 @@ export const issuedNames = (stem: string) => ({ key: `${stem}/key`, request: `${
  */
 export const tenantResourceNames = (tenant: string) => ({
   caCertificate: (generation: string) => `${tenant}/tenant-ca${generation}`,
+  componentSecret: (component: string, partition: string) => `${tenant}/${component}/${partition}/tls-secret`,
   caConfigMap: `${tenant}/tenant-ca-configmap`,
   componentCertificate: (component: string, partition: string, generation: string) => `${tenant}/${component}/${partition}${generation}`,
-  componentSecret: (component: string, partition: string) => `${tenant}/${component}/${partition}/tls-secret`,
   accountKey: `${tenant}/nats-account-key`,
   userKeys: `${tenant}/nats-user-keys`,
   accountPush: `${tenant}/nats-account-push`,

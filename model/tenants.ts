@@ -8,7 +8,8 @@ import type { ValidateFunction } from "ajv";
 import { ceilingProblems } from "./ceilings";
 import { edgeQuotaNeeds } from "./edge-footprint";
 import { cellOf } from "./cells";
-import { DEFAULT_GROUP_PREFIX, groupRule } from "./groups";
+import { DEFAULT_GROUP_PREFIX, GroupPrefixes, groupRule } from "./groups";
+import { fleetFiles } from "./fleet-index";
 import { NO_CLUSTER_OFFER, connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
 import type { DatabaseOptions, OrganizationModel, SiteModel, StackRules, TenantModel, TenantRules } from "./model";
 import { tenantQuota } from "./quota-share";
@@ -19,13 +20,21 @@ import { compileSchema, schemaProblems } from "./schema-check";
 import { parseYaml, type SourceFile } from "./yaml";
 
 const tenantValidators = new Map<string, ValidateFunction>();
+/** Files in the order problems are reported (localeCompare's, with one collator for the fleet's thousands of comparisons). */
+const byFile = new Intl.Collator();
 
 /**
  * Validates all tenant files against the plans and each other. Returns the resolved tenants, sorted
  * by slug, when there is no problem at all. With `plans` undefined (the plans file is bad) the
  * files are still checked for everything that does not depend on a plan.
+ *
+ * `others` are the rest of the fleet (a cell's stack: every other cell's files): not validated or
+ * resolved here, but held to the rules between files with these (fleet-index.ts), so two tenants
+ * of different cells can no more collide than two of one. A collision is reported, as between two
+ * files of one stack, on the later file naming the earlier, whenever one of the two is in `sources`:
+ * both cells' stacks then refuse it with the same problem.
  */
-export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules = {}): TenantModel[] {
+export function validateTenants(sources: SourceFile[], plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules = {}, others: readonly SourceFile[] = []): TenantModel[] {
   const planNames = Object.keys(plans ?? {}).sort();
   const key = planNames.join(",");
   let validate = tenantValidators.get(key);
@@ -35,38 +44,52 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
     tenantValidators.set(key, validate);
   }
   const before = problems.length;
-  const tenants: TenantModel[] = [];
-  const namesSeen = new Map<string, string>(); // derived name → "file (what)"
-  // The platform's own names on the PostgreSQL server are taken before any tenant's.
-  for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, `the stack's ${what}`);
-  const clustersSeen = new Map<string, string>(); // edge cluster → file of the tenant it serves
   // Every tenant's slug, from its file name: a group of one of them is never another's to grant.
-  const slugs = sources.map((s) => slugOfFile(s.file));
-  for (const source of [...sources].sort((a, b) => a.file.localeCompare(b.file))) {
+  const groupPrefixes = new GroupPrefixes((rules.tenantRules ?? { groupPrefix: DEFAULT_GROUP_PREFIX }).groupPrefix, [...sources, ...others].map((s) => slugOfFile(s.file)));
+  const own = [...sources].sort((a, b) => byFile.compare(a.file, b.file)).map((source) => {
     const fileProblems: Problem[] = [];
     const data = parseYaml(source, fileProblems);
+    let tenant: TenantModel | undefined;
     if (data !== undefined) {
       if (!validate(data)) fileProblems.push(...schemaProblems(source.file, validate.errors ?? []));
-      else {
-        const tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, rules, slugs);
-        if (tenant && fileProblems.length === 0) {
-          for (const { what, name, org } of derivedNames(tenant.slug, tenant.organizations.map((o) => o.id))) {
-            const owner = namesSeen.get(name);
-            const at = org === undefined ? "slug" : `organizations[${tenant.organizations.findIndex((o) => o.id === org)}].id`;
-            if (owner) fileProblems.push({ file: source.file, path: at, rule: `${what} "${name}" collides with ${owner}` });
-            else namesSeen.set(name, `${what} of ${source.file}`);
-          }
-          // An edge cluster is one customer's: another tenant's keys, creds and bundles there would
-          // be readable by that customer's administrators.
-          if (tenant.edge.cluster !== undefined) {
-            const owner = clustersSeen.get(tenant.edge.cluster);
-            if (owner) fileProblems.push({ file: source.file, path: "edge.cluster", rule: `edge cluster "${tenant.edge.cluster}" already serves ${owner}; an edge cluster serves one tenant` });
-            else clustersSeen.set(tenant.edge.cluster, source.file);
-          }
-          tenants.push(tenant);
-        }
-      }
+      else tenant = resolveTenant(source.file, data as TenantFile, plans, fileProblems, rules, groupPrefixes);
     }
+    // Only a tenant with no problem of its own is held to the rules between files.
+    return { file: source.file, fileProblems, tenant: fileProblems.length === 0 ? tenant : undefined };
+  });
+  const resolved = own.flatMap((o) => (o.tenant ? [o.tenant] : []));
+  const namesOf = (t: TenantModel) => derivedNames(t.slug, t.organizations.map((o) => o.id)).map((d) => ({ ...d, at: d.org === undefined ? "slug" : `organizations[${t.organizations.findIndex((o) => o.id === d.org)}].id` }));
+  const fleet = fleetFiles(others, slugOfFile, { ownNames: resolved.flatMap((t) => namesOf(t).map((d) => d.name)), edgeClusters: rules.edge?.clusters ?? [] });
+
+  /** Who took a name or an edge cluster first: `own` when it is one of `sources`. */
+  interface Taken { label: string; file: string; own: boolean }
+  const namesSeen = new Map<string, Taken>(); // derived name → its first holder
+  // The platform's own names on the PostgreSQL server are taken before any tenant's (another
+  // cell's file that takes one is that cell's to refuse: every stack reserves the same).
+  for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, { label: `the stack's ${what}`, file: "", own: false });
+  const clustersSeen = new Map<string, Taken>(); // edge cluster → file of the tenant it serves
+  const entries = [
+    ...own.map((o) => ({ file: o.file, own: true, fileProblems: o.fileProblems, names: o.tenant ? namesOf(o.tenant) : undefined, edgeCluster: o.tenant?.edge.cluster, tenant: o.tenant })),
+    ...fleet.map((f) => ({ file: f.file, own: false, fileProblems: [] as Problem[], names: f.names, edgeCluster: f.edgeCluster, tenant: undefined })),
+  ].sort((a, b) => byFile.compare(a.file, b.file));
+  const tenants: TenantModel[] = [];
+  for (const entry of entries) {
+    const { file, fileProblems } = entry;
+    // A problem between two files is this stack's when either file is one of its own.
+    const clash = (owner: Taken | undefined) => owner !== undefined && owner.file !== file && (entry.own || owner.own);
+    for (const { what, name, at } of entry.names ?? []) {
+      const owner = namesSeen.get(name);
+      if (clash(owner)) fileProblems.push({ file, path: at, rule: `${what} "${name}" collides with ${owner!.label}` });
+      else if (!owner) namesSeen.set(name, { label: `${what} of ${file}`, file, own: entry.own });
+    }
+    // An edge cluster is one customer's: another tenant's keys, creds and bundles there would
+    // be readable by that customer's administrators.
+    if (entry.edgeCluster !== undefined) {
+      const owner = clustersSeen.get(entry.edgeCluster);
+      if (clash(owner)) fileProblems.push({ file, path: "edge.cluster", rule: `edge cluster "${entry.edgeCluster}" already serves ${owner!.file}; an edge cluster serves one tenant` });
+      else if (!owner) clustersSeen.set(entry.edgeCluster, { label: file, file, own: entry.own });
+    }
+    if (entry.tenant && fileProblems.length === 0) tenants.push(entry.tenant);
     problems.push(...fileProblems);
   }
   return problems.length === before ? tenants.sort((a, b) => a.slug.localeCompare(b.slug)) : [];
@@ -74,7 +97,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
 
 const slugOfFile = (file: string) => path.basename(file).replace(/\.yaml$/, "");
 
-function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules, slugs: readonly string[]): TenantModel | undefined {
+function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> | undefined, problems: Problem[], rules: StackRules, groupPrefixes: GroupPrefixes): TenantModel | undefined {
   const edgeOptions = rules.edge;
   const databaseOptions: DatabaseOptions | undefined = rules.database;
   const tenantRules: TenantRules = rules.tenantRules ?? { groupPrefix: DEFAULT_GROUP_PREFIX, offer: NO_CLUSTER_OFFER };
@@ -112,7 +135,7 @@ function resolveTenant(file: string, t: TenantFile, plans: Record<string, Plan> 
   ];
   for (const [at, groups] of grants) {
     (groups ?? []).forEach((group, i) => {
-      const rule = groupRule(group, t.slug, tenantRules.groupPrefix, slugs);
+      const rule = groupRule(group, t.slug, groupPrefixes);
       if (rule) problems.push({ file, path: `${at}[${i}]`, rule });
     });
   }

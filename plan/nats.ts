@@ -9,14 +9,11 @@ import type { TenantModel } from "../model/model";
 import {
   COLLECTOR_INBOX_PREFIX,
   IN_CLUSTER_LOCATION,
-  LEAF_CREDS_SECRET,
-  LEAF_STREAMS_CREDS_SECRET,
   LEAF_USER_ID,
   MANAGER_USER_ID,
   PLATFORM_INBOX_PREFIX,
   STREAMS_USER_ID,
   READER_USER_ID,
-  collectorCredsSecretName,
   collectorUserId,
   componentLabels,
   LABELS,
@@ -98,7 +95,10 @@ export interface NatsUserPlan {
   allowedConnectionTypes?: ConnectionType[];
   /** Per-connection limits of the user (absent: only the account's). */
   limits?: UserLimits;
-  /** Where the creds Secret lives (the tenant's edge namespace or the platform namespace); none: a site's, only in its bundles. */
+  /**
+   * Where the creds Secret lives (the platform's users: the platform namespace); none: an edge
+   * user's, whose creds are in its workload's one Secret (components/edge.ts) or its site's bundles.
+   */
   namespace?: "edge" | "platform";
   secretName?: string;
   /** Seconds after the tenant's users' issue time: a site's generation (re-onboarding re-issues later). */
@@ -185,7 +185,6 @@ function leafUser(tenant: TenantModel, location: EdgeLocation): NatsUserPlan {
     },
     allowedConnectionTypes: ["LEAFNODE"],
     limits: userLimits(tenant, "leaf"),
-    ...(location.kind === "cluster" ? { namespace: "edge" as const, secretName: LEAF_CREDS_SECRET } : {}),
     issuedAtOffset: location.generation,
   };
 }
@@ -211,7 +210,6 @@ export function edgeAccountUsers(tenant: TenantModel, location: EdgeLocation, su
         allowedConnectionTypes: ["STANDARD"],
         // A stolen bundle's collector gets one connection's worth of its leaf (the plan's userLimits).
         limits: userLimits(tenant, "collector"),
-        ...(inCluster ? { namespace: "edge" as const, secretName: collectorCredsSecretName(c.type, c.partition) } : {}),
         issuedAtOffset: location.generation,
       }),
     ),
@@ -223,7 +221,6 @@ export function edgeAccountUsers(tenant: TenantModel, location: EdgeLocation, su
         sub: { allow: inbox },
       },
       allowedConnectionTypes: ["STANDARD"],
-      ...(inCluster ? { namespace: "edge" as const, secretName: LEAF_STREAMS_CREDS_SECRET } : {}),
       issuedAtOffset: location.generation,
     },
   ];

@@ -23,7 +23,6 @@ import {
   collectorServiceName,
   componentCommonName,
   componentLabels,
-  componentSecretName,
   edgeNamespaceName,
   generationSuffix,
   hubCommonName,
@@ -79,10 +78,11 @@ export interface ComponentCertificatePlan extends CertificateRequestPlan {
   /** Collector type or `leaf`. */
   component: string;
   partition: string;
-  /** Namespace where the component runs and its Secret lives (the edge namespace). */
+  /**
+   * Namespace where the component runs (the edge namespace). Its key and certificate are in its
+   * workload's one Secret (plan/edge/workloads.ts), or, for a site's leaf, only in its site's bundles.
+   */
   namespace: string;
-  /** Its `kubernetes.io/tls` Secret; none for a site's leaf, whose key lives only in its site's bundles. */
-  secret?: { logicalName: string; name: string; labels: Record<string, string> };
 }
 
 export interface TenantPkiPlan {
@@ -142,7 +142,6 @@ export function tenantPkiPlan(name: string, tenant: TenantModel, pki: PkiSetting
         cls: pki.component,
         isCa: false,
         namespace,
-        ...("site" in rest ? {} : { secret: { logicalName: names.componentSecret(component, partition), name: componentSecretName(component, partition), labels: componentLabels(tenant.slug, component) } }),
       };
     }),
   };

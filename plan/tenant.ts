@@ -41,8 +41,12 @@ export interface NamespaceResourcesPlan extends Omit<NamespacePlan, "quota"> {
   protect: boolean;
   networkPolicies: Declared<k8s.networking.v1.NetworkPolicySpec>[];
   quota: Declared<k8s.core.v1.ResourceQuotaSpec>;
-  /** No pod of a priority class outside the plan's. */
-  priorityQuota: Declared<k8s.core.v1.ResourceQuotaSpec>;
+  /**
+   * No pod of a priority class outside the plan's, where the platform's admission policies do not
+   * run (an edge in the tenant's own cluster). In the platform cluster the pod-scheduling policy
+   * (plan/admission.ts) refuses those pods, controllers' included, so the quota is not declared.
+   */
+  priorityQuota?: Declared<k8s.core.v1.ResourceQuotaSpec>;
   limitRange: Declared<k8s.core.v1.LimitRangeSpec>;
   /** Levels with at least one group. */
   access: AccessPlan[];
@@ -123,7 +127,9 @@ export function planTenant(tenant: TenantModel, settings: StackSettings, name = 
       protect: protect && ns.role !== "edge",
       networkPolicies: policies.map((p) => ({ logicalName: names.networkPolicy(p.name), name: p.name, spec: p.spec })),
       quota: { logicalName: names.quota, name: NAMESPACE_OBJECTS.quota, spec: resourceQuotaSpec(ns) },
-      priorityQuota: { logicalName: names.priorityQuota, name: NAMESPACE_OBJECTS.priorityQuota, spec: priorityClassQuotaSpec(tenant.limits.kubernetes.admission.priorityClasses) },
+      ...(ns.cluster !== undefined
+        ? { priorityQuota: { logicalName: names.priorityQuota, name: NAMESPACE_OBJECTS.priorityQuota, spec: priorityClassQuotaSpec(tenant.limits.kubernetes.admission.priorityClasses) } }
+        : {}),
       limitRange: { logicalName: names.limitRange, name: NAMESPACE_OBJECTS.limitRange, spec: limitRangeSpec(tenant.limits) },
       ...(stopped.includes(ns.name) ? { suspender: suspenderAccess({ logicalNames: { role: names.suspenderRole, binding: names.suspenderBinding } }, settings.platformNamespace) } : {}),
       access: levels

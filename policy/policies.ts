@@ -307,7 +307,7 @@ export const tenantRolesAllowList: StackValidationPolicy = {
 export const tenantNamespaceQuotaKeys: StackValidationPolicy = {
   name: "tenant-namespace-quota-keys",
   description:
-    "Every tenant namespace's quota bounds cpu, memory and ephemeral storage (requests and limits), pods, and the count of every kind the roles granted there let someone create; and a scoped quota admits no pod of a priority class outside its plan.",
+    "Every tenant namespace's quota bounds cpu, memory and ephemeral storage (requests and limits), pods, and the count of every kind the roles granted there let someone create (pods of a priority class outside the plan: tenant-admission-policies, tenancy-pod-scheduling).",
   enforcementLevel: "mandatory",
   severity: "high",
   validateStack: (args, reportViolation) => {

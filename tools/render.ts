@@ -14,10 +14,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parseArgs, promisify } from "node:util";
-import { DEFAULT_SEED, ENGINE_NODE_FLAGS, OfflineRunError, PROJECT, runOffline } from "../engine/offline";
+import { DEFAULT_SEED, ENGINE_NODE_FLAGS, OfflineRunError, runOffline } from "../engine/offline";
 import { summaryText, writeRender } from "../engine/render";
-import { validateCells, type CellsModel } from "../model/cells";
-import { ValidationError, type Problem } from "../model/problems";
+import type { CellsModel } from "../model/cells";
+import { ValidationError } from "../model/problems";
+import { fleetOutputs, readCellsFile, snapshotOutputs } from "./stack-outputs";
 
 const run = promisify(execFile);
 
@@ -36,7 +37,7 @@ function options() {
       cell: { type: "string" },
       "all-cells": { type: "boolean", default: false },
       "cells-file": { type: "string", default: "cells/cells.yaml" },
-      /** Internal (--all-cells): other stacks' outputs, JSON by StackReference name. */
+      /** Internal (--all-cells): a directory laid out as --out, whose outputs the other stacks' StackReferences read. */
       "stack-outputs": { type: "string" },
       quiet: { type: "boolean", default: false },
     },
@@ -55,31 +56,6 @@ function configOf(values: Options): Record<string, string> {
     config[key.includes(":") ? key : `tenancy:${key}`] = pair.slice(at + 1);
   }
   return config;
-}
-
-function loadCells(file: string): CellsModel {
-  if (!fs.existsSync(file)) throw new Error(`${file}: no cells file, so no cells to render (a plain \`npm run render\` renders the one stack)`);
-  const problems: Problem[] = [];
-  const cells = validateCells({ file, text: fs.readFileSync(file, "utf8") }, problems);
-  if (!cells) throw new ValidationError(problems);
-  return cells;
-}
-
-/** The outputs a render left in `dir` (a stack that exists and never ran when there are none). */
-function outputsIn(dir: string): Record<string, unknown> {
-  const file = path.join(dir, "outputs.yaml");
-  return fs.existsSync(file) ? ((parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>) : {};
-}
-
-/** How the offline engine's StackReferences name a stack (`tenancy:stackReferencePrefix` unset). */
-const referenceName = (stack: string) => `organization/${PROJECT}/${stack}`;
-
-/** Every stack of the fleet as a StackReference names it, with what its last render left. */
-function fleetOutputs(cells: CellsModel, out: string): Record<string, Record<string, unknown>> {
-  return {
-    [referenceName(cells.platformStack)]: outputsIn(path.join(out, "platform")),
-    ...Object.fromEntries(cells.cells.map((c) => [referenceName(c.stack), outputsIn(path.join(out, "cells", c.name))])),
-  };
 }
 
 /** One stack, in this process. */
@@ -101,12 +77,16 @@ async function renderOne(values: Options, config: Record<string, string>, out: s
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), out) || "."}/manifests (${summary.kubernetesObjects} files)` + `${values["reveal-secrets"] ? " WITH SECRETS REVEALED" : ""}\n`);
 }
 
-/** Runs this script for one stack in a process of its own (the offline engine runs once per process). */
-async function child(args: string[], stackOutputs: Record<string, Record<string, unknown>>, scratch: string, label: string): Promise<void> {
-  const file = path.join(scratch, `${label}.json`);
-  fs.writeFileSync(file, JSON.stringify(stackOutputs));
+/**
+ * Runs this script for one stack in a process of its own (the offline engine runs once per process),
+ * reading the other stacks' outputs from a copy of `out` as it is now: other stacks of the same pass
+ * write theirs meanwhile.
+ */
+async function child(args: string[], cells: CellsModel, out: string, scratch: string, label: string): Promise<void> {
+  const snapshot = path.join(scratch, label);
+  snapshotOutputs(cells, out, snapshot);
   try {
-    await run(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", __filename, ...args, "--stack-outputs", file, "--quiet"], { cwd: process.cwd(), maxBuffer: 1 << 26 });
+    await run(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", __filename, ...args, "--stack-outputs", snapshot, "--quiet"], { cwd: process.cwd(), maxBuffer: 1 << 26 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`${label}: ${(e.stderr ?? "").trim() || e.message}`);
@@ -131,12 +111,13 @@ async function allCells(values: Options, cells: CellsModel, out: string): Promis
     fs.rmSync(path.join(out, "cells"), { recursive: true, force: true });
     const started = Date.now();
     // 1. Each cell keys itself and publishes its identity (no platform outputs yet: nothing else).
-    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), fleetOutputs(cells, out), scratch, `cell-${c.name}-identity`));
+    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), cells, out, scratch, `cell-${c.name}-identity`));
     // 2. The platform endorses the cells it can read.
-    await child([...passOn, "--platform", "--out", out], fleetOutputs(cells, out), scratch, "platform");
-    // 3. Each cell declares its tenants with what the platform published.
-    const fleet = fleetOutputs(cells, out);
-    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), fleet, scratch, `cell-${c.name}`));
+    await child([...passOn, "--platform", "--out", out], cells, out, scratch, "platform");
+    // 3. Each cell declares its tenants with what the platform published (one view of the fleet for all).
+    const fleet = path.join(scratch, "cells");
+    snapshotOutputs(cells, out, fleet);
+    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), cells, fleet, scratch, `cell-${c.name}`));
     if (!values.quiet) {
       for (const dir of [path.join(out, "platform"), ...cells.cells.map((c) => path.join(out, "cells", c.name))]) {
         const summary = JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as { resources?: number; kubernetesObjects?: number };
@@ -159,9 +140,9 @@ async function main() {
 
   const cellsFile = config["tenancy:cellsFile"] ?? values["cells-file"]!;
   config["tenancy:cellsFile"] = cellsFile;
-  const cells = loadCells(path.resolve(cellsFile));
+  const cells = readCellsFile(path.resolve(cellsFile));
   if (values["all-cells"]) return allCells(values, cells, out);
-  const given = values["stack-outputs"] ? (JSON.parse(fs.readFileSync(values["stack-outputs"], "utf8")) as Record<string, Record<string, unknown>>) : fleetOutputs(cells, out);
+  const given = fleetOutputs(cells, values["stack-outputs"] ?? out);
   if (values.platform) {
     return renderOne(values, { ...config, "tenancy:stackRole": "platform" }, path.join(out, "platform"), cells.platformStack, given);
   }

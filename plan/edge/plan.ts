@@ -35,7 +35,8 @@ export type BundleStatics = Pick<BundleInputs, "slug" | "type" | "partition" | "
 
 export interface EdgeWorkloadResources {
   workload: EdgeWorkloadPlan;
-  names: { configMap: string; deployment: string; service: string; onboarding: string };
+  /** Logical names; `secret` is the workload's one Secret's (its certificate's Secret's from before, kept). */
+  names: { configMap: string; deployment: string; service: string; onboarding: string; secret: string };
   /** A collector's configuration files; undefined for the leaf, whose config carries the NATS JWTs (`leafNodeConfig`). */
   configFiles?: Record<string, string>;
   /** The Deployment's spec; its pod template's restart annotation comes from what the pods read (`restartToken`). */
@@ -60,8 +61,8 @@ export interface EdgePlan {
   cluster?: string;
   /** Collectors first, then the leaf; empty when the tenant is decommissioned. */
   workloads: EdgeWorkloadResources[];
-  /** The in-cluster leaf's local stream definitions: a ConfigMap its streams container reads. */
-  streams?: { logicalName: string; name: string; labels: Record<string, string>; files: Record<string, string> };
+  /** The in-cluster leaf's local stream definitions, which its ConfigMap holds beside its config for its streams container. */
+  streams?: { files: Record<string, string> };
   /** The edge namespace's NetworkPolicies. */
   networkPolicies: NetworkPolicySpec[];
   /** The leaves, when the edge runs anything: how they dial the hub from the cluster and from a site (bundles). */
@@ -90,10 +91,8 @@ export function edgePlan(name: string, tenant: TenantModel, edge: EdgeSettings, 
   return {
     namespace: edgeNamespaceName(tenant.slug),
     ...(cluster !== undefined ? { cluster } : {}),
-    workloads: workloads.map((w) => workloadResources(names.edge(w.name), w, tenant, edge, inCluster, sites.get(w.partition))),
-    ...(leafWorkload?.sidecar && inCluster
-      ? { streams: { logicalName: names.edge(leafWorkload.sidecar.configMap.name).configMap, name: leafWorkload.sidecar.configMap.name, labels: leafWorkload.labels, files: streamDefinitions(inCluster) } }
-      : {}),
+    workloads: workloads.map((w) => workloadResources({ ...names.edge(w.name), secret: names.componentSecret(w.component, w.partition) }, w, tenant, edge, inCluster, sites.get(w.partition))),
+    ...(leafWorkload?.sidecar && inCluster ? { streams: { files: streamDefinitions(inCluster) } } : {}),
     networkPolicies: edgeNetworkPolicies(workloads, platform, edge, hub, podCidrs),
     ...(inCluster && workloads.length > 0
       ? {

@@ -13,17 +13,15 @@ import {
   LEAF_COMPONENT,
   LEAF_CONFIGMAP,
   LEAF_CONFIG_KEY,
-  LEAF_CREDS_SECRET,
   LEAF_PARTITION,
   LEAF_SERVICE_NAME,
-  LEAF_STREAMS_CONFIGMAP,
-  LEAF_STREAMS_CREDS_SECRET,
+  STREAMS_CREDS_KEY,
   LEAF_USER_ID,
   collectorConfigMapName,
   streamDefinitionFile,
-  collectorCredsSecretName,
   collectorUserId,
   collectorServiceName,
+  componentLabels,
   componentSecretName,
   managedLabels,
 } from "../../model/names";
@@ -40,6 +38,20 @@ export interface EdgeMount {
   source: { secret: string } | { configMap: string };
   /** Keys of the Secret or ConfigMap and the file name each becomes under `mountPath`. */
   items: { key: string; path: string }[];
+}
+
+/** What an edge workload's Secret holds under a key: issued in state, filled in by components/edge.ts. */
+export type EdgeSecretValue = "certChain" | "key" | "tenantCa" | "hubCa" | "creds" | "streamsCreds";
+
+/**
+ * The workload's one Secret: everything its pod reads that is issued (certificate chain, key, the
+ * CAs it trusts, its NATS creds), each key mounted where the process reads it; nothing it does not read.
+ */
+export interface EdgeSecretPlan {
+  name: string;
+  labels: Record<string, string>;
+  /** Key → what it holds. */
+  keys: Record<string, EdgeSecretValue>;
 }
 
 export interface EdgeWorkloadPlan {
@@ -66,8 +78,7 @@ export interface EdgeWorkloadPlan {
   servicePorts: { name: string; protocol: "UDP" | "TCP"; port: number; targetPort: number }[];
   /** Ports the outside may send to (the collectors' ingest ports), with the container port. */
   ingest: IngestPort[];
-  tlsSecret: string;
-  credsSecret: string;
+  secret: EdgeSecretPlan;
   /** The certificate it presents (`ComponentCertificatePlan.id`) and the NATS user it connects as (`NatsUserPlan.id`). */
   certificateId: string;
   userId: string;
@@ -88,12 +99,18 @@ export interface EdgeSidecarPlan {
   image: string;
   command: string[];
   env: { name: string; value: string }[];
-  /** The ConfigMap it reads (besides the main container's). */
-  configMap: { name: string; keys: string[] };
+  /** The keys it reads of its pod's ConfigMap (the main container's reads the others). */
+  configKeys: string[];
   mounts: EdgeMount[];
   /** Volumes of the main container it mounts too (by volume name, at the same path). */
   sharedMounts: string[];
 }
+
+const LEAF_SECRET = componentSecretName(LEAF_COMPONENT, LEAF_PARTITION);
+/** Every edge workload's certificate chain, key and tenant CA, and its own NATS creds. */
+const OWN_KEYS: Record<string, EdgeSecretValue> = { "tls.crt": "certChain", "tls.key": "key", "ca.crt": "tenantCa", [CREDS_KEY]: "creds" };
+/** Whose Secret it is: the tenant and component (secret placement), and the NATS user its creds are (`nats-user`). */
+const secretLabels = (slug: string, component: string, user: "collector" | "leaf") => ({ ...componentLabels(slug, component), [LABELS.natsUser]: user });
 
 const ROLLING: k8s.apps.v1.DeploymentStrategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 const RECREATE: k8s.apps.v1.DeploymentStrategy = { type: "Recreate" };
@@ -131,15 +148,19 @@ export function edgeWorkloads(tenant: TenantModel, settings: EdgeSettings, clust
     args: ["--config", LEAF_PATHS.config],
     env: [],
     labels: byRole(tenant.slug, LEAF_COMPONENT, LEAF_SERVICE_NAME),
-    configMap: { name: LEAF_CONFIGMAP, keys: [LEAF_CONFIG_KEY] },
-    tlsSecret: componentSecretName(LEAF_COMPONENT, LEAF_PARTITION),
-    credsSecret: LEAF_CREDS_SECRET,
+    // Its config and, for the container beside it, its local streams' definitions: one ConfigMap.
+    configMap: { name: LEAF_CONFIGMAP, keys: [LEAF_CONFIG_KEY, ...cluster.streams.map((s) => streamDefinitionFile(s.name))] },
+    secret: {
+      name: LEAF_SECRET,
+      labels: secretLabels(tenant.slug, LEAF_COMPONENT, "leaf"),
+      keys: { ...OWN_KEYS, "hub-ca.crt": "hubCa", [CREDS_KEY]: "creds", [STREAMS_CREDS_KEY]: "streamsCreds" },
+    },
     certificateId: componentCertificateId(LEAF_COMPONENT, LEAF_PARTITION),
     userId: LEAF_USER_ID,
     mounts: [
       { volume: "config", mountPath: LEAF_PATHS.configDir, source: { configMap: LEAF_CONFIGMAP }, items: [{ key: LEAF_CONFIG_KEY, path: LEAF_CONFIG_KEY }] },
       leafTlsMount(["tls.crt", "tls.key", "ca.crt", "hub-ca.crt"]),
-      { volume: "nats-creds", mountPath: LEAF_PATHS.credsDir, source: { secret: LEAF_CREDS_SECRET }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
+      { volume: "nats-creds", mountPath: LEAF_PATHS.credsDir, source: { secret: LEAF_SECRET }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
     ],
     // In the cluster the buffer covers the hub's restarts; a new leaf pod starts empty (docs/edge.md).
     data: { volume: "jetstream", mountPath: LEAF_PATHS.dataDir, sizeLimit: storeSizeLimit(cluster.bufferBytes) },
@@ -163,6 +184,7 @@ function collectorWorkload(slug: string, c: CollectorModel, settings: EdgeSettin
   const kind = COLLECTOR_KINDS[c.type];
   const tcp = kind.ingest.find((p) => p.protocol === "TCP");
   const entry = collectorConfigPath(kind.entryFile);
+  const secret = componentSecretName(c.type, c.partition);
   return {
     name,
     component: c.type,
@@ -173,8 +195,7 @@ function collectorWorkload(slug: string, c: CollectorModel, settings: EdgeSettin
     env: kind.start.kind === "env" ? [{ name: kind.start.variable, value: entry }] : [],
     labels: byRole(slug, c.type, name),
     configMap: { name: collectorConfigMapName(name), keys: kind.files },
-    tlsSecret: componentSecretName(c.type, c.partition),
-    credsSecret: collectorCredsSecretName(c.type, c.partition),
+    secret: { name: secret, labels: secretLabels(slug, c.type, "collector"), keys: OWN_KEYS },
     certificateId: componentCertificateId(c.type, c.partition),
     userId: collectorUserId(c),
     mounts: [
@@ -182,14 +203,14 @@ function collectorWorkload(slug: string, c: CollectorModel, settings: EdgeSettin
       {
         volume: "certs",
         mountPath: COLLECTOR_PATHS.certDir,
-        source: { secret: componentSecretName(c.type, c.partition) },
+        source: { secret },
         items: [
           { key: "tls.crt", path: basename(COLLECTOR_PATHS.cert) },
           { key: "tls.key", path: basename(COLLECTOR_PATHS.key) },
           { key: "ca.crt", path: basename(COLLECTOR_PATHS.ca) },
         ],
       },
-      { volume: "nats-creds", mountPath: COLLECTOR_PATHS.credsDir, source: { secret: collectorCredsSecretName(c.type, c.partition) }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
+      { volume: "nats-creds", mountPath: COLLECTOR_PATHS.credsDir, source: { secret }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
     ],
     ports: kind.ingest.map((p) => ({ name: p.name, protocol: p.protocol, containerPort: p.containerPort })),
     servicePorts: kind.ingest.map((p) => ({ name: p.name, protocol: p.protocol, port: p.servicePort, targetPort: p.containerPort })),
@@ -204,7 +225,7 @@ function collectorWorkload(slug: string, c: CollectorModel, settings: EdgeSettin
 const leafTlsMount = (keys: string[]): EdgeMount => ({
   volume: "tls",
   mountPath: LEAF_PATHS.tlsDir,
-  source: { secret: componentSecretName(LEAF_COMPONENT, LEAF_PARTITION) },
+  source: { secret: LEAF_SECRET },
   items: keys.map((key) => ({ key, path: key })),
 });
 
@@ -232,10 +253,12 @@ function streamsSidecar(settings: EdgeSettings, cluster: EdgeLocation): EdgeSide
     command: ["/bin/sh", "-c", streamsScript(cluster.streams.map((s) => s.name))],
     // Beside the leaf in its pod: over localhost, which no NetworkPolicy sees.
     env: streamsEnv(`tls://localhost:${LEAF_CLIENT_PORT}`),
-    configMap: { name: LEAF_STREAMS_CONFIGMAP, keys: files },
+    configKeys: files,
     mounts: [
-      { volume: "streams", mountPath: LEAF_PATHS.streamsDir, source: { configMap: LEAF_STREAMS_CONFIGMAP }, items: files.map((f) => ({ key: f, path: f })) },
-      { volume: "streams-creds", mountPath: LEAF_PATHS.streamsCredsDir, source: { secret: LEAF_STREAMS_CREDS_SECRET }, items: [{ key: CREDS_KEY, path: CREDS_KEY }] },
+      // The definitions, from the leaf's ConfigMap: the same pod, so the same object.
+      { volume: "streams", mountPath: LEAF_PATHS.streamsDir, source: { configMap: LEAF_CONFIGMAP }, items: files.map((f) => ({ key: f, path: f })) },
+      // The streams user's creds, from the leaf's Secret, at the path the nats CLI is told (NATS_CREDS).
+      { volume: "streams-creds", mountPath: LEAF_PATHS.streamsCredsDir, source: { secret: LEAF_SECRET }, items: [{ key: STREAMS_CREDS_KEY, path: CREDS_KEY }] },
     ],
     // It dials the leaf like a collector, with a certificate of the tenant CA: the leaf's own.
     sharedMounts: ["tls"],

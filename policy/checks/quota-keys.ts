@@ -2,9 +2,9 @@
  * A tenant namespace's quota bounds everything its tenant can create: compute (cpu, memory,
  * ephemeral storage), every namespaced kind the roles granted there (its Roles, the ClusterRoles its
  * RoleBindings bind) let someone create (each object
- * lives in etcd, which all tenants share), and pods of priority classes the plan does not list
- * (a scoped quota admitting none). Which kinds are writable is read from the roles themselves, so
- * a new grant without a bound fails here.
+ * lives in etcd, which all tenants share). Which kinds are writable is read from the roles
+ * themselves, so a new grant without a bound fails here. Pods of a priority class outside the plan
+ * are the pod-scheduling admission policy's to refuse (every tenant namespace under it: admission.ts).
  */
 import { NamespaceIndex, byNamespace, describe, type K8sObject, type Violation } from "./objects";
 import { rolesGrantedIn } from "./tenant-roles";
@@ -57,13 +57,6 @@ export function checkQuotaKeys(objects: readonly K8sObject[]): Violation[] {
         urn: ns.urn,
         message: `${describe(ns)} (tenant "${tenant}") has no quota on ${missing.map(([k, why]) => `${k} (${why})`).join(", ")}: whatever a tenant can create must be bounded, or it can exhaust what every tenant shares (etcd, nodes)`,
       });
-    }
-    const priority = mine.filter((q) => {
-      const exprs = (q.spec?.scopeSelector?.matchExpressions ?? []) as { scopeName?: string; operator?: string }[];
-      return String(q.spec?.hard?.pods) === "0" && exprs.some((e) => e.scopeName === "PriorityClass" && e.operator === "Exists") && exprs.every((e) => e.scopeName === "PriorityClass");
-    });
-    if (priority.length === 0) {
-      violations.push({ urn: ns.urn, message: `${describe(ns)} (tenant "${tenant}") has no scoped quota admitting no pod of a priority class outside its plan (scopeSelector PriorityClass Exists[, NotIn the plan's], pods: 0)` });
     }
   }
   return violations;

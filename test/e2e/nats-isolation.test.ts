@@ -160,8 +160,10 @@ describe("the rendered NATS objects", () => {
     for (const slug of SLUGS) {
       const t = T(slug);
       const e = EXPECTED.get(slug)!;
-      expect(t.collectors.map((c) => c.secret).sort()).toEqual(e.collectors.map((c) => `tenant-${slug}-edge/${c.type}-${c.partition}-nats-creds`).sort());
-      expect(leaf(slug).secret).toBe(`tenant-${slug}-edge/nats-leaf-creds`);
+      // Changed by the resource diet: each edge component's creds are in its one Secret, the one
+      // its certificate was in (`<component>-<partition>-tls`).
+      expect(t.collectors.map((c) => c.secret).sort()).toEqual(e.collectors.map((c) => `tenant-${slug}-edge/${c.type}-${c.partition}-tls`).sort());
+      expect(leaf(slug).secret).toBe(`tenant-${slug}-edge/leaf-edge-tls`);
       expect(reader(slug).secret).toBe(`platform/nats-${slug}-reader-creds`);
       expect(manager(slug).secret).toBe(`platform/nats-${slug}-manager-creds`);
       expect(t.streams.map((s) => s.subjects).sort()).toEqual(STREAM_SUBJECTS(slug).map((s) => [s]).sort());

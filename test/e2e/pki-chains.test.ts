@@ -58,7 +58,7 @@ interface ExpectedComponent {
   listens: boolean;
   /** DNS SANs: the CN, plus the Service names for listeners. */
   dnsNames: string[];
-  /** manifests/<namespace>/secret-<component>-<partition>-tls.yaml */
+  /** manifests/<namespace>/secret-<component>-<partition>-tls.yaml (since issue 14's diet also its creds) */
   secretFile: string;
 }
 
@@ -145,7 +145,7 @@ interface ComponentMaterial extends ExpectedComponent {
   certPem: string;
   keyPem: string;
   caCrt: string;
-  hubCa: string;
+  hubCa?: string;
   certFile: string;
   keyFile: string;
 }
@@ -242,7 +242,7 @@ afterAll(() => {
       `${counts.chainAnchorAccepts} accepted when ca-chain.crt is the anchor; ` +
       `hub certificate verified under the hub CA for ${counts.hubNames} names and refused under the root, ` +
       `${counts.rogueHubRefusals} verifications of hub certificates minted with a tenant CA key refused by hub-ca.crt ` +
-      `(${counts.rogueHubs} tenant CA keys × ${counts.hubCaCopies} copies: ${components} component Secrets, ${tenants.length} ConfigMaps tenant-ca, Secret nats-hub-ca), ` +
+      `(${counts.rogueHubs} tenant CA keys × ${counts.hubCaCopies} copies: leaf Secrets, ${tenants.length} ConfigMaps tenant-ca, Secret nats-hub-ca), ` +
       `${counts.hubImpersonationRefusals} listener certificates refused as the hub`,
   );
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -331,7 +331,7 @@ describe("the NATS hub CA", () => {
     expect(hubCa.notAfter.getTime() - hubCa.notBefore.getTime()).toBe(VALIDITY_HOURS.root * HOUR);
   });
 
-  it("is published as Secret nats-hub-ca (Opaque, ca.crt only) and as hub-ca.crt of every ConfigMap tenant-ca and component Secret; its key is in no manifest", () => {
+  it("is published as Secret nats-hub-ca (Opaque, ca.crt only) and as hub-ca.crt of every ConfigMap tenant-ca and leaf Secret; its key is in no manifest", () => {
     const secret = manifest(HUB_CA_FILE);
     expect(secret.type).toBe("Opaque");
     expect(Object.keys(secret.stringData ?? secret.data)).toEqual(["ca.crt"]);
@@ -339,12 +339,13 @@ describe("the NATS hub CA", () => {
     for (const m of material.values()) {
       expect(m.configMap["hub-ca.crt"], m.slug).toBe(hubCaPem);
       published++;
-      for (const c of m.components) {
+      // Changed by the resource diet: only what dials the hub (the leaf) holds the hub CA.
+      for (const c of m.components.filter((x) => x.component === "leaf")) {
         expect(c.hubCa, c.cn).toBe(hubCaPem);
         published++;
       }
     }
-    expect(published).toBe(tenants.length + tenants.reduce((n, t) => n + t.components.length, 0));
+    expect(published).toBe(tenants.length + tenants.reduce((n, t) => n + t.components.filter((c) => c.component === "leaf").length, 0));
     expect(manifestsHolding(hubCaKeyPem)).toEqual([]);
   });
 });
@@ -482,15 +483,20 @@ describe("component certificates", () => {
     }
   });
 
-  it("each Secret holds the certificate then its tenant CA, the matching key (only there), the tenant CA as ca.crt and the hub CA (not the root) as hub-ca.crt", () => {
+  it("each Secret holds the certificate then its tenant CA, the matching key (only there), the tenant CA as ca.crt, its creds, and for the leaf the hub CA (not the root) as hub-ca.crt", () => {
     for (const m of material.values()) {
       for (const c of m.components) {
+        const leaf = c.component === "leaf";
         expect(manifest(c.secretFile).type).toBe("kubernetes.io/tls");
-        expect(Object.keys(manifest(c.secretFile).stringData).sort(), c.cn).toEqual(["ca.crt", "hub-ca.crt", "tls.crt", "tls.key"]);
+        // Changed by the resource diet: the component's creds are here too (its one Secret); a
+        // collector never dials the hub: no hub CA; the leaf's also holds its streams user's creds.
+        expect(Object.keys(manifest(c.secretFile).stringData).sort(), c.cn).toEqual(["ca.crt", ...(leaf ? ["hub-ca.crt"] : []), "nats.creds", ...(leaf ? ["streams.creds"] : []), "tls.crt", "tls.key"]);
         expect(splitCerts(c.tlsCrt), c.cn).toEqual([c.certPem, m.caCertPem]);
         expect(c.caCrt).toBe(m.caCertPem);
-        expect(c.hubCa, c.cn).toBe(hubCaPem);
-        expect(c.hubCa, c.cn).not.toBe(rootPem);
+        if (leaf) {
+          expect(c.hubCa, c.cn).toBe(hubCaPem);
+          expect(c.hubCa, c.cn).not.toBe(rootPem);
+        } else expect(c.hubCa, c.cn).toBeUndefined();
         expect(keyMatches(c.certPem, c.keyPem), c.cn).toBe(true);
         expect(openssl(["pkey", "-in", c.keyFile, "-pubout"]).out.trim()).toBe(openssl(["x509", "-in", c.certFile, "-noout", "-pubkey"]).out.trim());
         // Besides its Secret, a collector's key is in its own onboarding bundle; the in-cluster
@@ -573,7 +579,7 @@ describe("a hub certificate minted with a tenant CA key", () => {
   it("is REFUSED by hub-ca.crt (every component Secret, every ConfigMap tenant-ca, Secret nats-hub-ca), for every tenant's CA key, though it chains to the root", async () => {
     const names = [HUB_CN, ...serviceDns(HUB_SERVICE, PLATFORM_NS)];
     const anchors = [
-      ...[...material.values()].flatMap((m) => m.components.map((c) => ({ where: c.secretFile, pem: c.hubCa }))),
+      ...[...material.values()].flatMap((m) => m.components.flatMap((c) => (c.hubCa !== undefined ? [{ where: c.secretFile, pem: c.hubCa }] : []))),
       ...[...material.values()].map((m) => ({ where: `manifests/tenant-${m.slug}/configmap-tenant-ca.yaml`, pem: m.configMap["hub-ca.crt"] })),
       { where: HUB_CA_FILE, pem: hubCaPem },
     ].map((a) => ({ ...a, file: pemFile(a.pem, "hub-ca.crt") }));
@@ -621,7 +627,7 @@ describe("a hub certificate minted with a tenant CA key", () => {
     for (const a of material.values()) {
       for (const b of material.values()) {
         if (a.slug === b.slug || b.components.length === 0) continue;
-        const anchor = pemFile(b.components[0].hubCa, `${b.slug}-hub-ca.crt`);
+        const anchor = pemFile(b.components.find((c) => c.component === "leaf")!.hubCa!, `${b.slug}-hub-ca.crt`);
         for (const c of a.components.filter((x) => x.listens)) {
           // It is a valid server certificate under the root (the old hub-ca.crt) …
           expect(verify(c.certFile, { caFile: rootFile, untrusted: [a.caFile], purpose: "sslserver" }).ok, c.cn).toBe(true);

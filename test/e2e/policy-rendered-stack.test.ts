@@ -294,14 +294,16 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     });
   });
 
-  it("a quota without a count the bound roles need, and a namespace without its priority-class quota", async () => {
+  // Changed by the resource diet: the priority-class scoped quota is gone (tenancy-pod-scheduling
+  // refuses those pods; test/program/admission-policies.test.ts), so its absence is no violation.
+  it("a quota without a count the bound roles need, and one without pods", async () => {
     const s = cloneStack(stack);
     delete find(s, "ResourceQuota", "tenant-initech", "tenant-quota").props.spec.hard["count/jobs.batch"];
-    s.splice(s.indexOf(find(s, "ResourceQuota", "tenant-globex-org-apac", "tenant-unlisted-priority-classes")), 1);
+    delete find(s, "ResourceQuota", "tenant-globex-org-apac", "tenant-quota").props.spec.hard.pods;
     await expectOnly(s, {
       "tenant-namespace-quota-keys": [
         { on: find(s, "Namespace", undefined, "tenant-initech"), says: ["Namespace tenant-initech", "no quota on count/jobs.batch (ClusterRole tenancy-tenant-admin lets it be created)"] },
-        { on: find(s, "Namespace", undefined, "tenant-globex-org-apac"), says: ["no scoped quota admitting no pod of a priority class outside its plan"] },
+        { on: find(s, "Namespace", undefined, "tenant-globex-org-apac"), says: ["Namespace tenant-globex-org-apac", "no quota on pods (every pod)"] },
       ],
     });
   });
@@ -359,7 +361,8 @@ describe("each break of the rendered stack is caught by its policy, and only by 
     await expectOnly(s, {
       "tenant-secrets-in-tenant-namespaces": [
         { on: creds, says: [`Secret tenant-globex/${creds.props.metadata.name} belongs to tenant "initech"`, 'namespace tenant-globex of tenant "globex"'] },
-        { on: leafTls, says: [`Secret platform/${leafTls.props.metadata.name}`, 'leaf of tenant "acme-corp"', "belongs to no tenant"] },
+        // The leaf's Secret also holds its creds since the resource diet: labelled with its NATS user too.
+        { on: leafTls, says: [`Secret platform/${leafTls.props.metadata.name}`, 'leaf (leaf) of tenant "acme-corp"', "belongs to no tenant"] },
       ],
     });
   });

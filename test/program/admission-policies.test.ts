@@ -6,8 +6,11 @@
  * another reason; and everything the program itself puts in tenant namespaces passes them all.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { admit, checkExpression, type AdmissionRequest, type Binding, type Cluster, type Policy } from "../oracles/admission";
-import { ofKind, renderExamples } from "../support/fixtures";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { admit, checkExpression, selectorMatches, type AdmissionRequest, type Binding, type Cluster, type Policy } from "../oracles/admission";
+import { EXAMPLES_DIR, PLANS_FILE, ofKind, renderExamples } from "../support/fixtures";
 import type { RenderedManifest } from "../../engine/render";
 
 let manifests: RenderedManifest[];
@@ -183,6 +186,69 @@ describe("Pods and workloads: priority class, node, tolerations and node selecto
     const p = pod({ priorityClassName: "tenant-high", tolerations: [{ key: "dedicated", operator: "Equal", value: "tenants", effect: "NoSchedule" }], nodeSelector: { pool: "tenants" } });
     expect(decide(req(p))).toEqual(refusedBy("tenancy-pod-scheduling", "tenant-high"));
     expect(decide(req(p), plan)).toEqual(ALLOWED);
+  });
+});
+
+/**
+ * The scoped ResourceQuota `PriorityClass Exists, NotIn <plan's>` with `pods: 0` that every tenant
+ * namespace of the platform cluster had is gone (issue 14's diet): this policy must refuse exactly
+ * the pods it refused. The quota's rule, from Kubernetes' pod evaluator
+ * (pkg/quota/v1/evaluator/core/pods.go podMatchesScopeFunc): `Exists` matches a pod whose
+ * spec.priorityClassName is not empty, `NotIn` one whose class is not among the values, and a pod
+ * matching every requirement of a quota at `pods: 0` is refused. The classes come from the plan file.
+ */
+describe("priority classes: the pod-scheduling policy refuses what the deleted scoped quota did", () => {
+  const planFile = parse(readFileSync(PLANS_FILE, "utf8")) as { plans: Record<string, { kubernetes: { admission: { priorityClasses: string[] } } }> };
+  const tenantPlan = (slug: string) => (parse(readFileSync(path.join(EXAMPLES_DIR, `${slug}.yaml`), "utf8")) as { plan: string }).plan;
+  const quotaRefuses = (cls: string, allowed: readonly string[]) => cls !== "" && !allowed.includes(cls);
+  /** A pod as the ReplicaSet controller creates it for a Deployment (the VAP sees that create too). */
+  const controllerPod = (cls: string, ns: string) => {
+    const p = pod(cls === "" ? {} : { priorityClassName: cls }, ns);
+    return { ...p, metadata: { ...p.metadata, name: "web-7d4b9c-x2x9z", ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-7d4b9c", controller: true }] } };
+  };
+  const REPLICASET_CONTROLLER = { username: "system:serviceaccount:kube-system:replicaset-controller", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"] };
+  const CLASSES = ["", "system-node-critical", "system-cluster-critical", "tenant-high", "standard", "platform-hub"];
+
+  it("every tenant namespace is under exactly one pod-scheduling binding, with its tenant's plan's params", () => {
+    const tenantNamespaces = Object.values(cluster.namespaces).filter((n) => n.metadata.labels?.["tenancy.serviceradar.io/tenant"]);
+    expect(tenantNamespaces.length).toBe(14);
+    for (const ns of tenantNamespaces) {
+      const plan = tenantPlan(ns.metadata.labels!["tenancy.serviceradar.io/tenant"]);
+      const labels = { ...ns.metadata.labels, "kubernetes.io/metadata.name": ns.metadata.name };
+      const mine = bindings.filter((b) => b.spec.policyName === "tenancy-pod-scheduling" && selectorMatches(b.spec.matchResources?.namespaceSelector, labels));
+      expect(mine.map((b) => b.spec.paramRef), ns.metadata.name).toEqual([{ name: `tenancy-admission-${plan}`, namespace: "platform", parameterNotFoundAction: "Deny" }]);
+    }
+    // No scoped quota is left to do it in the platform cluster.
+    expect(ofKind(manifests, "ResourceQuota").filter((q) => q.spec?.scopeSelector)).toEqual([]);
+  });
+
+  it("refuses, for every tenant namespace, the pods of a class the quota refused (a user's and the ReplicaSet controller's), and admits the others", () => {
+    let refused = 0;
+    let admitted = 0;
+    for (const ns of Object.values(cluster.namespaces).filter((n) => n.metadata.labels?.["tenancy.serviceradar.io/tenant"])) {
+      const plan = tenantPlan(ns.metadata.labels!["tenancy.serviceradar.io/tenant"]);
+      // The plan as the file has it, and the plan listing a class of its own (what its params render).
+      const variants: [readonly string[], Cluster][] = [
+        [planFile.plans[plan].kubernetes.admission.priorityClasses, cluster],
+        [[...planFile.plans[plan].kubernetes.admission.priorityClasses, "tenant-high"], allowing(plan, { "priorityClass.0": "tenant-high" })],
+      ];
+      for (const [allowed, c] of variants) {
+        for (const cls of CLASSES) {
+          for (const [object, userInfo] of [[pod(cls === "" ? {} : { priorityClassName: cls }, ns.metadata.name), ADMIN], [controllerPod(cls, ns.metadata.name), REPLICASET_CONTROLLER]] as const) {
+            const d = decide(req(object, { userInfo }), c);
+            const what = `${ns.metadata.name} ${cls || "(no class)"} by ${userInfo.username}`;
+            if (quotaRefuses(cls, allowed)) {
+              expect(d, what).toEqual(refusedBy("tenancy-pod-scheduling", `priorityClassName ${cls} is not in plan ${plan}`));
+              refused++;
+            } else {
+              expect(d, what).toEqual(ALLOWED);
+              admitted++;
+            }
+          }
+        }
+      }
+    }
+    expect([refused, admitted]).toEqual([14 * 2 * (5 + 4), 14 * 2 * (1 + 2)]);
   });
 });
 

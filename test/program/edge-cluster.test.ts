@@ -94,6 +94,15 @@ describe("an edge in the tenant's own cluster", () => {
     expect(ingest("manifests/tenant-acme-corp-edge/networkpolicy-collector-flowgger-hq.yaml")).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.244.0.0/16"] } }]);
   });
 
+  it("keeps the priority-class quota only there, where the platform's admission policies do not run (resource diet)", () => {
+    const quotas = (ns: string) => manifests.filter((m) => m.object.kind === "ResourceQuota" && m.object.metadata.namespace === ns).map((m) => m.object.metadata.name).sort();
+    expect(quotas("tenant-globex-edge")).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
+    const scoped = manifests.find((m) => m.object.metadata.name === "tenant-unlisted-priority-classes")!;
+    expect(scoped.file.startsWith("manifests/clusters/globex-dc/")).toBe(true);
+    expect(scoped.object.spec).toEqual({ hard: { pods: "0" }, scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } });
+    expect(quotas("tenant-globex")).toEqual(["tenant-quota"]);
+  });
+
   it("leaves the tenant's platform namespaces the whole quota: enterprise 32 CPU over its 3 namespaces", () => {
     const quota = manifests.find((m) => m.object.kind === "ResourceQuota" && m.object.metadata.namespace === "tenant-globex")!.object.spec.hard;
     expect(quota["requests.cpu"]).toBe("10666m");

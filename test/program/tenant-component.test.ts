@@ -62,7 +62,8 @@ describe("Tenant component over the example tenants", () => {
       // Changed by the resource diet: one policy (every pod isolated, plus its peers and DNS) instead
       // of default-deny, allow-tenant and allow-platform-egress; the reachability matrix is the same.
       expect(inNamespace("NetworkPolicy", ns), ns).toEqual(["tenant-isolation"]);
-      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
+      // Changed by the resource diet: no priority-class quota (tenancy-pod-scheduling refuses those pods).
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // initech has no viewers; umbrella is suspended: its admins are bound with its viewers, and the
       // platform's suspender may delete its pods. Changed by the resource diet: the access levels are
@@ -81,7 +82,8 @@ describe("Tenant component over the example tenants", () => {
     expect(inNamespace("NetworkPolicy", "tenant-acme-corp-edge")).toEqual([...fixed, "collector-flowgger-hq", "collector-otel-dc-east", "collector-trapd-hq"].sort());
     expect(inNamespace("NetworkPolicy", "tenant-initech-edge")).toEqual([...fixed, "collector-flowgger-office"].sort());
     for (const ns of edges.map((n) => n.metadata.name)) {
-      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota", "tenant-unlisted-priority-classes"]);
+      // Changed by the resource diet: no priority-class quota (tenancy-pod-scheduling refuses those pods).
+      expect(inNamespace("ResourceQuota", ns), ns).toEqual(["tenant-quota"]);
       expect(inNamespace("LimitRange", ns), ns).toEqual(["tenant-limits"]);
       // Tenant admins may look at their edge, not change it: it is the platform's to run.
       const tenant = ns.slice("tenant-".length, -"-edge".length);
@@ -120,9 +122,9 @@ describe("Tenant component over the example tenants", () => {
     // acme-corp's edge: flowgger ×2, trapd, otel, each collector Deployment with one surge pod, and
     // the leaf (recreated, never two): 3 + 2 + 2 + 1 = 8 pods; 9 containers (the leaf's pod also
     // runs what keeps its local streams) at the pro LimitRange defaults (100m/128Mi requests,
-    // 500m/512Mi limits). ConfigMaps: 3 configs, the leaf's, its stream definitions,
-    // kube-root-ca.crt; Secrets: per collector certificate, creds, bundle; the leaf's certificate,
-    // creds and its streams user's creds.
+    // 500m/512Mi limits). ConfigMaps: 3 configs, the leaf's (with its stream definitions since the
+    // resource diet), kube-root-ca.crt; Secrets (changed by the resource diet: one per component): per collector
+    // its Secret (certificate and creds) and its bundle; the leaf's (with its streams user's creds).
     expect(quotaOf("tenant-acme-corp-edge")).toMatchObject({
       "requests.cpu": "900m",
       "requests.memory": "1152Mi",
@@ -130,8 +132,8 @@ describe("Tenant component over the example tenants", () => {
       "limits.memory": "4608Mi",
       pods: "8",
       services: "4",
-      configmaps: "6",
-      secrets: "12",
+      configmaps: "5",
+      secrets: "7",
       persistentvolumeclaims: "0",
       "services.loadbalancers": "0",
       // Ephemeral storage at the pro LimitRange defaults (100Mi requests, 1Gi limits), per container

@@ -129,6 +129,13 @@ export function loadRendered(out: string): Rendered {
       if (!text || text.includes("[secret]")) throw new Error(`${o.metadata.namespace}/${o.metadata.name}: no revealed nats.creds`);
       const creds: Creds = { role, secret: `${o.metadata.namespace}/${o.metadata.name}`, text };
       const t = tenant(slug);
+      // The in-cluster leaf's Secret also holds the creds of the streams user beside it.
+      const streams = o.stringData?.["streams.creds"];
+      if (streams !== undefined) {
+        if (role !== "leaf" || streams.includes("[secret]")) throw new Error(`${creds.secret}: streams.creds outside the leaf's Secret, or not revealed`);
+        if (t.streamsUser) throw new Error(`${slug}: two streams creds`);
+        t.streamsUser = { role: "streams", secret: creds.secret, text: streams };
+      }
       if (role === "collector") t.collectors.push(creds);
       else if (role === "streams") {
         if (t.streamsUser) throw new Error(`${slug}: two streams creds`);

@@ -2,15 +2,15 @@
  * The bench of a fleet split into cells (--cell-size): the whole fleet rendered as CI would run it
  * (`npm run render -- --all-cells`: cells' identities, the platform, then the cells, in parallel
  * processes), then one full cell sampled alone as a one-tenant pull request previews it — its own
- * process, with the cell's config and the other stacks' outputs from that render, as its
- * StackReferences read them. What must not grow with the fleet is that one cell.
+ * process, with the cell's config, the other stacks' outputs from that render as its
+ * StackReferences read them, and its own as its last update's. What must not grow with the fleet
+ * is that one cell.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { PROJECT } from "../../engine/offline";
 import type { RenderSummary } from "../../engine/render";
+import { outputsIn } from "../stack-outputs";
 import { writeSyntheticTenants } from "../synthetic-tenants";
 import { blockAssignment, cellName, cellsFileText, cellStack, PLATFORM_STACK, tenantResourcesByType } from "./fleet";
 import { GiB, hubCapacityFor, runSample, runTool } from "./run";
@@ -34,7 +34,6 @@ export interface CellFleetRow {
   loadAverage: { fleet: number; cell: number };
 }
 
-const referenceName = (stack: string) => `organization/${PROJECT}/${stack}`;
 const readSummary = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as RenderSummary;
 
 export function cellFleetBench(counts: number[], cellSize: number): { rows: CellFleetRow[] } {
@@ -87,20 +86,19 @@ function fleetRow(work: string, n: number, cellCount: number, cellOf: (i: number
   const tenantsRendered = cellSummaries.reduce((sum, s) => sum + Object.keys(s.tenants).length, 0);
   if (tenantsRendered !== n) throw new Error(`${n} tenant files, ${tenantsRendered} tenants rendered over the cells`);
 
-  // One full cell alone, reading the other stacks' outputs as the render left them.
-  const stackOutputs: Record<string, unknown> = {
-    [referenceName(PLATFORM_STACK)]: outputsIn(platformDir),
-    ...Object.fromEntries(cellDirs.map((dir, i) => [referenceName(cellStack(cellName(i))), outputsIn(dir)])),
-  };
-  const stackOutputsFile = path.join(work, "stack-outputs.json");
-  fs.writeFileSync(stackOutputsFile, JSON.stringify(stackOutputs));
   const sampled = cellName(0);
+  // A pull request previews a cell that has run: its lifecycle guard reads what the cell's last
+  // update left (the fleet render's), so only a tenant new to the cell is looked for in the others.
+  const previousOutputsFile = path.join(work, "previous-outputs.json");
+  fs.writeFileSync(previousOutputsFile, JSON.stringify(outputsIn(cellDirs[0]!)));
   const cellLoad = os.loadavg()[0]!;
   const cell = runSample(
     {
       config: { "tenancy:tenantsDir": tenantsDir, "tenancy:cellsFile": cellsFile, "tenancy:stackRole": "cell", "tenancy:cell": sampled, ...config },
       stack: cellStack(sampled),
-      stackOutputsFile,
+      // The other stacks' outputs as the render left them, read as the cell's StackReferences ask.
+      fleet: { outDir: out, cellsFile },
+      previousOutputsFile,
     },
     work,
   );
@@ -121,12 +119,6 @@ function fleetRow(work: string, n: number, cellCount: number, cellOf: (i: number
     hubCapacity: config,
     loadAverage: { fleet: Number(fleetLoad.toFixed(2)), cell: Number(cellLoad.toFixed(2)) },
   };
-}
-
-/** A stack's outputs as its render left them ({} for a stack that rendered none). */
-function outputsIn(dir: string): Record<string, unknown> {
-  const file = path.join(dir, "outputs.yaml");
-  return fs.existsSync(file) ? ((parseYaml(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null) ?? {}) : {};
 }
 
 function printTable(rows: CellFleetRow[], cellSize: number): void {

@@ -52,13 +52,12 @@ function logicalNames(plan: TenantPlan): string[] {
     for (const a of ns.access) names.push(`RoleBinding ${a.binding.logicalName}`);
   }
   names.push(`Certificate ${plan.pki.ca.logicalName}`, `ConfigMap ${plan.pki.caConfigMap.logicalName}`);
-  for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`, ...(c.secret ? [`Secret ${c.secret.logicalName}`] : []));
+  for (const c of plan.pki.components) names.push(`Certificate ${c.logicalName}`);
   names.push(`RandomBytes ${plan.nats.accountKey.logicalName}`, `RandomBytes ${plan.nats.userKeys.logicalName}`);
   for (const u of [...plan.nats.users, ...plan.nats.edgeAccounts.flatMap((a) => a.users)]) if (u.secret) names.push(`Secret ${u.secret.logicalName}`);
-  if (plan.edge?.streams) names.push(`ConfigMap ${plan.edge.streams.logicalName}`);
   names.push(`Account ${plan.streams.account.logicalName}`, ...plan.streams.streams.map((s) => `Stream ${s.logicalName}`));
   for (const w of plan.edge?.workloads ?? []) {
-    names.push(`ConfigMap ${w.names.configMap}`, `Deployment ${w.names.deployment}`, `Service ${w.names.service}`);
+    names.push(`ConfigMap ${w.names.configMap}`, `Secret ${w.names.secret}`, `Deployment ${w.names.deployment}`, `Service ${w.names.service}`);
     if (w.bundle) names.push(`Secret ${w.names.onboarding}`);
   }
   return names;
@@ -79,16 +78,27 @@ describe("a tenant's plan is joined", () => {
         expect(cert, `${plan.slug}/${w.workload.name} certificate`).toBeDefined();
         expect(user, `${plan.slug}/${w.workload.name} user`).toBeDefined();
         expect(user!.role).toBe(w.workload.component === "leaf" ? "leaf" : "collector");
-        // What its pods mount is exactly its own certificate Secret, creds Secret and ConfigMap
-        // (and, beside the leaf, its local streams' definitions and the streams user's creds).
+        // What its pods mount is its own one Secret (certificate, key, CA, creds; beside the leaf
+        // also the hub CA and the streams user's creds) and its ConfigMap (and, beside the leaf, its
+        // local streams' definitions); every key the Secret holds is mounted, none is missing.
         const mounts = [...w.workload.mounts, ...(w.workload.sidecar?.mounts ?? [])];
         const secrets = mounts.flatMap((m) => ("secret" in m.source ? [m.source.secret] : []));
         const configMaps = mounts.flatMap((m) => ("configMap" in m.source ? [m.source.configMap] : []));
-        const streamsUser = w.workload.sidecar ? inCluster!.users.find((u) => u.role === "streams")!.secret!.name : undefined;
-        expect(secrets.sort()).toEqual([cert!.secret!.name, user!.secret!.name, ...(streamsUser ? [streamsUser] : [])].sort());
-        expect(configMaps).toEqual([w.workload.configMap.name, ...(w.workload.sidecar ? [plan.edge!.streams!.name] : [])]);
+        expect(new Set(secrets)).toEqual(new Set([w.workload.secret.name]));
+        const leaf = w.workload.component === "leaf";
+        expect(Object.entries(w.workload.secret.keys).sort()).toEqual(
+          [["tls.crt", "certChain"], ["tls.key", "key"], ["ca.crt", "tenantCa"], ["nats.creds", "creds"], ...(leaf ? [["hub-ca.crt", "hubCa"], ["streams.creds", "streamsCreds"]] : [])].sort(),
+        );
+        const mountedKeys = mounts.flatMap((m) => ("secret" in m.source ? m.items.map((i) => i.key) : []));
+        expect(mountedKeys.sort()).toEqual(Object.keys(w.workload.secret.keys).sort());
+        // Changed by the resource diet: the leaf's streams container reads its definitions from the
+        // leaf's ConfigMap (was: a ConfigMap of their own); each container mounts only its keys.
+        expect(new Set(configMaps)).toEqual(new Set([w.workload.configMap.name]));
+        const configKeys = mounts.flatMap((m) => ("configMap" in m.source ? m.items.map((i) => i.key) : []));
+        expect(configKeys.sort()).toEqual([...w.workload.configMap.keys].sort());
+        if (w.workload.sidecar) expect(w.workload.configMap.keys.filter((k) => k.endsWith(".json")).sort()).toEqual(Object.keys(plan.edge!.streams!.files).sort());
         expect(cert!.namespace).toBe(plan.edge!.namespace);
-        expect(user!.namespace).toBe("edge");
+        expect(user!.secret).toBeUndefined();
         // The pod spec mounts the same volumes the plan lists.
         const volumes = (w.deployment.template.spec.volumes as { secret?: { secretName: string }; configMap?: { name: string } }[]).map((v) => v.secret?.secretName ?? v.configMap?.name).filter(Boolean);
         expect(volumes.sort()).toEqual([...secrets, ...configMaps].sort());
