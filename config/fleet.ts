@@ -15,6 +15,8 @@ export const FLEET_KEYS: readonly ConfigKeyName[] = (Object.keys(CONFIG_KEYS) as
 
 /** Where the fleet config holds the digest of the plans the stack read (not a config key: a file's content). */
 const PLANS = "plans";
+/** Likewise for the cells file's content (its file name aside: the path differs per checkout). */
+const CELLS = "cells";
 
 const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(canonical(value))).digest("hex");
 
@@ -32,10 +34,12 @@ function canonical(value: unknown): unknown {
  * canonical JSON per key: what the platform publishes. Digests, not values: the platform's output
  * is read by every cell in plain, and a key set with `--secret` by mistake must not end up there.
  */
-export function fleetConfig(get: ConfigGetter, plans?: unknown): Record<string, string> {
+export function fleetConfig(get: ConfigGetter, files: { plans?: unknown; cells?: unknown } = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  // File paths are each checkout's (per stack); what the plans file says is the fleet's.
-  if (plans !== undefined) out[PLANS] = digest(plans);
+  // File paths are each checkout's (per stack); what the plans and cells files say is the fleet's
+  // (a cell's share of the hub is 1/N of the cells its cells file lists).
+  if (files.plans !== undefined) out[PLANS] = digest(files.plans);
+  if (files.cells !== undefined) out[CELLS] = digest(files.cells);
   for (const key of FLEET_KEYS) {
     // A key without a value and without a default (computed) counts as null: unset.
     out[key] = digest(configValue(get, key) ?? null);
@@ -50,10 +54,10 @@ export function fleetConfig(get: ConfigGetter, plans?: unknown): Record<string, 
  */
 export function fleetConfigProblems(own: Record<string, string>, platform: Record<string, string>, source: string, platformStack: string): Problem[] {
   const problems: Problem[] = [];
-  for (const key of [PLANS, ...FLEET_KEYS]) {
+  for (const key of [PLANS, CELLS, ...FLEET_KEYS]) {
     if (!(key in platform) || !(key in own) || own[key] === platform[key]) continue;
-    if (key === PLANS) {
-      problems.push({ file: source, path: "tenancy:plansFile", rule: `the plans it names differ from those the platform stack (${platformStack}) read: every stack of the fleet reads the same plans` });
+    if (key === PLANS || key === CELLS) {
+      problems.push({ file: source, path: `tenancy:${key}File`, rule: `the ${key} it names differ from those the platform stack (${platformStack}) read: every stack of the fleet reads the same ${key} file` });
       continue;
     }
     problems.push({

@@ -215,8 +215,8 @@ export const CONFIG_KEYS = {
   pkiComponentEarlyRenewalHours: { schema: earlyRenewal(), default: 720, description: "How long before expiry a component certificate is due for renewal", group: PKI },
   pkiComponentCurve: { schema: curve(), default: "P256", description: "ECDSA curve of component keys", group: PKI },
   pkiRootRotation: { schema: counter(), default: 0, description: "Bump to replace the platform root CA (and re-issue everything)", group: PKI },
-  pkiTenantCaRotation: { schema: counter(), default: 0, description: "Bump to replace every tenant's intermediate CA", group: PKI },
-  pkiComponentRotation: { schema: counter(), default: 0, description: "Bump to re-issue every component certificate", group: PKI },
+  pkiTenantCaRotation: { schema: counter(), default: 0, description: "Bump to replace every tenant's intermediate CA", group: PKI, perStack: true },
+  pkiComponentRotation: { schema: counter(), default: 0, description: "Bump to re-issue every component certificate", group: PKI, perStack: true },
   pkiHubRotation: { schema: counter(), default: 0, description: "Bump to re-issue the NATS hub's server certificate", group: PKI },
 
   edgeServiceType: {
@@ -369,7 +369,7 @@ export const CONFIG_KEYS = {
     group: PLATFORM,
   },
 
-  guardRemovedTenants: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Refuse an update that drops a tenant (or organization) not decommissioned in the last one", group: LIFECYCLE },
+  guardRemovedTenants: { schema: Type.Boolean({ rule: "must be true or false" }), default: true, description: "Refuse an update that drops a tenant (or organization) not decommissioned in the last one", group: LIFECYCLE, perStack: true },
   guardStackName: {
     schema: Type.String({ minLength: 1 }),
     computedDefault: "<organization>/<project>/<stack>",

@@ -24,23 +24,25 @@ export async function cellStack({ config, settings, loaded, fleetConfig }: Stack
     if (!held.has(name)) held.set(name, lastOutput<Record<string, PreviousTenant>>(STACK_RESOURCE_NAMES.cellStack(name), stackReferenceName(settings, cells.cells.find((c) => c.name === name)!.stack), "tenants"));
     return held.get(name)!;
   };
+  // Read first: a stack file edited for one cell must not diverge from what the platform built the
+  // fleet for, and that is reported with the guard's problems before anything is declared.
+  const platform = await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.platformStack, stackReferenceName(settings, cells.platformStack), "platform");
+  const configProblems = fleetConfigProblems(fleetConfig, platform?.fleetConfig ?? {}, CONFIG_SOURCE, cells.platformStack);
   const previous = await guardRemovals(settings, tenants, async (slug) => {
     const to = cellOnDisk(settings, cells.defaultCell, slug);
     if (to === undefined || to === cell || !cells.cells.some((c) => c.name === to)) return undefined;
     return { to, arrived: (await heldBy(to))?.[slug] !== undefined };
-  });
+  }, configProblems);
   if (settings.guardRemovedTenants && tenants.some((t) => !previous?.[t.slug])) {
     // A tenant new here must not be one another cell still holds (declared twice, with new keys).
     const holders = new Map<string, string>();
     for (const other of others) for (const slug of Object.keys((await heldBy(other.name)) ?? {})) holders.set(slug, other.name);
-    refuse(arrivalProblems(previous, tenants, (slug) => holders.get(slug)));
+    refuse([...configProblems, ...arrivalProblems(previous, tenants, (slug) => holders.get(slug))]);
   }
+  refuse(configProblems);
 
   const identityName = `${STACK_RESOURCE_NAMES.cellIdentity}-${cell}`;
   const identity = new CellIdentity(identityName, { plan: planCellIdentity(cell, settings, identityName) });
-  const platform = await lastOutput<PlatformOutput>(STACK_RESOURCE_NAMES.platformStack, stackReferenceName(settings, cells.platformStack), "platform");
-  // A stack file edited for one cell must not diverge from what the platform built the fleet for.
-  refuse(fleetConfigProblems(fleetConfig, platform?.fleetConfig ?? {}, CONFIG_SOURCE, cells.platformStack));
   const waiting = endorsementProblem(cell, platform);
   if (waiting !== undefined) {
     if (previous && Object.keys(previous).length > 0) throw new Error(`cell "${cell}": ${waiting}. Its tenants are left as they are until then.`);

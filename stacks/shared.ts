@@ -52,7 +52,7 @@ export function readStack(): StackInputs {
   if (settings.stackRole !== "all" && !loaded.cells) {
     throw new ValidationError([{ file: CONFIG_SOURCE, path: "tenancy:stackRole", rule: `"${settings.stackRole}" needs a cells file (${settings.cellsFile}): without one, a stack holds everything ("all")` }]);
   }
-  return { config, settings, loaded, fleetConfig: fleetConfig(get, loaded.plans) };
+  return { config, settings, loaded, fleetConfig: fleetConfig(get, { plans: loaded.plans, cells: loaded.cells && { ...loaded.cells, file: undefined } }) };
 }
 
 /** How a StackReference names a stack of the cells file. */
@@ -74,7 +74,13 @@ export async function lastOutput<T>(resourceName: string, stackName: string, out
  * the last update of this very stack left (its `tenants` output); in a cell, a tenant whose file now
  * names another cell leaves only once that cell holds it.
  */
-export async function guardRemovals(settings: StackSettings, tenants: readonly TenantModel[], movedTo: (slug: string) => Promise<CellMove | undefined> = async () => undefined): Promise<Record<string, PreviousTenant> | undefined> {
+export async function guardRemovals(
+  settings: StackSettings,
+  tenants: readonly TenantModel[],
+  movedTo: (slug: string) => Promise<CellMove | undefined> = async () => undefined,
+  /** Problems found before the guard (reported with its own, all at once). */
+  found: readonly Problem[] = [],
+): Promise<Record<string, PreviousTenant> | undefined> {
   if (!settings.guardRemovedTenants) return undefined;
   const selfName = selfStackName(settings);
   const previous = await lastOutput<Record<string, PreviousTenant>>(STACK_RESOURCE_NAMES.previousUpdate, selfName, "tenants").catch((err: unknown) => {
@@ -87,7 +93,7 @@ export async function guardRemovals(settings: StackSettings, tenants: readonly T
   const current = new Set(tenants.map((t) => t.slug));
   const moves = new Map<string, CellMove | undefined>();
   for (const slug of Object.keys(previous ?? {})) if (!current.has(slug)) moves.set(slug, await movedTo(slug));
-  const problems = removalProblems(previous, tenants, fileOf, (slug) => moves.get(slug));
+  const problems = [...found, ...removalProblems(previous, tenants, fileOf, (slug) => moves.get(slug))];
   if (problems.length > 0) throw new ValidationError(problems);
   return previous;
 }

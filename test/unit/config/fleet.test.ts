@@ -10,7 +10,7 @@ const getter = (values: Record<string, unknown>) => (key: string) => values[key]
 describe("the fleet's stack config", () => {
   it("is every key but the per-stack ones: a stack's role, its cell, its files' paths, its output, its push timeout, its database admin and its guard's own name", () => {
     const perStack = Object.keys(CONFIG_KEYS).filter((k) => !FLEET_KEYS.includes(k as never));
-    expect(perStack.sort()).toEqual(["cell", "cellsFile", "guardStackName", "natsPushTimeoutMs", "plansFile", "postgresAdminUser", "postgresSuperuser", "renderYamlToDirectory", "stackRole", "tenantsDir"]);
+    expect(perStack.sort()).toEqual(["cell", "cellsFile", "guardRemovedTenants", "guardStackName", "natsPushTimeoutMs", "pkiComponentRotation", "pkiTenantCaRotation", "plansFile", "postgresAdminUser", "postgresSuperuser", "renderYamlToDirectory", "stackRole", "tenantsDir"]);
     expect(FLEET_KEYS).toContain("natsHubMaxConnections");
     expect(FLEET_KEYS).toContain("natsAllowUnlimited");
     expect(FLEET_KEYS).toContain("platformNamespace");
@@ -45,9 +45,17 @@ describe("the fleet's stack config", () => {
 
   it("compares what the plans say, wherever the file is", () => {
     const plans = { free: { nats: { connections: 5 } } };
-    const platform = fleetConfig(getter({}), plans);
-    expect(fleetConfigProblems(fleetConfig(getter({ plansFile: "elsewhere/plans.yaml" }), structuredClone(plans)), platform, "stack config", "platform")).toEqual([]);
-    const generous = fleetConfigProblems(fleetConfig(getter({}), { free: { nats: { connections: 500 } } }), platform, "stack config", "platform");
-    expect(generous.map((p) => `${p.path}: ${p.rule}`)).toEqual(["tenancy:plansFile: the plans it names differ from those the platform stack (platform) read: every stack of the fleet reads the same plans"]);
+    const platform = fleetConfig(getter({}), { plans });
+    expect(fleetConfigProblems(fleetConfig(getter({ plansFile: "elsewhere/plans.yaml" }), { plans: structuredClone(plans) }), platform, "stack config", "platform")).toEqual([]);
+    const generous = fleetConfigProblems(fleetConfig(getter({}), { plans: { free: { nats: { connections: 500 } } } }), platform, "stack config", "platform");
+    expect(generous.map((p) => `${p.path}: ${p.rule}`)).toEqual(["tenancy:plansFile: the plans it names differ from those the platform stack (platform) read: every stack of the fleet reads the same plans file"]);
+  });
+
+  it("compares the cells file's content: a cell listing fewer cells would give itself a bigger share of the hub", () => {
+    const cells = { platformStack: "platform", defaultCell: "a", cells: [{ name: "a", stack: "cell-a" }, { name: "b", stack: "cell-b" }, { name: "c", stack: "cell-c" }] };
+    const platform = fleetConfig(getter({}), { cells });
+    expect(fleetConfigProblems(fleetConfig(getter({}), { cells: structuredClone(cells) }), platform, "stack config", "platform")).toEqual([]);
+    const alone = fleetConfigProblems(fleetConfig(getter({}), { cells: { ...cells, cells: cells.cells.slice(0, 1) } }), platform, "stack config", "platform");
+    expect(alone.map((p) => p.path)).toEqual(["tenancy:cellsFile"]);
   });
 });
