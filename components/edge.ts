@@ -78,7 +78,8 @@ export function declareTenantEdge(
       opts,
     );
     const restartOn = pulumi
-      .all([...Object.keys(files).sort().map((k) => files[k]!), cert.certChainPem, pki.caCertPem, pki.hubCaCertPem])
+      // What its pod reads: a collector holds no hub CA, so a hub CA rotation restarts only leaves.
+      .all([...Object.keys(files).sort().map((k) => files[k]!), cert.certChainPem, pki.caCertPem, ...(Object.values(workload.secret.keys).includes("hubCa") ? [pki.hubCaCertPem] : [])])
       .apply((parts) => restartToken([...parts, plan.restartGeneration]));
     const { template, ...deployment } = w.deployment;
     new k8s.apps.v1.Deployment(

@@ -99,8 +99,6 @@ export interface EdgeSidecarPlan {
   image: string;
   command: string[];
   env: { name: string; value: string }[];
-  /** The keys it reads of its pod's ConfigMap (the main container's reads the others). */
-  configKeys: string[];
   mounts: EdgeMount[];
   /** Volumes of the main container it mounts too (by volume name, at the same path). */
   sharedMounts: string[];
@@ -153,7 +151,7 @@ export function edgeWorkloads(tenant: TenantModel, settings: EdgeSettings, clust
     secret: {
       name: LEAF_SECRET,
       labels: secretLabels(tenant.slug, LEAF_COMPONENT, "leaf"),
-      keys: { ...OWN_KEYS, "hub-ca.crt": "hubCa", [CREDS_KEY]: "creds", [STREAMS_CREDS_KEY]: "streamsCreds" },
+      keys: { ...OWN_KEYS, "hub-ca.crt": "hubCa", [STREAMS_CREDS_KEY]: "streamsCreds" },
     },
     certificateId: componentCertificateId(LEAF_COMPONENT, LEAF_PARTITION),
     userId: LEAF_USER_ID,
@@ -253,7 +251,6 @@ function streamsSidecar(settings: EdgeSettings, cluster: EdgeLocation): EdgeSide
     command: ["/bin/sh", "-c", streamsScript(cluster.streams.map((s) => s.name))],
     // Beside the leaf in its pod: over localhost, which no NetworkPolicy sees.
     env: streamsEnv(`tls://localhost:${LEAF_CLIENT_PORT}`),
-    configKeys: files,
     mounts: [
       // The definitions, from the leaf's ConfigMap: the same pod, so the same object.
       { volume: "streams", mountPath: LEAF_PATHS.streamsDir, source: { configMap: LEAF_CONFIGMAP }, items: files.map((f) => ({ key: f, path: f })) },

@@ -261,6 +261,11 @@ describe("a hub server lost while a tenant's edge publishes", () => {
       expect(repeats.map((r) => r.at), "stored one after another").toEqual(repeats.map((_, i) => from.at + i));
       expect(stored[from.at - 1]?.origin, "right after the originals").toBe(repeats[repeats.length - 1]!.origin);
       expect(repeats.filter((r) => r.stored < killedWall || r.stored > restartedWall), "repeats stored outside the failover").toEqual([]);
+      // Their originals are the lost leader's: proposed before it was killed (a message's time is
+      // the proposing leader's clock; a second's margin for the kill itself), not messages the new
+      // leader stored after its election and sourced again.
+      const last = repeats[repeats.length - 1]!.origin;
+      expect(first.filter((m) => m.origin >= from.origin && m.origin <= last && m.stored > killedWall + 1_000).map((m) => m.origin), "repeated originals stored after the kill").toEqual([]);
     }
     const duplicates = repeats.length;
     // The leaf acknowledged everything it was sent: the edge did not notice the hub's loss.
