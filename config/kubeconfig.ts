@@ -102,10 +102,38 @@ export function kubeconfigProblems(cluster: string, text: string): Problem[] {
   return problems;
 }
 
-/** The kubeconfig problems of every edge cluster of the stack (values read, never reported). */
+/** The API server a well-formed kubeconfig points at, normalised (scheme, host and port), else undefined. */
+function apiServer(text: string): string | undefined {
+  const doc = parseYaml({ file: CONFIG_SOURCE, text }, []);
+  const server = isObj(doc) && Array.isArray(doc.clusters) && isObj(doc.clusters[0]) && isObj(doc.clusters[0].cluster) ? doc.clusters[0].cluster.server : undefined;
+  if (typeof server !== "string") return undefined;
+  try {
+    const url = new URL(server);
+    return `${url.protocol}//${url.hostname.toLowerCase()}:${url.port || "443"}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The kubeconfig problems of every edge cluster of the stack (values read, never reported), and
+ * two names for one cluster: an edge cluster serves one tenant, which validation checks by name, so
+ * two keys pointing at the same API server would put two tenants' keys and creds in one cluster.
+ */
 export function edgeKubeconfigProblems(get: ConfigGetter, clusters: readonly string[]): Problem[] {
+  const byServer = new Map<string, string>();
   return clusters.flatMap((cluster) => {
+    const key = `tenancy:${EDGE_KUBECONFIG_PREFIX}${cluster}`;
     const value = get(`${EDGE_KUBECONFIG_PREFIX}${cluster}`);
-    return typeof value === "string" ? kubeconfigProblems(cluster, value) : [{ file: CONFIG_SOURCE, path: `tenancy:${EDGE_KUBECONFIG_PREFIX}${cluster}`, rule: "must be a kubeconfig (a string)" }];
+    if (typeof value !== "string") return [{ file: CONFIG_SOURCE, path: key, rule: "must be a kubeconfig (a string)" }];
+    const problems = kubeconfigProblems(cluster, value);
+    const server = apiServer(value);
+    if (server !== undefined) {
+      const first = byServer.get(server);
+      if (first !== undefined) {
+        problems.push({ file: CONFIG_SOURCE, path: `${key}.clusters[0].cluster.server`, rule: `is the API server tenancy:${EDGE_KUBECONFIG_PREFIX}${first} points at: one edge cluster, one name (an edge cluster serves one tenant)` });
+      } else byServer.set(server, cluster);
+    }
+    return problems;
   });
 }

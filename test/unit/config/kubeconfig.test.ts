@@ -51,7 +51,25 @@ describe("edge kubeconfigs", () => {
   });
 
   it("checks every edge cluster of the stack, by its key", () => {
-    const get = (key: string) => ({ "edgeKubeconfig-a": edgeKubeconfig(TOKEN), "edgeKubeconfig-b": edgeKubeconfig(TOKEN, (d) => (d.users[0].user = { exec: {} })) })[key];
+    const elsewhere = (d: any) => (d.clusters[0].cluster.server = "https://edge-b.example.net:6443");
+    const get = (key: string) => ({ "edgeKubeconfig-a": edgeKubeconfig(TOKEN), "edgeKubeconfig-b": edgeKubeconfig(TOKEN, (d) => { elsewhere(d); d.users[0].user = { exec: {} }; }) })[key];
     expect(edgeKubeconfigProblems(get, ["a", "b"]).map((p) => p.path)).toEqual(["tenancy:edgeKubeconfig-b.users[0].user.exec", "tenancy:edgeKubeconfig-b.users[0].user.token"]);
+  });
+
+  it("refuses two names for one API server (an edge cluster serves one tenant), however the URL is spelled, without quoting it", () => {
+    const at = (server: string) => edgeKubeconfig(TOKEN, (d) => (d.clusters[0].cluster.server = server));
+    const values: Record<string, string> = {
+      "edgeKubeconfig-dc1": at("https://edge.example.net:6443"),
+      "edgeKubeconfig-dc-1": at("https://EDGE.example.net:6443/"),
+      "edgeKubeconfig-dc2": at("https://edge.example.net"),
+      "edgeKubeconfig-dc2-again": at("https://edge.example.net:443"),
+      "edgeKubeconfig-other": at("https://other.example.net:6443"),
+    };
+    const found = edgeKubeconfigProblems((k) => values[k], ["dc1", "dc-1", "dc2", "dc2-again", "other"]).map(formatProblem);
+    expect(found).toEqual([
+      "stack config: tenancy:edgeKubeconfig-dc-1.clusters[0].cluster.server: is the API server tenancy:edgeKubeconfig-dc1 points at: one edge cluster, one name (an edge cluster serves one tenant)",
+      "stack config: tenancy:edgeKubeconfig-dc2-again.clusters[0].cluster.server: is the API server tenancy:edgeKubeconfig-dc2 points at: one edge cluster, one name (an edge cluster serves one tenant)",
+    ]);
+    expect(found.join("\n")).not.toContain("example.net");
   });
 });
