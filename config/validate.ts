@@ -5,6 +5,7 @@
  * issuer). Problems come in the registry's key order.
  */
 import type { ValidateFunction } from "ajv";
+import { POSTGRES_TENANT_PREFIX } from "../model/names";
 import type { Problem } from "../model/problems";
 import { compileSchema, schemaProblems } from "../model/schema-check";
 import { CONFIG_KEYS, DYNAMIC_KEYS, type ConfigKey, type ConfigKeyName } from "./keys";
@@ -92,6 +93,13 @@ function relationProblems(settings: StackSettings, isBad: (key: ConfigKeyName) =
   const { postgres } = settings;
   if (!isBad("postgresReservedConnections") && !isBad("postgresMaxConnections") && postgres.reservedConnections >= postgres.maxConnections) {
     problems.push({ key: "postgresReservedConnections", rule: `must be less than postgresMaxConnections (${postgres.maxConnections}): tenants need at least one connection` });
+  }
+  // Tenants' roles and databases are tenant_<slug> in every cell of the fleet: a platform name of
+  // that shape is some tenant's, and refused by PostgreSQL only when that tenant's cell updates.
+  for (const [key, name] of [["postgresAdminUser", postgres.adminUser], ["postgresMigrationRole", postgres.migrationRole], ["postgresDatabase", postgres.database]] as const) {
+    if (!isBad(key) && typeof name === "string" && name.startsWith(POSTGRES_TENANT_PREFIX)) {
+      problems.push({ key, rule: `must not start with "${POSTGRES_TENANT_PREFIX}": tenants' roles and databases are ${POSTGRES_TENANT_PREFIX}<slug>` });
+    }
   }
   if (!isBad("pkiComponentValidityHours") && !isBad("pkiTenantCaValidityHours") && pki.component.validityHours > pki.tenantCa.validityHours) {
     problems.push({ key: "pkiComponentValidityHours", rule: `must not exceed the tenant CA's validity (${pki.tenantCa.validityHours} hours)` });

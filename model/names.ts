@@ -246,7 +246,9 @@ export const HUB_RELEASE_NAME = "nats";
  * 003's `tenant_<slug>` with `-` as `_`. Slugs are DNS labels, so the mapping is one to one and two
  * tenants never share it. The role's name equals its schema's, so `"$user"` would find it too.
  */
-export const postgresTenantIdentifier = (slug: string) => `tenant_${slug.replace(/-/g, "_")}`;
+/** What every tenant's PostgreSQL identifier starts with: no platform role or database may. */
+export const POSTGRES_TENANT_PREFIX = "tenant_";
+export const postgresTenantIdentifier = (slug: string) => `${POSTGRES_TENANT_PREFIX}${slug.replace(/-/g, "_")}`;
 /** NAMEDATALEN - 1: PostgreSQL truncates longer identifiers (with only a NOTICE). */
 export const POSTGRES_IDENTIFIER_BYTES = 63;
 /** An identifier that needs no quoting (lower case, so `psql` and `pg_dump --schema` patterns match it as typed). */

@@ -65,7 +65,9 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   interface Taken { label: string; file: string; own: boolean }
   const namesSeen = new Map<string, Taken>(); // derived name → its first holder
   // The platform's own names on the PostgreSQL server are taken before any tenant's (another
-  // cell's file that takes one is that cell's to refuse: every stack reserves the same).
+  // cell's file that takes one is that cell's to refuse). The admin role may differ per cell
+  // stack, so stack config also refuses any platform name of a tenant's shape (tenant_…,
+  // config/validate.ts): another cell's tenant can never be this cell's admin.
   for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, { label: `the stack's ${what}`, file: "", own: false });
   const clustersSeen = new Map<string, Taken>(); // edge cluster → file of the tenant it serves
   const entries = [

@@ -72,3 +72,14 @@ describe("stack config validation (edge)", () => {
     expect(configProblems((key) => (key === "clusterPodCidrs" ? ["10.244.0.0/16"] : undefined))).toEqual([]);
   });
 });
+
+describe("stack config validation (PostgreSQL names)", () => {
+  it("refuses a platform role or database named like a tenant's (tenant_<slug>), each key once", () => {
+    expect(stackProblems({ postgresAdminUser: "tenant_ops", postgresMigrationRole: "tenant_migrations", postgresDatabase: "tenant_x" }).map((p) => `${p.path}: ${p.rule}`)).toEqual([
+      'tenancy:postgresDatabase: must not start with "tenant_": tenants\' roles and databases are tenant_<slug>',
+      'tenancy:postgresAdminUser: must not start with "tenant_": tenants\' roles and databases are tenant_<slug>',
+      'tenancy:postgresMigrationRole: must not start with "tenant_": tenants\' roles and databases are tenant_<slug>',
+    ]);
+    expect(stackProblems({ postgresAdminUser: "tenancy_cell_b", postgresDatabase: "tenants" })).toEqual([]);
+  });
+});
