@@ -13,7 +13,6 @@ import type { TenantNatsPlan } from "../plan/nats";
 import { claimsPusherSeed, platformNatsIdentities, reviewedClaims, signTenantNats } from "../plan/nats-credentials";
 import { AccountPush } from "./account-push";
 import type { PlatformPlan } from "../plan/platform";
-import type { ChildOptions } from "./namespaces";
 
 /** 32 random bytes kept in state (secret); `protect` where losing them would orphan data. */
 export function keyBytes(name: string, parent: pulumi.Resource, protect: boolean): random.RandomBytes {
@@ -76,13 +75,16 @@ export interface TenantNats {
   edgeAccounts: Record<string, { account: pulumi.Output<HubAccount>; users: Record<string, NatsUserCreds> }>;
 }
 
-/** The tenant's account and its users, each with a creds Secret in the namespace where it is used. */
+/**
+ * The tenant's account and its users; the platform's users of the account (reader, manager) get a
+ * creds Secret in the platform namespace, an edge user's creds go into its workload's one Secret
+ * (components/edge.ts) or its site's bundles.
+ */
 export function declareTenantNats(
   parent: pulumi.Resource,
   plan: TenantNatsPlan,
   platform: PlatformNats,
   platformNamespace: pulumi.Input<string>,
-  edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined,
   hubCaCertPem: pulumi.Input<string>,
 ): TenantNats {
   const accountKey = keyBytes(plan.accountKey.logicalName, parent, plan.accountKey.protect);
@@ -113,19 +115,16 @@ export function declareTenantNats(
         users[user.id] = { creds };
         continue;
       }
-      // Edge users exist only when the tenant has an edge (plan/nats.ts `tenantUsers`).
-      const where = user.namespace === "edge" ? edge : undefined;
-      if (user.namespace === "edge" && !where) throw new Error(`NATS user ${user.id}: its creds belong in an edge namespace, and the tenant has none`);
       users[user.id] = {
         creds,
         secret: new k8s.core.v1.Secret(
           user.secret.logicalName,
           {
-            metadata: { name: user.secret.name, namespace: where ? where.namespace : platformNamespace, labels: user.secret.labels },
+            metadata: { name: user.secret.name, namespace: platformNamespace, labels: user.secret.labels },
             type: "Opaque",
             stringData: { [CREDS_KEY]: creds },
           },
-          where ? { parent, provider: where.provider } : { parent },
+          { parent },
         ),
       };
     }

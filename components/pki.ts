@@ -175,15 +175,15 @@ export interface TenantPki {
 
 /**
  * The tenant's intermediate CA (its key only in Pulumi state, a secret: signing happens there, so
- * no copy of it is in any cluster; certificates published in the tenant's root namespace) and one certificate per component, in the edge namespace where the
- * components run (`edge`, possibly in the edge's own cluster).
+ * no copy of it is in any cluster; certificates published in the tenant's root namespace) and one
+ * certificate per edge component the plan lists (none without an edge: plan/pki.ts), which the
+ * edge's workload Secrets and site bundles hold.
  */
 export function declareTenantPki(
   parent: pulumi.Resource,
   plan: TenantPkiPlan,
   platform: { ca: PlatformCa; namespace: pulumi.Input<string> },
   tenantNamespace: pulumi.Input<string>,
-  edge: (ChildOptions & { namespace: pulumi.Input<string> }) | undefined,
 ): TenantPki {
   const ca = issue(plan.ca, platform.ca, parent);
   new k8s.core.v1.ConfigMap(
@@ -202,14 +202,11 @@ export function declareTenantPki(
     { parent },
   );
   const components: Record<string, IssuedComponent> = {};
-  // Components exist only with an edge to run them in (plan/pki.ts).
-  if (edge) {
-    for (const component of plan.components) {
-      const cert = issue(component, ca, parent);
-      // The chain a peer needs: the component's certificate, then its tenant CA.
-      const certChainPem = pulumi.interpolate`${cert.certPem}${ca.certPem}`;
-      components[component.id] = { certChainPem, keyPem: cert.privateKeyPem };
-    }
+  for (const component of plan.components) {
+    const cert = issue(component, ca, parent);
+    // The chain a peer needs: the component's certificate, then its tenant CA.
+    const certChainPem = pulumi.interpolate`${cert.certPem}${ca.certPem}`;
+    components[component.id] = { certChainPem, keyPem: cert.privateKeyPem };
   }
   return { caCertPem: ca.certPem, components, rootCertPem: platform.ca.rootCertPem, hubCaCertPem: platform.ca.hubCaCertPem };
 }

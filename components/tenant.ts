@@ -65,8 +65,8 @@ export class Tenant extends pulumi.ComponentResource {
       if (ns.role === "edge") edge = { ...childOpts, namespace: namespace.metadata.name };
     }
     if (!rootNamespace) throw new Error(`${plan.file}: the plan has no root namespace`);
-    const pki = declareTenantPki(this, plan.pki, { ca: platform.ca, namespace: platform.namespace }, rootNamespace, edge);
-    const nats = declareTenantNats(this, plan.nats, platform.nats, platform.namespace, edge, platform.ca.hubCaCertPem);
+    const pki = declareTenantPki(this, plan.pki, { ca: platform.ca, namespace: platform.namespace }, rootNamespace);
+    const nats = declareTenantNats(this, plan.nats, platform.nats, platform.namespace, platform.ca.hubCaCertPem);
     const managerCredsSecret = nats.users[plan.streams.account.credsUserId]?.secret;
     if (!managerCredsSecret) throw new Error(`${plan.file}: the streams' manager has no creds Secret`);
     // NACK creates streams in an account the hub must already know; removing the tenant deletes the

@@ -96,10 +96,10 @@ export interface NatsUserPlan {
   /** Per-connection limits of the user (absent: only the account's). */
   limits?: UserLimits;
   /**
-   * Where the creds Secret lives (the platform's users: the platform namespace); none: an edge
-   * user's, whose creds are in its workload's one Secret (components/edge.ts) or its site's bundles.
+   * Where the creds Secret lives: the platform namespace, for the platform's users; none for an
+   * edge user, whose creds are in its workload's one Secret (components/edge.ts) or its site's bundles.
    */
-  namespace?: "edge" | "platform";
+  namespace?: "platform";
   secretName?: string;
   /** Seconds after the tenant's users' issue time: a site's generation (re-onboarding re-issues later). */
   issuedAtOffset: number;

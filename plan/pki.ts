@@ -114,7 +114,7 @@ export function tenantPkiPlan(name: string, tenant: TenantModel, pki: PkiSetting
           { component: LEAF_COMPONENT, partition: LEAF_PARTITION, service: LEAF_SERVICE_NAME, generation: "" },
           ...tenant.edge.sites
             .filter((site) => !site.revoked)
-            .map((site) => ({ component: LEAF_COMPONENT, partition: site.name, service: LEAF_SERVICE_NAME, generation: site.generation > 0 ? `-s${site.generation}` : "", site: true })),
+            .map((site) => ({ component: LEAF_COMPONENT, partition: site.name, service: LEAF_SERVICE_NAME, generation: site.generation > 0 ? `-s${site.generation}` : "" })),
         ];
   return {
     ca: {
@@ -126,7 +126,7 @@ export function tenantPkiPlan(name: string, tenant: TenantModel, pki: PkiSetting
       isCa: true,
     },
     caConfigMap: { logicalName: names.caConfigMap, name: TENANT_CA_CONFIGMAP, labels: componentLabels(tenant.slug, "tenant-ca") },
-    components: components.map(({ component, partition, service, generation, ...rest }): ComponentCertificatePlan => {
+    components: components.map(({ component, partition, service, generation }): ComponentCertificatePlan => {
       const commonName = componentCommonName(component, partition, tenant.slug);
       const listens = LISTENS_WITH_TLS[component as keyof typeof LISTENS_WITH_TLS];
       return {
