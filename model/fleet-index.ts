@@ -33,6 +33,12 @@ export interface FleetNeeds {
   edgeClusters: readonly string[];
 }
 
+/** A tenant's derived names, each with the field path of its file that makes it (`index`: the organization's). */
+export function derivedNamesAt(slug: string, orgs: readonly { id: string; index: number }[]): (DerivedName & { at: string })[] {
+  const at = new Map(orgs.map((o) => [o.id, `organizations[${o.index}].id`]));
+  return derivedNames(slug, orgs.map((o) => o.id)).map((d) => ({ ...d, at: d.org === undefined ? "slug" : at.get(d.org)! }));
+}
+
 /** The other files, each read as far as `needs` makes necessary. */
 export function fleetFiles(others: readonly SourceFile[], slugOf: (file: string) => string, needs: FleetNeeds): FleetFile[] {
   const slugs = others.map((o) => slugOf(o.file));
@@ -50,10 +56,7 @@ export function fleetFiles(others: readonly SourceFile[], slugOf: (file: string)
     const slug = slugs[i]!;
     const clusterNeeded = source.text.includes("\\") || needs.edgeClusters.some((c) => source.text.includes(c));
     const parsed = orgsNeeded.has(slug) || clusterNeeded ? lightRead(source) : {};
-    const orgs = parsed.orgs ?? [];
-    const at = new Map(orgs.map((o) => [o.id, `organizations[${o.index}].id`]));
-    const names = derivedNames(slug, orgs.map((o) => o.id)).map((d) => ({ ...d, at: d.org === undefined ? "slug" : at.get(d.org)! }));
-    return { file: source.file, slug, names, ...(clusterNeeded && parsed.edgeCluster !== undefined ? { edgeCluster: parsed.edgeCluster } : {}) };
+    return { file: source.file, slug, names: derivedNamesAt(slug, parsed.orgs ?? []), ...(clusterNeeded && parsed.edgeCluster !== undefined ? { edgeCluster: parsed.edgeCluster } : {}) };
   });
 }
 

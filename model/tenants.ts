@@ -9,7 +9,7 @@ import { ceilingProblems } from "./ceilings";
 import { edgeQuotaNeeds } from "./edge-footprint";
 import { cellOf } from "./cells";
 import { DEFAULT_GROUP_PREFIX, GroupPrefixes, groupRule } from "./groups";
-import { fleetFiles } from "./fleet-index";
+import { derivedNamesAt, fleetFiles } from "./fleet-index";
 import { NO_CLUSTER_OFFER, connectionCapProblems, hubConnectionCaps, limitProblems, mergeLimits } from "./limits";
 import type { DatabaseOptions, OrganizationModel, SiteModel, StackRules, TenantModel, TenantRules } from "./model";
 import { tenantQuota } from "./quota-share";
@@ -57,9 +57,8 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
     // Only a tenant with no problem of its own is held to the rules between files.
     return { file: source.file, fileProblems, tenant: fileProblems.length === 0 ? tenant : undefined };
   });
-  const resolved = own.flatMap((o) => (o.tenant ? [o.tenant] : []));
-  const namesOf = (t: TenantModel) => derivedNames(t.slug, t.organizations.map((o) => o.id)).map((d) => ({ ...d, at: d.org === undefined ? "slug" : `organizations[${t.organizations.findIndex((o) => o.id === d.org)}].id` }));
-  const fleet = fleetFiles(others, slugOfFile, { ownNames: resolved.flatMap((t) => namesOf(t).map((d) => d.name)), edgeClusters: rules.edge?.clusters ?? [] });
+  const ownNames = new Map(own.flatMap((o) => (o.tenant ? [[o.file, derivedNamesAt(o.tenant.slug, o.tenant.organizations.map((org, index) => ({ id: org.id, index })))] as const] : [])));
+  const fleet = fleetFiles(others, slugOfFile, { ownNames: [...ownNames.values()].flatMap((names) => names.map((d) => d.name)), edgeClusters: rules.edge?.clusters ?? [] });
 
   /** Who took a name or an edge cluster first: `own` when it is one of `sources`. */
   interface Taken { label: string; file: string; own: boolean }
@@ -71,7 +70,7 @@ export function validateTenants(sources: SourceFile[], plans: Record<string, Pla
   for (const { what, name } of rules.database?.reservedNames ?? []) namesSeen.set(name, { label: `the stack's ${what}`, file: "", own: false });
   const clustersSeen = new Map<string, Taken>(); // edge cluster → file of the tenant it serves
   const entries = [
-    ...own.map((o) => ({ file: o.file, own: true, fileProblems: o.fileProblems, names: o.tenant ? namesOf(o.tenant) : undefined, edgeCluster: o.tenant?.edge.cluster, tenant: o.tenant })),
+    ...own.map((o) => ({ file: o.file, own: true, fileProblems: o.fileProblems, names: ownNames.get(o.file), edgeCluster: o.tenant?.edge.cluster, tenant: o.tenant })),
     ...fleet.map((f) => ({ file: f.file, own: false, fileProblems: [] as Problem[], names: f.names, edgeCluster: f.edgeCluster, tenant: undefined })),
   ].sort((a, b) => byFile.compare(a.file, b.file));
   const tenants: TenantModel[] = [];
