@@ -40,6 +40,11 @@ const REFUSED: Record<string, string> = {
 
 /** Every problem with one edge cluster's kubeconfig text. */
 export function kubeconfigProblems(cluster: string, text: string): Problem[] {
+  return readKubeconfig(cluster, text).problems;
+}
+
+/** The kubeconfig's problems, and the API server it points at (normalised: scheme, host, port, path), read in one parse. */
+function readKubeconfig(cluster: string, text: string): { problems: Problem[]; apiServer?: string } {
   const key = `tenancy:${EDGE_KUBECONFIG_PREFIX}${cluster}`;
   const problems: Problem[] = [];
   const add = (path: string, rule: string) => problems.push({ file: CONFIG_SOURCE, path: `${key}${path}`, rule });
@@ -48,7 +53,7 @@ export function kubeconfigProblems(cluster: string, text: string): Problem[] {
   const doc = parseYaml({ file: CONFIG_SOURCE, text }, parseProblems);
   if (parseProblems.length > 0 || !isObj(doc)) {
     add("", "is not a kubeconfig (YAML or JSON mapping)");
-    return problems;
+    return { problems };
   }
   if (doc.kind !== "Config") add(".kind", 'must be "Config"');
   const list = (field: "clusters" | "users" | "contexts") => {
@@ -99,14 +104,12 @@ export function kubeconfigProblems(cluster: string, text: string): Problem[] {
     }
     if (doc["current-context"] !== x.name) add(".current-context", "must name the kubeconfig's context");
   }
-  return problems;
+  const apiServer = typeof server?.server === "string" ? normalisedServer(server.server) : undefined;
+  return { problems, ...(apiServer !== undefined ? { apiServer } : {}) };
 }
 
-/** The API server a well-formed kubeconfig points at, normalised (scheme, host and port), else undefined. */
-function apiServer(text: string): string | undefined {
-  const doc = parseYaml({ file: CONFIG_SOURCE, text }, []);
-  const server = isObj(doc) && Array.isArray(doc.clusters) && isObj(doc.clusters[0]) && isObj(doc.clusters[0].cluster) ? doc.clusters[0].cluster.server : undefined;
-  if (typeof server !== "string") return undefined;
+/** A server URL as two spellings of one API server compare equal (scheme, host, port, path), else undefined. */
+function normalisedServer(server: string): string | undefined {
   try {
     const url = new URL(server);
     return `${url.protocol}//${url.hostname.toLowerCase()}:${url.port || "443"}${url.pathname.replace(/\/+$/, "")}`;
@@ -126,8 +129,7 @@ export function edgeKubeconfigProblems(get: ConfigGetter, clusters: readonly str
     const key = `tenancy:${EDGE_KUBECONFIG_PREFIX}${cluster}`;
     const value = get(`${EDGE_KUBECONFIG_PREFIX}${cluster}`);
     if (typeof value !== "string") return [{ file: CONFIG_SOURCE, path: key, rule: "must be a kubeconfig (a string)" }];
-    const problems = kubeconfigProblems(cluster, value);
-    const server = apiServer(value);
+    const { problems, apiServer: server } = readKubeconfig(cluster, value);
     if (server !== undefined) {
       const first = byServer.get(server);
       if (first !== undefined) {
