@@ -82,7 +82,7 @@ export function configurationDoc(): string {
     const schema = spec.schema as Record<string, unknown>;
     const dflt = spec.required ? "**required**" : spec.default !== undefined ? `\`${JSON.stringify(spec.default)}\`` : `computed: ${spec.computedDefault ?? "none"}`;
     const rows = groups.get(spec.group) ?? [];
-    rows.push(`| \`tenancy:${key}\` | ${typeText(schema)} | ${cell(dflt)} | ${cell(spec.description)}${(spec as { perStack?: true }).perStack ? " *(per stack)*" : ""} |`);
+    rows.push(`| \`tenancy:${key}\` | ${typeText(schema)} | ${cell(dflt)} | ${cell(spec.description)}${spec.perStack ? " *(per stack)*" : ""} |`);
     groups.set(spec.group, rows);
   }
   for (const d of DYNAMIC_KEYS) groups.get(d.group)?.push(`| \`tenancy:${d.pattern}\` | string, secret | none | ${cell(d.description)} |`);

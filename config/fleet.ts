@@ -7,11 +7,11 @@
  */
 import { createHash } from "node:crypto";
 import type { Problem } from "../model/problems";
-import { CONFIG_KEYS, type ConfigKeyName } from "./keys";
+import { CONFIG_KEYS, type ConfigKey, type ConfigKeyName } from "./keys";
 import { configValue, type ConfigGetter } from "./settings";
 
 /** Keys whose value is the fleet's, in the registry's order. */
-export const FLEET_KEYS: readonly ConfigKeyName[] = (Object.keys(CONFIG_KEYS) as ConfigKeyName[]).filter((k) => !(CONFIG_KEYS[k] as { perStack?: true }).perStack);
+export const FLEET_KEYS: readonly ConfigKeyName[] = (Object.keys(CONFIG_KEYS) as ConfigKeyName[]).filter((k) => !(CONFIG_KEYS[k] as ConfigKey).perStack);
 
 /** Where the fleet config holds the digest of the plans the stack read (not a config key: a file's content). */
 const PLANS = "plans";

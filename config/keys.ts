@@ -70,9 +70,9 @@ const OUTPUT = "Output";
  * {@link DYNAMIC_KEYS}).
  */
 export const CONFIG_KEYS = {
-  tenantsDir: { schema: Type.String({ minLength: 1 }), default: "tenants", description: "Directory holding tenants/<slug>.yaml", group: FILES , perStack: true },
-  plansFile: { schema: Type.String({ minLength: 1 }), default: "plans/plans.yaml", description: "The plans file", group: FILES , perStack: true },
-  cellsFile: { schema: Type.String({ minLength: 1 }), default: "cells/cells.yaml", description: "The cells file: which stacks hold the fleet (docs/cells.md); none there, no cells", group: FILES , perStack: true },
+  tenantsDir: { schema: Type.String({ minLength: 1 }), default: "tenants", description: "Directory holding tenants/<slug>.yaml", group: FILES, perStack: true },
+  plansFile: { schema: Type.String({ minLength: 1 }), default: "plans/plans.yaml", description: "The plans file", group: FILES, perStack: true },
+  cellsFile: { schema: Type.String({ minLength: 1 }), default: "cells/cells.yaml", description: "The cells file: which stacks hold the fleet (docs/cells.md); none there, no cells", group: FILES, perStack: true },
   stackRole: {
     schema: Type.Union([Type.Literal("all"), Type.Literal("platform"), Type.Literal("cell")], { rule: 'must be "all", "platform" or "cell"' }),
     default: "all",
