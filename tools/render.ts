@@ -79,14 +79,12 @@ async function renderOne(values: Options, config: Record<string, string>, out: s
 
 /**
  * Runs this script for one stack in a process of its own (the offline engine runs once per process),
- * reading the other stacks' outputs from a copy of `out` as it is now: other stacks of the same pass
- * write theirs meanwhile.
+ * reading the other stacks' outputs from `view`: a copy of the out directory taken before the pass,
+ * which other stacks of the same pass do not write to.
  */
-async function child(args: string[], cells: CellsModel, out: string, scratch: string, label: string): Promise<void> {
-  const snapshot = path.join(scratch, label);
-  snapshotOutputs(cells, out, snapshot);
+async function child(args: string[], view: string, label: string): Promise<void> {
   try {
-    await run(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", __filename, ...args, "--stack-outputs", snapshot, "--quiet"], { cwd: process.cwd(), maxBuffer: 1 << 26 });
+    await run(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", __filename, ...args, "--stack-outputs", view, "--quiet"], { cwd: process.cwd(), maxBuffer: 1 << 26 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`${label}: ${(e.stderr ?? "").trim() || e.message}`);
@@ -110,14 +108,20 @@ async function allCells(values: Options, cells: CellsModel, out: string): Promis
     fs.rmSync(path.join(out, "platform"), { recursive: true, force: true });
     fs.rmSync(path.join(out, "cells"), { recursive: true, force: true });
     const started = Date.now();
+    /** The stacks' outputs as the passes before left them: what every stack of the next pass reads. */
+    const viewBefore = (pass: string) => {
+      const view = path.join(scratch, pass);
+      snapshotOutputs(cells, out, view);
+      return view;
+    };
     // 1. Each cell keys itself and publishes its identity (no platform outputs yet: nothing else).
-    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), cells, out, scratch, `cell-${c.name}-identity`));
+    const nothingYet = viewBefore("identities");
+    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), nothingYet, `cell-${c.name}-identity`));
     // 2. The platform endorses the cells it can read.
-    await child([...passOn, "--platform", "--out", out], cells, out, scratch, "platform");
+    await child([...passOn, "--platform", "--out", out], viewBefore("platform"), "platform");
     // 3. Each cell declares its tenants with what the platform published (one view of the fleet for all).
-    const fleet = path.join(scratch, "cells");
-    snapshotOutputs(cells, out, fleet);
-    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), cells, fleet, scratch, `cell-${c.name}`));
+    const fleet = viewBefore("cells");
+    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), fleet, `cell-${c.name}`));
     if (!values.quiet) {
       for (const dir of [path.join(out, "platform"), ...cells.cells.map((c) => path.join(out, "cells", c.name))]) {
         const summary = JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as { resources?: number; kubernetesObjects?: number };
