@@ -1,9 +1,9 @@
 /**
  * ResourceQuota and LimitRange specs of one tenant namespace, as plain objects: the namespace's
  * share of every quota key, the scoped quota that admits no pod of a priority class outside the
- * plan's (where no admission policy does: an edge cluster), and the per-container defaults that make every container declare cpu, memory and
- * ephemeral storage (so the quota on each can be enforced: Kubernetes refuses a pod that leaves a
- * quota'd resource unset).
+ * plan's (where no admission policy does: an edge cluster), and the per-container defaults that
+ * make every container declare cpu, memory and ephemeral storage (so the quota on each can be
+ * enforced: Kubernetes refuses a pod that leaves a quota'd resource unset).
  */
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import type { Limits } from "../model/limits";
