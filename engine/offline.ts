@@ -23,6 +23,7 @@ import {
   serializeProperties,
   setAllConfig,
   suppressResourceCallsites,
+  useInProcessStructs,
   type MonitorCallback,
   type ReadResourceRequest,
   type RegisterResourceOutputsRequest,
@@ -251,6 +252,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   // source positions). Offline nobody reads them, and at thousands of resources they dominate.
   const stackTraceLimit = Error.stackTraceLimit;
   const restoreCallsites = suppressResourceCallsites();
+  const restoreStructs = useInProcessStructs();
   Error.stackTraceLimit = 0;
   try {
     const program = options.program ?? path.resolve(__dirname, "..", "index.ts");
@@ -277,5 +279,6 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     restoreCallsites();
+    restoreStructs();
   }
 }

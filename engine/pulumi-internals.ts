@@ -6,11 +6,13 @@
  * format of properties and secrets (runtime/rpc); setMockOptions, disconnect and the global
  * store's feature flags (runtime/settings, runtime/state); the generated protobuf messages of the
  * resource monitor protocol, with their getter and setter names (proto/resource_pb, google-protobuf's
- * struct_pb); Resource.callsites; and runInPulumiStack / setAllConfig, the language host's entry
+ * struct_pb), and which Struct methods the runtime calls (fromJavaScript, toJavaScript,
+ * getFieldsMap); Resource.callsites; and runInPulumiStack / setAllConfig, the language host's entry
  * points. An upgrade may rename or reshape any of it without notice, and what breaks is the offline
  * engine, loudly or not: a missing getter or setter fails every registration; a getter whose field
  * changed meaning records wrong resource options; a changed secret signature stops secrets being
- * recognised (and redacted); a renamed newUrn, flag or callsites breaks URNs, secrets or speed.
+ * recognised (and redacted); a renamed newUrn, flag or callsites breaks URNs, secrets or speed; a
+ * Struct method the runtime starts calling that useInProcessStructs does not answer reads nothing.
  * test/pulumi-internals.test.ts checks all of it against the installed version and fails first:
  * after an upgrade, re-check this file against the new version, then bump PULUMI_VERSION.
  */
@@ -209,5 +211,65 @@ export function suppressResourceCallsites(): () => void {
   resourceClass.callsites = () => [];
   return () => {
     resourceClass.callsites = callsites;
+  };
+}
+
+/**
+ * What Struct.fromJavaScript then toJavaScript make of `value`, without the protobuf in between:
+ * the same types accepted (anything else throws as Value.fromJavaScript does), every object's
+ * enumerable keys (for…in) in sorted order as a Struct's field map yields them, a fresh copy.
+ */
+function structRoundTrip(value: unknown): unknown {
+  if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof value !== "object") throw new Error("Unexpected struct type.");
+  if (Array.isArray(value)) return value.map(structRoundTrip);
+  return fieldsRoundTrip(value as Record<string, unknown>);
+}
+
+function fieldsRoundTrip(fields: Record<string, unknown>): Record<string, unknown> {
+  const keys: string[] = [];
+  for (const key in fields) keys.push(key);
+  keys.sort();
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) copy[key] = structRoundTrip(fields[key]);
+  return copy;
+}
+
+/** A copy of a tree structRoundTrip made (its keys already in order). */
+function copyTree(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyTree);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyTree((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
+/**
+ * Makes Struct.fromJavaScript keep a plain copy of what it is given instead of encoding it into
+ * protobuf Values; returns what restores it. Offline no Struct crosses a wire: the runtime encodes
+ * every resource's properties only for the monitor to decode them again (toJavaScript), and the
+ * monitor's answers go the same way back — about a tenth of a render's CPU at thousands of
+ * resources. The copy is what the round trip yields (structRoundTrip: keys sorted, same types
+ * refused), taken when encoded, and toJavaScript hands out a fresh copy of it each time, as the
+ * real one does. Anything that reads the fields instead (getFieldsMap: a component method call's
+ * answer) gets a real Struct's.
+ */
+export function useInProcessStructs(): () => void {
+  const StructClass = structproto.Struct;
+  const encode = StructClass.fromJavaScript;
+  class InProcessStruct extends StructClass {
+    constructor(private readonly plain: Record<string, unknown>) {
+      super();
+    }
+    override toJavaScript(): { [key: string]: any } {
+      return copyTree(this.plain) as Record<string, unknown>;
+    }
+    override getFieldsMap() {
+      return encode(this.plain as Parameters<typeof encode>[0]).getFieldsMap();
+    }
+  }
+  StructClass.fromJavaScript = (value) => new InProcessStruct(fieldsRoundTrip(value as Record<string, unknown>));
+  return () => {
+    StructClass.fromJavaScript = encode;
   };
 }

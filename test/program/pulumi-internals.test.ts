@@ -66,6 +66,8 @@ const ACCESSORS: Record<string, string[]> = {
 };
 /** The other get…/set… calls in the file: functions of the runtime, checked below. */
 const RUNTIME_ACCESSORS = ["getStore", "setMockOptions", "setAllConfig"];
+/** What the file's in-process Struct answers besides toJavaScript (checked with it, below). */
+const STRUCT_ACCESSORS = ["getFieldsMap"];
 
 describe("@pulumi/pulumi", () => {
   it("is the version engine/pulumi-internals.ts was written against, installed and declared", () => {
@@ -137,7 +139,7 @@ describe("what engine/pulumi-internals.ts uses", () => {
       for (const name of names) expect(typeof cls!.prototype[name], `resource_pb.${message}.prototype.${name} is gone: ${RECHECK}`).toBe("function");
     }
     // The lists above are what the file calls: a new accessor there must be listed (and so checked) here.
-    const listed = new Set([...Object.values(ACCESSORS).flat(), ...RUNTIME_ACCESSORS]);
+    const listed = new Set([...Object.values(ACCESSORS).flat(), ...RUNTIME_ACCESSORS, ...STRUCT_ACCESSORS]);
     const called = [...new Set([...source.matchAll(/\.((?:get|set)[A-Z]\w*)\(/g)].map((m) => m[1]))];
     expect(called.filter((name) => !listed.has(name)), "engine/pulumi-internals.ts calls accessors this test does not check: add them above").toEqual([]);
   });
@@ -196,6 +198,59 @@ describe("what engine/pulumi-internals.ts uses", () => {
     expect([registered.getUrn(), registered.getId(), registered.getObject()?.toJavaScript()], `RegisterResourceResponse changed: ${RECHECK}`).toEqual(["urn:x", "id-1", { a: "b" }]);
     const read = internals.readResourceResponse("urn:y", { c: 1 }) as InstanceType<typeof resproto.ReadResourceResponse>;
     expect([read.getUrn(), read.getProperties()?.toJavaScript()], `ReadResourceResponse changed: ${RECHECK}`).toEqual(["urn:y", { c: 1 }]);
+  });
+
+  it("in-process Structs read back what a protobuf Struct's round trip does", () => {
+    const encode = Struct.fromJavaScript;
+    const roundTrip = (v: Record<string, unknown>) => JSON.stringify(encode(v as Parameters<typeof encode>[0]).toJavaScript());
+    const fields = (struct: InstanceType<typeof Struct>) => {
+      const pairs: [string, unknown][] = [];
+      struct.getFieldsMap().forEach((value, key) => pairs.push([key, value.toJavaScript()]));
+      return JSON.stringify(pairs);
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const keys = ["b", "a", "10", "2", "A", "_", "aa", "é", "", "z-1"];
+    const random = (depth: number): unknown => {
+      const pick = next();
+      if (depth > 3 || pick < 0.4) return [null, true, false, 0, -1.5, 1e21, "", "x", "\u0000", "ü"][Math.floor(next() * 10)];
+      if (pick < 0.7) return Array.from({ length: Math.floor(next() * 4) }, () => random(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [keys[Math.floor(next() * keys.length)], random(depth + 1)]));
+    };
+    const samples: Record<string, unknown>[] = [{}, { b: 1, a: { d: [1, { y: 2, x: null }], c: "s" } }, { "10": 1, "2": 2, b: 3, a: 4 }];
+    for (let i = 0; i < 300; i++) samples.push({ top: random(0), [keys[i % keys.length]!]: random(1) });
+    for (const name of [...STRUCT_ACCESSORS, "toJavaScript"]) expect(typeof (Struct.prototype as unknown as Record<string, unknown>)[name], `Struct.prototype.${name} is gone: ${RECHECK}`).toBe("function");
+    const restore = internals.useInProcessStructs();
+    try {
+      expect(Struct.fromJavaScript, "useInProcessStructs did not replace Struct.fromJavaScript").not.toBe(encode);
+      for (const sample of samples) {
+        const inProcess = Struct.fromJavaScript(sample as Parameters<typeof encode>[0]);
+        expect(inProcess).toBeInstanceOf(Struct);
+        expect(JSON.stringify(inProcess.toJavaScript()), JSON.stringify(sample)).toBe(roundTrip(sample));
+        // A fresh copy each time, and none shared with what was encoded.
+        const first = inProcess.toJavaScript();
+        expect(first).not.toBe(inProcess.toJavaScript());
+        if (typeof sample.top === "object" && sample.top !== null) expect(first.top).not.toBe(sample.top);
+        expect(fields(inProcess), `getFieldsMap of ${JSON.stringify(sample)}`).toBe(fields(encode(sample as Parameters<typeof encode>[0])));
+      }
+      // What the real encoding refuses, refused the same way.
+      for (const bad of [{ u: undefined }, { f: () => 1 }, { n: [undefined] }]) {
+        expect(() => encode(bad as never)).toThrow("Unexpected struct type.");
+        expect(() => Struct.fromJavaScript(bad as never)).toThrow("Unexpected struct type.");
+      }
+      // Encoded when given, as the real one: a later change of the object is not seen.
+      const later: Record<string, unknown> = { a: 1 };
+      const held = Struct.fromJavaScript(later as Parameters<typeof encode>[0]);
+      later.a = 2;
+      expect(held.toJavaScript()).toEqual({ a: 1 });
+      // A request or response carries it as it does a real Struct.
+      const req = new resproto.RegisterResourceRequest();
+      req.setObject(held);
+      expect(req.getObject()?.toJavaScript()).toEqual({ a: 1 });
+    } finally {
+      restore();
+    }
+    expect(Struct.fromJavaScript, "useInProcessStructs' restore left Struct.fromJavaScript replaced").toBe(encode);
   });
 
   it("the runtime's store has the feature flags the engine sets, and none it does not know of", () => {
