@@ -1,9 +1,11 @@
 /**
  * The offline engine: runs the real Pulumi program on Pulumi's mock runtime with the fakes in
  * fakes.ts, and records every resource registration with its inputs and resource options. No
- * Pulumi CLI, cloud or cluster is involved. The runtime's state is process-global: one run per
- * process (vitest runs each test file in its own process). What it takes from Pulumi's runtime
- * internals comes through pulumi-internals.ts.
+ * Pulumi CLI, cloud or cluster is involved. The runtime's state is process-global: one run at a
+ * time in a process, each starting from a reset runtime (connecting the monitor resets the
+ * runtime's store, as the Automation API's language server does before each run of an inline
+ * program) with its own fakes, config and monitor. What it takes from Pulumi's runtime internals
+ * comes through pulumi-internals.ts.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -238,12 +240,11 @@ export class OfflineRunError extends Error {
   }
 }
 
-let used = false;
+let running = false;
 
-/** Evaluates the program once in this process and returns what it declared. */
+/** Evaluates the program and returns what it declared (one run at a time: the runtime's state is global). */
 export async function runOffline(options: OfflineOptions = {}): Promise<OfflineRun> {
-  if (used) throw new Error("offline engine: one run per process (Pulumi's runtime state is global)");
-  used = true;
+  if (running) throw new Error("offline engine: one run at a time in a process (Pulumi's runtime state is global)");
   const monitor = new OfflineMonitor(new FakeProviders(options.seed ?? DEFAULT_SEED, options.clock), options.previousOutputs, `organization/${PROJECT}/${options.stack ?? "dev"}`, options.stackOutputs);
   connectMonitor(monitor, { project: PROJECT, stack: options.stack ?? "dev", preview: options.preview ?? false, organization: "organization" });
   setAllConfig({ ...stackConfig(options.configStack ?? options.stack ?? "dev"), ...options.config });
@@ -254,6 +255,7 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
   const restoreCallsites = suppressResourceCallsites();
   const restoreStructs = useInProcessStructs();
   Error.stackTraceLimit = 0;
+  running = true;
   try {
     const program = options.program ?? path.resolve(__dirname, "..", "index.ts");
     // A failing program is caught inside the stack so the runtime's own promises settle normally
@@ -280,5 +282,6 @@ export async function runOffline(options: OfflineOptions = {}): Promise<OfflineR
     Error.stackTraceLimit = stackTraceLimit;
     restoreCallsites();
     restoreStructs();
+    running = false;
   }
 }

@@ -7,23 +7,24 @@
  * stack into DIR/platform/, a cell's stack into DIR/cells/<name>/, each reading the other stacks'
  * outputs from there as a StackReference would; `--all-cells` renders every stack, cells in
  * parallel processes (cells first for their identities, the platform, then the cells again).
+ * Those processes are workers that render one stack after another as asked: each loads the
+ * program once, and every stack starts from a fresh engine run (engine/offline.ts).
  */
-import { execFile } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { DEFAULT_SEED, ENGINE_NODE_FLAGS, OfflineRunError, runOffline } from "../engine/offline";
 import { summaryText, writeRender } from "../engine/render";
 import type { CellsModel } from "../model/cells";
 import { ValidationError } from "../model/problems";
 import { fleetOutputs, readCellsFile, snapshotOutputs } from "./stack-outputs";
 
-const run = promisify(execFile);
-
-function options() {
+function options(args: string[]) {
   return parseArgs({
+    args,
     options: {
       out: { type: "string", default: "out" },
       seed: { type: "string", default: DEFAULT_SEED },
@@ -40,6 +41,8 @@ function options() {
       /** Internal (--all-cells): a directory laid out as --out, whose outputs the other stacks' StackReferences read. */
       "stack-outputs": { type: "string" },
       quiet: { type: "boolean", default: false },
+      /** Internal (--all-cells): render the stacks the parent sends, one after another, until it disconnects. */
+      worker: { type: "boolean", default: false },
     },
   }).values;
 }
@@ -77,33 +80,87 @@ async function renderOne(values: Options, config: Record<string, string>, out: s
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), out) || "."}/manifests (${summary.kubernetesObjects} files)` + `${values["reveal-secrets"] ? " WITH SECRETS REVEALED" : ""}\n`);
 }
 
+/** A job for a worker: this script's arguments for one stack. */
+interface WorkerJob {
+  args: string[];
+}
+type WorkerAnswer = { ok: true } | { ok: false; error: string };
+
 /**
- * Runs this script for one stack in a process of its own (the offline engine runs once per process),
- * reading the other stacks' outputs from `view`: a copy of the out directory taken before the pass,
- * which other stacks of the same pass do not write to.
+ * A process that renders stacks for `--all-cells` one after another, each as `render` with its
+ * arguments would in a process of its own (every stack a fresh engine run), reading the other
+ * stacks' outputs from the view its job names: a copy of the out directory taken before the pass,
+ * which other stacks of the same pass do not write to. Loading the program once per worker rather
+ * than once per stack is most of what a small stack costs.
  */
-async function child(args: string[], view: string, label: string): Promise<void> {
-  try {
-    await run(process.execPath, [...ENGINE_NODE_FLAGS, "--import", "tsx", __filename, ...args, "--stack-outputs", view, "--quiet"], { cwd: process.cwd(), maxBuffer: 1 << 26 });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${label}: ${(e.stderr ?? "").trim() || e.message}`);
+class Worker {
+  private readonly process: ChildProcess;
+  private stderr = "";
+  private waiting: { resolve: () => void; reject: (err: Error) => void; label: string } | undefined;
+
+  constructor() {
+    this.process = fork(__filename, ["--worker"], { execArgv: [...ENGINE_NODE_FLAGS, "--import", "tsx"], cwd: process.cwd(), stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    this.process.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.process.on("message", (answer: WorkerAnswer) => this.settle(answer.ok ? undefined : answer.error));
+    this.process.on("exit", (code, signal) => this.settle(`worker exited (${signal ?? `code ${code}`}) ${this.stderr.trim()}`));
+  }
+
+  /** Renders one stack (`args` as for this script, `view` the outputs it reads); rejects with what went wrong, labelled. */
+  render(args: string[], view: string, label: string): Promise<void> {
+    if (this.waiting) throw new Error(`worker busy with ${this.waiting.label}`);
+    this.stderr = "";
+    return new Promise<void>((resolve, reject) => {
+      this.waiting = { resolve, reject, label };
+      this.process.send({ args: [...args, "--stack-outputs", view, "--quiet"] } satisfies WorkerJob);
+    });
+  }
+
+  private settle(error: string | undefined): void {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    this.waiting = undefined;
+    if (error === undefined) waiting.resolve();
+    else waiting.reject(new Error(`${waiting.label}: ${error.trim() || this.stderr.trim()}`));
+  }
+
+  stop(): void {
+    if (this.process.connected) this.process.disconnect();
   }
 }
 
-/** `limit` at a time, in order of `items`. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** The worker's side: each job rendered in turn, answered with how it went. */
+function serveJobs(): void {
+  let queue = Promise.resolve();
+  process.on("message", (job: WorkerJob) => {
+    queue = queue.then(async () => {
+      let answer: WorkerAnswer;
+      try {
+        await renderArgs(job.args);
+        answer = { ok: true };
+      } catch (err) {
+        answer = { ok: false, error: failureText(err) };
+      }
+      process.send!(answer);
+    });
+  });
+  // The parent is done with this worker: nothing keeps the process alive any longer.
+  process.on("disconnect", () => void queue.then(() => process.exit(0)));
+}
+
+/** Each item by the next free worker, in order of `items`. */
+async function pool<T>(workers: Worker[], items: T[], fn: (worker: Worker, item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
+  await Promise.all(workers.map(async (worker) => {
+    while (next < items.length) await fn(worker, items[next++]!);
   }));
 }
 
 async function allCells(values: Options, cells: CellsModel, out: string): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-render-cells-"));
   const passOn = process.argv.slice(2).filter((a, i, all) => !["--all-cells", "--out"].includes(a) && all[i - 1] !== "--out");
-  const parallel = Math.max(1, os.cpus().length);
+  const parallel = Math.max(1, Math.min(os.cpus().length, cells.cells.length));
   const cellArgs = (name: string) => [...passOn, "--cell", name, "--out", out];
+  const workers = Array.from({ length: parallel }, () => new Worker());
   try {
     fs.rmSync(path.join(out, "platform"), { recursive: true, force: true });
     fs.rmSync(path.join(out, "cells"), { recursive: true, force: true });
@@ -116,12 +173,12 @@ async function allCells(values: Options, cells: CellsModel, out: string): Promis
     };
     // 1. Each cell keys itself and publishes its identity (no platform outputs yet: nothing else).
     const nothingYet = viewBefore("identities");
-    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), nothingYet, `cell-${c.name}-identity`));
+    await pool(workers, cells.cells, (worker, c) => worker.render(cellArgs(c.name), nothingYet, `cell-${c.name}-identity`));
     // 2. The platform endorses the cells it can read.
-    await child([...passOn, "--platform", "--out", out], viewBefore("platform"), "platform");
+    await workers[0]!.render([...passOn, "--platform", "--out", out], viewBefore("platform"), "platform");
     // 3. Each cell declares its tenants with what the platform published (one view of the fleet for all).
     const fleet = viewBefore("cells");
-    await pool(cells.cells, parallel, (c) => child(cellArgs(c.name), fleet, `cell-${c.name}`));
+    await pool(workers, cells.cells, (worker, c) => worker.render(cellArgs(c.name), fleet, `cell-${c.name}`));
     if (!values.quiet) {
       for (const dir of [path.join(out, "platform"), ...cells.cells.map((c) => path.join(out, "cells", c.name))]) {
         const summary = JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as { resources?: number; kubernetesObjects?: number };
@@ -130,12 +187,14 @@ async function allCells(values: Options, cells: CellsModel, out: string): Promis
       process.stdout.write(`rendered the platform and ${cells.cells.length} cells in ${((Date.now() - started) / 1000).toFixed(1)} s (${parallel} at a time)\n`);
     }
   } finally {
+    for (const worker of workers) worker.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-async function main() {
-  const values = options();
+/** This script with `args`: one stack, or every stack of the fleet (--all-cells). */
+async function renderArgs(args: string[]): Promise<void> {
+  const values = options(args);
   const config = configOf(values);
   const out = path.resolve(values.out!);
   const modes = [values.platform, values.cell !== undefined, values["all-cells"]].filter(Boolean).length;
@@ -170,11 +229,20 @@ function parseClock(text: string): Date {
   return date;
 }
 
-main().catch((err) => {
+/** What a failed render prints: a validation error's problems as they are, anything else as thrown. */
+function failureText(err: unknown): string {
   const cause = err instanceof OfflineRunError ? err.cause : err;
   // The program (and its model/problems.ts) is loaded through tsx's require: its ValidationError is
   // another copy of the class than this file's, so test the shape, not the identity.
   const isValidation = cause instanceof ValidationError || (cause instanceof Error && cause.name === "ValidationError" && Array.isArray((cause as { problems?: unknown }).problems));
-  console.error(isValidation ? (cause as Error).message : cause);
-  process.exit(1);
-});
+  if (isValidation) return (cause as Error).message;
+  return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+}
+
+if (options(process.argv.slice(2)).worker) serveJobs();
+else {
+  renderArgs(process.argv.slice(2)).catch((err) => {
+    console.error(failureText(err));
+    process.exit(1);
+  });
+}

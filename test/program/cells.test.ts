@@ -156,6 +156,24 @@ describe("a fleet over two cells", () => {
   });
 });
 
+describe("render --all-cells", () => {
+  // Its workers render several stacks each, one after another in one process: what each writes
+  // must be what a process of its own writes, as each stack's update runs in CI (identities,
+  // the platform, then the cells: docs/gitops.md).
+  it("writes byte for byte what each stack renders in a process of its own, in the order CI runs them", () => {
+    const apart = tmp("tenancy-cells-apart-");
+    for (const c of cellsFile.cells) renderSync({ out: apart, cells: { cell: c.name }, revealSecrets: true });
+    renderSync({ out: apart, cells: { platform: true }, revealSecrets: true });
+    for (const c of cellsFile.cells) renderSync({ out: apart, cells: { cell: c.name }, revealSecrets: true });
+    const files = (root: string): string[] =>
+      fs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => fs.statSync(path.join(root, f)).isFile()).sort();
+    expect(files(apart)).toEqual(files(out));
+    // Several stacks per worker: more stacks than the machine has cores, so no worker rendered only one.
+    expect(cellsFile.cells.length * 2 + 1).toBeGreaterThan(os.cpus().length);
+    for (const f of files(out)) expect(fs.readFileSync(path.join(apart, f), "utf8"), f).toBe(fs.readFileSync(path.join(out, f), "utf8"));
+  }, 300_000);
+});
+
 describe("a cell's stack config", () => {
   it("is refused where a key every stack shares differs from the platform stack's, one problem per key, nothing declared", () => {
     const dir = tmp("tenancy-cells-config-");
