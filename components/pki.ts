@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
+import { certificateRequestPem } from "../lib/x509/certificate-request";
 import { HUB_TLS_HUB_CA_KEY, issuedNames } from "../model/names";
 import type { CertificateClass } from "../config/settings";
 import type { CertificateRequestPlan, TenantPkiPlan } from "../plan/pki";
@@ -127,19 +128,20 @@ export function declarePlatformPki(parent: pulumi.Resource, plan: PlatformPlan["
   return { certPem: root.cert.certPem, privateKeyPem: secretKey(root.key), chainPem: root.cert.certPem, rootCertPem: root.cert.certPem, hubCaCertPem: hubCa.cert.certPem, cellCaCertPems };
 }
 
-/** Key, certificate request and certificate signed by `issuer`, all named after the plan's stem. */
+/**
+ * Key and certificate signed by `issuer`, named after the plan's stem. The request between them is
+ * computed here, not declared (lib/x509/certificate-request.ts): the same key and subject give the
+ * same request, so it changes only when the key, subject or names do, as a CertRequest would.
+ */
 function issue(plan: CertificateRequestPlan, issuer: { certPem: pulumi.Input<string>; privateKeyPem: pulumi.Input<string> }, parent: pulumi.Resource): IssuedCertificate {
   const names = issuedNames(plan.logicalName);
   const key = ecdsaKey(names.key, plan.cls, parent);
-  const request = new tls.CertRequest(
-    names.request,
-    { privateKeyPem: secretKey(key), subject: plan.subject, dnsNames: plan.dnsNames.length ? plan.dnsNames : undefined },
-    { parent },
-  );
+  // A request is public: its PEM is no secret, though the key it is computed from is.
+  const certRequestPem = pulumi.unsecret(secretKey(key).apply((pem) => certificateRequestPem(pem, plan.subject, plan.dnsNames)));
   const cert = new tls.LocallySignedCert(
     names.certificate,
     {
-      certRequestPem: request.certRequestPem,
+      certRequestPem,
       caCertPem: issuer.certPem,
       caPrivateKeyPem: pulumi.secret(issuer.privateKeyPem),
       allowedUses: plan.allowedUses,

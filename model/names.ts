@@ -338,8 +338,8 @@ export function generationSuffix(stackCounter: number, tenantCounter: number): s
   return stackCounter === 0 && tenantCounter === 0 ? "" : `-g${stackCounter}.${tenantCounter}`;
 }
 
-/** A certificate's key, request and certificate, named after the certificate's stem. */
-export const issuedNames = (stem: string) => ({ key: `${stem}/key`, request: `${stem}/csr`, certificate: `${stem}/cert` });
+/** A certificate's key and certificate, named after the certificate's stem (its request is computed, not declared). */
+export const issuedNames = (stem: string) => ({ key: `${stem}/key`, certificate: `${stem}/cert` });
 
 /**
  * Children of a Tenant named `tenant`. A component certificate's stem uses "/" between its parts:

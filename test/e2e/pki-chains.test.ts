@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
 import { REPO, readTree } from "../support/fixtures";
+import { caKeyOf } from "../support/issued";
 import { render as renderCli } from "../support/render";
 import { openssl, opensslVerify, splitCerts, spki, type VerifyFiles } from "../support/openssl";
 /** The render's clock, passed explicitly: every certificate starts there. */
@@ -203,8 +204,8 @@ beforeAll(async () => {
   rootKeyPem = selfSigned.find((r) => r.inputs.subject.commonName === ROOT_CN)!.inputs.privateKeyPem;
   hubCaKeyPem = selfSigned.find((r) => r.inputs.subject.commonName === HUB_CA_CN)!.inputs.privateKeyPem;
 
-  // Tenant CA keys are in no manifest either (signing happens in state): their requests' inputs name them.
-  const tenantCaKey = (slug: string) => declared.find((r) => r.urn.includes("tls:index/certRequest:CertRequest::") && r.inputs.subject?.commonName === `${slug} tenant CA`)!.inputs.privateKeyPem as string;
+  // Tenant CA keys are in no manifest either (signing happens in state): the certificates they signed name them.
+  const tenantCaKey = (slug: string) => caKeyOf(declared, manifest(`manifests/tenant-${slug}/configmap-tenant-ca.yaml`).data["ca.crt"]);
   for (const t of tenants) {
     const configMap = manifest(`manifests/tenant-${t.slug}/configmap-tenant-ca.yaml`).data;
     material.set(t.slug, {

@@ -14,11 +14,14 @@ import { parse as parseYaml, stringify } from "yaml";
 
 import { REPO, readTree } from "../support/fixtures";
 import { render as renderCli } from "../support/render";
+import { caKeyOf, certificatesFor } from "../support/issued";
 import { opensslVerify, splitCerts, spki } from "../support/openssl";
 const TENANTS = path.join(REPO, "tenants");
 const SLUG = "acme-corp";
 const CLOCK = "2026-01-01T00:00:00Z";
 /** One day after the clock: inside every certificate's validity. */
+/** Half a day after CLOCK: certificates issued then are valid at AT too. */
+const REISSUE_CLOCK = "2026-01-01T12:00:00Z";
 const AT = String(Math.floor(new Date(CLOCK).getTime() / 1000) + 86_400);
 const PLATFORM_NS = "platform";
 
@@ -39,8 +42,8 @@ interface Render {
   resources: Map<string, Declared>;
 }
 
-async function render(tenantsDir: string, out: string, config: Record<string, string> = {}): Promise<Render> {
-  await renderCli({ out, revealSecrets: true, clock: CLOCK, tenants: tenantsDir, config });
+async function render(tenantsDir: string, out: string, config: Record<string, string> = {}, clock = CLOCK): Promise<Render> {
+  await renderCli({ out, revealSecrets: true, clock, tenants: tenantsDir, config });
   const files = readTree(out, "utf8");
   const text = files.get("resources.yaml")!;
   const blocks = new Map(text.split(/^(?=- urn: )/m).filter((b) => b.startsWith("- urn: ")).map((b) => [b.slice(7, b.indexOf("\n")), b]));
@@ -85,26 +88,24 @@ const configMapData = (r: Render, file: string): Record<string, string> => parse
 
 /**
  * A tenant CA as a kubernetes.io/tls Secret would hold it: its certificate and the root (published
- * in ConfigMap tenant-ca), and its key, which is in no manifest (it signs in state): its request's
- * declared input names it.
+ * in ConfigMap tenant-ca), and its key, which is in no manifest (it signs in state): the
+ * certificates it signed name it.
  */
 function tenantCa(r: Render, slug: string): Record<string, string> {
   const published = configMapData(r, caConfigMap(slug));
-  const csr = [...r.resources.values()].find((x) => urnType(x.urn) === "tls:index/certRequest:CertRequest" && x.inputs.subject?.commonName === caCn(slug));
-  if (!csr) throw new Error(`no request of ${caCn(slug)}`);
-  return { "tls.crt": published["ca.crt"], "ca.crt": published["root-ca.crt"], "tls.key": csr.inputs.privateKeyPem };
+  return { "tls.crt": published["ca.crt"], "ca.crt": published["root-ca.crt"], "tls.key": caKeyOf(r.resources.values(), published["ca.crt"]) };
 }
 
-/** URNs of the CSR (by subject CN), and the key and certificate declared with it, in one render. */
-function issuance(r: Render, commonName: string): { csr: string; key: string; cert: string } {
-  const csrs = [...r.resources.values()].filter((x) => urnType(x.urn) === "tls:index/certRequest:CertRequest" && x.inputs.subject?.commonName === commonName);
-  expect(csrs, commonName).toHaveLength(1);
-  const csr = csrs[0];
-  const keys = (csr.options.dependsOn ?? []).filter((u: string) => urnType(u) === "tls:index/privateKey:PrivateKey");
-  expect(keys, `key of ${commonName}`).toHaveLength(1);
-  const certs = [...r.resources.values()].filter((x) => urnType(x.urn) === "tls:index/locallySignedCert:LocallySignedCert" && (x.options.dependsOn ?? []).includes(csr.urn));
-  expect(certs, `certificate of ${commonName}`).toHaveLength(1);
-  return { csr: csr.urn, key: keys[0], cert: certs[0].urn };
+/** URNs of the certificate (by its request's common name) and of the key declared with it, in one render. */
+function issuance(r: Render, commonName: string): { key: string; cert: string } {
+  const certs = certificatesFor(r.resources.values(), commonName);
+  expect(certs, commonName).toHaveLength(1);
+  const cert = certs[0];
+  // Its own key, named after the same stem (the issuer's key is among its dependencies too).
+  const key = cert.urn.replace("tls:index/locallySignedCert:LocallySignedCert::", "tls:index/privateKey:PrivateKey::").replace(/\/cert$/, "/key");
+  expect(cert.options.dependsOn ?? [], `key of ${commonName}`).toContain(key);
+  expect(r.resources.has(key), `key of ${commonName}`).toBe(true);
+  return { key, cert: cert.urn };
 }
 
 /** Manifest files whose bytes differ between two renders (or exist in one only). */
@@ -201,15 +202,18 @@ let caRotated: Render;
 let stackComponents: Render;
 let stackRoot: Render;
 let stackHub: Render;
+/** The same files rendered half a day later: every certificate re-issued (new validity), no key changed. */
+let reissued: Render;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tenancy-pki-rotation-"));
   const dirs = [tenantsCopy("base"), tenantsCopy("rotation", { rotation: 1 }), tenantsCopy("ca-rotation", { caRotation: 1 })];
-  [base, rotated, caRotated, stackComponents, stackRoot, stackHub] = await Promise.all([
+  [base, rotated, caRotated, stackComponents, stackRoot, stackHub, reissued] = await Promise.all([
     ...dirs.map((d) => render(d, `${d}-out`)),
     render(dirs[0], path.join(tmp, "stack-component-out"), { "tenancy:pkiComponentRotation": "1" }),
     render(dirs[0], path.join(tmp, "stack-root-out"), { "tenancy:pkiRootRotation": "1" }),
     render(dirs[0], path.join(tmp, "stack-hub-out"), { "tenancy:pkiHubRotation": "1" }),
+    render(dirs[0], path.join(tmp, "reissued-out"), {}, REISSUE_CLOCK),
   ]);
   expect(expectedOtherSlugs.length).toBeGreaterThan(0);
   expect(components.length).toBeGreaterThan(1);
@@ -251,11 +255,11 @@ describe("certificates.rotation: 1 in one tenant's file", () => {
     expect(rotated.blocks.get(ca.key)).toBe(base.blocks.get(ca.key));
   });
 
-  it("renames the components' key, request and certificate resources (the counter is in the name) and keeps the Secret resources and names", () => {
+  it("renames the components' key and certificate resources (the counter is in the name) and keeps the Secret resources and names", () => {
     for (const c of components) {
       const before = issuance(base, c.cn);
       const after = issuance(rotated, c.cn);
-      for (const kind of ["key", "csr", "cert"] as const) {
+      for (const kind of ["key", "cert"] as const) {
         expect(after[kind], `${c.cn} ${kind}`).not.toBe(before[kind]);
         expect(rotated.resources.has(before[kind]), `old ${kind} of ${c.cn} is gone`).toBe(false);
         expect(base.resources.has(after[kind]), `new ${kind} of ${c.cn} is new`).toBe(false);
@@ -321,10 +325,10 @@ describe("certificates.caRotation: 1 in one tenant's file", () => {
     }
   });
 
-  it("renames the CA's key, request and certificate resources only; component keys and Secrets keep their resource names", () => {
+  it("renames the CA's key and certificate resources only; component keys and Secrets keep their resource names", () => {
     const before = issuance(base, CA_CN);
     const after = issuance(caRotated, CA_CN);
-    for (const kind of ["key", "csr", "cert"] as const) {
+    for (const kind of ["key", "cert"] as const) {
       expect(after[kind], kind).not.toBe(before[kind]);
       expect(caRotated.resources.has(before[kind]), `old CA ${kind} is gone`).toBe(false);
     }
@@ -473,10 +477,10 @@ describe("stack-wide rotation counters (render --config)", () => {
     expect(v.ok, v.out).toBe(true);
     // Every leaf's (unchanged) hub-ca.crt accepts the new hub (collectors never dial the hub: no hub-ca.crt).
     for (const c of allComponents.filter((x) => x.component === "leaf")) expect(verify(newHub, { caPem: secretData(stackHub, c.secretFile)["hub-ca.crt"], purpose: "sslserver", hostname: HUB_DIALED }).ok, c.cn).toBe(true);
-    // Declared: the hub's key, request and certificate are renamed (the counter is in the name) and
+    // Declared: the hub's key and certificate are renamed (the counter is in the name) and
     // its Secret updated; every other resource is byte-identical.
     const [was, is] = [issuance(base, HUB_CN), issuance(stackHub, HUB_CN)];
-    for (const kind of ["key", "csr", "cert"] as const) {
+    for (const kind of ["key", "cert"] as const) {
       expect(is[kind], kind).not.toBe(was[kind]);
       expect(stackHub.resources.has(was[kind]), `old hub ${kind} is gone`).toBe(false);
       expect(base.resources.has(is[kind]), `new hub ${kind} is new`).toBe(false);
@@ -484,6 +488,37 @@ describe("stack-wide rotation counters (render --config)", () => {
     const hubSecret = [...base.resources.values()].filter((x) => urnType(x.urn) === "kubernetes:core/v1:Secret" && x.inputs.metadata?.name === "nats-hub-tls").map((x) => x.urn);
     expect(hubSecret).toHaveLength(1);
     const changed = [...new Set([...base.blocks.keys(), ...stackHub.blocks.keys()])].filter((u) => base.blocks.get(u) !== stackHub.blocks.get(u));
-    expect(changed.sort()).toEqual([was.key, was.csr, was.cert, is.key, is.csr, is.cert, ...hubSecret].sort());
+    expect(changed.sort()).toEqual([was.key, was.cert, is.key, is.cert, ...hubSecret].sort());
+  });
+});
+
+describe("re-issue without re-keying (the upgrade that stopped declaring certificate requests)", () => {
+  // The first update after that upgrade replaces every LocallySignedCert (its request's bytes
+  // changed) and keeps every key (docs/pki.md): what a render at a later clock does too.
+  it("every certificate is new, every key the same, and certificates handed out before verify under the re-issued tenant CAs", () => {
+    const rootPem = configMapData(base, ROOT_CONFIGMAP)["ca.crt"];
+    for (const slug of slugs.filter((s) => componentsOf(s).length > 0)) {
+      const [was, is] = [tenantCa(base, slug), tenantCa(reissued, slug)];
+      expect(is["tls.crt"], slug).not.toBe(was["tls.crt"]);
+      expect(is["tls.key"], slug).toBe(was["tls.key"]);
+      expect(spki(is["tls.crt"]), slug).toBe(spki(was["tls.crt"]));
+    }
+    for (const c of allComponents) {
+      const before = secretData(base, c.secretFile);
+      const after = secretData(reissued, c.secretFile);
+      const [oldCert] = splitCerts(before["tls.crt"]);
+      const [newCert] = splitCerts(after["tls.crt"]);
+      expect(newCert, c.cn).not.toBe(oldCert);
+      expect(after["tls.key"], c.cn).toBe(before["tls.key"]);
+      // A site still holding its old certificate, dialling a peer that trusts the re-issued CA.
+      const newCa = tenantCa(reissued, c.slug)["tls.crt"];
+      const old = verify(oldCert, { caPem: newCa, partialChain: true });
+      expect(old.ok, `${c.cn} (old) under the re-issued tenant CA: ${old.out}`).toBe(true);
+      const chained = verify(oldCert, { caPem: rootPem, untrusted: [newCa] });
+      expect(chained.ok, `${c.cn} (old) → re-issued tenant CA → root: ${chained.out}`).toBe(true);
+      // And the other way: a new certificate under the CA a site's bundle still carries.
+      const back = verify(newCert, { caPem: tenantCa(base, c.slug)["tls.crt"], partialChain: true });
+      expect(back.ok, `${c.cn} (new) under the old tenant CA: ${back.out}`).toBe(true);
+    }
   });
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Policy } from "@pulumi/policy";
 import { runOffline, unwrapSecrets, type OfflineRun } from "../../engine/offline";
 import { policies } from "../../policy/policies";
+import { caKeyOf } from "../support/issued";
 import * as checks from "../../policy/checks";
 import { credsFile } from "../../lib/nats/creds";
 import { decodeJwt } from "../../lib/nats/jwt";
@@ -117,11 +118,11 @@ const find = (s: StackResource[], kind: string, ns: string | undefined, name: st
 
 /**
  * A tenant CA's key as a kubernetes.io/tls Secret would hold it: it is in no Secret of the stack
- * (it signs in state), so it is taken from the CA's request, its certificate from ConfigMap tenant-ca.
+ * (it signs in state), so it is taken from a certificate it signed, its certificate from ConfigMap tenant-ca.
  */
 const tenantCaSecret = (s: StackResource[], slug: string, namespace: string): StackResource => {
-  const csr = s.find((r) => r.type === "tls:index/certRequest:CertRequest" && plainInputs(r).subject?.commonName === `${slug} tenant CA`)!;
   const published = plainInputs(find(s, "ConfigMap", `tenant-${slug}`, "tenant-ca")).data;
+  const caKeyPem = caKeyOf(s.map((r) => ({ urn: r.urn, inputs: plainInputs(r) })), published["ca.crt"]);
   const type = "kubernetes:core/v1:Secret";
   const name = `${slug}/ca-backup`;
   return {
@@ -133,7 +134,7 @@ const tenantCaSecret = (s: StackResource[], slug: string, namespace: string): St
       kind: "Secret",
       type: "kubernetes.io/tls",
       metadata: { name: `tenant-ca-${slug}`, namespace, labels: { [TENANT]: slug, "app.kubernetes.io/component": "tenant-ca" } },
-      stringData: secret({ "tls.crt": published["ca.crt"], "tls.key": plainInputs(csr).privateKeyPem, "ca.crt": published["root-ca.crt"] }),
+      stringData: secret({ "tls.crt": published["ca.crt"], "tls.key": caKeyPem, "ca.crt": published["root-ca.crt"] }),
     },
   };
 };
