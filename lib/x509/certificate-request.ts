@@ -85,19 +85,75 @@ function attributes(dnsNames: readonly string[]): Buffer {
   return element(0xa0, sequence(oid(OID.extensionRequest), set(sequence(extension))));
 }
 
+const CURVE_OIDS: Record<string, keyof typeof SIGNERS> = { "06082a8648ce3d030107": "P-256", "06052b81040022": "P-384" };
+const EC_PUBLIC_KEY = Buffer.from("06072a8648ce3d0201", "hex");
+
+/** The DER element at `at`: its tag, where its content starts and where it ends. */
+function read(der: Buffer, at: number): { tag: number; start: number; end: number } {
+  const first = der[at + 1];
+  if (first === undefined) throw new Error("truncated");
+  let length = first;
+  let start = at + 2;
+  if (first & 0x80) {
+    length = 0;
+    for (let i = 0; i < (first & 0x7f); i++) length = length * 256 + der[start + i];
+    start += first & 0x7f;
+  }
+  if (start + length > der.length) throw new Error("truncated");
+  return { tag: der[at], start, end: start + length };
+}
+
+/**
+ * A SEC1 key ("EC PRIVATE KEY", what tls.PrivateKey writes for ECDSA) read without OpenSSL:
+ * parsing a PEM with createPrivateKey costs about half a millisecond, as much as signing. Anything
+ * else, or a SEC1 key without its curve or public point, is left to node.
+ */
+function sec1Key(privateKeyPem: string): { curve: keyof typeof SIGNERS; d: Buffer; spki: Buffer } | undefined {
+  const match = /^-----BEGIN EC PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END EC PRIVATE KEY-----\s*$/.exec(privateKeyPem.trim() + "\n");
+  if (!match) return undefined;
+  try {
+    const der = Buffer.from(match[1], "base64");
+    const outer = read(der, 0);
+    const version = read(der, outer.start);
+    const secret = read(der, version.end);
+    if (outer.tag !== 0x30 || version.tag !== 0x02 || der[version.start] !== 1 || secret.tag !== 0x04) return undefined;
+    let curve: keyof typeof SIGNERS | undefined;
+    let point: Buffer | undefined;
+    for (let at = secret.end; at < outer.end; ) {
+      const field = read(der, at);
+      const inner = read(der, field.start);
+      if (field.tag === 0xa0 && inner.tag === 0x06) curve = CURVE_OIDS[der.subarray(field.start, inner.end).toString("hex")];
+      if (field.tag === 0xa1 && inner.tag === 0x03) point = der.subarray(field.start, inner.end);
+      at = field.end;
+    }
+    if (!curve || !point) return undefined;
+    const curveOid = Object.entries(CURVE_OIDS).find(([, c]) => c === curve)![0];
+    return { curve, d: der.subarray(secret.start, secret.end), spki: sequence(sequence(EC_PUBLIC_KEY, Buffer.from(curveOid, "hex")), point) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Curve, private scalar and public key (SPKI DER) of a PEM key, or why it cannot sign a request. */
+function signingKey(privateKeyPem: string): { curve: keyof typeof SIGNERS; d: Buffer; spki: Buffer } {
+  const fast = sec1Key(privateKeyPem);
+  if (fast) return fast;
+  const key = createPrivateKey(privateKeyPem);
+  const jwk = key.export({ format: "jwk" });
+  if (jwk.kty !== "EC" || (jwk.crv !== "P-256" && jwk.crv !== "P-384") || !jwk.d) throw new Error(`certificate request: expected an ECDSA P-256 or P-384 key, got ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ""}`);
+  return { curve: jwk.crv, d: Buffer.from(jwk.d, "base64url"), spki: createPublicKey(key).export({ format: "der", type: "spki" }) };
+}
+
 /**
  * The request for `subject` and `dnsNames`, signed with the ECDSA key in `privateKeyPem` (SEC1 or
  * PKCS#8, as tls.PrivateKey writes them), as PEM. Throws for a key that is not P-256 or P-384.
  */
 export function certificateRequestPem(privateKeyPem: string, subject: RequestSubject, dnsNames: readonly string[] = []): string {
-  const key = createPrivateKey(privateKeyPem);
-  const jwk = key.export({ format: "jwk" });
-  const signer = jwk.kty === "EC" && (jwk.crv === "P-256" || jwk.crv === "P-384") ? SIGNERS[jwk.crv] : undefined;
-  if (!signer || !jwk.d) throw new Error(`certificate request: expected an ECDSA P-256 or P-384 key, got ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ""}`);
-  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+  const { curve, d, spki } = signingKey(privateKeyPem);
+  const signer = SIGNERS[curve];
   const info = sequence(element(0x02, Buffer.from([0])), subjectDer(subject), spki, attributes(dnsNames));
   const digest = createHash(signer.hash).update(info).digest();
-  const signature = signer.sign(digest, Buffer.from(jwk.d, "base64url"));
+  const signature = signer.sign(digest, d);
   const der = sequence(info, sequence(oid(signer.algorithm)), element(0x03, Buffer.concat([Buffer.from([0]), Buffer.from(signature)])));
   const body = der.toString("base64").replace(/.{1,64}/g, "$&\n");
   return `-----BEGIN CERTIFICATE REQUEST-----\n${body}-----END CERTIFICATE REQUEST-----\n`;

@@ -83,6 +83,20 @@ describe("certificate requests the program computes", () => {
     expect(certificateRequestPem(key, SUBJECT, NAMES.slice(1))).not.toBe(pem);
   });
 
+  it("reads a SEC1 key itself as node reads it: the same key as SEC1, PKCS#8 or SEC1 without its public point gives the same request", () => {
+    for (const curve of ["prime256v1", "secp384r1"] as const) {
+      const sec1 = opensslKey(curve);
+      const keyFile = file(sec1);
+      const pkcs8 = openssl(["pkcs8", "-topk8", "-nocrypt", "-in", keyFile]);
+      const noPublic = openssl(["ec", "-in", keyFile, "-no_public"]);
+      expect(pkcs8.ok && noPublic.ok, `${pkcs8.out}${noPublic.out}`).toBe(true);
+      expect(noPublic.out).toContain("BEGIN EC PRIVATE KEY");
+      const pem = certificateRequestPem(sec1, SUBJECT, NAMES);
+      expect(certificateRequestPem(pkcs8.out, SUBJECT, NAMES), curve).toBe(pem);
+      expect(certificateRequestPem(noPublic.out.slice(noPublic.out.indexOf("-----BEGIN")), SUBJECT, NAMES), curve).toBe(pem);
+    }
+  });
+
   it("writes what the tls.CertRequest stand-in writes for the same key, subject and names (P-256 and P-384, with and without names)", async () => {
     const tls = tlsFor("certificate-request-test");
     for (const [curve, names] of [["P256", NAMES], ["P384", []], ["P256", []], ["P384", NAMES]] as const) {
