@@ -3,7 +3,7 @@
  * base32). Keys come from 32 raw bytes (stable random bytes kept in Pulumi state), and signing goes
  * through Node's native Ed25519. Nothing here touches the clock, the network or randomness.
  */
-import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
 import { fromPublic, fromSeed, Prefix, type KeyPair } from "nkeys.js";
 
 export type { KeyPair } from "nkeys.js";
@@ -64,8 +64,8 @@ const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex"); //
 const SPKI_ED25519 = Buffer.from("302a300506032b6570032100", "hex"); // + 32-byte public key
 const nodeKeys = new WeakMap<KeyPair, { priv: KeyObject; pub: string }>();
 // The same seed comes back as a new KeyPair many times (each token a tenant signs re-reads its
-// seeds), and OpenSSL's key import is most of a signature's cost: the keys are kept by seed too,
-// a bounded number of them (the seeds are in this process's memory as KeyPairs anyway).
+// seeds), and OpenSSL's key import is most of a signature's cost: the keys are kept by the seed's
+// digest too (not the seed itself), a bounded number of them.
 const bySeed = new Map<string, { priv: KeyObject; pub: string }>();
 const BY_SEED_LIMIT = 16_384;
 
@@ -73,15 +73,15 @@ function nodeKey(kp: KeyPair): { priv: KeyObject; pub: string } {
   let k = nodeKeys.get(kp);
   if (!k) {
     const seed = kp.getSeed();
-    const seedText = td.decode(seed);
-    k = bySeed.get(seedText);
+    const digest = createHash("sha256").update(seed).digest("base64");
+    k = bySeed.get(digest);
     if (!k) {
       const { prefix, buf } = Codec.decodeSeed(seed);
       const priv = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, buf]), format: "der", type: "pkcs8" });
       const spki = createPublicKey(priv).export({ format: "der", type: "spki" });
       k = { priv, pub: td.decode(Codec.encode(prefix, new Uint8Array(spki.subarray(SPKI_ED25519.length)))) };
       if (bySeed.size >= BY_SEED_LIMIT) bySeed.clear();
-      bySeed.set(seedText, k);
+      bySeed.set(digest, k);
     }
     nodeKeys.set(kp, k);
   }

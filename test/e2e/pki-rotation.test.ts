@@ -19,9 +19,9 @@ import { opensslVerify, splitCerts, spki } from "../support/openssl";
 const TENANTS = path.join(REPO, "tenants");
 const SLUG = "acme-corp";
 const CLOCK = "2026-01-01T00:00:00Z";
-/** One day after the clock: inside every certificate's validity. */
 /** Half a day after CLOCK: certificates issued then are valid at AT too. */
 const REISSUE_CLOCK = "2026-01-01T12:00:00Z";
+/** One day after the clock: inside every certificate's validity. */
 const AT = String(Math.floor(new Date(CLOCK).getTime() / 1000) + 86_400);
 const PLATFORM_NS = "platform";
 

@@ -85,6 +85,24 @@ describe("nats-jwt encoding", () => {
     expect(op.nats).toEqual({ type: "operator", version: 2, system_account: B.accounts.SYS!.pub });
   });
 
+  it("keys read again from the same seed as new KeyPairs (kept by seed) are that seed's, and no other's", () => {
+    // nkeys.js (tweetnacl) is the reference for each public key and signature; the same 32 bytes
+    // as an account's and then a user's seed must not share a cached key (the prefix differs).
+    const data = te.encode("signed by a KeyPair read again");
+    const raws = Array.from({ length: 40 }, (_, i) => Uint8Array.from({ length: 32 }, (_, j) => (i * 7 + j * 13) & 0xff));
+    for (const kind of ["account", "user"] as const) {
+      for (const raw of raws) {
+        const first = nkeyFromRaw(kind, raw);
+        const again = nkeyFromRaw(kind, raw);
+        expect(again).not.toBe(first);
+        for (const kp of [first, again]) {
+          expect(publicOf(kp)).toBe(kp.getPublicKey());
+          expect(Buffer.from(signWith(kp, data)).equals(Buffer.from(kp.sign(data)))).toBe(true);
+        }
+      }
+    }
+  });
+
   it("signs exactly as nkeys.js would, and nkeys.js verifies the tokens", () => {
     // The library signs with Node's Ed25519 for speed; nkeys.js (tweetnacl) is the reference.
     const data = te.encode("same bytes from both implementations");
