@@ -131,7 +131,19 @@ function speak(socket: Socket, connect: string): Promise<RawClient> {
       lines: [],
       messages: [],
       closed: false,
-      write: (data) => new Promise<void>((done) => (socket.write(data) ? done() : socket.once("drain", () => done()))),
+      // A server that refuses what it reads (a payload past its limit) closes the socket before
+      // the client's buffer drains: 'drain' then never comes, so closing ends the wait too.
+      write: (data) =>
+        new Promise<void>((done) => {
+          if (socket.write(data) || socket.destroyed) return done();
+          const finish = () => {
+            socket.off("drain", finish);
+            socket.off("close", finish);
+            done();
+          };
+          socket.once("drain", finish);
+          socket.once("close", finish);
+        }),
       async roundTrip(timeoutMs = 60_000) {
         const want = pongs + 1;
         socket.write("PING\r\n");
