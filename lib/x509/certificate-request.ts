@@ -22,12 +22,13 @@ export interface RequestSubject {
   organizationalUnit?: string;
 }
 
+/** The object identifiers a request carries, encoded once. */
 const OID = {
-  organization: "2.5.4.10",
-  organizationalUnit: "2.5.4.11",
-  commonName: "2.5.4.3",
-  extensionRequest: "1.2.840.113549.1.9.14",
-  subjectAltName: "2.5.29.17",
+  organization: oid("2.5.4.10"),
+  organizationalUnit: oid("2.5.4.11"),
+  commonName: oid("2.5.4.3"),
+  extensionRequest: oid("1.2.840.113549.1.9.14"),
+  subjectAltName: oid("2.5.29.17"),
 };
 
 /** Go's asn1 PrintableString set as it marshals (asterisk and ampersand rejected). */
@@ -37,7 +38,7 @@ const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 const directoryString = (value: string) => element(PRINTABLE.test(value) ? 0x13 : 0x0c, Buffer.from(value, "utf8"));
 
 function subjectDer(subject: RequestSubject): Buffer {
-  const rdn = (type: string, value: string) => set(sequence(oid(type), directoryString(value)));
+  const rdn = (type: Buffer, value: string) => set(sequence(type, directoryString(value)));
   return sequence(
     ...(subject.organization !== undefined ? [rdn(OID.organization, subject.organization)] : []),
     ...(subject.organizationalUnit !== undefined ? [rdn(OID.organizationalUnit, subject.organizationalUnit)] : []),
@@ -51,8 +52,8 @@ function attributes(dnsNames: readonly string[]): Buffer {
   // Go's isIA5String: nothing above U+007F.
   for (const name of dnsNames) if (/[^\x00-\x7f]/.test(name)) throw new Error(`certificate request: DNS name ${JSON.stringify(name)} is not IA5 text`);
   const san = sequence(...dnsNames.map((name) => element(0x82, Buffer.from(name, "ascii"))));
-  const extension = sequence(oid(OID.subjectAltName), element(0x04, san));
-  return element(0xa0, sequence(oid(OID.extensionRequest), set(sequence(extension))));
+  const extension = sequence(OID.subjectAltName, element(0x04, san));
+  return element(0xa0, sequence(OID.extensionRequest, set(sequence(extension))));
 }
 
 /**

@@ -61,27 +61,27 @@ function keyFor(curve: EcdsaCurve, scalar: Buffer): EcdsaKey {
 function sec1Key(privateKeyPem: string): EcdsaKey | undefined {
   const match = /^-----BEGIN EC PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END EC PRIVATE KEY-----$/.exec(privateKeyPem.trim());
   if (!match) return undefined;
-  let der: Buffer;
-  let outer, version, secret;
+  const der = Buffer.from(match[1]!, "base64");
+  let curve: EcdsaCurve | undefined;
+  let secret: { start: number; end: number };
   try {
-    der = Buffer.from(match[1]!, "base64");
-    outer = readElement(der, 0);
-    version = readElement(der, outer.start);
+    const outer = readElement(der, 0);
+    const version = readElement(der, outer.start);
     secret = readElement(der, version.end);
-  } catch {
-    return undefined;
-  }
-  if (outer.tag !== 0x30 || version.tag !== 0x02 || version.end - version.start !== 1 || der[version.start] !== 1 || secret.tag !== 0x04) return undefined;
-  for (let at = secret.end; at < outer.end; ) {
-    const field = readElement(der, at);
-    if (field.tag === 0xa0) {
-      const params = der.subarray(field.start, field.end);
-      const curve = (Object.keys(CURVES) as EcdsaCurve[]).find((c) => CURVES[c].curveOid.equals(params));
-      return curve ? keyFor(curve, der.subarray(secret.start, secret.end)) : undefined;
+    if (outer.tag !== 0x30 || version.tag !== 0x02 || version.end - version.start !== 1 || der[version.start] !== 1 || der[version.end] !== 0x04) return undefined;
+    for (let at = secret.end; at < outer.end && !curve; ) {
+      const field = readElement(der, at);
+      if (field.tag === 0xa0) {
+        const params = der.subarray(field.start, field.end);
+        curve = (Object.keys(CURVES) as EcdsaCurve[]).find((c) => CURVES[c].curveOid.equals(params));
+        if (!curve) return undefined;
+      }
+      at = field.end;
     }
-    at = field.end;
+  } catch {
+    return undefined; // malformed: node's decoder says why
   }
-  return undefined;
+  return curve ? keyFor(curve, der.subarray(secret.start, secret.end)) : undefined;
 }
 
 /** Curve, scalar and public key of an ECDSA P-256 or P-384 key in PEM (SEC1 or PKCS#8); throws naming what else it got. */
